@@ -1,0 +1,32 @@
+# envsetup_add_plugin(<name> SOURCES <files...> [LIBRARIES <targets...>])
+#
+# Builds plugins/<name> as the MODULE `<name>.so` in the build tree's
+# plugins/ folder (where `envsetup` looks first) with hidden visibility,
+# exactly one exported symbol (envsetup_plugin_entry, by version script) and
+# -z defs, so a plugin cannot bind to core symbols: it reaches the core only
+# through the host table. Plugins link no libcurl, libconfig or cJSON.
+# Out-of-tree plugins include this file and set ENVSETUP_INCLUDE_DIR.
+get_filename_component(_envsetup_cmake_dir "${CMAKE_CURRENT_LIST_FILE}" DIRECTORY)
+
+function(envsetup_add_plugin name)
+  cmake_parse_arguments(PLUGIN "" "" "SOURCES;LIBRARIES" ${ARGN})
+  if(NOT PLUGIN_SOURCES)
+    message(FATAL_ERROR "envsetup_add_plugin(${name}): SOURCES is required")
+  endif()
+  add_library(${name} MODULE ${PLUGIN_SOURCES})
+  set_target_properties(${name} PROPERTIES
+    PREFIX ""
+    OUTPUT_NAME ${name}
+    C_VISIBILITY_PRESET hidden
+    LIBRARY_OUTPUT_DIRECTORY ${ENVSETUP_PLUGIN_OUTPUT_DIR})
+  target_include_directories(${name} PRIVATE ${ENVSETUP_INCLUDE_DIR})
+  target_link_options(${name} PRIVATE
+    -Wl,-z,defs
+    -Wl,--version-script=${_envsetup_cmake_dir}/plugin.map)
+  if(PLUGIN_LIBRARIES)
+    target_link_libraries(${name} PRIVATE ${PLUGIN_LIBRARIES})
+  endif()
+  if(ENVSETUP_PLUGIN_INSTALL_DIR)
+    install(TARGETS ${name} LIBRARY DESTINATION ${ENVSETUP_PLUGIN_INSTALL_DIR})
+  endif()
+endfunction()

@@ -1,0 +1,352 @@
+/*
+ * envsetup host table: the services the core lends a plugin.
+ *
+ * create() receives a `const struct es_host *`; it lives until exit. Each
+ * sub-table starts with its own struct_size and grows only at the end, so
+ * one can gain functions without touching the others. A plugin built
+ * against an older minor simply does not know about the newer functions; a
+ * plugin that wants a newer function checks ES_HOST_HAS(table, field) first.
+ *
+ * Design rule: only opaque handles, plain C strings and numbers cross this
+ * table, and nothing in it calls back into plugin code. That keeps the
+ * door open to running a plugin in a child process behind the same table.
+ *
+ * Ownership is marked per function:
+ *   (transfer none)  borrowed; valid as stated, never freed by the receiver
+ *   (transfer full)  the receiver frees it with the function named
+ *   (nullable)       may be NULL
+ * Unless stated otherwise, a function may be called from any callback, does
+ * not block, and exists since ABI 1.0.
+ */
+#ifndef ENVSETUP_HOST_H
+#define ENVSETUP_HOST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envsetup/plugin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* True when `table` is large enough to hold `field` (for newer minors). */
+#define ES_HOST_HAS(table, field)                                              \
+	((table) != NULL &&                                                    \
+	 (table)->struct_size >=                                               \
+	     offsetof(__typeof__(*(table)), field) + sizeof((table)->field))
+
+#if defined(__GNUC__)
+#define ES_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define ES_PRINTF(fmt, args)
+#endif
+
+/* ---------------------------------------------------------------------
+ * log: the core prefixes "plugin:task", redacts every known secret value
+ * and writes to the run log and, by verbosity, to stderr.
+ * ------------------------------------------------------------------- */
+enum es_log_level {
+	ES_LOG_ERROR = 0,
+	ES_LOG_WARNING = 1,
+	ES_LOG_INFO = 2,
+	ES_LOG_DEBUG = 3,
+};
+
+struct es_log_api {
+	uint32_t struct_size;
+	void (*log)(es_call *call, enum es_log_level level, const char *fmt,
+	            ...) ES_PRINTF(3, 4);
+};
+
+/* ---------------------------------------------------------------------
+ * diag: why a callback returned what it returned. The core owns the text
+ * (copied, redacted) and shows it against the task and, when `key` is
+ * given, against the config file line of that key.
+ * ------------------------------------------------------------------- */
+struct es_diag_api {
+	uint32_t struct_size;
+	/* key (nullable): the config key at fault, e.g. "domain". */
+	void (*error)(es_call *call, const char *key, const char *fmt, ...)
+	    ES_PRINTF(3, 4);
+	/* Delay before the core calls again after ES_RETRY or ES_IN_PROGRESS.
+	 */
+	void (*retry_after)(es_call *call, uint32_t ms);
+	/* The question for ES_NEEDS_PERSON ("Publish TXT _dnsauth... = X at
+	 * your DNS host, then run envsetup confirm
+	 * godaddy-ssl:validate_domain"). */
+	void (*ask)(es_call *call, const char *fmt, ...) ES_PRINTF(2, 3);
+};
+
+/* ---------------------------------------------------------------------
+ * config: typed read-only values of the plugin's own keys, already
+ * validated, with the run's environment overrides and defaults applied.
+ * Strings are core-owned and valid until exit (transfer none). Reading a
+ * secret key here returns NULL: use es_secret_api.
+ * ------------------------------------------------------------------- */
+struct es_config_api {
+	uint32_t struct_size;
+	int (*is_set)(es_call *call, const char *key); /* set or defaulted */
+	const char *(*get_string)(es_call *call,
+	                          const char *key); /* nullable */
+	int64_t (*get_int)(es_call *call, const char *key);
+	int (*get_bool)(es_call *call, const char *key);
+	int64_t (*get_duration_ms)(es_call *call, const char *key);
+	size_t (*list_size)(es_call *call, const char *key);
+	const char *(*list_item)(es_call *call, const char *key, size_t i);
+	/* The customer's id ("acme") and the environment of this run ("uat").
+	 */
+	const char *(*customer)(es_call *call);
+	const char *(*environment)(es_call *call);
+	/* A value from the customer's environments group, e.g. "domain" of
+	 * `environments = { uat = { domain = "..."; }; }` (nullable). */
+	const char *(*env_value)(es_call *call, const char *name);
+	/* 1 when the customer file sets `key` (for this environment), 0 when
+	 * it only has the schema's default or no value. */
+	int (*is_explicit)(es_call *call, const char *key);
+};
+
+/* ---------------------------------------------------------------------
+ * http: the core owns libcurl. It reuses connections per plugin, always
+ * verifies TLS (the plugin's `ca_file` names the CA bundle to trust, for a
+ * private CA, in place of the system's), applies connect
+ * and total timeouts, the plugin's rate limit, and retries with
+ * exponential backoff and jitter, honouring Retry-After:
+ *  - on 429 for every request (the provider refused it unseen);
+ *  - on 5xx, resets and timeouts only when `mutating` is 0. A mutating
+ *    request that may have reached the provider is never resent: the
+ *    response (or status 0) comes back and the plugin returns ES_RETRY, so
+ *    its next apply() looks the resource up first.
+ * Before a mutating request the core writes and fsyncs an intent record to
+ * the journal, and the result after it.
+ *
+ * `{{secret:NAME}}` inside url, header values, body, form values and
+ * basic_user/basic_password is replaced inside the core by the value of
+ * secret key NAME (or a secret from es_secret_api.remember/generate),
+ * URL-encoded in the url and query, JSON-escaped when content_type is JSON,
+ * raw elsewhere. Every such value is masked in logs and traces.
+ * ------------------------------------------------------------------- */
+struct es_http_header {
+	const char *name;
+	const char *value;
+};
+
+enum es_form_kind {
+	ES_FORM_NONE = 0,
+	ES_FORM_URLENCODED = 1, /* application/x-www-form-urlencoded */
+	ES_FORM_MULTIPART = 2,  /* multipart/form-data */
+};
+
+struct es_http_request {
+	uint32_t struct_size; /* sizeof(struct es_http_request) */
+	const char *method;   /* "GET", "POST", "PUT", "DELETE", "PATCH" */
+	const char *url;      /* absolute */
+	const struct es_http_header *headers; /* nullable */
+	size_t n_headers;
+	const char *body; /* nullable; raw body */
+	size_t body_len;
+	const char *content_type;    /* for `body` */
+	enum es_form_kind form_kind; /* instead of body: form fields */
+	const struct es_http_header
+	    *form; /* name/value pairs; names may repeat */
+	size_t n_form;
+	const char *basic_user;     /* nullable: HTTP Basic */
+	const char *basic_password; /* nullable */
+	/* nullable: AWS SigV4 with basic_user/basic_password as the access
+	 * key id and secret, "aws:amz:REGION:SERVICE" (CURLOPT_AWS_SIGV4). The
+	 * core sorts the query string first. */
+	const char *aws_sigv4;
+	int mutating;        /* changes provider state: journaled, no resend */
+	const char *intent;  /* nullable: "create domain mail.acme.com" */
+	uint32_t timeout_ms; /* 0: the plugin's http_timeout */
+};
+
+typedef struct es_http_response es_http_response;
+
+struct es_http_api {
+	uint32_t struct_size;
+	/* Blocks until a final answer (after the core's retries). Returns the
+	 * response (transfer full, free with response_free) or NULL when the
+	 * request never got an answer; a diagnostic was recorded either way.
+	 * A non-2xx status is a response, not NULL. */
+	es_http_response *(*request)(es_call *call,
+	                             const struct es_http_request *req);
+	long (*status)(const es_http_response *resp);
+	/* Body bytes, NUL-terminated (transfer none, valid until free). */
+	const char *(*body)(const es_http_response *resp, size_t *len);
+	/* Case-insensitive header lookup (transfer none, nullable). */
+	const char *(*header)(const es_http_response *resp, const char *name);
+	void (*response_free)(es_http_response *resp);
+	/* Percent-encode `in` for a URL path segment or query value
+	 * (transfer full, free with es_host.mem_free). */
+	char *(*escape)(const char *in);
+};
+
+/* ---------------------------------------------------------------------
+ * json: opaque handles over the core's JSON library, so plugins do not
+ * link their own. A parsed or created root is (transfer full) and freed
+ * with json_free; handles returned by get/item are borrowed from their root.
+ * ------------------------------------------------------------------- */
+typedef struct es_json es_json;
+
+enum es_json_kind {
+	ES_JSON_INVALID = 0,
+	ES_JSON_NULL,
+	ES_JSON_BOOL,
+	ES_JSON_NUMBER,
+	ES_JSON_STRING,
+	ES_JSON_ARRAY,
+	ES_JSON_OBJECT,
+};
+
+struct es_json_api {
+	uint32_t struct_size;
+	es_json *(*parse)(const char *text, size_t len); /* NULL if not JSON */
+	es_json *(*new_object)(void);
+	es_json *(*new_array)(void);
+	void (*free)(es_json *root);
+	enum es_json_kind (*kind)(const es_json *node); /* NULL: INVALID */
+	/* Member by path: "domain.state", "items[0].name" (nullable). */
+	es_json *(*get)(const es_json *node, const char *path);
+	/* Typed reads by path; NULL node or wrong kind gives the fallback. */
+	const char *(*get_string)(const es_json *node, const char *path);
+	double (*get_number)(const es_json *node, const char *path,
+	                     double fallback);
+	int (*get_bool)(const es_json *node, const char *path, int fallback);
+	size_t (*array_size)(const es_json *array);
+	es_json *(*array_item)(const es_json *array, size_t i);
+	/* Object member name of a node reached by array_item on an object. */
+	const char *(*name)(const es_json *node);
+	/* Builders: copy their arguments; `parent` keeps ownership. */
+	void (*set_string)(es_json *object, const char *name, const char *v);
+	void (*set_number)(es_json *object, const char *name, double v);
+	void (*set_bool)(es_json *object, const char *name, int v);
+	/* Adds `child` (transfer full) to an object (name) or array (NULL). */
+	void (*add)(es_json *parent, const char *name, es_json *child);
+	void (*append_string)(es_json *array, const char *v);
+	/* Compact text (transfer full, free with es_host.mem_free). */
+	char *(*print)(const es_json *node);
+};
+
+/* ---------------------------------------------------------------------
+ * state: durable key/value strings per plugin instance (customer x
+ * environment), for provider ids and the like. put() is journaled and
+ * fsynced before it returns, so an id recorded right after a create
+ * survives a crash. Never put a secret here.
+ * ------------------------------------------------------------------- */
+struct es_state_api {
+	uint32_t struct_size;
+	/* (transfer none, nullable) valid until the next put/del of `key` or
+	 * the end of the callback. */
+	const char *(*get)(es_call *call, const char *key);
+	int (*put)(es_call *call, const char *key,
+	           const char *value); /* 0 ok */
+	int (*del)(es_call *call, const char *key);
+	/* 1 when the journal holds a mutating request of this task that was
+	 * sent but never answered (the last run died mid-call): look up. */
+	int (*interrupted)(es_call *call);
+};
+
+/* ---------------------------------------------------------------------
+ * output: named values a task publishes for the platform and for people
+ * ("dns_records", "smtp_login"). Secret outputs go to a separate 0600
+ * file, are masked in status and reports, and are redacted from logs.
+ * ------------------------------------------------------------------- */
+struct es_output_api {
+	uint32_t struct_size;
+	int (*set)(es_call *call, const char *name, const char *value,
+	           int secret); /* 0 ok */
+};
+
+/* ---------------------------------------------------------------------
+ * secret: values of keys declared ES_KEY_SECRET, plus secrets made during
+ * the run. Prefer `{{secret:NAME}}` in HTTP requests: the value then never
+ * enters plugin memory.
+ * ------------------------------------------------------------------- */
+struct es_secret_api {
+	uint32_t struct_size;
+	/* Copy the value of NAME into buf (NUL-terminated) and set *len to its
+	 * length. With buf NULL, only *len is set. Returns 0, or -1 when NAME
+	 * is not a secret of this plugin or buf is too small. Wipe buf after
+	 * use with es_host.wipe(). */
+	int (*get)(es_call *call, const char *name, char *buf, size_t buflen,
+	           size_t *len);
+	/* Make `value` usable as {{secret:NAME}} for this instance for the rest
+	 * of the run (short-lived tokens, STS credentials) and redact it from
+	 * every output. Kept in memory only. */
+	int (*remember)(es_call *call, const char *name, const char *value);
+	/* A password of `length` characters (letters, digits and "-_.!"),
+	 * generated once and kept in the 0600 secrets file, so re-runs get the
+	 * same one. Usable as {{secret:NAME}}; published as a secret output. */
+	int (*generate)(es_call *call, const char *name, size_t length);
+};
+
+/* ---------------------------------------------------------------------
+ * plan: the changes plan() finds. No call means the task is in place.
+ * ------------------------------------------------------------------- */
+enum es_change {
+	ES_CHANGE_CREATE = 1,
+	ES_CHANGE_UPDATE = 2,
+	ES_CHANGE_DELETE = 3,
+	ES_CHANGE_UNKNOWN = 4, /* cannot be known before apply */
+};
+
+struct es_plan_api {
+	uint32_t struct_size;
+	/* kind: "domain"; name: "mail.acme.com"; detail (nullable): "web_scheme
+	 * http -> https". Strings are copied and redacted. */
+	void (*change)(es_call *call, enum es_change change, const char *kind,
+	               const char *name, const char *detail);
+};
+
+/* ---------------------------------------------------------------------
+ * progress: for long-running tasks; shown as elapsed time and steps.
+ * ------------------------------------------------------------------- */
+struct es_progress_api {
+	uint32_t struct_size;
+	void (*step)(es_call *call, const char *fmt, ...) ES_PRINTF(2, 3);
+	/* 1 when the operator interrupted the run: return ES_RETRY promptly. */
+	int (*cancelled)(es_call *call);
+	/* Sleep up to ms, waking early on cancellation. May block. */
+	void (*sleep_ms)(es_call *call, uint32_t ms);
+};
+
+/* ---------------------------------------------------------------------
+ * gate: a person's sign-off, recorded by `envsetup confirm plugin:task`.
+ * ------------------------------------------------------------------- */
+struct es_gate_api {
+	uint32_t struct_size;
+	/* 1 when the current task has been confirmed since it asked. */
+	int (*confirmed)(es_call *call);
+};
+
+/* ---------------------------------------------------------------------
+ * The table itself.
+ * ------------------------------------------------------------------- */
+struct es_host {
+	uint32_t struct_size;
+	uint16_t abi_major; /* the core's ES_ABI_MAJOR */
+	uint16_t abi_minor; /* the core's ES_ABI_MINOR */
+	const struct es_log_api *log;
+	const struct es_diag_api *diag;
+	const struct es_config_api *config;
+	const struct es_http_api *http;
+	const struct es_json_api *json;
+	const struct es_state_api *state;
+	const struct es_output_api *output;
+	const struct es_secret_api *secret;
+	const struct es_plan_api *plan;
+	const struct es_progress_api *progress;
+	const struct es_gate_api *gate;
+	/* Free what a (transfer full) function returned as char * or memory. */
+	void (*mem_free)(void *p);
+	/* Overwrite a buffer that held a secret (not optimised away). */
+	void (*wipe)(void *buf, size_t len);
+};
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
