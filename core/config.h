@@ -1,0 +1,178 @@
+/*
+ * The customer file: one libconfig file per customer, the answers to the
+ * checklist's "elements needed before start".
+ *
+ *   customer = { id = "acme"; name = "Acme Corp"; state_dir = "state/acme"; };
+ *   environments = {
+ *     uat        = { domain = "uat.acme.example"; };
+ *     production = { domain = "acme.example"; };
+ *   };
+ *   checklist = (
+ *     { section = "1"; title = "Infrastructure";
+ *       plugins = [ "aws", "godaddy-ssl" ];
+ *       elements = ( { id = "infra_provider";
+ *                      question = "Which infrastructure do you want to use?";
+ *                      answer = "aws"; } );
+ *       manual = ( { id = "vpn_access"; title = "Provide VPN access";
+ *                    question = "Who provides VPN access, and how?";
+ *                    owner = "customer IT"; } ); },
+ *     ...
+ *   );
+ *   plugins = {
+ *     mailgun = { enabled = true; api_key = "env:MAILGUN_API_KEY";
+ *                 domain = "mail.acme.example";
+ *                 environments = { uat = { domain = "mail.uat.acme.example"; };
+ * }; };
+ *   };
+ *
+ * Reserved keys in every plugin group, handled by the core:
+ *   enabled (bool, default true), rate_limit_per_min (int), max_concurrency
+ *   (int), http_timeout (duration, default "30s"), ca_file (string path),
+ *   environments (group of per-environment overrides for ES_KEY_PER_ENV keys).
+ *
+ * Loading never crashes and never stops at the first problem: every
+ * problem goes to the es_diags sink with file, line and key.
+ */
+#ifndef ENVSETUP_CORE_CONFIG_H
+#define ENVSETUP_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "envsetup/plugin.h"
+
+/* Files larger than this are refused before parsing. */
+#define ES_CONFIG_MAX_BYTES (4u * 1024u * 1024u)
+
+/* A person's item in the checklist: an element to answer before start
+ * (has `answer` when answered) or a manual task to confirm. */
+struct es_manual_item {
+	char *id;    /* unique across the file */
+	char *title; /* nullable for elements */
+	char *question;
+	char *owner;  /* nullable */
+	char *answer; /* elements only; NULL: unanswered */
+	char *
+	    *depends_on; /* NULL-terminated; "plugin:task" or "checklist:id" */
+	char *file;
+	int line;
+};
+
+struct es_section {
+	char *id; /* "1", "4.4" */
+	char *title;
+	char **plugins; /* names, in run order */
+	size_t n_plugins;
+	struct es_manual_item *elements;
+	size_t n_elements;
+	struct es_manual_item *manual;
+	size_t n_manual;
+	char *file;
+	int line;
+};
+
+/* One resolved value of a plugin key for the selected environment. */
+struct es_value {
+	const struct es_key *key; /* from the plugin's schema */
+	int is_set;               /* set in the file or by a default */
+	int from_default;
+	char *str;   /* STRING, ENUM, URL; secret keys: the reference
+	                ("env:NAME"), never the value */
+	int64_t i;   /* INT, DURATION (ms), BOOL (0/1) */
+	char **list; /* LIST */
+	size_t n_list;
+	char *file; /* where it was set; NULL for defaults */
+	int line;
+};
+
+struct es_plugin_conf {
+	char *name;
+	int enabled;
+	const struct es_plugin_descriptor *desc; /* set by es_config_bind */
+	struct es_value *values; /* one per schema key, schema order */
+	size_t n_values;
+	/* reserved keys */
+	int64_t rate_limit_per_min; /* -1: the descriptor's */
+	int64_t max_concurrency;    /* -1: the descriptor's */
+	int64_t http_timeout_ms;
+	char *ca_file; /* nullable */
+	char *file;
+	int line;
+};
+
+struct es_environment {
+	char *name;
+	char **names;  /* NULL-terminated setting names in the group */
+	char **values; /* matching string values (numbers printed) */
+	char *file;
+	int line;
+};
+
+struct es_config {
+	char *path;
+	char *customer_id;
+	char *customer_name;
+	char *state_dir; /* absolute, or relative to the config's directory */
+	struct es_environment *envs;
+	size_t n_envs;
+	struct es_section *sections;
+	size_t n_sections;
+	struct es_plugin_conf *plugins; /* every group under `plugins` */
+	size_t n_plugins;
+	void *impl; /* libconfig's config_t, kept for line numbers */
+};
+
+/*
+ * Parse `path`. Structural problems (missing customer, duplicate ids,
+ * unreadable, empty, binary, too large, a directory, an @include cycle)
+ * go to `d`. Returns the config (transfer full, es_config_free) or NULL
+ * when nothing usable could be read; check d->count either way.
+ */
+struct es_config *es_config_load(const char *path, struct es_diags *d);
+
+/*
+ * Check every plugin group against its descriptor and resolve the values
+ * for environment `env` (must be one of the file's environments). `descs`
+ * holds the descriptors of the plugins named in the file, looked up by
+ * name; a group with no descriptor is an error ("no plugin named X in
+ * PLUGIN_DIR"). Unknown keys get a close-match suggestion ("did you mean
+ * domain?"); secret keys must be `env:NAME` or `file:PATH`; secret
+ * references are resolved here (env set, file present with mode 0600 or
+ * 0400) and their values registered with es_redact_add(). Missing required
+ * keys are not errors here: they are unanswered elements
+ * (es_config_unanswered). Returns the number of problems added to `d`.
+ */
+size_t es_config_bind(struct es_config *c, const char *env,
+                      const struct es_plugin_descriptor *const *descs,
+                      size_t n_descs, struct es_diags *d);
+
+struct es_plugin_conf *es_config_plugin(const struct es_config *c,
+                                        const char *name);
+const struct es_value *es_config_value(const struct es_plugin_conf *pc,
+                                       const char *key);
+const struct es_environment *es_config_env(const struct es_config *c,
+                                           const char *name);
+/* Value of `name` in the environment group (nullable, transfer none). */
+const char *es_config_env_value(const struct es_environment *e,
+                                const char *name);
+
+/* The resolved value of a secret key (transfer none, valid until
+ * es_config_free, wiped then), or NULL. */
+const char *es_config_secret(const struct es_plugin_conf *pc, const char *key);
+
+/* 1 if required key `key` of an enabled plugin has no value. */
+int es_config_unanswered(const struct es_plugin_conf *pc, const char *key);
+
+void es_config_free(struct es_config *c);
+
+/* Closest of `candidates` (NULL-terminated) to `word` within edit
+ * distance 2, or NULL. */
+const char *es_closest_match(const char *word, const char *const *candidates);
+
+/* Resolve `env:NAME` / `file:PATH` (relative to `base_dir`, nullable).
+ * Returns a malloc'd value or NULL with a reason in err. */
+char *es_secret_resolve(const char *ref, const char *base_dir, char *err,
+                        size_t errlen);
+
+#endif

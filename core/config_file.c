@@ -1,0 +1,359 @@
+/*
+ * The customer file's first line of defence (see config.h): refuse what
+ * is not a small UTF-8 text file, and walk its @include lines by real
+ * path, so a missing include, a cycle or a hostile included file gives one
+ * clear diagnostic before libconfig parses anything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config_internal.h"
+
+/* libconfig itself gives up at 10; stop earlier with a clearer message. */
+#define MAX_INCLUDE_DEPTH 8
+#define MAX_INCLUDED_FILES 64
+
+/* ---- reading a file safely ------------------------------------------ */
+
+static int line_at(const char *buf, size_t off)
+{
+	int line = 1;
+
+	for (size_t i = 0; i < off; i++)
+		line += buf[i] == '\n';
+	return line;
+}
+
+/* Length of the UTF-8 sequence at s (n bytes left), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	size_t len;
+	uint32_t cp;
+
+	if (s[0] < 0x80)
+		return 1;
+	if ((s[0] & 0xE0) == 0xC0)
+		len = 2, cp = s[0] & 0x1F;
+	else if ((s[0] & 0xF0) == 0xE0)
+		len = 3, cp = s[0] & 0x0F;
+	else if ((s[0] & 0xF8) == 0xF0)
+		len = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	/* Overlong forms, surrogates and values past Unicode are refused. */
+	if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+	    (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+	    (cp >= 0xD800 && cp <= 0xDFFF))
+		return 0;
+	return len;
+}
+
+/* Where an include's problem is reported: at the @include line, or at
+ * the file itself for the top-level file. */
+struct origin {
+	const char *file;
+	int line;
+	const char *name; /* as written after @include; NULL: top level */
+};
+
+static void file_problem(struct es_diags *d, const struct origin *o,
+                         const char *path, const char *what)
+{
+	if (o->name)
+		es_diags_add(d, o->file, o->line, NULL, "@include \"%s\": %s",
+		             o->name, what);
+	else
+		es_diags_add(d, path, 0, NULL, "%s", what);
+}
+
+static int check_text(const char *buf, size_t len, const char *path,
+                      const struct origin *o, struct es_diags *d)
+{
+	char what[160];
+	size_t i = 0, blank = 1;
+
+	while (i < len) {
+		size_t n;
+
+		if (buf[i] == '\0') {
+			snprintf(what, sizeof(what),
+			         "binary data (NUL byte on line %d), not a "
+			         "config file",
+			         line_at(buf, i));
+			file_problem(d, o, path, what);
+			return -1;
+		}
+		n = utf8_seq((const unsigned char *)buf + i, len - i);
+		if (!n) {
+			snprintf(what, sizeof(what),
+			         "not UTF-8 text (invalid byte on line %d)",
+			         line_at(buf, i));
+			file_problem(d, o, path, what);
+			return -1;
+		}
+		if (!strchr(" \t\r\n", buf[i]))
+			blank = 0;
+		i += n;
+	}
+	if (blank) {
+		file_problem(d, o, path, "file is empty");
+		return -1;
+	}
+	return 0;
+}
+
+static char *read_bounded(int fd, size_t *len)
+{
+	char *buf = malloc(ES_CONFIG_MAX_BYTES + 2);
+	size_t got = 0;
+
+	if (!buf)
+		return NULL;
+	/* Read one byte past the limit to notice a file that grew. */
+	while (got <= ES_CONFIG_MAX_BYTES) {
+		ssize_t r = read(fd, buf + got, ES_CONFIG_MAX_BYTES + 1 - got);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		got += (size_t)r;
+	}
+	buf[got] = '\0';
+	*len = got;
+	return buf;
+}
+
+/* Open, stat and read `path`, refusing anything that is not a small text
+ * file. Returns the NUL-terminated text (free()) or NULL after one
+ * diagnostic. */
+static char *read_text_file(const char *path, const struct origin *o,
+                            struct es_diags *d, size_t *len)
+{
+	char what[256];
+	struct stat st;
+	char *buf;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(what, sizeof(what), "cannot open: %s",
+		         strerror(errno));
+		file_problem(d, o, path, what);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		file_problem(d, o, path,
+		             S_ISDIR(st.st_mode)
+		                 ? "is a directory, not a config file"
+		                 : "not a regular file");
+		close(fd);
+		return NULL;
+	}
+	if ((uintmax_t)st.st_size > ES_CONFIG_MAX_BYTES) {
+		snprintf(what, sizeof(what),
+		         "file is too large (%jd bytes; the limit is %u)",
+		         (intmax_t)st.st_size, ES_CONFIG_MAX_BYTES);
+		file_problem(d, o, path, what);
+		close(fd);
+		return NULL;
+	}
+	buf = read_bounded(fd, len);
+	close(fd);
+	if (!buf) {
+		file_problem(d, o, path, "out of memory");
+		return NULL;
+	}
+	if (*len > ES_CONFIG_MAX_BYTES) {
+		snprintf(what, sizeof(what),
+		         "file is too large (the limit is %u bytes)",
+		         ES_CONFIG_MAX_BYTES);
+		file_problem(d, o, path, what);
+	} else if (check_text(buf, *len, path, o, d) == 0) {
+		return buf;
+	}
+	free(buf);
+	return NULL;
+}
+
+/* ---- @include pre-scan ---------------------------------------------- */
+
+/* libconfig would recurse into a self-include until its own depth limit
+ * and report a confusing error; walk the includes first, by real path. */
+struct include_walk {
+	const char *incdir;
+	char *stack[MAX_INCLUDE_DEPTH + 2]; /* real paths, outermost first */
+	int depth;
+	size_t files;
+	struct es_diags *d;
+};
+
+/* The name in `@include "name"` when the line is one (libconfig's rule:
+ * optional blanks, then the directive). 1 when found. */
+static int include_name(const char *line, size_t n, char *out, size_t outlen)
+{
+	size_t i = 0, o = 0;
+
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (n - i < 9 || strncmp(line + i, "@include", 8) != 0)
+		return 0;
+	i += 8;
+	if (line[i] != ' ' && line[i] != '\t')
+		return 0;
+	while (i < n && (line[i] == ' ' || line[i] == '\t'))
+		i++;
+	if (i >= n || line[i++] != '"')
+		return 0;
+	while (i < n && line[i] != '"' && o + 1 < outlen) {
+		if (line[i] == '\\' && i + 1 < n)
+			i++;
+		out[o++] = line[i++];
+	}
+	out[o] = '\0';
+	return i < n && line[i] == '"';
+}
+
+static int scan_file(struct include_walk *w, const char *path,
+                     const struct origin *o);
+
+static void report_cycle(struct include_walk *w, const struct origin *o,
+                         const char *real)
+{
+	char chain[1024] = "";
+	int start = 0;
+
+	while (start < w->depth && strcmp(w->stack[start], real) != 0)
+		start++;
+	for (int i = start; i < w->depth; i++) {
+		strncat(chain, w->stack[i], sizeof(chain) - strlen(chain) - 1);
+		strncat(chain, " -> ", sizeof(chain) - strlen(chain) - 1);
+	}
+	strncat(chain, real, sizeof(chain) - strlen(chain) - 1);
+	es_diags_add(w->d, o->file, o->line, NULL,
+	             "@include \"%s\": include cycle: %s", o->name, chain);
+}
+
+static int visit_include(struct include_walk *w, const char *from, int line,
+                         const char *name)
+{
+	struct origin o = {from, line, name};
+	char full[PATH_MAX], real[PATH_MAX];
+	int rc;
+
+	/* libconfig 1.5 always prefixes the include directory. */
+	if ((size_t)snprintf(full, sizeof(full), "%s/%s", w->incdir, name) >=
+	    sizeof(full)) {
+		file_problem(w->d, &o, full, "path too long");
+		return -1;
+	}
+	if (!realpath(full, real)) {
+		char what[PATH_MAX + 128];
+
+		snprintf(what, sizeof(what), "cannot open %s: %s", full,
+		         strerror(errno));
+		file_problem(w->d, &o, full, what);
+		return -1;
+	}
+	for (int i = 0; i < w->depth; i++) {
+		if (strcmp(w->stack[i], real) == 0) {
+			report_cycle(w, &o, real);
+			return -1;
+		}
+	}
+	if (w->depth >= MAX_INCLUDE_DEPTH) {
+		file_problem(w->d, &o, full, "includes nested too deep");
+		return -1;
+	}
+	w->stack[w->depth] = strdup(real);
+	if (!w->stack[w->depth]) {
+		file_problem(w->d, &o, full, "out of memory");
+		return -1;
+	}
+	w->depth++;
+	rc = scan_file(w, full, &o);
+	free(w->stack[--w->depth]);
+	return rc;
+}
+
+static int scan_includes(struct include_walk *w, const char *path,
+                         const char *buf, size_t len)
+{
+	int rc = 0, line = 1;
+
+	for (size_t i = 0; i < len; line++) {
+		const char *eol = memchr(buf + i, '\n', len - i);
+		size_t n = eol ? (size_t)(eol - (buf + i)) : len - i;
+		char name[PATH_MAX];
+
+		if (include_name(buf + i, n, name, sizeof(name)) &&
+		    visit_include(w, path, line, name) < 0)
+			rc = -1;
+		i += n + 1;
+	}
+	return rc;
+}
+
+static int scan_file(struct include_walk *w, const char *path,
+                     const struct origin *o)
+{
+	size_t len;
+	char *buf;
+	int rc;
+
+	if (++w->files > MAX_INCLUDED_FILES) {
+		file_problem(w->d, o, path, "too many included files");
+		return -1;
+	}
+	buf = read_text_file(path, o, w->d, &len);
+	if (!buf)
+		return -1;
+	rc = scan_includes(w, path, buf, len);
+	free(buf);
+	return rc;
+}
+
+/* Check the file and everything it includes. On success *dir is the
+ * config's directory, absolute (free()). */
+int es_config_check_files(const char *path, struct es_diags *d, char **dir)
+{
+	struct origin top = {NULL, 0, NULL};
+	struct include_walk w = {.d = d, .files = 1};
+	char real[PATH_MAX], parent[PATH_MAX];
+	size_t len;
+	char *buf = read_text_file(path, &top, d, &len);
+	int rc;
+
+	if (!buf)
+		return -1;
+	if (!realpath(path, real)) {
+		es_diags_add(d, path, 0, NULL, "cannot resolve path: %s",
+		             strerror(errno));
+		free(buf);
+		return -1;
+	}
+	memcpy(parent, real, sizeof(parent));
+	*dir = strdup(dirname(parent));
+	w.stack[0] = real;
+	w.depth = 1;
+	w.incdir = *dir;
+	rc = *dir ? scan_includes(&w, path, buf, len) : -1;
+	if (!*dir)
+		es_diags_add(d, path, 0, NULL, "out of memory");
+	free(buf);
+	return rc;
+}
