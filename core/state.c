@@ -1,0 +1,1026 @@
+/*
+ * Durable state (see state.h). The model is the snapshot document itself,
+ * kept current in memory. Every mutation is first made a journal record,
+ * appended durably by the backend, then applied to the model by the same
+ * function that replays the journal at open: what a run saw and what the
+ * next run loads cannot drift apart.
+ *
+ * Secret values never enter a record: they go to the secrets document
+ * (saved atomically before the call returns) and the journal only notes
+ * that a secret of that name exists.
+ */
+#include "state.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "state_backend.h"
+
+struct es_state {
+	pthread_mutex_t lock;
+	const struct es_state_backend *be;
+	struct es_state_store *store;
+	int readonly;
+	char *customer;
+	cJSON *model;   /* state.json, current */
+	cJSON *secrets; /* secrets.json, current */
+	uint64_t next_intent;
+};
+
+static const char *const task_state_names[] = {
+    [ES_TS_PENDING] = "pending",         [ES_TS_DONE] = "done",
+    [ES_TS_FAILED] = "failed",           [ES_TS_WAITING] = "waiting",
+    [ES_TS_IN_PROGRESS] = "in-progress", [ES_TS_BLOCKED] = "blocked",
+};
+#define N_TASK_STATES (sizeof(task_state_names) / sizeof(task_state_names[0]))
+
+const char *es_task_state_name(enum es_task_state s)
+{
+	if ((unsigned)s >= N_TASK_STATES)
+		return "unknown";
+	return task_state_names[s];
+}
+
+static int task_state_parse(const char *name)
+{
+	for (size_t i = 0; name && i < N_TASK_STATES; i++)
+		if (strcmp(name, task_state_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+int es_state_format_major(const cJSON *doc)
+{
+	const cJSON *v =
+	    cJSON_GetObjectItemCaseSensitive(doc, "format_version");
+	char *end;
+	long major;
+
+	if (cJSON_IsNumber(v))
+		return v->valuedouble >= 0 && v->valuedouble < 1000
+		           ? (int)v->valuedouble
+		           : -1;
+	if (!cJSON_IsString(v) || !v->valuestring[0])
+		return -1;
+	major = strtol(v->valuestring, &end, 10);
+	if (end == v->valuestring || (*end && *end != '.') || major < 0 ||
+	    major >= 1000)
+		return -1;
+	return (int)major;
+}
+
+/* ---- cJSON helpers ---------------------------------------------------- */
+
+static const char *str_member(const cJSON *o, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The object member `name` of `parent`, created when missing. */
+static cJSON *child(cJSON *parent, const char *name)
+{
+	cJSON *c = cJSON_GetObjectItemCaseSensitive(parent, name);
+
+	if (cJSON_IsObject(c))
+		return c;
+	cJSON_DeleteItemFromObjectCaseSensitive(parent, name);
+	c = cJSON_CreateObject();
+	if (c && !cJSON_AddItemToObject(parent, name, c)) {
+		cJSON_Delete(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* Replace member `name` by `item` (transfer full). 0/-1. */
+static int put(cJSON *parent, const char *name, cJSON *item)
+{
+	if (!parent || !item) {
+		cJSON_Delete(item);
+		return -1;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(parent, name))
+		return cJSON_ReplaceItemInObjectCaseSensitive(parent, name,
+		                                              item)
+		           ? 0
+		           : -1;
+	if (!cJSON_AddItemToObject(parent, name, item)) {
+		cJSON_Delete(item);
+		return -1;
+	}
+	return 0;
+}
+
+static int put_string(cJSON *parent, const char *name, const char *value)
+{
+	return put(parent, name, cJSON_CreateString(value));
+}
+
+/* Overwrite every string of a tree that may hold secrets. */
+static void wipe_strings(cJSON *node)
+{
+	for (cJSON *c = node; c; c = c->next) {
+		if (cJSON_IsString(c) && c->valuestring)
+			es_wipe(c->valuestring, strlen(c->valuestring));
+		wipe_strings(c->child);
+	}
+}
+
+static void wipe_delete(cJSON *node)
+{
+	if (node)
+		wipe_strings(node->child);
+	cJSON_Delete(node);
+}
+
+/* ---- records: what each one does to the model ------------------------ */
+
+static cJSON *task_entry(cJSON *model, const char *ref)
+{
+	return child(child(model, "tasks"), ref);
+}
+
+static int apply_task(cJSON *m, const cJSON *r)
+{
+	const char *ref = str_member(r, "ref"), *msg = str_member(r, "message");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at");
+	cJSON *t;
+
+	if (!ref || task_state_parse(str_member(r, "state")) < 0 ||
+	    !cJSON_IsNumber(at))
+		return -1;
+	t = task_entry(m, ref);
+	if (put_string(t, "state", str_member(r, "state")) < 0 ||
+	    put(t, "updated", cJSON_CreateNumber(at->valuedouble)) < 0)
+		return -1;
+	if (!msg) {
+		cJSON_DeleteItemFromObjectCaseSensitive(t, "message");
+		return 0;
+	}
+	return put_string(t, "message", msg);
+}
+
+static int apply_confirm(cJSON *m, const cJSON *r)
+{
+	const char *ref = str_member(r, "ref"), *by = str_member(r, "by");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at");
+	cJSON *t;
+
+	if (!ref || !by || !cJSON_IsNumber(at))
+		return -1;
+	t = task_entry(m, ref);
+	if (put_string(t, "confirmed_by", by) < 0)
+		return -1;
+	return put(t, "confirmed_at", cJSON_CreateNumber(at->valuedouble));
+}
+
+static int apply_unconfirm(cJSON *m, const cJSON *r)
+{
+	const char *ref = str_member(r, "ref");
+	cJSON *t;
+
+	if (!ref)
+		return -1;
+	t = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(m, "tasks"), ref);
+	cJSON_DeleteItemFromObjectCaseSensitive(t, "confirmed_by");
+	cJSON_DeleteItemFromObjectCaseSensitive(t, "confirmed_at");
+	return 0;
+}
+
+static int apply_kv_put(cJSON *m, const cJSON *r)
+{
+	const char *plugin = str_member(r, "plugin"),
+	           *key = str_member(r, "key");
+	const char *value = str_member(r, "value");
+
+	if (!plugin || !key || !value)
+		return -1;
+	return put_string(child(child(m, "kv"), plugin), key, value);
+}
+
+static int apply_kv_del(cJSON *m, const cJSON *r)
+{
+	const char *plugin = str_member(r, "plugin"),
+	           *key = str_member(r, "key");
+
+	if (!plugin || !key)
+		return -1;
+	cJSON_DeleteItemFromObjectCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(m, "kv"), plugin),
+	    key);
+	return 0;
+}
+
+/* Outputs: {"value": V} or {"secret": true}, the value in secrets.json. */
+static int apply_output(cJSON *m, const cJSON *r)
+{
+	const char *plugin = str_member(r, "plugin"),
+	           *name = str_member(r, "name");
+	const char *value = str_member(r, "value");
+	int secret =
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "secret"));
+	cJSON *o = cJSON_CreateObject();
+
+	if (!plugin || !name || secret == !!value || !o) {
+		cJSON_Delete(o);
+		return -1;
+	}
+	if (secret ? !cJSON_AddTrueToObject(o, "secret")
+	           : !cJSON_AddStringToObject(o, "value", value)) {
+		cJSON_Delete(o);
+		return -1;
+	}
+	return put(child(child(m, "outputs"), plugin), name, o);
+}
+
+static int apply_secret(cJSON *m, const cJSON *r)
+{
+	const char *plugin = str_member(r, "plugin"),
+	           *name = str_member(r, "name");
+
+	if (!plugin || !name)
+		return -1;
+	return put(child(child(m, "secret_names"), plugin), name,
+	           cJSON_CreateTrue());
+}
+
+static int apply_intent(cJSON *m, const cJSON *r)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+	char key[32];
+	cJSON *copy;
+
+	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
+	    !str_member(r, "ref") || !str_member(r, "method") ||
+	    !str_member(r, "url"))
+		return -1;
+	copy = cJSON_Duplicate(r, 1);
+	cJSON_DeleteItemFromObjectCaseSensitive(copy, "type");
+	snprintf(key, sizeof(key), "%.0f", id->valuedouble);
+	return put(child(m, "intents"), key, copy);
+}
+
+static int apply_result(cJSON *m, const cJSON *r)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
+	char key[32];
+
+	if (!cJSON_IsNumber(id))
+		return -1;
+	snprintf(key, sizeof(key), "%.0f", id->valuedouble);
+	cJSON_DeleteItemFromObjectCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(m, "intents"), key);
+	return 0;
+}
+
+/* Forget the unanswered intents of `ref` that a previous run left. */
+static int apply_interrupted_clear(cJSON *m, const cJSON *r)
+{
+	const char *ref = str_member(r, "ref");
+	cJSON *intents = cJSON_GetObjectItemCaseSensitive(m, "intents");
+	cJSON *i = intents ? intents->child : NULL;
+
+	if (!ref)
+		return -1;
+	while (i) {
+		cJSON *next = i->next;
+		const char *iref = str_member(i, "ref");
+
+		if (iref && strcmp(iref, ref) == 0 &&
+		    !cJSON_IsFalse(cJSON_GetObjectItem(i, "interrupted")))
+			cJSON_Delete(cJSON_DetachItemViaPointer(intents, i));
+		i = next;
+	}
+	return 0;
+}
+
+static const struct {
+	const char *type;
+	int (*apply)(cJSON *model, const cJSON *record);
+} record_types[] = {
+    {"task", apply_task},
+    {"confirm", apply_confirm},
+    {"unconfirm", apply_unconfirm},
+    {"kv_put", apply_kv_put},
+    {"kv_del", apply_kv_del},
+    {"output", apply_output},
+    {"secret", apply_secret},
+    {"intent", apply_intent},
+    {"result", apply_result},
+    {"interrupted_clear", apply_interrupted_clear},
+};
+
+/* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
+static int apply_record(cJSON *model, const cJSON *record)
+{
+	const char *type = str_member(record, "type");
+
+	for (size_t i = 0;
+	     type && i < sizeof(record_types) / sizeof(record_types[0]); i++)
+		if (strcmp(type, record_types[i].type) == 0)
+			return record_types[i].apply(model, record) < 0 ? -1
+			                                                : 0;
+	return type ? 1 : -1;
+}
+
+/* Journal first, then the model: nothing is acknowledged that a crash
+ * could lose. Takes `record` (transfer full). Called under the lock. */
+static int commit(struct es_state *s, cJSON *record)
+{
+	int rc = -1;
+
+	if (record && !s->readonly &&
+	    s->be->journal_append(s->store, record) == 0)
+		rc = apply_record(s->model, record) == 0 ? 0 : -1;
+	cJSON_Delete(record);
+	return rc;
+}
+
+/* A record of `type` with string members given as name/value pairs,
+ * NULL-terminated; a NULL value leaves its member out. */
+static cJSON *record_new(const char *type, ...)
+{
+	cJSON *r = cJSON_CreateObject();
+	va_list ap;
+	const char *name;
+
+	if (!r || !cJSON_AddStringToObject(r, "type", type)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	va_start(ap, type);
+	while ((name = va_arg(ap, const char *))) {
+		const char *value = va_arg(ap, const char *);
+
+		if (value && !cJSON_AddStringToObject(r, name, value)) {
+			cJSON_Delete(r);
+			r = NULL;
+			break;
+		}
+	}
+	va_end(ap);
+	return r;
+}
+
+static cJSON *with_number(cJSON *r, const char *name, double v)
+{
+	if (r && !cJSON_AddNumberToObject(r, name, v)) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* ---- open and close --------------------------------------------------- */
+
+static void state_free(struct es_state *s)
+{
+	if (!s)
+		return;
+	if (s->store) {
+		s->be->unlock(s->store);
+		s->be->close(s->store);
+	}
+	cJSON_Delete(s->model);
+	wipe_delete(s->secrets);
+	free(s->customer);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+static cJSON *document_new(void)
+{
+	cJSON *d = cJSON_CreateObject();
+
+	if (d && !cJSON_AddStringToObject(d, "format_version",
+	                                  ES_STATE_FORMAT_VERSION)) {
+		cJSON_Delete(d);
+		d = NULL;
+	}
+	return d;
+}
+
+/* The members state.c relies on exist and have the right type. */
+static int model_check(cJSON *doc, const char *const *members, char *what,
+                       size_t len)
+{
+	for (size_t i = 0; members[i]; i++) {
+		cJSON *m = cJSON_GetObjectItemCaseSensitive(doc, members[i]);
+
+		if (m && !cJSON_IsObject(m)) {
+			snprintf(what, len, "'%s' is not an object",
+			         members[i]);
+			return -1;
+		}
+		if (!child(doc, members[i])) {
+			snprintf(what, len, "out of memory");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static const char *const model_members[] = {
+    "tasks", "kv", "outputs", "secret_names", "intents", NULL,
+};
+static const char *const secrets_members[] = {"secrets", "outputs", NULL};
+
+/* Snapshot, then the journal over it; marks what the last run left open. */
+static enum es_state_error state_build(struct es_state *s,
+                                       struct es_state_loaded *ld, char *err,
+                                       size_t errlen)
+{
+	const char *path = s->be->path(s->store), *owner;
+	const cJSON *next;
+	char what[128];
+	int i = 0;
+	cJSON *rec, *in;
+
+	s->model = ld->snapshot ? ld->snapshot : document_new();
+	s->secrets = ld->secrets ? ld->secrets : document_new();
+	ld->snapshot = ld->secrets = NULL;
+	if (!s->model || !s->secrets ||
+	    model_check(s->model, model_members, what, sizeof(what)) < 0 ||
+	    model_check(s->secrets, secrets_members, what, sizeof(what)) < 0) {
+		snprintf(err, errlen, "%s: state.json or secrets.json: %s",
+		         path, s->model && s->secrets ? what : "out of memory");
+		return ES_STATE_CORRUPT;
+	}
+	owner = str_member(s->model, "customer");
+	if (owner && strcmp(owner, s->customer) != 0) {
+		snprintf(
+		    err, errlen,
+		    "%s belongs to customer '%s', not '%s': check state_dir",
+		    path, owner, s->customer);
+		return ES_STATE_CORRUPT;
+	}
+	next = cJSON_GetObjectItemCaseSensitive(s->model, "next_intent_id");
+	s->next_intent = cJSON_IsNumber(next) && next->valuedouble >= 1 &&
+	                         next->valuedouble < 9e15
+	                     ? (uint64_t)next->valuedouble
+	                     : 1;
+	cJSON_ArrayForEach(rec, ld->journal)
+	{
+		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+		int rc = apply_record(s->model, rec);
+
+		i++;
+		if (rc < 0) {
+			snprintf(err, errlen,
+			         "%s/journal.jsonl: record %d (type '%s') is "
+			         "malformed",
+			         path, i,
+			         str_member(rec, "type")
+			             ? str_member(rec, "type")
+			             : "?");
+			return ES_STATE_CORRUPT;
+		}
+		if (rc > 0)
+			es_log(
+			    ES_LOG_WARNING, NULL,
+			    "%s/journal.jsonl: record %d of unknown type '%s' "
+			    "skipped",
+			    path, i, str_member(rec, "type"));
+		if (cJSON_IsNumber(id) && id->valuedouble < 9e15 &&
+		    id->valuedouble >= (double)s->next_intent)
+			s->next_intent = (uint64_t)id->valuedouble + 1;
+	}
+	cJSON_ArrayForEach(in, cJSON_GetObjectItem(s->model, "intents"))
+	    put(in, "interrupted", cJSON_CreateTrue());
+	return ES_STATE_OK;
+}
+
+static enum es_state_error state_open(const char *dir, const char *customer,
+                                      const char *environment, int wait_s,
+                                      int readonly, struct es_state **out,
+                                      char *err, size_t errlen)
+{
+	struct es_state_loaded ld = {0};
+	struct es_state *s;
+	enum es_state_error e;
+
+	if (!out || !err || errlen == 0)
+		return ES_STATE_IO;
+	*out = NULL;
+	err[0] = '\0';
+	if (!customer || !*customer) {
+		snprintf(err, errlen, "state: no customer id");
+		return ES_STATE_IO;
+	}
+	s = calloc(1, sizeof(*s));
+	if (!s || !(s->customer = strdup(customer))) {
+		free(s);
+		snprintf(err, errlen, "out of memory");
+		return ES_STATE_IO;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	s->be = &es_state_file_backend;
+	s->readonly = readonly;
+	e = s->be->open(dir, environment, readonly, &s->store, err, errlen);
+	if (e == ES_STATE_OK && !readonly)
+		e = s->be->lock(s->store, wait_s < 0 ? 0 : wait_s, err, errlen);
+	if (e == ES_STATE_OK)
+		e = s->be->load(s->store, &ld, err, errlen);
+	if (e == ES_STATE_OK)
+		e = state_build(s, &ld, err, errlen);
+	cJSON_Delete(ld.snapshot);
+	cJSON_Delete(ld.journal);
+	wipe_delete(ld.secrets);
+	if (e != ES_STATE_OK) {
+		state_free(s);
+		return e;
+	}
+	*out = s;
+	return ES_STATE_OK;
+}
+
+enum es_state_error es_state_open(const char *dir, const char *customer,
+                                  const char *environment, int wait_s,
+                                  struct es_state **out, char *err,
+                                  size_t errlen)
+{
+	return state_open(dir, customer, environment, wait_s, 0, out, err,
+	                  errlen);
+}
+
+enum es_state_error es_state_open_readonly(const char *dir,
+                                           const char *customer,
+                                           const char *environment,
+                                           struct es_state **out, char *err,
+                                           size_t errlen)
+{
+	return state_open(dir, customer, environment, 0, 1, out, err, errlen);
+}
+
+static int snapshot(struct es_state *s)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (put_string(s->model, "format_version", ES_STATE_FORMAT_VERSION) <
+	        0 ||
+	    put_string(s->model, "customer", s->customer) < 0 ||
+	    put_string(s->model, "written", when) < 0 ||
+	    put(s->model, "next_intent_id",
+	        cJSON_CreateNumber((double)s->next_intent)) < 0)
+		return -1;
+	return s->be->snapshot(s->store, s->model);
+}
+
+int es_state_close(struct es_state *s)
+{
+	int rc = 0;
+
+	if (!s)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	if (!s->readonly)
+		rc = snapshot(s);
+	pthread_mutex_unlock(&s->lock);
+	state_free(s);
+	return rc;
+}
+
+const char *es_state_path(const struct es_state *s)
+{
+	return s ? s->be->path(s->store) : NULL;
+}
+
+/* ---- tasks and confirmations ---------------------------------------- */
+
+static double now_s(void)
+{
+	return (double)time(NULL);
+}
+
+int es_state_task_set(struct es_state *s, const char *ref,
+                      enum es_task_state st, const char *message)
+{
+	int rc;
+
+	if (!s || !ref || (unsigned)st >= N_TASK_STATES)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc = commit(s, with_number(record_new("task", "ref", ref, "state",
+	                                      task_state_names[st], "message",
+	                                      message, NULL),
+	                           "at", now_s()));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+enum es_task_state es_state_task_get(struct es_state *s, const char *ref,
+                                     char **message, time_t *updated)
+{
+	const cJSON *t, *at;
+	const char *msg;
+	int st = ES_TS_PENDING;
+
+	if (message)
+		*message = NULL;
+	if (updated)
+		*updated = 0;
+	if (!s || !ref)
+		return ES_TS_PENDING;
+	pthread_mutex_lock(&s->lock);
+	t = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
+	if (task_state_parse(str_member(t, "state")) >= 0)
+		st = task_state_parse(str_member(t, "state"));
+	msg = str_member(t, "message");
+	if (message && msg)
+		*message = strdup(msg);
+	at = cJSON_GetObjectItemCaseSensitive(t, "updated");
+	if (updated && cJSON_IsNumber(at))
+		*updated = (time_t)at->valuedouble;
+	pthread_mutex_unlock(&s->lock);
+	return (enum es_task_state)st;
+}
+
+int es_state_confirm(struct es_state *s, const char *ref, const char *by)
+{
+	int rc;
+
+	if (!s || !ref || !by)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc = commit(
+	    s, with_number(record_new("confirm", "ref", ref, "by", by, NULL),
+	                   "at", now_s()));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+char *es_state_confirmation(struct es_state *s, const char *ref)
+{
+	const cJSON *t, *at;
+	const char *by;
+	char when[32] = "?", *out = NULL;
+
+	if (!s || !ref)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	t = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
+	by = str_member(t, "confirmed_by");
+	at = cJSON_GetObjectItemCaseSensitive(t, "confirmed_at");
+	if (by) {
+		if (cJSON_IsNumber(at)) {
+			time_t tt = (time_t)at->valuedouble;
+			struct tm tm;
+
+			if (gmtime_r(&tt, &tm))
+				strftime(when, sizeof(when),
+				         "%Y-%m-%dT%H:%M:%SZ", &tm);
+		}
+		size_t len = strlen(by) + strlen(when) + 5;
+
+		out = malloc(len);
+		if (out)
+			snprintf(out, len, "%s at %s", by, when);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return out;
+}
+
+int es_state_unconfirm(struct es_state *s, const char *ref)
+{
+	int rc;
+
+	if (!s || !ref)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc = commit(s, record_new("unconfirm", "ref", ref, NULL));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* ---- key/values --------------------------------------------------------- */
+
+char *es_state_kv_get(struct es_state *s, const char *plugin, const char *key)
+{
+	const char *v;
+	char *out = NULL;
+
+	if (!s || !plugin || !key)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	v = str_member(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(s->model, "kv"), plugin),
+	    key);
+	if (v)
+		out = strdup(v);
+	pthread_mutex_unlock(&s->lock);
+	return out;
+}
+
+int es_state_kv_put(struct es_state *s, const char *plugin, const char *key,
+                    const char *value)
+{
+	int rc;
+
+	if (!s || !plugin || !key || !value)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc = commit(s, record_new("kv_put", "plugin", plugin, "key", key,
+	                          "value", value, NULL));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int es_state_kv_del(struct es_state *s, const char *plugin, const char *key)
+{
+	int rc;
+
+	if (!s || !plugin || !key)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	rc =
+	    commit(s, record_new("kv_del", "plugin", plugin, "key", key, NULL));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* ---- secrets and outputs -------------------------------------------- */
+
+/* Set (value) or remove (NULL) secrets.json/section/plugin/name, saved
+ * atomically before the model changes: a failed save changes nothing. */
+static int secrets_update(struct es_state *s, const char *section,
+                          const char *plugin, const char *name,
+                          const char *value)
+{
+	cJSON *copy, *group;
+
+	if (s->readonly)
+		return -1;
+	copy = cJSON_Duplicate(s->secrets, 1);
+	group = child(child(copy, section), plugin);
+	if (!group) {
+		wipe_delete(copy);
+		return -1;
+	}
+	if (value) {
+		if (put_string(group, name, value) < 0) {
+			wipe_delete(copy);
+			return -1;
+		}
+	} else {
+		cJSON *old =
+		    cJSON_DetachItemFromObjectCaseSensitive(group, name);
+
+		wipe_strings(old);
+		cJSON_Delete(old);
+	}
+	if (s->be->secrets_save(s->store, copy) < 0) {
+		wipe_delete(copy);
+		return -1;
+	}
+	wipe_delete(s->secrets);
+	s->secrets = copy;
+	return 0;
+}
+
+static const char *secret_lookup(struct es_state *s, const char *section,
+                                 const char *plugin, const char *name)
+{
+	return str_member(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(s->secrets, section), plugin),
+	    name);
+}
+
+int es_state_output_set(struct es_state *s, const char *plugin,
+                        const char *name, const char *value, int secret)
+{
+	int rc = -1;
+	cJSON *r;
+
+	if (!s || !plugin || !name || !value)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	if (secret) {
+		r = record_new("output", "plugin", plugin, "name", name, NULL);
+		if (r && !cJSON_AddTrueToObject(r, "secret")) {
+			cJSON_Delete(r);
+			r = NULL;
+		}
+		if (r && secrets_update(s, "outputs", plugin, name, value) == 0)
+			rc = commit(s, r);
+		else
+			cJSON_Delete(r);
+	} else {
+		rc = commit(s, record_new("output", "plugin", plugin, "name",
+		                          name, "value", value, NULL));
+		/* A value once secret and now public: drop the secret copy. */
+		if (rc == 0 && secret_lookup(s, "outputs", plugin, name))
+			secrets_update(s, "outputs", plugin, name, NULL);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int entry_order(const void *a, const void *b)
+{
+	const struct es_output_entry *x = a, *y = b;
+	int c = strcmp(x->plugin, y->plugin);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* Copies of the outputs, sorted, so `fn` runs without the lock held and
+ * may call back into the state. */
+static struct es_output_entry *outputs_copy(struct es_state *s, size_t *n)
+{
+	const cJSON *plugins = cJSON_GetObjectItem(s->model, "outputs"), *p, *o;
+	struct es_output_entry *e;
+	size_t cap = 0, i = 0;
+
+	cJSON_ArrayForEach(p, plugins) cap += (size_t)cJSON_GetArraySize(p);
+	e = calloc(cap ? cap : 1, sizeof(*e));
+	if (!e)
+		return NULL;
+	cJSON_ArrayForEach(p, plugins)
+	{
+		cJSON_ArrayForEach(o, p)
+		{
+			const char *v = str_member(o, "value");
+
+			if (i == cap || !o->string)
+				break;
+			e[i].plugin = strdup(p->string);
+			e[i].name = strdup(o->string);
+			e[i].value = v ? strdup(v) : NULL;
+			e[i].secret =
+			    cJSON_IsTrue(cJSON_GetObjectItem(o, "secret"));
+			if (!e[i].plugin || !e[i].name || (v && !e[i].value)) {
+				free((char *)e[i].plugin);
+				free((char *)e[i].name);
+				free((char *)e[i].value);
+				continue;
+			}
+			i++;
+		}
+	}
+	qsort(e, i, sizeof(*e), entry_order);
+	*n = i;
+	return e;
+}
+
+void es_state_outputs_each(struct es_state *s,
+                           void (*fn)(const struct es_output_entry *, void *),
+                           void *arg)
+{
+	struct es_output_entry *e;
+	size_t n = 0;
+
+	if (!s || !fn)
+		return;
+	pthread_mutex_lock(&s->lock);
+	e = outputs_copy(s, &n);
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; e && i < n; i++)
+		fn(&e[i], arg);
+	for (size_t i = 0; e && i < n; i++) {
+		free((char *)e[i].plugin);
+		free((char *)e[i].name);
+		free((char *)e[i].value);
+	}
+	free(e);
+}
+
+char *es_state_secret_get(struct es_state *s, const char *plugin,
+                          const char *name)
+{
+	const char *v;
+	char *out = NULL;
+
+	if (!s || !plugin || !name)
+		return NULL;
+	pthread_mutex_lock(&s->lock);
+	v = secret_lookup(s, "secrets", plugin, name);
+	if (!v)
+		v = secret_lookup(s, "outputs", plugin, name);
+	if (v)
+		out = strdup(v);
+	pthread_mutex_unlock(&s->lock);
+	return out;
+}
+
+int es_state_secret_put(struct es_state *s, const char *plugin,
+                        const char *name, const char *value)
+{
+	int rc = -1;
+
+	if (!s || !plugin || !name || !value)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	if (secrets_update(s, "secrets", plugin, name, value) == 0)
+		rc = commit(s, record_new("secret", "plugin", plugin, "name",
+		                          name, NULL));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* ---- intents ----------------------------------------------------------- */
+
+uint64_t es_state_intent_begin(struct es_state *s, const char *ref,
+                               const char *method, const char *url,
+                               const char *intent)
+{
+	uint64_t id = 0;
+	char key[32];
+	cJSON *r;
+
+	if (!s || !ref || !method || !url)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	r = record_new("intent", "ref", ref, "method", method, "url", url,
+	               "intent", intent, NULL);
+	r = with_number(with_number(r, "id", (double)s->next_intent), "at",
+	                now_s());
+	if (commit(s, r) == 0) {
+		id = s->next_intent++;
+		snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+		put(cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(s->model, "intents"),
+		        key),
+		    "interrupted", cJSON_CreateFalse());
+	}
+	pthread_mutex_unlock(&s->lock);
+	return id;
+}
+
+int es_state_intent_end(struct es_state *s, uint64_t id, long http_status)
+{
+	char key[32];
+	int rc = -1;
+
+	if (!s || id == 0)
+		return -1;
+	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
+	pthread_mutex_lock(&s->lock);
+	if (cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(s->model, "intents"), key)) {
+		cJSON *r =
+		    with_number(record_new("result", NULL), "id", (double)id);
+
+		r = with_number(r, "status", (double)http_status);
+		rc = commit(s, with_number(r, "at", now_s()));
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+static int has_interrupted(const struct es_state *s, const char *ref)
+{
+	const cJSON *i;
+
+	cJSON_ArrayForEach(i, cJSON_GetObjectItem(s->model, "intents"))
+	{
+		const char *iref = str_member(i, "ref");
+
+		if (iref && strcmp(iref, ref) == 0 &&
+		    cJSON_IsTrue(cJSON_GetObjectItem(i, "interrupted")))
+			return 1;
+	}
+	return 0;
+}
+
+int es_state_interrupted(struct es_state *s, const char *ref)
+{
+	int found;
+
+	if (!s || !ref)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	found = has_interrupted(s, ref);
+	pthread_mutex_unlock(&s->lock);
+	return found;
+}
+
+int es_state_interrupted_clear(struct es_state *s, const char *ref)
+{
+	int rc = 0;
+
+	if (!s || !ref)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	/* Every finished task clears: spare the fsync when nothing is set. */
+	if (has_interrupted(s, ref))
+		rc = commit(s,
+		            record_new("interrupted_clear", "ref", ref, NULL));
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}

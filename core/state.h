@@ -1,0 +1,118 @@
+/*
+ * Durable state for one customer x environment.
+ *
+ * Layout of a state directory (<state_dir>/<environment>/):
+ *   state.json    snapshot: tasks, per-plugin key/values, public outputs
+ *   journal.jsonl append-only; every record fsynced before the call returns
+ *   secrets.json  mode 0600: generated secrets and secret outputs
+ *   lock          holder: pid, host, start time (flock'ed while held)
+ *
+ * Every mutation is appended to the journal first, so a SIGKILL at any
+ * point loses nothing that was acknowledged. Opening replays the journal
+ * over the snapshot; closing writes a new snapshot atomically (write,
+ * fsync, rename, fsync dir) and truncates the journal.
+ *
+ * The storage is behind struct es_state_backend so a shared PostgreSQL
+ * backend can replace the files later without touching callers.
+ * All functions are thread-safe (one mutex per state).
+ */
+#ifndef ENVSETUP_CORE_STATE_H
+#define ENVSETUP_CORE_STATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+enum es_task_state {
+	ES_TS_PENDING = 0, /* never done, or changes pending */
+	ES_TS_DONE,        /* applied and verified */
+	ES_TS_FAILED,
+	ES_TS_WAITING,     /* waiting for a person */
+	ES_TS_IN_PROGRESS, /* long-running, started */
+	ES_TS_BLOCKED,     /* a dependency is not done */
+};
+
+const char *es_task_state_name(enum es_task_state s);
+
+struct es_state;
+
+/* Why es_state_open failed. */
+enum es_state_error {
+	ES_STATE_OK = 0,
+	ES_STATE_LOCKED,  /* held by a live run: holder named in err */
+	ES_STATE_CORRUPT, /* state.json or journal unreadable: file and
+	                     line/offset in err */
+	ES_STATE_IO,
+};
+
+/*
+ * Open (creating the directory 0700 if needed) and lock the state of
+ * `customer`/`environment` under `dir`. Waits up to `wait_s` seconds for
+ * another run's lock. A lock file whose holder process no longer exists is
+ * reported in the log as stale and taken over. A truncated last journal
+ * line (torn write) is ignored with a warning; any other corruption fails
+ * with ES_STATE_CORRUPT and nothing is overwritten.
+ */
+enum es_state_error es_state_open(const char *dir, const char *customer,
+                                  const char *environment, int wait_s,
+                                  struct es_state **out, char *err,
+                                  size_t errlen);
+/* Open without the lock, read-only (status, report). */
+enum es_state_error es_state_open_readonly(const char *dir,
+                                           const char *customer,
+                                           const char *environment,
+                                           struct es_state **out, char *err,
+                                           size_t errlen);
+/* Snapshot (unless read-only), release the lock, free. */
+int es_state_close(struct es_state *s);
+
+/* Tasks, keyed "plugin:task" or "checklist:id". */
+int es_state_task_set(struct es_state *s, const char *ref,
+                      enum es_task_state st, const char *message);
+enum es_task_state es_state_task_get(struct es_state *s, const char *ref,
+                                     char **message /* malloc'd, nullable */,
+                                     time_t *updated /* nullable */);
+/* A person's sign-off. `by` is free text. */
+int es_state_confirm(struct es_state *s, const char *ref, const char *by);
+/* malloc'd "NAME at ISO-TIME" or NULL. */
+char *es_state_confirmation(struct es_state *s, const char *ref);
+int es_state_unconfirm(struct es_state *s, const char *ref);
+
+/* Per-plugin key/values (provider ids). get: malloc'd or NULL. */
+char *es_state_kv_get(struct es_state *s, const char *plugin, const char *key);
+int es_state_kv_put(struct es_state *s, const char *plugin, const char *key,
+                    const char *value);
+int es_state_kv_del(struct es_state *s, const char *plugin, const char *key);
+
+/* Outputs. Secret ones go to secrets.json only. */
+int es_state_output_set(struct es_state *s, const char *plugin,
+                        const char *name, const char *value, int secret);
+struct es_output_entry {
+	const char *plugin, *name, *value; /* value NULL for secret outputs */
+	int secret;
+};
+/* Calls fn for each output, in plugin then name order. */
+void es_state_outputs_each(struct es_state *s,
+                           void (*fn)(const struct es_output_entry *, void *),
+                           void *arg);
+
+/* Generated secrets (and secret output values): malloc'd or NULL. */
+char *es_state_secret_get(struct es_state *s, const char *plugin,
+                          const char *name);
+int es_state_secret_put(struct es_state *s, const char *plugin,
+                        const char *name, const char *value);
+
+/* Journal of mutating HTTP calls. url must already be redacted. */
+uint64_t es_state_intent_begin(struct es_state *s, const char *ref,
+                               const char *method, const char *url,
+                               const char *intent);
+int es_state_intent_end(struct es_state *s, uint64_t id, long http_status);
+/* 1 when a previous run recorded an intent for `ref` and no result. */
+int es_state_interrupted(struct es_state *s, const char *ref);
+/* Forget the interrupted marks of `ref` once its task has run to the end. */
+int es_state_interrupted_clear(struct es_state *s, const char *ref);
+
+/* Directory of this state (for the run log), transfer none. */
+const char *es_state_path(const struct es_state *s);
+
+#endif
