@@ -1,0 +1,84 @@
+/*
+ * The HTTP service behind es_http_api: the core owns libcurl.
+ *
+ * One es_http_client per plugin instance: a reused curl easy handle (so
+ * connections to a provider are kept alive), the instance's settings, and
+ * the plugin's rate limiter, which is shared by plugin name across the
+ * whole process (several customers in one run share the provider's limit).
+ *
+ * Retries (exponential backoff with full jitter, Retry-After honoured,
+ * both capped by max_backoff_ms):
+ *  - 429: always retried;
+ *  - 5xx, connection reset, timeouts: retried only for non-mutating
+ *    requests; a mutating one returns what it got (status 0 when no reply).
+ *  - connection refused / DNS failure before anything was sent: retried.
+ */
+#ifndef ENVSETUP_CORE_HTTP_H
+#define ENVSETUP_CORE_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envsetup/host.h"
+
+struct es_http_settings {
+	const char *plugin;  /* for the shared rate limiter and logs */
+	const char *ca_file; /* nullable: CA bundle replacing the system one */
+	uint32_t timeout_ms; /* total per attempt; 0: 30000 */
+	uint32_t connect_timeout_ms; /* 0: 10000 */
+	uint32_t rate_limit_per_min; /* 0: none */
+	uint32_t max_attempts;       /* 0: 5 */
+	uint32_t base_backoff_ms;    /* 0: 500 */
+	uint32_t max_backoff_ms;     /* 0: 30000 */
+	int trace; /* log redacted request/response at debug */
+};
+
+/* How the HTTP service reaches the rest of the core for one call. */
+struct es_http_hooks {
+	void *ctx;
+	/* Value for {{secret:NAME}} (transfer none) or NULL if unknown. */
+	const char *(*secret)(void *ctx, const char *name);
+	/* Journal around a mutating request; url is already redacted. */
+	uint64_t (*intent_begin)(void *ctx, const char *method, const char *url,
+	                         const char *intent);
+	void (*intent_end)(void *ctx, uint64_t id, long status);
+	/* Already-redacted log line. */
+	void (*log)(void *ctx, enum es_log_level level, const char *msg);
+	/* Diagnostic for the task (the failure reason), already redacted. */
+	void (*error)(void *ctx, const char *msg);
+	/* Nonzero stops retry waits early. */
+	int (*cancelled)(void *ctx);
+};
+
+struct es_http_client;
+
+struct es_http_client *es_http_client_new(const struct es_http_settings *s);
+void es_http_client_free(struct es_http_client *c);
+
+/* Perform `req` with retries. NULL when no response could be had; the
+ * reason went to hooks->error. Not thread-safe per client (one call at a
+ * time per instance); different clients may run in parallel. */
+es_http_response *es_http_perform(struct es_http_client *c,
+                                  const struct es_http_request *req,
+                                  const struct es_http_hooks *hooks);
+
+/* The es_http_api accessors. */
+long es_http_response_status(const es_http_response *r);
+const char *es_http_response_body(const es_http_response *r, size_t *len);
+const char *es_http_response_header(const es_http_response *r,
+                                    const char *name);
+void es_http_response_free(es_http_response *r);
+char *es_http_escape(const char *in); /* malloc'd */
+
+/* Replace {{secret:NAME}} in `in`; encoding: 0 raw, 1 URL, 2 JSON string.
+ * malloc'd, or NULL with *unknown set to the first unknown name (static
+ * buffer inside the call is not used: *unknown points into `in`). */
+char *es_http_substitute(const char *in, int encoding,
+                         const struct es_http_hooks *hooks,
+                         const char **unknown, size_t *unknown_len);
+
+/* Process-wide init/cleanup of libcurl (call once from main). */
+int es_http_global_init(void);
+void es_http_global_cleanup(void);
+
+#endif
