@@ -1,0 +1,549 @@
+/* Plugin discovery, probing, loading and descriptor checks (loader.h). */
+#include "loader.h"
+
+#include <dirent.h>
+#include <dlfcn.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "envsetup/version.h"
+
+const char *const es_reserved_keys[] = {
+    "enabled",
+    "rate_limit_per_min",
+    "max_concurrency",
+    "http_timeout",
+    "ca_file",
+    "environments",
+    NULL,
+};
+
+/* The smallest sizes a v1.0 plugin may declare: everything up to and
+ * including the last field ABI 1.0 defined. */
+#define SIZE_UPTO(type, field)                                                 \
+	(offsetof(type, field) + sizeof(((type *)0)->field))
+#define DESCRIPTOR_MIN                                                         \
+	SIZE_UPTO(struct es_plugin_descriptor, rate_limit_per_min)
+#define KEY_MIN SIZE_UPTO(struct es_key, example)
+#define TASK_MIN SIZE_UPTO(struct es_task, timeout_s)
+
+char *es_plugin_dir_default(const char *argv0)
+{
+	const char *env = getenv("ENVSETUP_PLUGIN_DIR");
+	char exe[PATH_MAX], candidate[PATH_MAX + 16];
+	ssize_t n;
+	struct stat st;
+
+	(void)argv0;
+	if (env && *env)
+		return strdup(env);
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		char *slash;
+
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash) {
+			/* Build tree (build/core/envsetup, build/plugins), then
+			 * a relocated install (bin/, lib/envsetup/plugins). */
+			static const char *const beside[] = {
+			    "plugins",
+			    "../plugins",
+			    "../lib/envsetup/plugins",
+			};
+
+			*slash = '\0';
+			for (size_t i = 0; i < sizeof(beside) / sizeof(*beside);
+			     i++) {
+				snprintf(candidate, sizeof(candidate), "%s/%s",
+				         exe, beside[i]);
+				if (stat(candidate, &st) == 0 &&
+				    S_ISDIR(st.st_mode))
+					return realpath(candidate, NULL);
+			}
+		}
+	}
+	return strdup(ES_PLUGIN_INSTALL_DIR);
+}
+
+static int valid_name(const char *s, int allow_dash)
+{
+	if (!s || !(*s >= 'a' && *s <= 'z'))
+		return 0;
+	for (; *s; s++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_' || (allow_dash && *s == '-')))
+			return 0;
+	}
+	return 1;
+}
+
+static int in_list(const char *const *list, const char *s)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
+}
+
+/* Walk a plugin's NULL-terminated array using the first element's
+ * struct_size as the stride, so entries of a newer minor are skipped
+ * correctly. Returns the count, or -1 with a message. */
+static long walk_array(const void *first, size_t min_size, size_t name_off,
+                       const void **out, size_t max, char *err, size_t errlen)
+{
+	const unsigned char *p = first;
+	uint32_t stride;
+	size_t n = 0;
+
+	if (!first)
+		return 0;
+	stride = *(const uint32_t *)p;
+	if (stride == 0)
+		return 0; /* empty array: the terminator only */
+	if (stride < min_size) {
+		snprintf(err, errlen,
+		         "entry struct_size %u is smaller than ABI 1.0's %zu",
+		         stride, min_size);
+		return -1;
+	}
+	for (;; p += stride) {
+		const char *name = *(const char *const *)(p + name_off);
+
+		if (!name)
+			break;
+		if (n == max) {
+			snprintf(err, errlen, "more than %zu entries", max);
+			return -1;
+		}
+		if (*(const uint32_t *)p != stride) {
+			snprintf(err, errlen,
+			         "entry '%s' has struct_size %u, others %u",
+			         name, *(const uint32_t *)p, stride);
+			return -1;
+		}
+		if (out)
+			out[n] = p;
+		n++;
+	}
+	return (long)n;
+}
+
+#define MAX_ENTRIES 256
+
+static int check_keys(struct es_plugin *p, char *err, size_t errlen)
+{
+	const void *tmp[MAX_ENTRIES];
+	long n =
+	    walk_array(p->desc->keys, KEY_MIN, offsetof(struct es_key, name),
+	               tmp, MAX_ENTRIES, err, errlen);
+
+	if (n < 0)
+		return -1;
+	p->keys = calloc((size_t)n + 1, sizeof(*p->keys));
+	if (!p->keys)
+		return -1;
+	p->n_keys = (size_t)n;
+	for (long i = 0; i < n; i++) {
+		const struct es_key *k = tmp[i];
+
+		p->keys[i] = k;
+		if (!valid_name(k->name, 0)) {
+			snprintf(err, errlen, "key '%s' is not snake_case",
+			         k->name);
+			return -1;
+		}
+		if (in_list(es_reserved_keys, k->name)) {
+			snprintf(err, errlen,
+			         "key '%s' is reserved by the core", k->name);
+			return -1;
+		}
+		if (k->type < ES_TYPE_STRING || k->type > ES_TYPE_PATH) {
+			snprintf(err, errlen, "key '%s' has unknown type %d",
+			         k->name, (int)k->type);
+			return -1;
+		}
+		if (k->type == ES_TYPE_ENUM &&
+		    (!k->allowed || !k->allowed[0])) {
+			snprintf(err, errlen,
+			         "enum key '%s' lists no allowed values",
+			         k->name);
+			return -1;
+		}
+		if (!k->question || !*k->question) {
+			snprintf(err, errlen, "key '%s' has no question",
+			         k->name);
+			return -1;
+		}
+		for (long j = 0; j < i; j++) {
+			if (strcmp(p->keys[j]->name, k->name) == 0) {
+				snprintf(err, errlen, "key '%s' declared twice",
+				         k->name);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_tasks(struct es_plugin *p, char *err, size_t errlen)
+{
+	const void *tmp[MAX_ENTRIES];
+	long n =
+	    walk_array(p->desc->tasks, TASK_MIN, offsetof(struct es_task, id),
+	               tmp, MAX_ENTRIES, err, errlen);
+
+	if (n < 0)
+		return -1;
+	if (n == 0) {
+		snprintf(err, errlen, "declares no tasks");
+		return -1;
+	}
+	p->tasks = calloc((size_t)n + 1, sizeof(*p->tasks));
+	if (!p->tasks)
+		return -1;
+	p->n_tasks = (size_t)n;
+	for (long i = 0; i < n; i++)
+		p->tasks[i] = tmp[i];
+	for (long i = 0; i < n; i++) {
+		const struct es_task *t = p->tasks[i];
+
+		if (!valid_name(t->id, 0)) {
+			snprintf(err, errlen, "task id '%s' is not snake_case",
+			         t->id);
+			return -1;
+		}
+		if (!t->title || !t->section) {
+			snprintf(err, errlen,
+			         "task '%s' needs a title and a section",
+			         t->id);
+			return -1;
+		}
+		if ((t->flags & ES_TASK_MANUAL) &&
+		    (!t->question || !*t->question)) {
+			snprintf(err, errlen,
+			         "manual task '%s' has no question", t->id);
+			return -1;
+		}
+		for (long j = 0; j < i; j++) {
+			if (strcmp(p->tasks[j]->id, t->id) == 0) {
+				snprintf(err, errlen,
+				         "task '%s' declared twice", t->id);
+				return -1;
+			}
+		}
+		for (const char *const *k = t->needs; k && *k; k++) {
+			if (!es_plugin_key(p, *k)) {
+				snprintf(err, errlen,
+				         "task '%s' needs key '%s', which the "
+				         "schema "
+				         "does not declare",
+				         t->id, *k);
+				return -1;
+			}
+		}
+		for (const char *const *dep = t->depends_on; dep && *dep;
+		     dep++) {
+			if (!strchr(*dep, ':') && !es_plugin_task(p, *dep)) {
+				snprintf(
+				    err, errlen,
+				    "task '%s' depends on unknown task '%s'",
+				    t->id, *dep);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+static int check_descriptor(struct es_plugin *p, const char *expected_name,
+                            char *err, size_t errlen)
+{
+	const struct es_plugin_descriptor *d = p->desc;
+	const struct es_plugin_ops *ops;
+
+	if (d->struct_size < offsetof(struct es_plugin_descriptor, abi_minor) +
+	                         sizeof(d->abi_minor)) {
+		snprintf(err, errlen, "descriptor struct_size %u is too small",
+		         d->struct_size);
+		return -1;
+	}
+	if (d->abi_major != ES_ABI_MAJOR || d->abi_minor > ES_ABI_MINOR) {
+		snprintf(
+		    err, errlen,
+		    "built for ABI %u.%u, core provides %d.%d (needs major "
+		    "%d and minor at most %d)",
+		    d->abi_major, d->abi_minor, ES_ABI_MAJOR, ES_ABI_MINOR,
+		    ES_ABI_MAJOR, ES_ABI_MINOR);
+		return -1;
+	}
+	if (d->struct_size < DESCRIPTOR_MIN) {
+		snprintf(
+		    err, errlen,
+		    "descriptor struct_size %u is smaller than ABI 1.0's %zu",
+		    d->struct_size, (size_t)DESCRIPTOR_MIN);
+		return -1;
+	}
+	if (!d->name || strcmp(d->name, expected_name) != 0) {
+		snprintf(err, errlen, "names itself '%s' but the file is %s.so",
+		         d->name ? d->name : "(null)", expected_name);
+		return -1;
+	}
+	if (!valid_name(d->name, 1) || !d->version || !*d->version ||
+	    !d->description || !*d->description) {
+		snprintf(
+		    err, errlen,
+		    "needs a lower-case name, a version and a description");
+		return -1;
+	}
+	ops = d->ops;
+	if (!ops ||
+	    ops->struct_size < SIZE_UPTO(struct es_plugin_ops, verify)) {
+		snprintf(err, errlen,
+		         "ops table missing or smaller than ABI 1.0 requires");
+		return -1;
+	}
+	if (!ops->create || !ops->destroy_instance || !ops->plan ||
+	    !ops->apply || !ops->verify) {
+		snprintf(err, errlen,
+		         "a required callback (create, destroy_instance, plan, "
+		         "apply, verify) is NULL");
+		return -1;
+	}
+	if (check_keys(p, err, errlen) < 0 || check_tasks(p, err, errlen) < 0)
+		return -1;
+	return 0;
+}
+
+/* dlopen + entry + checks; used both in the probe child and for real. */
+static int open_plugin(struct es_plugin *p, const char *path, const char *name,
+                       char *err, size_t errlen)
+{
+	es_plugin_entry_fn entry;
+	void *sym;
+
+	p->handle = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+	if (!p->handle) {
+		snprintf(err, errlen, "cannot load: %s", dlerror());
+		return -1;
+	}
+	sym = dlsym(p->handle, ES_PLUGIN_ENTRY_SYMBOL);
+	if (!sym) {
+		snprintf(err, errlen, "no %s symbol: not an envsetup plugin",
+		         ES_PLUGIN_ENTRY_SYMBOL);
+		return -1;
+	}
+	*(void **)&entry = sym;
+	p->desc = entry(ES_ABI_MAJOR, ES_ABI_MINOR);
+	if (!p->desc) {
+		snprintf(err, errlen,
+		         "refused to serve ABI %d.%d (entry returned NULL)",
+		         ES_ABI_MAJOR, ES_ABI_MINOR);
+		return -1;
+	}
+	return check_descriptor(p, name, err, errlen);
+}
+
+static void plugin_release(struct es_plugin *p)
+{
+	free(p->name);
+	free(p->path);
+	free(p->keys);
+	free(p->tasks);
+	/* The handle stays open: descriptor strings live in it until exit. */
+	memset(p, 0, sizeof(*p));
+}
+
+/* Probe in a child: a crash there is a refusal, not our crash. The child
+ * reports its error text through a pipe. */
+static int probe(const char *path, const char *name, char *err, size_t errlen)
+{
+	int fds[2], status;
+	pid_t pid;
+	ssize_t n;
+
+	if (getenv("ENVSETUP_NO_PROBE"))
+		return 0;
+	if (pipe(fds) < 0)
+		return 0; /* cannot probe: fall back to in-process checks */
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return 0;
+	}
+	if (pid == 0) {
+		struct es_plugin p = {0};
+		char msg[512] = "";
+		int rc;
+
+		close(fds[0]);
+		rc = open_plugin(&p, path, name, msg, sizeof(msg));
+		if (rc < 0 && write(fds[1], msg, strlen(msg)) < 0)
+			rc = -2;
+		_exit(rc < 0 ? 1 : 0);
+	}
+	close(fds[1]);
+	n = read(fds[0], err, errlen - 1);
+	err[n > 0 ? n : 0] = '\0';
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status)) {
+		snprintf(err, errlen, "crashed while loading (signal %d, %s)",
+		         WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return -1;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+		if (!*err)
+			snprintf(err, errlen, "failed to load");
+		return -1;
+	}
+	return 0;
+}
+
+static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
+{
+	char path[PATH_MAX], err[512] = "";
+	struct es_plugin p = {0};
+	struct stat st;
+
+	if (!valid_name(name, 1)) {
+		es_diags_add(d, NULL, 0, name, "not a valid plugin name");
+		return -1;
+	}
+	snprintf(path, sizeof(path), "%s/%s.so", r->dir, name);
+	if (lstat(path, &st) < 0) {
+		es_diags_add(d, path, 0, name, "no plugin named '%s' in %s",
+		             name, r->dir);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		es_diags_add(d, path, 0, name,
+		             "not a regular file (symlinks are refused)");
+		return -1;
+	}
+	if (es_registry_find(r, name)) {
+		es_diags_add(d, path, 0, name, "plugin loaded twice");
+		return -1;
+	}
+	if (probe(path, name, err, sizeof(err)) < 0 ||
+	    open_plugin(&p, path, name, err, sizeof(err)) < 0) {
+		es_diags_add(d, path, 0, name, "%s", err);
+		plugin_release(&p);
+		return -1;
+	}
+	p.name = strdup(name);
+	p.path = strdup(path);
+	{
+		struct es_plugin *grown =
+		    realloc(r->plugins, (r->n_plugins + 1) * sizeof(*grown));
+
+		if (!grown || !p.name || !p.path) {
+			es_diags_add(d, path, 0, name, "out of memory");
+			plugin_release(&p);
+			if (grown)
+				r->plugins = grown;
+			return -1;
+		}
+		r->plugins = grown;
+	}
+	r->plugins[r->n_plugins++] = p;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+size_t es_registry_load(struct es_registry *r, const char *dir,
+                        const char *const *names, size_t n_names,
+                        struct es_diags *d)
+{
+	size_t failures = 0;
+
+	free(r->dir);
+	r->dir = strdup(dir);
+	if (names) {
+		for (size_t i = 0; i < n_names; i++)
+			failures += load_one(r, names[i], d) < 0;
+		return failures;
+	}
+
+	DIR *dh = opendir(dir);
+	char **found = NULL;
+	size_t n_found = 0;
+	struct dirent *de;
+
+	if (!dh) {
+		es_diags_add(d, dir, 0, NULL,
+		             "cannot open plugin directory: %s",
+		             strerror(errno));
+		return 1;
+	}
+	while ((de = readdir(dh)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char **grown;
+
+		if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0)
+			continue;
+		grown = realloc(found, (n_found + 1) * sizeof(*found));
+		if (!grown)
+			break;
+		found = grown;
+		found[n_found] = strndup(de->d_name, len - 3);
+		if (found[n_found])
+			n_found++;
+	}
+	closedir(dh);
+	qsort(found, n_found, sizeof(*found), cmp_str);
+	for (size_t i = 0; i < n_found; i++) {
+		failures += load_one(r, found[i], d) < 0;
+		free(found[i]);
+	}
+	free(found);
+	return failures;
+}
+
+const struct es_plugin *es_registry_find(const struct es_registry *r,
+                                         const char *name)
+{
+	for (size_t i = 0; i < r->n_plugins; i++)
+		if (strcmp(r->plugins[i].name, name) == 0)
+			return &r->plugins[i];
+	return NULL;
+}
+
+const struct es_key *es_plugin_key(const struct es_plugin *p, const char *name)
+{
+	for (size_t i = 0; i < p->n_keys; i++)
+		if (strcmp(p->keys[i]->name, name) == 0)
+			return p->keys[i];
+	return NULL;
+}
+
+const struct es_task *es_plugin_task(const struct es_plugin *p, const char *id)
+{
+	for (size_t i = 0; i < p->n_tasks; i++)
+		if (strcmp(p->tasks[i]->id, id) == 0)
+			return p->tasks[i];
+	return NULL;
+}
+
+void es_registry_free(struct es_registry *r)
+{
+	for (size_t i = 0; i < r->n_plugins; i++)
+		plugin_release(&r->plugins[i]);
+	free(r->plugins);
+	free(r->dir);
+	memset(r, 0, sizeof(*r));
+}

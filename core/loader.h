@@ -1,0 +1,73 @@
+/*
+ * Finding and loading plugins. A plugin is `<dir>/<name>.so`, a regular
+ * file (no symlinks). Each is first probed in a child process, so a
+ * shared object that crashes in its constructor or entry cannot take down
+ * `plugins list` or a run, then loaded in-process with
+ * dlopen(RTLD_NOW | RTLD_LOCAL) and its descriptor checked:
+ *  - ABI major equal, minor not above the core's;
+ *  - struct_size large enough for every v1.0 field it must have, and
+ *    required callbacks present inside ops->struct_size;
+ *  - name equal to the file's basename, unique, well-formed;
+ *  - keys and tasks well-formed: unique names/ids, types known, enum keys
+ *    with allowed values, reserved names unused, `needs` naming keys of
+ *    the schema, in-plugin dependencies existing, manual tasks with a
+ *    question.
+ * Cross-plugin dependencies and cycles are checked by the task graph.
+ */
+#ifndef ENVSETUP_CORE_LOADER_H
+#define ENVSETUP_CORE_LOADER_H
+
+#include <stddef.h>
+
+#include "diag.h"
+#include "envsetup/plugin.h"
+
+struct es_plugin {
+	char *name;
+	char *path;
+	void *handle; /* dlopen handle; never closed before exit */
+	const struct es_plugin_descriptor *desc;
+	/* The schema and tasks as pointer arrays (the plugin's arrays are
+	 * walked with their own struct_size as stride). */
+	const struct es_key **keys;
+	size_t n_keys;
+	const struct es_task **tasks;
+	size_t n_tasks;
+};
+
+struct es_registry {
+	char *dir;
+	struct es_plugin *plugins;
+	size_t n_plugins;
+};
+
+/* The plugin directory: --plugin-dir, else $ENVSETUP_PLUGIN_DIR, else the
+ * first that exists of plugins/, ../plugins/ (a build tree) and
+ * ../lib/envsetup/plugins/ beside the executable, else the configured
+ * install directory. Returns a malloc'd path. */
+char *es_plugin_dir_default(const char *argv0);
+
+/*
+ * Load the plugins named in `names` (NULL: every *.so in dir, for
+ * `plugins list`). Problems go to `d`, one per plugin; the plugins that
+ * passed are in the registry. Returns the number of failures.
+ */
+size_t es_registry_load(struct es_registry *r, const char *dir,
+                        const char *const *names, size_t n_names,
+                        struct es_diags *d);
+const struct es_plugin *es_registry_find(const struct es_registry *r,
+                                         const char *name);
+const struct es_key *es_plugin_key(const struct es_plugin *p, const char *name);
+const struct es_task *es_plugin_task(const struct es_plugin *p, const char *id);
+void es_registry_free(struct es_registry *r);
+
+/* An optional callback of `ops` the plugin provides (inside its size). */
+#define ES_OPS_HAS(ops, f)                                                     \
+	((ops)->struct_size >=                                                 \
+	     offsetof(struct es_plugin_ops, f) + sizeof((ops)->f) &&           \
+	 (ops)->f != NULL)
+
+/* The reserved key names every plugin group may use. */
+extern const char *const es_reserved_keys[];
+
+#endif

@@ -1,0 +1,448 @@
+/*
+ * envsetup command line. Parses arguments, loads the customer file and
+ * the plugins it names, binds the config, then hands over to the runner.
+ * Exit codes are listed in runner.h and in `envsetup --help`.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "describe.h"
+#include "log.h"
+#include "runner.h"
+
+static volatile sig_atomic_t cancelled;
+
+static void on_signal(int sig)
+{
+	if (cancelled) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+	}
+	cancelled = 1;
+}
+
+static const char usage_text[] =
+    "usage: envsetup COMMAND [OPTIONS] CUSTOMER.cfg...\n"
+    "\n"
+    "Commands:\n"
+    "  check    validate the file; list the questions still unanswered\n"
+    "  plan     show what apply would change (read-only)\n"
+    "  apply    make the changes, in checklist order, resuming where the\n"
+    "           last run stopped\n"
+    "  status   the checklist with each item's state, and the outputs\n"
+    "  report   the checklist, answers, states and outputs as Markdown\n"
+    "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
+    "  plugins list | plugins describe NAME [--json]\n"
+    "\n"
+    "Options:\n"
+    "  -e, --env ENV          environment (required for apply and confirm;\n"
+    "                         others default to the file's first)\n"
+    "      --only LIST        only these plugins or plugin:task (comma list)\n"
+    "      --skip LIST        all but these\n"
+    "      --plugin-dir DIR   where <name>.so plugins are\n"
+    "      --state-dir DIR    override the file's customer.state_dir\n"
+    "  -p, --parallelism N    tasks at once (default 4; each plugin has its\n"
+    "                         own limit too)\n"
+    "      --lock-timeout S   wait up to S seconds for another run's lock\n"
+    "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
+    "      --by NAME          who confirms (confirm)\n"
+    "      --json             machine-readable output (plan, apply, status,\n"
+    "                         check, plugins)\n"
+    "  -v, --verbose          more detail; -vv adds redacted HTTP traces\n"
+    "  -q, --quiet            errors only\n"
+    "  -h, --help             this text\n"
+    "      --version          versions of envsetup and its plugin ABI\n"
+    "\n"
+    "Exit codes: 0 done / no changes; 1 invalid input (config, state,\n"
+    "arguments); 2 pending (plan: changes; check: unanswered questions;\n"
+    "apply: items wait for a person or are blocked); 3 state locked by\n"
+    "another run; 4 a task failed; 5 a plugin could not be loaded; 64 usage.\n";
+
+struct cli {
+	const char *command;
+	const char *env;
+	const char *plugin_dir;
+	const char *state_dir;
+	const char *by;
+	char **only, **skip;
+	size_t n_only, n_skip;
+	unsigned parallelism;
+	int lock_wait_s;
+	int json;
+	int verbosity;
+	char **args;
+	size_t n_args;
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "envsetup: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'envsetup --help'.\n");
+	return ES_EXIT_USAGE;
+}
+
+/* Split "a,b" into the NULL-terminated list. */
+static int add_list(char ***list, size_t *n, const char *value)
+{
+	char *copy = strdup(value), *save = NULL;
+
+	if (!copy)
+		return -1;
+	for (char *tok = strtok_r(copy, ",", &save); tok;
+	     tok = strtok_r(NULL, ",", &save)) {
+		char **grown = realloc(*list, (*n + 2) * sizeof(*grown));
+
+		if (!grown)
+			break;
+		*list = grown;
+		(*list)[(*n)++] = strdup(tok);
+		(*list)[*n] = NULL;
+	}
+	free(copy);
+	return 0;
+}
+
+static void free_list(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s || *s == '-')
+		return -1;
+	v = strtoul(s, &end, 10);
+	if (*end || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct cli *cli)
+{
+	enum {
+		OPT_ONLY = 256,
+		OPT_SKIP,
+		OPT_PLUGIN_DIR,
+		OPT_STATE_DIR,
+		OPT_LOCK,
+		OPT_POLL,
+		OPT_BY,
+		OPT_JSON,
+		OPT_VERSION
+	};
+	static const struct option opts[] = {
+	    {"env", required_argument, NULL, 'e'},
+	    {"only", required_argument, NULL, OPT_ONLY},
+	    {"skip", required_argument, NULL, OPT_SKIP},
+	    {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
+	    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
+	    {"parallelism", required_argument, NULL, 'p'},
+	    {"lock-timeout", required_argument, NULL, OPT_LOCK},
+	    {"max-poll-interval", required_argument, NULL, OPT_POLL},
+	    {"by", required_argument, NULL, OPT_BY},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, OPT_VERSION},
+	    {0},
+	};
+	unsigned long num;
+	int c;
+
+	cli->verbosity = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":e:p:vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'e':
+			cli->env = optarg;
+			break;
+		case OPT_ONLY:
+			add_list(&cli->only, &cli->n_only, optarg);
+			break;
+		case OPT_SKIP:
+			add_list(&cli->skip, &cli->n_skip, optarg);
+			break;
+		case OPT_PLUGIN_DIR:
+			cli->plugin_dir = optarg;
+			break;
+		case OPT_STATE_DIR:
+			cli->state_dir = optarg;
+			break;
+		case 'p':
+			if (parse_uint(optarg, 64, &num) < 0 || num == 0)
+				return usage_error(
+				    "--parallelism takes 1 to 64, not '%s'",
+				    optarg);
+			cli->parallelism = (unsigned)num;
+			break;
+		case OPT_LOCK:
+			if (parse_uint(optarg, 86400, &num) < 0)
+				return usage_error(
+				    "--lock-timeout takes seconds, not '%s'",
+				    optarg);
+			cli->lock_wait_s = (int)num;
+			break;
+		case OPT_POLL:
+			if (parse_uint(optarg, 3600000, &num) < 0 || num == 0)
+				return usage_error("--max-poll-interval takes "
+				                   "milliseconds, not '%s'",
+				                   optarg);
+			es_max_poll_ms = (uint32_t)num;
+			break;
+		case OPT_BY:
+			cli->by = optarg;
+			break;
+		case OPT_JSON:
+			cli->json = 1;
+			break;
+		case 'v':
+			cli->verbosity++;
+			break;
+		case 'q':
+			cli->verbosity = 0;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(0);
+		case OPT_VERSION:
+			printf("envsetup %s (plugin ABI %d.%d)\n",
+			       ES_VERSION_STRING, ES_ABI_MAJOR, ES_ABI_MINOR);
+			exit(0);
+		case ':':
+			return usage_error("option '%s' needs a value",
+			                   argv[optind - 1]);
+		default:
+			return usage_error("unknown option '%s'",
+			                   argv[optind - 1]);
+		}
+	}
+	if (optind >= argc)
+		return usage_error("%s", "no command given");
+	cli->command = argv[optind++];
+	cli->args = argv + optind;
+	cli->n_args = (size_t)(argc - optind);
+	return 0;
+}
+
+/* ---- one customer file --------------------------------------------- */
+
+struct loaded {
+	struct es_config *cfg;
+	struct es_registry reg;
+	const char *env;
+};
+
+/* Load the file and its plugins and bind the config. Returns an exit
+ * code; on success `l` is ready. */
+static int load_customer(const struct cli *cli, const char *path,
+                         const char *plugin_dir, struct loaded *l)
+{
+	struct es_diags d = {0};
+	const struct es_plugin_descriptor **descs = NULL;
+	const char **names = NULL;
+	size_t n = 0;
+	int rc = ES_EXIT_OK;
+
+	memset(l, 0, sizeof(*l));
+	l->cfg = es_config_load(path, &d);
+	if (!l->cfg || d.count) {
+		es_diags_print(&d, stderr);
+		es_diags_clear(&d);
+		return ES_EXIT_INPUT;
+	}
+	l->env =
+	    cli->env ? cli->env : (l->cfg->n_envs ? l->cfg->envs[0].name : "");
+	names = calloc(l->cfg->n_plugins + 1, sizeof(*names));
+	descs = calloc(l->cfg->n_plugins + 1, sizeof(*descs));
+	if (!names || !descs) {
+		rc = ES_EXIT_INPUT;
+		goto out;
+	}
+	for (size_t i = 0; i < l->cfg->n_plugins; i++)
+		names[n++] = l->cfg->plugins[i].name;
+	es_registry_load(&l->reg, plugin_dir, names, n, &d);
+	/* A disabled plugin that cannot load is a warning, not a stop. */
+	for (size_t i = 0; i < d.count; i++) {
+		const struct es_plugin_conf *pc =
+		    d.items[i].where
+		        ? es_config_plugin(l->cfg, d.items[i].where)
+		        : NULL;
+		int fatal = !pc || pc->enabled;
+
+		es_log(fatal ? ES_LOG_ERROR : ES_LOG_WARNING, NULL,
+		       "%s%s%s: %s", d.items[i].file ? d.items[i].file : "",
+		       d.items[i].file ? ": " : "",
+		       d.items[i].where ? d.items[i].where : "plugin",
+		       d.items[i].message);
+		if (fatal)
+			rc = ES_EXIT_PLUGIN;
+	}
+	es_diags_clear(&d);
+	if (rc)
+		goto out;
+	n = 0;
+	for (size_t i = 0; i < l->reg.n_plugins; i++)
+		descs[n++] = l->reg.plugins[i].desc;
+	if (es_config_bind(l->cfg, l->env, descs, n, &d) || d.count) {
+		es_diags_print(&d, stderr);
+		rc = ES_EXIT_INPUT;
+	}
+out:
+	es_diags_clear(&d);
+	free(names);
+	free(descs);
+	return rc;
+}
+
+static void unload_customer(struct loaded *l)
+{
+	es_config_free(l->cfg);
+	es_registry_free(&l->reg);
+}
+
+static int run_command(const struct cli *cli, const char *path,
+                       const char *plugin_dir)
+{
+	struct loaded l;
+	struct es_run run;
+	struct es_run_options opt = {0};
+	int is_apply = strcmp(cli->command, "apply") == 0;
+	int is_confirm = strcmp(cli->command, "confirm") == 0;
+	int is_report = strcmp(cli->command, "report") == 0;
+	int is_status = strcmp(cli->command, "status") == 0 || is_report;
+	int is_check = strcmp(cli->command, "check") == 0;
+	enum es_state_mode mode;
+	int rc;
+
+	if ((is_apply || is_confirm) && !cli->env)
+		return usage_error("%s needs --env (uat, production, ...): it "
+		                   "changes things",
+		                   cli->command);
+	rc = load_customer(cli, path, plugin_dir, &l);
+	if (rc) {
+		unload_customer(&l);
+		return rc;
+	}
+	opt.env = l.env;
+	opt.only = (const char *const *)cli->only;
+	opt.skip = (const char *const *)cli->skip;
+	opt.parallelism = cli->parallelism;
+	opt.json = cli->json;
+	opt.lock_wait_s = cli->lock_wait_s;
+	opt.state_dir = cli->state_dir;
+	opt.cancelled = &cancelled;
+	mode = is_check    ? ES_STATE_NONE
+	       : is_status ? ES_STATE_READONLY
+	                   : ES_STATE_LOCKED_RW;
+	rc = es_run_open(&run, l.cfg, &l.reg, &opt, mode,
+	                 !is_check && !is_status && !is_confirm);
+	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
+		char log_path[4096];
+
+		snprintf(log_path, sizeof(log_path), "%s/envsetup.log",
+		         es_state_path(run.state));
+		es_log_open_file(log_path);
+		es_log(ES_LOG_DEBUG, NULL, "envsetup %s %s --env %s",
+		       cli->command, path, l.env);
+	}
+	if (rc == ES_EXIT_OK) {
+		if (is_check)
+			rc = es_describe_unanswered(&run, cli->json);
+		else if (strcmp(cli->command, "plan") == 0)
+			rc = es_run_plan(&run);
+		else if (is_apply)
+			rc = es_run_apply(&run);
+		else if (is_report)
+			rc = es_run_report(&run, stdout);
+		else if (is_status)
+			es_render_status(&run);
+		else if (is_confirm)
+			rc = es_run_confirm(&run, cli->args[1], cli->by);
+	}
+	es_run_close(&run);
+	es_log_close_file();
+	unload_customer(&l);
+	return rc;
+}
+
+static int plugins_command(const struct cli *cli, const char *plugin_dir)
+{
+	if (cli->n_args >= 1 && strcmp(cli->args[0], "list") == 0)
+		return es_describe_list(plugin_dir, cli->json);
+	if (cli->n_args == 2 && strcmp(cli->args[0], "describe") == 0)
+		return es_describe_plugin(plugin_dir, cli->args[1], cli->json);
+	return usage_error("%s", "plugins takes 'list' or 'describe NAME'");
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = {0};
+	char *plugin_dir;
+	int rc;
+
+	rc = parse_args(argc, argv, &cli);
+	if (rc)
+		goto out;
+	es_log_set_verbosity(cli.verbosity);
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	plugin_dir = cli.plugin_dir ? strdup(cli.plugin_dir)
+	                            : es_plugin_dir_default(argv[0]);
+	if (es_http_global_init() < 0) {
+		fprintf(stderr, "envsetup: cannot initialise libcurl\n");
+		free(plugin_dir);
+		rc = ES_EXIT_FAILED;
+		goto out;
+	}
+	if (strcmp(cli.command, "plugins") == 0) {
+		rc = plugins_command(&cli, plugin_dir);
+	} else if (!strcmp(cli.command, "check") ||
+	           !strcmp(cli.command, "plan") ||
+	           !strcmp(cli.command, "apply") ||
+	           !strcmp(cli.command, "status") ||
+	           !strcmp(cli.command, "confirm") ||
+	           !strcmp(cli.command, "report")) {
+		size_t files =
+		    strcmp(cli.command, "confirm") == 0 ? 1 : cli.n_args;
+
+		if (cli.n_args == 0)
+			rc = usage_error("%s needs a customer file",
+			                 cli.command);
+		else if (!strcmp(cli.command, "confirm") &&
+		         (cli.n_args != 2 || !cli.by || !*cli.by))
+			rc = usage_error("%s",
+			                 "usage: envsetup confirm CUSTOMER.cfg "
+			                 "TASK --by NAME --env ENV");
+		/* Several customers in one invocation: run each, keep the
+		 * worst exit code. */
+		for (size_t i = 0; rc != ES_EXIT_USAGE && i < files; i++) {
+			int one = run_command(&cli, cli.args[i], plugin_dir);
+
+			if (one > rc)
+				rc = one;
+			if (cancelled)
+				break;
+		}
+	} else {
+		rc = usage_error("unknown command '%s'", cli.command);
+	}
+	es_http_global_cleanup();
+	es_redact_clear();
+	free(plugin_dir);
+out:
+	free_list(cli.only, cli.n_only);
+	free_list(cli.skip, cli.n_skip);
+	return rc;
+}

@@ -1,0 +1,349 @@
+/*
+ * What plan, apply and status print. Human output goes to stdout in
+ * checklist order; --json prints one JSON document instead. Every string
+ * here already passed through redaction (messages, plan details), and
+ * secret outputs are printed masked.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "runner.h"
+
+static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static const char *section_label(const struct es_node *n)
+{
+	return n->section ? n->section->id : "-";
+}
+
+static const char *symbol_for(const char *action)
+{
+	if (strcmp(action, "create") == 0)
+		return "+";
+	if (strcmp(action, "update") == 0)
+		return "~";
+	if (strcmp(action, "delete") == 0)
+		return "-";
+	return "?";
+}
+
+static void print_json(cJSON *doc)
+{
+	char *text = cJSON_Print(doc);
+
+	if (text) {
+		char *clean = es_redact(text);
+
+		puts(clean ? clean : "{}");
+		free(clean);
+		free(text);
+	}
+	cJSON_Delete(doc);
+}
+
+static cJSON *run_header(const struct es_run *run, const char *command)
+{
+	cJSON *doc = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(doc, "format_version", 1);
+	cJSON_AddStringToObject(doc, "command", command);
+	cJSON_AddStringToObject(doc, "customer", run->cfg->customer_id);
+	cJSON_AddStringToObject(doc, "environment", run->env->name);
+	return doc;
+}
+
+static void print_header(const struct es_run *run, const char *command)
+{
+	printf("envsetup %s: customer %s (%s), environment %s\n\n", command,
+	       run->cfg->customer_id,
+	       run->cfg->customer_name ? run->cfg->customer_name
+	                               : run->cfg->customer_id,
+	       run->env->name);
+}
+
+/* ---- plan ------------------------------------------------------------ */
+
+void es_render_plan(struct es_run *run)
+{
+	int create = 0, update = 0, del = 0, unknown = 0, in_place = 0;
+	int waiting = 0, failed = 0, blocked = 0;
+	const struct es_section *last = NULL;
+	cJSON *doc = run->opt.json ? run_header(run, "plan") : NULL;
+	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
+
+	if (!doc)
+		print_header(run, "plan");
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		const struct es_node *n = &run->nodes[i];
+		int nchanges = n->changes ? cJSON_GetArraySize(n->changes) : 0;
+		const char *what;
+
+		if (!n->selected)
+			continue;
+		if (n->result == ES_TS_FAILED)
+			what = "failed", failed++;
+		else if (n->result == ES_TS_BLOCKED && !nchanges)
+			what = "blocked", blocked++;
+		else if (n->question && n->result != ES_TS_DONE)
+			what = "waiting", waiting++;
+		else if (nchanges)
+			what = "changes";
+		else
+			what = "in place", in_place++;
+		for (int c = 0; c < nchanges; c++) {
+			const char *a =
+			    cJSON_GetObjectItem(
+			        cJSON_GetArrayItem(n->changes, c), "action")
+			        ->valuestring;
+
+			create += strcmp(a, "create") == 0;
+			update += strcmp(a, "update") == 0;
+			del += strcmp(a, "delete") == 0;
+			unknown += strcmp(a, "unknown") == 0;
+		}
+		if (doc) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "task", n->ref);
+			cJSON_AddStringToObject(o, "section", section_label(n));
+			cJSON_AddStringToObject(o, "result", what);
+			if (n->message)
+				cJSON_AddStringToObject(o, "message",
+				                        n->message);
+			if (n->question && n->result != ES_TS_DONE)
+				cJSON_AddStringToObject(o, "question",
+				                        n->question);
+			if (nchanges)
+				cJSON_AddItemToObject(
+				    o, "changes",
+				    cJSON_Duplicate(n->changes, 1));
+			cJSON_AddItemToArray(items, o);
+			continue;
+		}
+		if (n->section != last) {
+			printf("%s %s\n", section_label(n),
+			       n->section ? n->section->title : "");
+			last = n->section;
+		}
+		if (strcmp(what, "changes") == 0) {
+			for (int c = 0; c < nchanges; c++) {
+				cJSON *ch = cJSON_GetArrayItem(n->changes, c);
+				cJSON *detail =
+				    cJSON_GetObjectItem(ch, "detail");
+
+				printf(
+				    "  %s %-40s %s %s%s%s\n",
+				    symbol_for(cJSON_GetObjectItem(ch, "action")
+				                   ->valuestring),
+				    n->ref,
+				    cJSON_GetObjectItem(ch, "kind")
+				        ->valuestring,
+				    cJSON_GetObjectItem(ch, "name")
+				        ->valuestring,
+				    detail ? ": " : "",
+				    detail ? detail->valuestring : "");
+			}
+		} else if (strcmp(what, "waiting") == 0) {
+			printf("  ! %-40s waiting for a person: %s\n", n->ref,
+			       n->question);
+		} else if (strcmp(what, "in place") == 0) {
+			printf("  = %-40s in place\n", n->ref);
+		} else {
+			printf("  x %-40s %s: %s\n", n->ref, what,
+			       n->message ? n->message : "");
+		}
+	}
+	if (doc) {
+		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
+
+		cJSON_AddNumberToObject(s, "create", create);
+		cJSON_AddNumberToObject(s, "update", update);
+		cJSON_AddNumberToObject(s, "delete", del);
+		cJSON_AddNumberToObject(s, "unknown", unknown);
+		cJSON_AddNumberToObject(s, "in_place", in_place);
+		cJSON_AddNumberToObject(s, "waiting_for_person", waiting);
+		cJSON_AddNumberToObject(s, "blocked", blocked);
+		cJSON_AddNumberToObject(s, "failed", failed);
+		print_json(doc);
+		return;
+	}
+	printf("\nPlan: %d to create, %d to update, %d to delete, %d known "
+	       "only after apply; %d in place; %d waiting for a person; %d "
+	       "blocked; %d failed.\n",
+	       create, update, del, unknown, in_place, waiting, blocked,
+	       failed);
+	if (!create && !update && !del && !unknown && !failed)
+		printf(
+		    "No changes. The environment matches the configuration.\n");
+}
+
+/* ---- apply ----------------------------------------------------------- */
+
+void es_render_node_result(struct es_run *run, const struct es_node *n,
+                           double seconds)
+{
+	if (run->opt.json)
+		return;
+	pthread_mutex_lock(&print_lock);
+	printf("[%s] %-44s %-9s %s", section_label(n), n->ref,
+	       es_task_state_name(n->result), n->message ? n->message : "");
+	if (seconds >= 0.05)
+		printf(" (%.1fs)", seconds);
+	printf("\n");
+	fflush(stdout);
+	pthread_mutex_unlock(&print_lock);
+}
+
+void es_render_apply_summary(struct es_run *run)
+{
+	int counts[ES_TS_BLOCKED + 1] = {0}, changed = 0;
+	cJSON *doc = run->opt.json ? run_header(run, "apply") : NULL;
+	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
+
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		const struct es_node *n = &run->nodes[i];
+
+		if (!n->selected)
+			continue;
+		counts[n->result]++;
+		changed += n->result == ES_TS_DONE && n->changes &&
+		           cJSON_GetArraySize(n->changes) > 0;
+		if (doc) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "task", n->ref);
+			cJSON_AddStringToObject(o, "state",
+			                        es_task_state_name(n->result));
+			if (n->message)
+				cJSON_AddStringToObject(o, "message",
+				                        n->message);
+			cJSON_AddItemToArray(items, o);
+		}
+	}
+	if (doc) {
+		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
+
+		cJSON_AddNumberToObject(s, "done", counts[ES_TS_DONE]);
+		cJSON_AddNumberToObject(s, "changed", changed);
+		cJSON_AddNumberToObject(s, "failed", counts[ES_TS_FAILED]);
+		cJSON_AddNumberToObject(s, "waiting_for_person",
+		                        counts[ES_TS_WAITING]);
+		cJSON_AddNumberToObject(s, "blocked", counts[ES_TS_BLOCKED]);
+		print_json(doc);
+		return;
+	}
+	printf("\nApply: %d done (%d changed), %d failed, %d waiting for a "
+	       "person, %d blocked.\n",
+	       counts[ES_TS_DONE], changed, counts[ES_TS_FAILED],
+	       counts[ES_TS_WAITING], counts[ES_TS_BLOCKED]);
+	if (counts[ES_TS_WAITING])
+		printf(
+		    "Items waiting for a person: see `envsetup status`; sign "
+		    "off with `envsetup confirm TASK --by NAME`.\n");
+}
+
+/* ---- status ---------------------------------------------------------- */
+
+struct outputs_ctx {
+	cJSON *json;
+	int printed;
+};
+
+static void print_output(const struct es_output_entry *o, void *arg)
+{
+	struct outputs_ctx *ctx = arg;
+	const char *value = o->secret ? "(secret: in secrets.json)" : o->value;
+
+	if (ctx->json) {
+		cJSON *e = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(e, "plugin", o->plugin);
+		cJSON_AddStringToObject(e, "name", o->name);
+		cJSON_AddStringToObject(e, "value", value ? value : "");
+		cJSON_AddBoolToObject(e, "secret", o->secret);
+		cJSON_AddItemToArray(ctx->json, e);
+		return;
+	}
+	if (!ctx->printed++)
+		printf("\nOutputs\n");
+	printf("  %s.%s = %s\n", o->plugin, o->name, value ? value : "");
+}
+
+static void status_elements(const struct es_section *sec, cJSON *arr)
+{
+	for (size_t e = 0; e < sec->n_elements; e++) {
+		const struct es_manual_item *it = &sec->elements[e];
+
+		if (arr) {
+			cJSON *o = cJSON_CreateObject();
+
+			cJSON_AddStringToObject(o, "element", it->id);
+			cJSON_AddStringToObject(o, "question", it->question);
+			if (it->answer)
+				cJSON_AddStringToObject(o, "answer",
+				                        it->answer);
+			cJSON_AddItemToArray(arr, o);
+			continue;
+		}
+		printf("  %-9s %-40s %s%s%s\n",
+		       it->answer ? "answered" : "UNANSWERED", it->id,
+		       it->question, it->answer ? " -> " : "",
+		       it->answer ? it->answer : "");
+	}
+}
+
+void es_render_status(struct es_run *run)
+{
+	cJSON *doc = run->opt.json ? run_header(run, "status") : NULL;
+	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "items") : NULL;
+	struct outputs_ctx octx = {0};
+
+	if (!doc)
+		print_header(run, "status");
+	for (size_t s = 0; s < run->cfg->n_sections; s++) {
+		const struct es_section *sec = &run->cfg->sections[s];
+
+		if (!doc)
+			printf("%s %s\n", sec->id, sec->title);
+		status_elements(sec, items);
+		for (size_t i = 0; i < run->n_nodes; i++) {
+			const struct es_node *n = &run->nodes[i];
+			char *msg = NULL;
+			enum es_task_state st;
+			const char *text;
+
+			if (n->section != sec)
+				continue;
+			st = es_state_task_get(run->state, n->ref, &msg, NULL);
+			text = msg ? msg : "";
+			if (st == ES_TS_PENDING && n->question)
+				st = ES_TS_WAITING;
+			if (st == ES_TS_WAITING && !msg && n->question)
+				text = n->question;
+			if (doc) {
+				cJSON *o = cJSON_CreateObject();
+
+				cJSON_AddStringToObject(o, "task", n->ref);
+				cJSON_AddStringToObject(o, "title", n->title);
+				cJSON_AddStringToObject(o, "state",
+				                        es_task_state_name(st));
+				cJSON_AddStringToObject(o, "message", text);
+				if (n->owner)
+					cJSON_AddStringToObject(o, "owner",
+					                        n->owner);
+				cJSON_AddItemToArray(items, o);
+			} else {
+				printf("  %-10s %-40s %s%s%s\n",
+				       es_task_state_name(st), n->ref, n->title,
+				       *text ? ": " : "", text);
+			}
+			free(msg);
+		}
+	}
+	octx.json = doc ? cJSON_AddArrayToObject(doc, "outputs") : NULL;
+	es_state_outputs_each(run->state, print_output, &octx);
+	if (doc)
+		print_json(doc);
+}

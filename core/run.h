@@ -1,0 +1,127 @@
+/*
+ * One run: one customer file x one environment, its plugin instances and
+ * its task graph. Several runs may exist in one process (many customers
+ * in one invocation); they share only the plugin registry and the
+ * process-wide rate limiters.
+ */
+#ifndef ENVSETUP_CORE_RUN_H
+#define ENVSETUP_CORE_RUN_H
+
+#include <pthread.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "diag.h"
+#include "http.h"
+#include "loader.h"
+#include "state.h"
+
+struct es_run;
+
+struct es_runtime_secret {
+	char *name;
+	char *value;
+};
+
+/* A plugin instance for this run. */
+struct es_instance {
+	struct es_run *run;
+	const struct es_plugin *plugin;
+	struct es_plugin_conf *conf;
+	void *state; /* what the plugin's create() returned */
+	int created;
+	uint32_t max_concurrency;
+	uint32_t busy;                /* tasks running now */
+	struct es_http_client **http; /* pool, max_concurrency entries */
+	int *http_in_use;
+	struct es_runtime_secret *secrets; /* remembered/generated this run */
+	size_t n_secrets;
+	pthread_mutex_t lock;
+};
+
+enum es_node_kind {
+	ES_NODE_PLUGIN_TASK, /* a plugin's task (possibly ES_TASK_MANUAL) */
+	ES_NODE_MANUAL,      /* a checklist manual item from the config */
+};
+
+struct es_node {
+	char *ref; /* "mailgun:create_domain", "checklist:vpn" */
+	enum es_node_kind kind;
+	const struct es_section *section;
+	const char *title;
+	const char *question; /* manual gates */
+	const char *owner;
+	struct es_instance *inst;          /* plugin tasks */
+	const struct es_task *task;        /* plugin tasks */
+	const struct es_manual_item *item; /* checklist manual items */
+	size_t *deps;
+	size_t n_deps;
+	int selected; /* passes --only / --skip */
+	/* Filled while running. */
+	int started, finished;
+	enum es_task_state result;
+	char *message;
+	cJSON *changes; /* plan: array of change objects */
+};
+
+struct es_run_options {
+	const char *env;
+	const char *const *only; /* NULL-terminated "plugin" or "plugin:task" */
+	const char *const *skip;
+	unsigned parallelism; /* 0: 4 */
+	int json;
+	int lock_wait_s;
+	const char *state_dir; /* override of the file's */
+	volatile sig_atomic_t *cancelled;
+};
+
+struct es_run {
+	struct es_config *cfg;
+	const struct es_registry *reg;
+	struct es_run_options opt;
+	const struct es_environment *env;
+	struct es_state *state;
+	struct es_instance *instances;
+	size_t n_instances;
+	struct es_node *nodes;
+	size_t n_nodes;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+};
+
+/* The per-callback context behind the opaque es_call. */
+struct es_call {
+	struct es_instance *inst;
+	struct es_node *node; /* NULL during create/validate */
+	char prefix[160];     /* "plugin:task" for logs */
+	struct es_diags diags;
+	uint32_t retry_after_ms;
+	char *question;
+	cJSON *changes; /* plan only: where es_plan_api adds */
+	struct es_http_client *http;
+	char *state_value; /* last es_state_api.get result */
+};
+
+void es_call_init(struct es_call *call, struct es_instance *inst,
+                  struct es_node *node);
+void es_call_release(struct es_call *call);
+
+/* Build nodes and edges in checklist order; cycles and unknown
+ * dependencies go to d. Returns the number of problems. */
+size_t es_graph_build(struct es_run *run, struct es_diags *d);
+void es_graph_free(struct es_run *run);
+/* Mark nodes by --only/--skip; an unknown name is a problem in d. */
+size_t es_graph_select(struct es_run *run, struct es_diags *d);
+struct es_node *es_graph_find(struct es_run *run, const char *ref);
+
+/* Resolve {{secret:NAME}} for an instance (transfer none, or NULL). */
+const char *es_instance_secret(struct es_instance *inst, const char *name);
+/* Add a runtime secret (copied, registered for redaction). */
+int es_instance_remember(struct es_instance *inst, const char *name,
+                         const char *value);
+
+#endif

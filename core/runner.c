@@ -1,0 +1,673 @@
+/*
+ * Executing a run (runner.h). A small pool of worker threads takes ready
+ * nodes in checklist order, under the global limit (--parallelism) and
+ * each plugin's limit (max_concurrency; 1 unless the plugin is
+ * thread-safe). A node is ready when every dependency has finished; it is
+ * blocked when one finished without being done.
+ */
+#include "runner.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "host_tables.h"
+#include "log.h"
+
+#define DEFAULT_PARALLELISM 4
+#define RETRY_ATTEMPTS 5
+#define DEFAULT_POLL_MS 5000
+#define DEFAULT_TASK_TIMEOUT_S 1800
+
+uint32_t es_max_poll_ms = 60000;
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static int cancelled(struct es_run *run)
+{
+	return run->opt.cancelled && *run->opt.cancelled;
+}
+
+static void sleep_ms(struct es_run *run, uint32_t ms)
+{
+	while (ms > 0 && !cancelled(run)) {
+		uint32_t slice = ms > 100 ? 100 : ms;
+
+		usleep(slice * 1000u);
+		ms -= slice;
+	}
+}
+
+/* ---- set-up ---------------------------------------------------------- */
+
+static int setup_instance(struct es_run *run, struct es_instance *inst,
+                          const struct es_plugin *p, struct es_plugin_conf *pc)
+{
+	const struct es_plugin_descriptor *d = p->desc;
+	struct es_http_settings hs = {0};
+	uint32_t conc = d->max_concurrency ? d->max_concurrency : 1;
+
+	inst->run = run;
+	inst->plugin = p;
+	inst->conf = pc;
+	pthread_mutex_init(&inst->lock, NULL);
+	if (pc->max_concurrency > 0)
+		conc = (uint32_t)pc->max_concurrency;
+	if (!(d->flags & ES_PLUGIN_THREAD_SAFE))
+		conc = 1; /* the plugin promised nothing: never overlap calls */
+	inst->max_concurrency = conc;
+	inst->http = calloc(conc, sizeof(*inst->http));
+	inst->http_in_use = calloc(conc, sizeof(*inst->http_in_use));
+	if (!inst->http || !inst->http_in_use)
+		return -1;
+	hs.plugin = p->name;
+	hs.ca_file = pc->ca_file;
+	hs.timeout_ms =
+	    pc->http_timeout_ms > 0 ? (uint32_t)pc->http_timeout_ms : 0;
+	hs.rate_limit_per_min = pc->rate_limit_per_min >= 0
+	                            ? (uint32_t)pc->rate_limit_per_min
+	                            : d->rate_limit_per_min;
+	hs.trace = es_log_verbosity() >= 3;
+	for (uint32_t i = 0; i < conc; i++) {
+		inst->http[i] = es_http_client_new(&hs);
+		if (!inst->http[i])
+			return -1;
+	}
+	return 0;
+}
+
+static struct es_http_client *take_http(struct es_instance *inst, int *slot)
+{
+	struct es_http_client *c = NULL;
+
+	pthread_mutex_lock(&inst->lock);
+	for (uint32_t i = 0; i < inst->max_concurrency && !c; i++) {
+		if (!inst->http_in_use[i]) {
+			inst->http_in_use[i] = 1;
+			c = inst->http[i];
+			*slot = (int)i;
+		}
+	}
+	pthread_mutex_unlock(&inst->lock);
+	return c;
+}
+
+static void give_http(struct es_instance *inst, int slot)
+{
+	pthread_mutex_lock(&inst->lock);
+	if (slot >= 0)
+		inst->http_in_use[slot] = 0;
+	pthread_mutex_unlock(&inst->lock);
+}
+
+static void print_call_diags(const struct es_call *call)
+{
+	for (size_t i = 0; i < call->diags.count; i++) {
+		const struct es_diag_entry *e = &call->diags.items[i];
+
+		if (e->file && e->line)
+			es_log(ES_LOG_ERROR, call->prefix, "%s:%d: %s: %s",
+			       e->file, e->line, e->where ? e->where : "",
+			       e->message);
+		else
+			es_log(ES_LOG_ERROR, call->prefix, "%s", e->message);
+	}
+}
+
+/* create() and validate() every instance before any task runs. */
+static int create_instances(struct es_run *run)
+{
+	int rc = ES_EXIT_OK;
+
+	for (size_t i = 0; i < run->n_instances; i++) {
+		struct es_instance *inst = &run->instances[i];
+		const struct es_plugin_ops *ops = inst->plugin->desc->ops;
+		struct es_call call;
+		enum es_status st;
+		int slot = -1;
+
+		es_call_init(&call, inst, NULL);
+		call.http = take_http(inst, &slot);
+		st = ops->create(&es_host_table, &call, &inst->state);
+		inst->created = st == ES_OK;
+		if (st == ES_OK && ES_OPS_HAS(ops, validate))
+			st = ops->validate(&call, inst->state);
+		give_http(inst, slot);
+		if (st != ES_OK) {
+			print_call_diags(&call);
+			if (call.diags.count == 0)
+				es_log(ES_LOG_ERROR, call.prefix,
+				       "the plugin refused its configuration");
+			rc = ES_EXIT_INPUT;
+		}
+		es_call_release(&call);
+	}
+	return rc;
+}
+
+int es_run_open(struct es_run *run, struct es_config *cfg,
+                const struct es_registry *reg, const struct es_run_options *opt,
+                enum es_state_mode state_mode, int instances)
+{
+	struct es_diags d = {0};
+	char err[512] = "";
+	size_t n = 0;
+
+	memset(run, 0, sizeof(*run));
+	run->cfg = cfg;
+	run->reg = reg;
+	run->opt = *opt;
+	pthread_mutex_init(&run->lock, NULL);
+	pthread_cond_init(&run->changed, NULL);
+	run->env = es_config_env(cfg, opt->env);
+	if (!run->env) {
+		es_log(ES_LOG_ERROR, NULL, "%s: no environment '%s'", cfg->path,
+		       opt->env);
+		return ES_EXIT_INPUT;
+	}
+	if (state_mode != ES_STATE_NONE) {
+		const char *dir =
+		    opt->state_dir ? opt->state_dir : cfg->state_dir;
+		enum es_state_error se =
+		    state_mode == ES_STATE_LOCKED_RW
+		        ? es_state_open(dir, cfg->customer_id, opt->env,
+		                        opt->lock_wait_s, &run->state, err,
+		                        sizeof(err))
+		        : es_state_open_readonly(dir, cfg->customer_id,
+		                                 opt->env, &run->state, err,
+		                                 sizeof(err));
+		if (se != ES_STATE_OK) {
+			es_log(ES_LOG_ERROR, NULL, "%s", err);
+			return se == ES_STATE_LOCKED ? ES_EXIT_LOCKED
+			                             : ES_EXIT_INPUT;
+		}
+	}
+	for (size_t i = 0; i < cfg->n_plugins; i++)
+		n += cfg->plugins[i].enabled;
+	run->instances = calloc(n ? n : 1, sizeof(*run->instances));
+	if (!run->instances)
+		return ES_EXIT_INPUT;
+	for (size_t i = 0; i < cfg->n_plugins; i++) {
+		struct es_plugin_conf *pc = &cfg->plugins[i];
+		const struct es_plugin *p;
+
+		if (!pc->enabled)
+			continue;
+		p = es_registry_find(reg, pc->name);
+		if (!p)
+			continue; /* reported when the config was bound */
+		if (setup_instance(run, &run->instances[run->n_instances++], p,
+		                   pc) < 0) {
+			es_log(ES_LOG_ERROR, pc->name, "out of memory");
+			return ES_EXIT_INPUT;
+		}
+	}
+	if (es_graph_build(run, &d) || es_graph_select(run, &d)) {
+		es_diags_print(&d, stderr);
+		es_diags_clear(&d);
+		return ES_EXIT_INPUT;
+	}
+	if (instances && run->state)
+		return create_instances(run);
+	return ES_EXIT_OK;
+}
+
+void es_run_close(struct es_run *run)
+{
+	for (size_t i = 0; i < run->n_instances; i++) {
+		struct es_instance *inst = &run->instances[i];
+
+		if (inst->created)
+			inst->plugin->desc->ops->destroy_instance(inst->state);
+		for (uint32_t h = 0; inst->http && h < inst->max_concurrency;
+		     h++)
+			es_http_client_free(inst->http[h]);
+		free(inst->http);
+		free(inst->http_in_use);
+		for (size_t s = 0; s < inst->n_secrets; s++) {
+			es_wipe(inst->secrets[s].value,
+			        strlen(inst->secrets[s].value));
+			free(inst->secrets[s].value);
+			free(inst->secrets[s].name);
+		}
+		free(inst->secrets);
+		pthread_mutex_destroy(&inst->lock);
+	}
+	free(run->instances);
+	es_graph_free(run);
+	if (run->state)
+		es_state_close(run->state);
+	pthread_mutex_destroy(&run->lock);
+	pthread_cond_destroy(&run->changed);
+	memset(run, 0, sizeof(*run));
+}
+
+/* ---- one node --------------------------------------------------------- */
+
+/* The diagnostics of a call joined into one message (malloc'd). */
+static char *diags_text(const struct es_call *call, const char *fallback)
+{
+	size_t len = 1;
+	char *out;
+
+	for (size_t i = 0; i < call->diags.count; i++)
+		len += strlen(call->diags.items[i].message) + 2;
+	if (call->diags.count == 0)
+		return strdup(fallback);
+	out = calloc(1, len);
+	for (size_t i = 0; out && i < call->diags.count; i++) {
+		if (i)
+			strcat(out, "; ");
+		strcat(out, call->diags.items[i].message);
+	}
+	return out;
+}
+
+static void finish(struct es_node *n, enum es_task_state st, char *message)
+{
+	n->result = st;
+	free(n->message);
+	n->message = message;
+}
+
+/* Required keys the task needs that have no answer yet. */
+static char *unanswered_needs(const struct es_node *n)
+{
+	char buf[512] = "";
+
+	for (const char *const *k = n->task->needs; k && *k; k++) {
+		if (es_config_unanswered(n->inst->conf, *k)) {
+			if (*buf)
+				strncat(buf, ", ",
+				        sizeof(buf) - strlen(buf) - 1);
+			strncat(buf, *k, sizeof(buf) - strlen(buf) - 1);
+		}
+	}
+	if (!*buf)
+		return NULL;
+	{
+		char *msg = malloc(strlen(buf) + 64);
+
+		if (msg)
+			sprintf(msg, "unanswered: %s (see envsetup check)",
+			        buf);
+		return msg;
+	}
+}
+
+static void run_manual(struct es_run *run, struct es_node *n)
+{
+	char *by = es_state_confirmation(run->state, n->ref);
+
+	if (by) {
+		size_t len = strlen(by) + 16;
+		char *msg = malloc(len);
+
+		if (msg)
+			snprintf(msg, len, "confirmed by %s", by);
+		free(by);
+		finish(n, ES_TS_DONE, msg);
+	} else {
+		finish(n, ES_TS_WAITING,
+		       strdup(n->question ? n->question : ""));
+	}
+}
+
+typedef enum es_status (*task_fn)(es_call *, void *, const char *);
+
+/* One callback with the core's retries for ES_RETRY. */
+static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
+                                      task_fn fn, struct es_call *call)
+{
+	enum es_status st = ES_RETRY;
+
+	for (int attempt = 1; attempt <= RETRY_ATTEMPTS && !cancelled(run);
+	     attempt++) {
+		uint32_t wait;
+
+		es_diags_clear(&call->diags);
+		call->retry_after_ms = 0;
+		st = fn(call, n->inst->state, n->task->id);
+		if (st != ES_RETRY)
+			return st;
+		wait = call->retry_after_ms ? call->retry_after_ms
+		                            : 500u << (attempt - 1);
+		if (wait > es_max_poll_ms)
+			wait = es_max_poll_ms;
+		if (attempt < RETRY_ATTEMPTS) {
+			es_log(ES_LOG_WARNING, call->prefix,
+			       "transient failure, retrying in %u ms (%d/%d)",
+			       wait, attempt, RETRY_ATTEMPTS);
+			sleep_ms(run, wait);
+		}
+	}
+	return st;
+}
+
+/* apply() until done, polling long-running work. */
+static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
+                                       struct es_call *call)
+{
+	const struct es_plugin_ops *ops = n->inst->plugin->desc->ops;
+	uint32_t timeout_s =
+	    n->task->timeout_s ? n->task->timeout_s : DEFAULT_TASK_TIMEOUT_S;
+	double deadline = now_s() + timeout_s;
+	unsigned polls = 0;
+
+	for (;;) {
+		enum es_status st = call_with_retry(run, n, ops->apply, call);
+		uint32_t wait;
+
+		if (st != ES_IN_PROGRESS)
+			return st;
+		if (polls == 0)
+			es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
+			                  "started");
+		if (now_s() > deadline) {
+			es_diags_add(&call->diags, NULL, 0, call->prefix,
+			             "still in progress after %u s; run apply "
+			             "again to keep waiting",
+			             timeout_s);
+			return ES_FAILED;
+		}
+		if (cancelled(run))
+			return ES_RETRY;
+		wait = call->retry_after_ms ? call->retry_after_ms
+		                            : DEFAULT_POLL_MS;
+		if (wait > es_max_poll_ms)
+			wait = es_max_poll_ms;
+		polls++;
+		es_log(ES_LOG_INFO, call->prefix,
+		       "in progress (poll %u), next in %u ms", polls, wait);
+		sleep_ms(run, wait);
+	}
+}
+
+static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
+{
+	const struct es_plugin_ops *ops = n->inst->plugin->desc->ops;
+	struct es_call call;
+	enum es_status st;
+	char *unanswered;
+	int slot = -1;
+
+	if (n->task->flags & ES_TASK_MANUAL) {
+		run_manual(run, n);
+		return;
+	}
+	unanswered = unanswered_needs(n);
+	if (unanswered) {
+		finish(n, ES_TS_BLOCKED, unanswered);
+		return;
+	}
+	es_call_init(&call, n->inst, n);
+	call.http = take_http(n->inst, &slot);
+	if (mode_apply && es_state_interrupted(run->state, n->ref))
+		es_log(ES_LOG_WARNING, call.prefix,
+		       "the last run stopped during a change request of this "
+		       "task; the plugin looks up what it may have made before "
+		       "creating anything");
+	st = call_with_retry(run, n, ops->plan, &call);
+	if (st == ES_OK) {
+		n->changes = call.changes ? call.changes : cJSON_CreateArray();
+		call.changes = NULL;
+	}
+	if (st != ES_OK || !mode_apply) {
+		if (st != ES_OK)
+			finish(n, ES_TS_FAILED,
+			       diags_text(&call, "plan failed"));
+		else
+			finish(
+			    n,
+			    es_state_task_get(run->state, n->ref, NULL, NULL),
+			    NULL);
+		goto out;
+	}
+	if (cJSON_GetArraySize(n->changes) > 0 ||
+	    es_state_task_get(run->state, n->ref, NULL, NULL) == ES_TS_WAITING)
+		st = apply_until_done(run, n, &call);
+	if (st == ES_NEEDS_PERSON) {
+		finish(n, ES_TS_WAITING,
+		       strdup(call.question
+		                  ? call.question
+		                  : "a person must act (no question given)"));
+		goto out;
+	}
+	if (st == ES_OK) {
+		es_diags_clear(&call.diags);
+		st = call_with_retry(run, n, ops->verify, &call);
+		if (st == ES_OK) {
+			finish(n, ES_TS_DONE,
+			       cJSON_GetArraySize(n->changes)
+			           ? strdup("changed")
+			           : strdup("no changes"));
+			es_state_interrupted_clear(run->state, n->ref);
+			goto out;
+		}
+	}
+	finish(n, ES_TS_FAILED,
+	       diags_text(&call, cancelled(run) ? "interrupted" : "failed"));
+out:
+	if (n->result == ES_TS_FAILED)
+		print_call_diags(&call);
+	give_http(n->inst, slot);
+	es_call_release(&call);
+}
+
+/* ---- scheduling -------------------------------------------------------- */
+
+struct worker_ctx {
+	struct es_run *run;
+	int mode_apply;
+};
+
+/* A dependency outside the selection counts as done when the state says
+ * it is. */
+static int dep_state(struct es_run *run, const struct es_node *dep,
+                     int *finished)
+{
+	if (dep->selected) {
+		*finished = dep->finished;
+		return dep->result == ES_TS_DONE;
+	}
+	*finished = 1;
+	return es_state_task_get(run->state, dep->ref, NULL, NULL) ==
+	       ES_TS_DONE;
+}
+
+/* Next runnable node, or NULL. Marks blocked nodes finished on the way.
+ * Caller holds run->lock. *remaining counts unfinished selected nodes. */
+static struct es_node *next_ready(struct es_run *run, int mode_apply,
+                                  size_t *remaining)
+{
+	*remaining = 0;
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		struct es_node *n = &run->nodes[i];
+		int ready = 1, blocked = 0;
+		const char *blocker = NULL;
+
+		if (!n->selected || n->finished)
+			continue;
+		(*remaining)++;
+		if (n->started)
+			continue;
+		for (size_t k = 0; mode_apply && k < n->n_deps; k++) {
+			const struct es_node *dep = &run->nodes[n->deps[k]];
+			int fin, done = dep_state(run, dep, &fin);
+
+			if (!fin)
+				ready = 0;
+			else if (!done && !blocked) {
+				blocked = 1;
+				blocker = dep->ref;
+			}
+		}
+		if (blocked) {
+			char *msg = malloc(strlen(blocker) + 32);
+
+			if (msg)
+				sprintf(msg, "waiting on %s", blocker);
+			finish(n, ES_TS_BLOCKED, msg);
+			n->started = n->finished = 1;
+			es_state_task_set(run->state, n->ref, ES_TS_BLOCKED,
+			                  msg);
+			es_render_node_result(run, n, 0);
+			pthread_cond_broadcast(&run->changed);
+			(*remaining)--;
+			continue;
+		}
+		if (!ready)
+			continue;
+		if (n->inst && n->inst->busy >= n->inst->max_concurrency)
+			continue;
+		return n;
+	}
+	return NULL;
+}
+
+static void *worker(void *arg)
+{
+	struct worker_ctx *w = arg;
+	struct es_run *run = w->run;
+
+	pthread_mutex_lock(&run->lock);
+	for (;;) {
+		size_t remaining;
+		struct es_node *n;
+		double started;
+
+		if (cancelled(run))
+			break;
+		n = next_ready(run, w->mode_apply, &remaining);
+		if (!n) {
+			if (remaining == 0)
+				break;
+			pthread_cond_wait(&run->changed, &run->lock);
+			continue;
+		}
+		n->started = 1;
+		if (n->inst)
+			n->inst->busy++;
+		pthread_mutex_unlock(&run->lock);
+
+		started = now_s();
+		if (n->kind == ES_NODE_MANUAL)
+			run_manual(run, n);
+		else
+			run_task(run, n, w->mode_apply);
+		if (w->mode_apply) {
+			es_state_task_set(run->state, n->ref, n->result,
+			                  n->message);
+			es_render_node_result(run, n, now_s() - started);
+		}
+
+		pthread_mutex_lock(&run->lock);
+		n->finished = 1;
+		if (n->inst)
+			n->inst->busy--;
+		pthread_cond_broadcast(&run->changed);
+	}
+	pthread_cond_broadcast(&run->changed);
+	pthread_mutex_unlock(&run->lock);
+	return NULL;
+}
+
+static void run_all(struct es_run *run, int mode_apply)
+{
+	unsigned n =
+	    run->opt.parallelism ? run->opt.parallelism : DEFAULT_PARALLELISM;
+	struct worker_ctx ctx = {.run = run, .mode_apply = mode_apply};
+	pthread_t threads[64];
+	unsigned started = 0;
+
+	if (n > 64)
+		n = 64;
+	for (unsigned i = 1; i < n; i++)
+		if (pthread_create(&threads[started], NULL, worker, &ctx) == 0)
+			started++;
+	worker(&ctx); /* this thread works too */
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+}
+
+int es_run_plan(struct es_run *run)
+{
+	int changes = 0, failed = 0;
+
+	run_all(run, 0);
+	es_render_plan(run);
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		const struct es_node *n = &run->nodes[i];
+
+		if (!n->selected)
+			continue;
+		failed |= n->result == ES_TS_FAILED;
+		changes |= n->changes && cJSON_GetArraySize(n->changes) > 0;
+	}
+	if (failed)
+		return ES_EXIT_FAILED;
+	return changes ? ES_EXIT_PENDING : ES_EXIT_OK;
+}
+
+int es_run_apply(struct es_run *run)
+{
+	int failed = 0, pending = 0;
+
+	run_all(run, 1);
+	es_render_apply_summary(run);
+	for (size_t i = 0; i < run->n_nodes; i++) {
+		const struct es_node *n = &run->nodes[i];
+
+		if (!n->selected)
+			continue;
+		failed |= n->result == ES_TS_FAILED;
+		pending |= n->result != ES_TS_DONE;
+	}
+	if (cancelled(run)) {
+		es_log(ES_LOG_ERROR, NULL,
+		       "interrupted: run apply again to resume");
+		return ES_EXIT_FAILED;
+	}
+	if (failed)
+		return ES_EXIT_FAILED;
+	return pending ? ES_EXIT_PENDING : ES_EXIT_OK;
+}
+
+int es_run_confirm(struct es_run *run, const char *ref, const char *by)
+{
+	struct es_node *n = es_graph_find(run, ref);
+	enum es_task_state st;
+
+	if (!n) {
+		es_log(ES_LOG_ERROR, NULL,
+		       "no task '%s' in this run; manual items are named "
+		       "checklist:ID, plugin gates plugin:task",
+		       ref);
+		return ES_EXIT_INPUT;
+	}
+	st = es_state_task_get(run->state, ref, NULL, NULL);
+	if (n->kind == ES_NODE_PLUGIN_TASK &&
+	    !(n->task->flags & ES_TASK_MANUAL) && st != ES_TS_WAITING) {
+		es_log(ES_LOG_ERROR, NULL,
+		       "%s is not waiting for a person (it is %s); only manual "
+		       "items and tasks that asked a question can be confirmed",
+		       ref, es_task_state_name(st));
+		return ES_EXIT_INPUT;
+	}
+	if (es_state_confirm(run->state, ref, by) < 0) {
+		es_log(ES_LOG_ERROR, NULL, "could not record the confirmation");
+		return ES_EXIT_FAILED;
+	}
+	if (n->kind == ES_NODE_MANUAL || (n->task->flags & ES_TASK_MANUAL))
+		es_state_task_set(run->state, ref, ES_TS_DONE, "confirmed");
+	printf("confirmed %s by %s\n", ref, by);
+	return ES_EXIT_OK;
+}

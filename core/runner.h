@@ -1,0 +1,56 @@
+/*
+ * Running a customer's checklist: setting up a run (state, instances,
+ * graph) and executing plan, apply and confirm. Printing lives in
+ * render.c; the CLI in main.c.
+ */
+#ifndef ENVSETUP_CORE_RUNNER_H
+#define ENVSETUP_CORE_RUNNER_H
+
+#include <stdio.h>
+
+#include "run.h"
+
+/* Exit codes, documented in docs/cli.md and `envsetup --help`. */
+enum es_exit {
+	ES_EXIT_OK = 0,    /* done; plan: no changes */
+	ES_EXIT_INPUT = 1, /* bad config, state file or arguments' content */
+	ES_EXIT_PENDING =
+	    2, /* plan: changes; check: unanswered; apply: waiting */
+	ES_EXIT_LOCKED = 3, /* another run holds the state lock */
+	ES_EXIT_FAILED = 4, /* a task failed at the provider */
+	ES_EXIT_PLUGIN = 5, /* a plugin could not be loaded */
+	ES_EXIT_USAGE = 64, /* command line not understood */
+};
+
+enum es_state_mode {
+	ES_STATE_NONE,
+	ES_STATE_READONLY,
+	ES_STATE_LOCKED_RW,
+};
+
+/* Open the state, create and validate plugin instances (when `instances`
+ * is set), build and select the task graph. Prints problems. Returns an
+ * es_exit code. `cfg` must already be bound for opt->env. */
+int es_run_open(struct es_run *run, struct es_config *cfg,
+                const struct es_registry *reg, const struct es_run_options *opt,
+                enum es_state_mode state_mode, int instances);
+void es_run_close(struct es_run *run);
+
+int es_run_plan(struct es_run *run);
+int es_run_apply(struct es_run *run);
+int es_run_confirm(struct es_run *run, const char *ref, const char *by);
+
+/* Longest wait between polls of a long-running task; set by the CLI. */
+extern uint32_t es_max_poll_ms;
+
+/* render.c */
+void es_render_plan(struct es_run *run);
+void es_render_status(struct es_run *run);
+void es_render_node_result(struct es_run *run, const struct es_node *n,
+                           double seconds);
+void es_render_apply_summary(struct es_run *run);
+
+/* report.c: the checklist as Markdown. */
+int es_run_report(struct es_run *run, FILE *out);
+
+#endif
