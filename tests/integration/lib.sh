@@ -1,0 +1,87 @@
+# Shared helpers for integration tests. Source it; it sets `set -euo
+# pipefail`, makes $WORK (removed on exit) and provides:
+#   start_sandbox [ARGS...]  start envsetup-sandbox on a free loopback port;
+#                            sets $SANDBOX_URL and $SANDBOX_PID
+#   es ARGS...               run envsetup, output to $WORK/out and $WORK/err,
+#                            exit code in $RC (never fails the script)
+#   expect_rc N              fail unless the last es exited N
+#   expect_out TEXT / expect_err TEXT   fail unless the text is there
+#   resources_count PROVIDER KIND       resources of that kind in the sandbox
+#   fail MSG
+set -euo pipefail
+
+: "${ES_BIN:?ES_BIN must point to the envsetup binary}"
+: "${ES_SANDBOX:?ES_SANDBOX must point to envsetup-sandbox}"
+: "${ES_PLUGIN_DIR:?}"
+: "${ES_SOURCE_DIR:?}"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/envsetup-test.XXXXXX")
+SANDBOX_PID=""
+cleanup() {
+  if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
+  if [ "${KEEP_WORK:-}" = "" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
+}
+trap cleanup EXIT
+
+TEST_NAME=$(basename "$0" .sh)
+fail() {
+  echo "FAIL [$TEST_NAME]: $*" >&2
+  for f in "$WORK/out" "$WORK/err"; do
+    [ -f "$f" ] && { echo "--- $f"; tail -n 40 "$f"; } >&2
+  done
+  exit 1
+}
+
+start_sandbox() {
+  rm -f "$WORK/sandbox.port"
+  "$ES_SANDBOX" --listen 127.0.0.1:0 --port-file "$WORK/sandbox.port" "$@" \
+    >>"$WORK/sandbox.log" 2>&1 &
+  SANDBOX_PID=$!
+  for _ in $(seq 100); do
+    [ -s "$WORK/sandbox.port" ] && break
+    kill -0 "$SANDBOX_PID" 2>/dev/null || fail "sandbox exited: $(cat "$WORK/sandbox.log")"
+    sleep 0.05
+  done
+  [ -s "$WORK/sandbox.port" ] || fail "sandbox did not start"
+  SANDBOX_URL="http://127.0.0.1:$(cat "$WORK/sandbox.port")"
+}
+
+stop_sandbox() {
+  if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
+  SANDBOX_PID=""
+}
+
+RC=0
+es() {
+  set +e
+  "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" "$@" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  set -e
+  cat "$WORK/out" >>"$WORK/all-output"
+  cat "$WORK/err" >>"$WORK/all-output"
+}
+
+expect_rc() {
+  [ "$RC" -eq "$1" ] || fail "expected exit $1, got $RC"
+}
+expect_out() {
+  grep -qF -- "$1" "$WORK/out" || fail "stdout lacks: $1"
+}
+expect_err() {
+  grep -qF -- "$1" "$WORK/err" || fail "stderr lacks: $1"
+}
+
+resources_count() {
+  curl -s "$SANDBOX_URL/_sandbox/resources" |
+    python3 -c 'import json,sys; p,k=sys.argv[1],sys.argv[2]; print(sum(1 for r in json.load(sys.stdin) if r.get("provider")==p and r.get("kind")==k))' "$1" "$2"
+}
+
+# A customer file for the mailgun sandbox: the example customer with its
+# URLs pointed at the sandbox and its state in $WORK.
+write_acme_config() {
+  local out=$1
+  sed -e "s|^  mailgun = {|  mailgun = {\n    api_url = \"$SANDBOX_URL/mailgun\";|" \
+      -e "s|state_dir = .*|state_dir = \"$WORK/state\";|" \
+      -e "s|\"../templates/acme\"|\"$ES_SOURCE_DIR/etc/templates/acme\"|" \
+      "$ES_SOURCE_DIR/etc/customers/acme.cfg" >"$out"
+}
