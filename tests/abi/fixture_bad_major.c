@@ -1,0 +1,3 @@
+/* Another major ABI: refused. */
+#include "fixture.h"
+FIXTURE_PLUGIN("bad-major", .abi_major = ES_ABI_MAJOR + 1)

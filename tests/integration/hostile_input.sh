@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Hostile configs and command lines: each is rejected with a clear message
+# naming the file (and line and key where there is one), a documented
+# non-zero exit code, and no crash (a crash would be exit >= 128).
+. "$(dirname "$0")/lib.sh"
+
+export MAILGUN_API_KEY=key-sandbox-mailgun-0001
+SANDBOX_URL=http://127.0.0.1:9   # never contacted: nothing here gets that far
+good="$WORK/good.cfg"
+write_acme_config "$good"
+es check "$good" --env uat; expect_rc 0
+
+no_crash() { [ "$RC" -lt 128 ] || fail "crashed (exit $RC) on $1"; }
+reject() { # name, expected exit, expected stderr text
+  es check "$WORK/$1" --env uat; no_crash "$1"; expect_rc "$2"; expect_err "$3"
+}
+
+: >"$WORK/empty.cfg";                         reject empty.cfg 1 "empty.cfg"
+head -c 4096 /dev/urandom >"$WORK/binary.cfg"; reject binary.cfg 1 "binary.cfg"
+head -c 3000 "$good" >"$WORK/truncated.cfg";   reject truncated.cfg 1 "truncated.cfg:"
+mkdir "$WORK/dir.cfg";                         reject dir.cfg 1 "dir.cfg"
+reject missing.cfg 1 "missing.cfg"
+python3 -c 'import sys; open(sys.argv[1],"w").write("# x\n" * 2000000)' "$WORK/huge.cfg"
+reject huge.cfg 1 "huge.cfg"
+printf '@include "self.cfg"\n' >"$WORK/self.cfg"; reject self.cfg 1 "self.cfg"
+
+sed 's|    region = "us";|    region = "us";\n    domian = "x.example";|' "$good" >"$WORK/typo.cfg"
+reject typo.cfg 1 "did you mean 'domain'"
+expect_err "typo.cfg:"
+expect_err "mailgun.domian"
+
+sed 's|api_key = "env:MAILGUN_API_KEY";|api_key = "key-literal-in-the-file-123";|' "$good" >"$WORK/literal.cfg"
+reject literal.cfg 1 "mailgun.api_key"
+grep -q "key-literal-in-the-file-123" "$WORK/out" "$WORK/err" && fail "literal secret echoed"
+
+sed 's|region = "us";|region = "mars";|' "$good" >"$WORK/enum.cfg"
+reject enum.cfg 1 "mailgun.region"
+
+sed 's|api_key = "env:MAILGUN_API_KEY";|api_key = "env:NO_SUCH_VAR_FOR_TEST";|' "$good" >"$WORK/noenv.cfg"
+reject noenv.cfg 1 "NO_SUCH_VAR_FOR_TEST"
+
+sed 's|api_key = "env:MAILGUN_API_KEY";|api_key = "file:key.txt";|' "$good" >"$WORK/filemode.cfg"
+echo "key-from-a-file-0001" >"$WORK/key.txt"; chmod 0644 "$WORK/key.txt"
+reject filemode.cfg 1 "0644"
+chmod 0600 "$WORK/key.txt"
+es check "$WORK/filemode.cfg" --env uat; expect_rc 0
+
+sed 's|api_url = "[^"]*";|api_url = "http://mail.example.com/";|' "$good" >"$WORK/plainhttp.cfg"
+reject plainhttp.cfg 1 "mailgun.api_url"
+
+sed 's|plugins = \[ "mailgun" \];|plugins = [ "mailgun", "nosuchplugin" ];|' "$good" >"$WORK/noplugin.cfg"
+es check "$WORK/noplugin.cfg" --env uat; no_crash noplugin; [ "$RC" -ne 0 ] || fail "unknown plugin accepted"
+
+es check "$good" --env staging; expect_rc 1; expect_err "staging"
+
+# Command lines.
+es; expect_rc 64
+es frobnicate "$good"; expect_rc 64; expect_err "unknown command"
+es plan "$good" --bogus; expect_rc 64; expect_err "unknown option"
+es apply "$good"; expect_rc 64; expect_err "needs --env"
+es plan "$good" --parallelism 0; expect_rc 64
+es confirm "$good" checklist:vpn_access --env uat; expect_rc 64
+es plan "$good" --env uat --only nosuch; expect_rc 1; expect_err "nosuch"
+
+# A corrupt state file is refused, named, and left as it was.
+start_sandbox
+write_acme_config "$good"
+es apply "$good" --env uat --only mailgun:verify_api_key; expect_rc 0
+state=$(find "$WORK/state" -name state.json)
+[ -n "$state" ] || fail "no state.json"
+printf '{"format_version": 1, "tasks": [garbage' >"$state"
+sum=$(md5sum <"$state")
+es plan "$good" --env uat; no_crash state; expect_rc 1; expect_err "state.json"
+[ "$(md5sum <"$state")" = "$sum" ] || fail "corrupt state file was modified"
+echo "hostile_input: all checks passed"
