@@ -1069,7 +1069,7 @@ static void expected_signature(const struct seen *s, const char *signed_hdrs,
                                const char *date, const char *scope,
                                char out[65])
 {
-	char creq[8192], sts[1024], hex[65], list[512], value[1024];
+	char creq[8192], sts[1024], hex[65], list[1024], value[1024];
 	unsigned char h[32], k[32];
 	const char *q = strchr(s->uri, '?');
 	char *tok, *save = NULL;
