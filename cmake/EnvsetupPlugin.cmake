@@ -30,3 +30,27 @@ function(envsetup_add_plugin name)
     install(TARGETS ${name} LIBRARY DESTINATION ${ENVSETUP_PLUGIN_INSTALL_DIR})
   endif()
 endfunction()
+
+# envsetup_add_plugin_test(<plugin> <test.c> [LIBRARIES <targets...>])
+#
+# A plugin's own unit test (plugins/<name>/tests/test_*.c, Check), built
+# from the plugin's sources against a mock host, registered with CTest as
+# unit.<test>. In this tree the mock host may borrow the core's pure
+# services (the JSON table) from envsetup_core. Only when the tree builds
+# its tests (ENVSETUP_TESTS).
+function(envsetup_add_plugin_test plugin source)
+  if(NOT ENVSETUP_TESTS)
+    return()
+  endif()
+  cmake_parse_arguments(TEST "" "" "LIBRARIES" ${ARGN})
+  get_filename_component(_name ${source} NAME_WE)
+  add_executable(${_name} ${source})
+  target_include_directories(${_name} PRIVATE ${ENVSETUP_INCLUDE_DIR}
+                                               ${CMAKE_CURRENT_SOURCE_DIR})
+  target_link_libraries(${_name} PRIVATE PkgConfig::CHECK ${TEST_LIBRARIES})
+  if(TARGET envsetup_core)
+    target_link_libraries(${_name} PRIVATE envsetup_core)
+  endif()
+  add_test(NAME unit.${_name} COMMAND ${_name})
+  set_tests_properties(unit.${_name} PROPERTIES LABELS "unit;plugin-${plugin}")
+endfunction()
