@@ -292,7 +292,7 @@ static int cmp_str(const void *x, const void *y)
 /* Each "k=v" re-encoded, then sorted, joined with '&'. */
 static void put_query(struct buf *b, const char *query)
 {
-	char *items[256] = { 0 };
+	char *items[256] = {0};
 	size_t n = 0;
 	const char *p = query;
 

@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# The aws plugin end to end against the sandbox's SigV4-checking fake,
+# through the real binary and loader: plan, apply (account creation and
+# DNS changes polled to completion), plan again with no changes, apply
+# again without duplicates, SIGKILL during create_account then resume with
+# exactly one account, rejected credentials, and no secret in any output.
+. "$(dirname "$0")/lib.sh"
+
+export AWS_ACCESS_KEY_ID=AKIASANDBOX000000001
+export AWS_SECRET_ACCESS_KEY=sandbox/secret/key/0000000000000000000000
+
+write_aws_config() {
+  cat >"$1" <<EOF
+customer = { id = "acme"; name = "Acme Corp"; state_dir = "$WORK/state"; };
+environments = { uat = { domain = "uat.acme.example"; }; };
+checklist = (
+  { section = "1"; title = "Infrastructure"; plugins = [ "aws" ]; }
+);
+plugins = {
+  aws = {
+    access_key_id = "env:AWS_ACCESS_KEY_ID";
+    secret_access_key = "env:AWS_SECRET_ACCESS_KEY";
+    account_email = "aws+uat@acme.example";
+    account_name = "acme-uat";
+    admin_users = [ "alice" ];
+    users = [ "bob", "carol" ];
+    hosted_zone = "acme.example";
+    records = [ "app.uat=lb-uat.example.net", "api.uat=api-uat.example.net" ];
+    poll_interval = "1s";
+    organizations_url = "$SANDBOX_URL/aws/organizations";
+    sts_url = "$SANDBOX_URL/aws/sts";
+    iam_url = "$SANDBOX_URL/aws/iam";
+    route53_url = "$SANDBOX_URL/aws/route53";
+  };
+};
+EOF
+}
+
+count_is() { # PROVIDER KIND N [context]
+  local n
+  n=$(resources_count "$1" "$2")
+  [ "$n" = "$3" ] || fail "${4:-}expected $3 $2, found $n"
+}
+
+expect_converged() { # context
+  count_is aws account 1 "$1: "
+  count_is aws iam_group 2 "$1: "
+  count_is aws iam_user 3 "$1: "
+  count_is aws login_profile 3 "$1: "
+  count_is aws hosted_zone 1 "$1: "
+  count_is aws record 2 "$1: "
+}
+
+# --- plan, apply, plan, apply again ---------------------------------------
+start_sandbox --async-polls 2
+cfg="$WORK/aws.cfg"
+write_aws_config "$cfg"
+
+es plan "$cfg" --env uat; expect_rc 2
+expect_out "aws:create_account"
+count_is aws account 0 "plan: "
+
+es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
+for t in create_account assume_role iam_groups iam_users hosted_zone dns_records; do
+  grep -E "aws:$t +done" "$WORK/out" >/dev/null || fail "aws:$t not done"
+done
+expect_converged "first apply"
+# Membership and password reset are what the fake recorded.
+curl -s "$SANDBOX_URL/_sandbox/resources" | python3 -c '
+import json, sys
+rs = json.load(sys.stdin)
+g = {r["id"].split("/")[1]: r["attrs"] for r in rs if r["kind"] == "iam_group"}
+assert g["admins"]["members"] == ["alice"], g
+assert sorted(g["users"]["members"]) == ["bob", "carol"], g
+assert g["admins"]["policies"] == ["arn:aws:iam::aws:policy/AdministratorAccess"]
+assert all(r["attrs"]["PasswordResetRequired"] for r in rs if r["kind"] == "login_profile")
+recs = {r["attrs"]["Name"]: r["attrs"]["values"] for r in rs if r["kind"] == "record"}
+assert recs == {"app.uat.acme.example.": ["lb-uat.example.net"],
+                "api.uat.acme.example.": ["api-uat.example.net"]}, recs
+' || fail "resources do not match the config"
+
+es plan "$cfg" --env uat; expect_rc 0
+expect_out "No changes"
+
+es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
+expect_converged "second apply"
+
+es status "$cfg" --env uat; expect_rc 0
+expect_out "aws.account_id"
+
+# A changed target is planned as an update and applied with UPSERT.
+sed -i 's/lb-uat.example.net/lb2-uat.example.net/' "$cfg"
+es plan "$cfg" --env uat; expect_rc 2
+expect_out "lb2-uat.example.net"
+es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
+count_is aws record 2 "update: "
+
+# Nothing secret in anything envsetup printed or wrote outside secrets.json.
+for secret in "$AWS_SECRET_ACCESS_KEY" "SBX1"; do
+  if grep -rqF -- "$secret" "$WORK/all-output"; then fail "secret $secret printed"; fi
+  if grep -rqF --exclude=secrets.json -- "$secret" "$WORK/state"; then
+    fail "secret $secret written to state"
+  fi
+done
+stop_sandbox
+
+# --- throttling and server errors: retried, still no duplicate -------------
+start_sandbox --async-polls 2 \
+  --faults '429:POST /aws/organizations:count=2,retry-after=1;503:POST /aws/iam:every=4;500:* /aws/route53:nth=3'
+rm -rf "$WORK/state"
+write_aws_config "$cfg"
+converged=0
+for attempt in 1 2 3; do
+  es apply "$cfg" --env uat --max-poll-interval 200
+  if [ "$RC" -eq 0 ]; then converged=1; break; fi
+done
+[ "$converged" = 1 ] || fail "faults: no convergence (exit $RC)"
+expect_converged "faults"
+stop_sandbox
+
+# --- SIGKILL during create_account, then resume ----------------------------
+for delay in 0.2 0.6 1.2 2.0; do
+  start_sandbox --async-polls 3 --latency-ms 150
+  rm -rf "$WORK/state"
+  write_aws_config "$cfg"
+  "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" apply "$cfg" --env uat --max-poll-interval 200 \
+    >"$WORK/killed.out" 2>&1 &
+  pid=$!
+  sleep "$delay"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  converged=0
+  for attempt in 1 2 3; do
+    es apply "$cfg" --env uat --max-poll-interval 200 --lock-timeout 5
+    if [ "$RC" -eq 0 ]; then converged=1; break; fi
+  done
+  [ "$converged" = 1 ] || fail "killed after ${delay}s: no convergence (exit $RC)"
+  expect_converged "killed after ${delay}s"
+  count_is aws create_account_status 1 "killed after ${delay}s: "
+  stop_sandbox
+done
+
+# --- rejected credentials ---------------------------------------------------
+start_sandbox
+write_aws_config "$cfg"
+rm -rf "$WORK/state"
+AWS_SECRET_ACCESS_KEY=not/the/right/secret es apply "$cfg" --env uat --max-poll-interval 200
+expect_rc 4
+expect_err "access_key_id"
+count_is aws account 0 "bad key: "
+echo "aws: all checks passed"
