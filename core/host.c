@@ -35,8 +35,11 @@ void es_call_release(struct es_call *call)
 	es_diags_clear(&call->diags);
 	free(call->question);
 	cJSON_Delete(call->changes);
-	free(call->state_value);
-	call->state_value = NULL;
+	for (size_t i = 0; i < call->n_state_values; i++)
+		free(call->state_values[i]);
+	free(call->state_values);
+	call->state_values = NULL;
+	call->n_state_values = 0;
 	call->question = NULL;
 	call->changes = NULL;
 }
@@ -380,12 +383,23 @@ static es_http_response *http_request(es_call *call,
 
 static const char *state_get(es_call *call, const char *key)
 {
-	/* Valid until the next get in this call, or the call's end: within
-	 * the contract (until the next put/del or the end of the callback). */
-	free(call->state_value);
-	call->state_value = es_state_kv_get(call->inst->run->state,
-	                                    call->inst->plugin->name, key);
-	return call->state_value;
+	/* The contract keeps each value valid until the callback ends, so
+	 * the call owns every value it handed out. */
+	char *value = es_state_kv_get(call->inst->run->state,
+	                              call->inst->plugin->name, key);
+	char **grown;
+
+	if (!value)
+		return NULL;
+	grown = realloc(call->state_values,
+	                (call->n_state_values + 1) * sizeof(*grown));
+	if (!grown) {
+		free(value);
+		return NULL;
+	}
+	call->state_values = grown;
+	grown[call->n_state_values++] = value;
+	return value;
 }
 
 static int state_put(es_call *call, const char *key, const char *value)

@@ -103,7 +103,8 @@ struct es_call {
 	char *question;
 	cJSON *changes; /* plan only: where es_plan_api adds */
 	struct es_http_client *http;
-	char *state_value; /* last es_state_api.get result */
+	char **state_values; /* es_state_api.get results, freed at the end */
+	size_t n_state_values;
 };
 
 void es_call_init(struct es_call *call, struct es_instance *inst,

@@ -237,8 +237,8 @@ struct es_json_api {
  * ------------------------------------------------------------------- */
 struct es_state_api {
 	uint32_t struct_size;
-	/* (transfer none, nullable) valid until the next put/del of `key` or
-	 * the end of the callback. */
+	/* (transfer none, nullable) valid until the end of the callback,
+	 * even after a later put/del of `key`. */
 	const char *(*get)(es_call *call, const char *key);
 	int (*put)(es_call *call, const char *key,
 	           const char *value); /* 0 ok */
