@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# The godaddy-ssl plugin end to end against the sandbox's GoDaddy fake,
+# through the real binary and loader: plan, SIGKILL while the order is on
+# the wire then resume with exactly one order, plan again with no changes,
+# apply again without duplicates, renewal, DNS hosted elsewhere (a person
+# publishes the token and confirms), 403 ACCESS_DENIED and a rejected key.
+# The private key's text must never appear in any output or in the state.
+. "$(dirname "$0")/lib.sh"
+
+export GODADDY_API_KEY=sandbox-godaddy-key-0001
+export GODADDY_API_SECRET=sandbox-godaddy-secret-0001
+
+write_godaddy_config() { # FILE [EXTRA KEY LINES]
+  cat >"$1" <<EOF
+customer = { id = "acme"; name = "Acme Corp"; state_dir = "$WORK/state"; };
+environments = { uat = { domain = "uat.acme.example"; }; };
+checklist = (
+  { section = "1"; title = "Infrastructure"; plugins = [ "godaddy-ssl" ]; }
+);
+plugins = {
+  godaddy-ssl = {
+    api_key = "env:GODADDY_API_KEY";
+    api_secret = "env:GODADDY_API_SECRET";
+    api_url = "$SANDBOX_URL/godaddy";
+    rate_limit_per_min = 6000;
+    customer_id = "295e3bc3-b3b9-4d95-aae5-ede41a994d13";
+    domain = "acme.example";
+    contact_first_name = "Jane"; contact_last_name = "Doe";
+    contact_email = "ops@acme.example"; contact_phone = "+1.4805551234";
+    poll_interval = "1s";
+    secrets_dir = "$WORK/keys";
+    ${2:-}
+    environments = { uat = {
+      records = [ "app.uat=CNAME:lb-uat.example.net", "api.uat=A:192.0.2.10" ];
+      certificates = [ "app.uat.acme.example" ];
+      san = [ "api.uat.acme.example" ];
+    }; };
+  };
+};
+EOF
+}
+
+keydir="$WORK/keys/acme/uat"
+key="$keydir/app.uat.acme.example.key"
+
+# The order's reply is held 4 s; the run is killed while it waits, so the
+# order exists at GoDaddy but its id never reached the state.
+start_sandbox --async-polls 2 --faults 'slow:POST /godaddy/v1/certificates:nth=1,ms=4000'
+cfg="$WORK/acme.cfg"
+write_godaddy_config "$cfg"
+
+es check "$cfg" --env uat; expect_rc 0
+es plan "$cfg" --env uat; expect_rc 2
+expect_out "godaddy-ssl:order_certificate"
+expect_out "private_key app.uat.acme.example"
+
+"$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" apply "$cfg" --env uat \
+  --max-poll-interval 100 >"$WORK/killed.out" 2>"$WORK/killed.err" &
+run_pid=$!
+for _ in $(seq 200); do
+  [ "$(resources_count godaddy certificate_order)" = 1 ] && break
+  sleep 0.05
+done
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "the order never reached the sandbox"
+kill -9 "$run_pid"
+wait "$run_pid" 2>/dev/null || true
+cat "$WORK/killed.out" "$WORK/killed.err" >>"$WORK/all-output"
+[ -f "$key" ] || fail "no private key after the first run"
+[ "$(stat -c %a "$key")" = 600 ] || fail "key mode is $(stat -c %a "$key")"
+
+es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
+for t in dns_records certificate_key order_certificate validate_domain wait_issued download_certificate; do
+  grep -E "godaddy-ssl:$t +done" "$WORK/out" >/dev/null || fail "godaddy-ssl:$t not done"
+done
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "the resumed run ordered again"
+[ -f "$keydir/app.uat.acme.example.crt" ] || fail "no certificate file"
+[ "$(stat -c %a "$keydir/app.uat.acme.example.crt")" = 644 ] || fail "certificate mode"
+[ "$(resources_count godaddy record)" = 3 ] || fail "expected CNAME, A and the TXT token"
+
+es plan "$cfg" --env uat; expect_rc 0
+expect_out "No changes"
+es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "re-apply ordered again"
+[ "$(resources_count godaddy record)" = 3 ] || fail "re-apply duplicated records"
+
+es status "$cfg" --env uat; expect_rc 0
+expect_out "godaddy-ssl.key_path:app.uat.acme.example = $key"
+expect_out "godaddy-ssl.certificate_path:app.uat.acme.example"
+expect_out "godaddy-ssl.expires_at:app.uat.acme.example = 2036-"
+expect_out "BEGIN CERTIFICATE REQUEST"
+
+# Renewal: a window longer than the test certificate's life makes it due.
+write_godaddy_config "$WORK/renew.cfg" 'renewal_window = "4000d";'
+es plan "$WORK/renew.cfg" --env uat; expect_rc 2
+expect_out "renew: expires in"
+es apply "$WORK/renew.cfg" --env uat --max-poll-interval 100; expect_rc 0
+grep -E "godaddy-ssl:download_certificate +done" "$WORK/out" >/dev/null || fail "renewal not done"
+issued=$(curl -s "$SANDBOX_URL/_sandbox/resources" | python3 -c 'import json,sys; print([r["attrs"]["issued"] for r in json.load(sys.stdin) if r["kind"]=="certificate_order"][0])')
+[ "$issued" = 2 ] || fail "expected one renewal, the order was issued $issued times"
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "renewal placed a new order"
+
+# No private key text anywhere: outputs, sandbox log, state.
+body=$(sed -n 2p "$key")
+[ -n "$body" ] || fail "cannot read the key body"
+if grep -rqF -- "$body" "$WORK/all-output" "$WORK/sandbox.log" "$WORK/state"; then
+  fail "private key text leaked"
+fi
+grep -rq "PRIVATE KEY" "$WORK/all-output" "$WORK/state" && fail "a private key header leaked"
+
+# DNS elsewhere: a person publishes the token, then confirms.
+stop_sandbox
+rm -rf "$WORK/state" "$WORK/keys"
+start_sandbox --async-polls 1
+sed -e 's/domain = "acme.example";/domain = "elsewhere.example"; dns_at_godaddy = false;/' \
+    -e 's/acme\.example"/elsewhere.example"/g' -e "s|api_url = \".*\";|api_url = \"$SANDBOX_URL/godaddy\";|" \
+    "$cfg" >"$WORK/elsewhere.cfg"
+es apply "$WORK/elsewhere.cfg" --env uat --max-poll-interval 100; expect_rc 2
+expect_out "dce-cert-0001-sandbox-token"
+grep -E "godaddy-ssl:validate_domain +waiting" "$WORK/out" >/dev/null || fail "validate_domain not waiting"
+[ "$(resources_count godaddy record)" = 0 ] || fail "wrote DNS it does not host"
+es confirm "$WORK/elsewhere.cfg" godaddy-ssl:validate_domain --by "Jane" --env uat; expect_rc 0
+es apply "$WORK/elsewhere.cfg" --env uat --max-poll-interval 100; expect_rc 0
+grep -E "godaddy-ssl:download_certificate +done" "$WORK/out" >/dev/null || fail "not issued after confirm"
+
+# Ineligible account (403 ACCESS_DENIED) and a rejected key.
+stop_sandbox
+rm -rf "$WORK/state" "$WORK/keys"
+SANDBOX_GODADDY_DENY=1 start_sandbox
+write_godaddy_config "$cfg"
+es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 4
+grep -q "ACCESS_DENIED" "$WORK/out" "$WORK/err" || fail "no ACCESS_DENIED diagnostic"
+grep -q "10 or more domains" "$WORK/out" "$WORK/err" || fail "eligibility rule not explained"
+stop_sandbox
+start_sandbox
+write_godaddy_config "$cfg"
+GODADDY_API_SECRET=wrong-secret es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 4
+grep -q "api_key" "$WORK/out" "$WORK/err" || fail "rejected key not named"
+grep -rqF "wrong-secret" "$WORK/out" "$WORK/err" "$WORK/state" && fail "the secret leaked"
+grep -rqF "$GODADDY_API_SECRET" "$WORK/all-output" "$WORK/state" && fail "the API secret leaked"
+
+# Offline cross-checks (validate) refuse the run before any call.
+write_godaddy_config "$WORK/bad.cfg" 'records = [ "app.uat=MX:x" ]; subject_country = "usa";'
+sed -i 's|certificates = \[ "app.uat.acme.example" \];|certificates = [ "*.uat.acme.example" ];|; /^      records = /d' "$WORK/bad.cfg"
+es plan "$WORK/bad.cfg" --env uat; expect_rc 1
+expect_err "is not \"name=TYPE:target\""
+expect_err "need a WILDCARD product"
+expect_err "two-letter code"
+echo "godaddy_ssl: all checks passed"

@@ -1,0 +1,661 @@
+/*
+ * GoDaddy fake: DNS records of the Domains API and the certificate order
+ * life cycle of the Certificates API (order, domain control, issuance,
+ * download, renewal, the v2 customer listing), shaped after
+ * /work/shared/specs/godaddy-certificates-openapi.yaml and
+ * godaddy-domains-swagger.json so a validating proxy accepts the replies.
+ *
+ * Environment:
+ *   SANDBOX_GODADDY_API_KEY      accepted key, default
+ *                                "sandbox-godaddy-key-0001"
+ *   SANDBOX_GODADDY_API_SECRET   accepted secret, default
+ *                                "sandbox-godaddy-secret-0001"
+ *   SANDBOX_GODADDY_DENY=1       every call answers 403 ACCESS_DENIED, as
+ *                                production does for ineligible accounts
+ *   SANDBOX_GODADDY_DOMAINS      comma-separated domains of the account,
+ *                                default "acme.example"
+ *   SANDBOX_GODADDY_CUSTOMER_ID  the customer id of the v2 calls, default
+ *                                "295e3bc3-b3b9-4d95-aae5-ede41a994d13"
+ *
+ * Domain control: a name inside an account domain is verified when the
+ * TXT records at @ of that domain hold the order's token; a name outside
+ * the account counts as published by a person elsewhere. Issuance then
+ * takes sb_async_polls() status reads. The chain is a fixed test pair
+ * from an untrusted test CA (not a secret), whatever the CSR.
+ *
+ * Resources: kinds record (id "domain/TYPE/name") and certificate_order
+ * (id = certificateId).
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "sandbox.h"
+
+#define P "godaddy"
+#define MAX_SEGMENTS 10
+
+/* openssl req -x509 (CA) and openssl x509 -req (leaf), P-256, 3650 days. */
+static const char leaf_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBPzCB5gICEJIwCgYIKoZIzj0EAwIwMTEvMC0GA1UEAwwmZW52c2V0dXAgc2Fu\n"
+    "ZGJveCB0ZXN0IENBIChub3QgdHJ1c3RlZCkwHhcNMjYxMTI1MDg1MzM4WhcNMzYx\n"
+    "MTIyMDg1MzM4WjAmMSQwIgYDVQQDDBtzYW5kYm94LWNlcnRpZmljYXRlLmludmFs\n"
+    "aWQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT6e1nKvKsULG50+SLQTpFo9DK2\n"
+    "kVJdYLRVLfr1aAcAeVucIQAVquWk8UW3cScR+LJN3igUqBh6iPn+93MdGMABMAoG\n"
+    "CCqGSM49BAMCA0gAMEUCICM3RRs3eRQr5vHvfGb7hwUugFiYtTNnYMiTvCmwwd6D\n"
+    "AiEA8rZREABRwrYE1AUD4rrjpT5jNBxthoGttJRA3DvybVc=\n"
+    "-----END CERTIFICATE-----\n";
+static const char ca_pem[] =
+    "-----BEGIN CERTIFICATE-----\n"
+    "MIIBtzCCAV2gAwIBAgIUMf1SCSM2oBQrq/yFZNWW6CkBZWowCgYIKoZIzj0EAwIw\n"
+    "MTEvMC0GA1UEAwwmZW52c2V0dXAgc2FuZGJveCB0ZXN0IENBIChub3QgdHJ1c3Rl\n"
+    "ZCkwHhcNMjYxMTI1MDg1MzM4WhcNMzYxMTIyMDg1MzM4WjAxMS8wLQYDVQQDDCZl\n"
+    "bnZzZXR1cCBzYW5kYm94IHRlc3QgQ0EgKG5vdCB0cnVzdGVkKTBZMBMGByqGSM49\n"
+    "AgEGCCqGSM49AwEHA0IABBZI0UClEzvR436vdjg2XFJJ7X5KQUeyErbe6XFFVbRj\n"
+    "WjuifZsU1TikGNDAYHOYCYU0h1Ork/sjRfSYT+5hOiWjUzBRMB0GA1UdDgQWBBQx\n"
+    "h8UsdjIrA63yWHIlL92hLdF5+jAfBgNVHSMEGDAWgBQxh8UsdjIrA63yWHIlL92h\n"
+    "LdF5+jAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIF9rlmDMB1ZV\n"
+    "7sFM+tLCrKXTSaaBQLJJy3rL9vOwd75BAiEAiHvjCYwyfMXu6pMYOaEN/pWJj3ae\n"
+    "ZFKCKAEnqpGjbro=\n"
+    "-----END CERTIFICATE-----\n";
+
+static const char *const product_types[] = {
+    "DV_SSL", "DV_WILDCARD_SSL", "EV_SSL",     "OV_CS",      "OV_DS",
+    "OV_SSL", "OV_WILDCARD_SSL", "UCC_DV_SSL", "UCC_EV_SSL", "UCC_OV_SSL",
+    NULL,
+};
+static const char *const record_types[] = {"A",   "AAAA", "CNAME", "MX", "NS",
+                                           "SOA", "SRV",  "TXT",   NULL};
+
+struct route {
+	const struct sb_request *req;
+	struct sb_response *resp;
+	char *seg[MAX_SEGMENTS];
+	int n;
+};
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+	return v && *v ? v : def;
+}
+
+/* GoDaddy's Error shape; `path` (nullable) adds one fields[] entry. */
+static void error(struct sb_response *resp, int status, const char *code,
+                  const char *message, const char *path)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "code", code);
+	cJSON_AddStringToObject(j, "message", message);
+	if (path) {
+		cJSON *f = cJSON_CreateObject();
+		cJSON_AddStringToObject(f, "path", path);
+		cJSON_AddStringToObject(f, "code", "INVALID_VALUE");
+		cJSON_AddStringToObject(f, "message", message);
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(j, "fields"), f);
+	}
+	sb_reply_json(resp, status, j);
+}
+
+static void not_found(struct sb_response *resp, const char *what)
+{
+	error(resp, 404, "NOT_FOUND", what, NULL);
+}
+
+static int authorized(const struct sb_request *req)
+{
+	const char *h = sb_header(req, "Authorization");
+	const char *key =
+	    env_or("SANDBOX_GODADDY_API_KEY", "sandbox-godaddy-key-0001");
+	const char *secret =
+	    env_or("SANDBOX_GODADDY_API_SECRET", "sandbox-godaddy-secret-0001");
+	size_t kn = strlen(key);
+
+	if (!h || strncmp(h, "sso-key ", 8) != 0)
+		return 0;
+	h += 8;
+	return strncmp(h, key, kn) == 0 && h[kn] == ':' &&
+	       strcmp(h + kn + 1, secret) == 0;
+}
+
+static const char *attr(const cJSON *o, const char *name)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
+}
+
+static int one_of(const char *v, const char *const *allowed)
+{
+	for (; v && *allowed; allowed++)
+		if (strcmp(v, *allowed) == 0)
+			return 1;
+	return 0;
+}
+
+static void now_iso(char *buf, size_t len, long offset_days)
+{
+	time_t t = time(NULL) + offset_days * 86400;
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The account domain holding `name`, or NULL. */
+static const char *account_zone(const char *name, char *buf, size_t len)
+{
+	const char *list = env_or("SANDBOX_GODADDY_DOMAINS", "acme.example");
+
+	while (*list) {
+		size_t n = strcspn(list, ","), ln = strlen(name);
+		if (n < len) {
+			memcpy(buf, list, n);
+			buf[n] = '\0';
+			if (!strcasecmp(name, buf) ||
+			    (ln > n && name[ln - n - 1] == '.' &&
+			     !strcasecmp(name + ln - n, buf)))
+				return buf;
+		}
+		list += n + (list[n] == ',');
+	}
+	return NULL;
+}
+
+/* ---- Domains API: records ------------------------------------------- */
+
+static void records_get(struct route *rt, const char *id, const char *type,
+                        const char *name)
+{
+	cJSON *rec = sb_resource_find(P, "record", id);
+	cJSON *out = cJSON_CreateArray(), *e;
+	cJSON *list = cJSON_GetObjectItem(rec, "records");
+	cJSON_ArrayForEach(e, list)
+	{
+		cJSON *o = cJSON_Duplicate(e, 1);
+		cJSON_AddStringToObject(o, "type", type);
+		cJSON_AddStringToObject(o, "name", name);
+		cJSON_AddItemToArray(out, o);
+	}
+	sb_reply_json(rt->resp, 200, out);
+}
+
+/* PUT body: [DNSRecordCreateTypeName], `data` required. */
+static void records_put(struct route *rt, const char *id)
+{
+	cJSON *body = sb_json(rt->req), *e, *list, *attrs;
+	char path[64];
+	int i = 0;
+
+	if (!cJSON_IsArray(body)) {
+		error(rt->resp, 422, "INVALID_BODY", "records must be an array",
+		      "records");
+		return;
+	}
+	list = cJSON_CreateArray();
+	cJSON_ArrayForEach(e, body)
+	{
+		cJSON *ttl = cJSON_GetObjectItem(e, "ttl");
+		cJSON *o;
+		snprintf(path, sizeof(path), "records[%d].data", i++);
+		if (!attr(e, "data") ||
+		    (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 600))) {
+			cJSON_Delete(list);
+			error(rt->resp, 422, "INVALID_BODY",
+			      "data is required and ttl is at least 600", path);
+			return;
+		}
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "data", attr(e, "data"));
+		cJSON_AddNumberToObject(o, "ttl",
+		                        ttl ? ttl->valuedouble : 3600);
+		cJSON_AddItemToArray(list, o);
+	}
+	sb_resource_delete(P, "record", id);
+	attrs = cJSON_CreateObject();
+	cJSON_AddItemToObject(attrs, "records", list);
+	sb_resource_add(P, "record", id, attrs);
+	/* No body, as GoDaddy answers; not typed JSON, which it would not be.
+	 */
+	sb_reply(rt->resp, 200, "text/plain", "%s", "");
+}
+
+/* /v1/domains/{domain}/records/{type}/{name} */
+static void records(struct route *rt)
+{
+	char zone[256], id[1024];
+	const char *domain = rt->seg[2], *type = rt->seg[4], *name = rt->seg[5];
+
+	if (!account_zone(domain, zone, sizeof(zone)) ||
+	    strcasecmp(zone, domain)) {
+		not_found(rt->resp, "Domain not found in this account");
+		return;
+	}
+	if (!one_of(type, record_types)) {
+		error(rt->resp, 422, "INVALID_BODY", "unknown record type",
+		      "type");
+		return;
+	}
+	snprintf(id, sizeof(id), "%s/%s/%s", domain, type, name);
+	if (!strcmp(rt->req->method, "GET"))
+		records_get(rt, id, type, name);
+	else if (!strcmp(rt->req->method, "PUT"))
+		records_put(rt, id);
+	else
+		not_found(rt->resp, "Not Found");
+}
+
+/* ---- Certificates API ------------------------------------------------ */
+
+/* A light CSR check: PEM armour around base64. */
+static int csr_ok(const char *csr)
+{
+	static const char head[] = "-----BEGIN CERTIFICATE REQUEST-----";
+	static const char tail[] = "-----END CERTIFICATE REQUEST-----";
+	const char *p, *end;
+	size_t chars = 0;
+
+	if (!csr || strncmp(csr, head, sizeof(head) - 1) ||
+	    !(end = strstr(csr, tail)))
+		return 0;
+	for (p = csr + sizeof(head) - 1; p < end; p++) {
+		if (isalnum((unsigned char)*p) || strchr("+/=", *p))
+			chars++;
+		else if (!isspace((unsigned char)*p))
+			return 0;
+	}
+	return chars >= 64 && chars % 4 == 0;
+}
+
+/* CertificateCreate: required csr, productType, period, contact. */
+static const char *order_problem(const cJSON *b, const char **path)
+{
+	const cJSON *contact = cJSON_GetObjectItem(b, "contact");
+	static const char *const contact_fields[] = {"nameFirst", "nameLast",
+	                                             "email", "phone"};
+
+	*path = "csr";
+	if (!csr_ok(attr(b, "csr")))
+		return "`csr` is invalid";
+	*path = "productType";
+	if (!one_of(attr(b, "productType"), product_types))
+		return "`productType` is missing or unknown";
+	*path = "period";
+	if (!cJSON_IsNumber(cJSON_GetObjectItem(b, "period")))
+		return "`period` is required";
+	for (size_t i = 0; i < 4; i++) {
+		*path = "contact";
+		if (!attr(contact, contact_fields[i]))
+			return "`contact` needs nameFirst, nameLast, email, "
+			       "phone";
+	}
+	return NULL;
+}
+
+static void order(struct route *rt)
+{
+	const cJSON *b = sb_json(rt->req);
+	const char *path, *why = order_problem(b, &path);
+	const char *cn = attr(b, "commonName");
+	char id[64], token[96], created[32];
+	cJSON *a, *r;
+
+	if (why) {
+		error(rt->resp, 422, "INVALID_BODY", why, path);
+		return;
+	}
+	sb_new_id(id, sizeof(id), "cert-");
+	snprintf(token, sizeof(token), "dce-%s-sandbox-token", id);
+	now_iso(created, sizeof(created), 0);
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "certificateId", id);
+	cJSON_AddStringToObject(a, "commonName", cn ? cn : "unknown.invalid");
+	cJSON_AddStringToObject(a, "productType", attr(b, "productType"));
+	cJSON_AddNumberToObject(a, "period",
+	                        cJSON_GetObjectItem(b, "period")->valuedouble);
+	cJSON_AddStringToObject(a, "status", "PENDING_ISSUANCE");
+	cJSON_AddStringToObject(a, "dcv", "AWAITING");
+	cJSON_AddStringToObject(a, "dceToken", token);
+	cJSON_AddNumberToObject(a, "polls", 0);
+	cJSON_AddNumberToObject(a, "issued", 0);
+	cJSON_AddStringToObject(a, "createdAt", created);
+	cJSON_AddItemToObject(
+	    a, "contact",
+	    cJSON_Duplicate(cJSON_GetObjectItem(b, "contact"), 1));
+	r = cJSON_GetObjectItem(b, "subjectAlternativeNames");
+	cJSON_AddItemToObject(a, "sans",
+	                      cJSON_IsArray(r) ? cJSON_Duplicate(r, 1)
+	                                       : cJSON_CreateArray());
+	sb_resource_add(P, "certificate_order", id, a);
+	r = cJSON_CreateObject();
+	cJSON_AddStringToObject(r, "certificateId", id);
+	sb_reply_json(rt->resp, 202, r);
+}
+
+/* A status read moves a validated order toward ISSUED. */
+static void advance(cJSON *a)
+{
+	cJSON *polls = cJSON_GetObjectItem(a, "polls");
+	cJSON *issued = cJSON_GetObjectItem(a, "issued");
+	char serial[32];
+
+	if (strcmp(attr(a, "status"), "PENDING_ISSUANCE") ||
+	    strcmp(attr(a, "dcv"), "COMPLETED"))
+		return;
+	cJSON_SetNumberValue(polls, polls->valuedouble + 1);
+	if (polls->valuedouble < sb_async_polls())
+		return;
+	cJSON_SetNumberValue(issued, issued->valuedouble + 1);
+	snprintf(serial, sizeof(serial), "%.0f", 4242 + issued->valuedouble);
+	cJSON_ReplaceItemInObject(a, "status", cJSON_CreateString("ISSUED"));
+	cJSON_DeleteItemFromObject(a, "serialNumber");
+	cJSON_AddStringToObject(a, "serialNumber", serial);
+}
+
+/* The names an order covers: its CN (without "*.") and SANs. */
+static int names_of(const cJSON *a, const char **names, int max)
+{
+	const char *cn = attr(a, "commonName");
+	const cJSON *s;
+	int n = 0;
+
+	names[n++] = strncmp(cn, "*.", 2) ? cn : cn + 2;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItem(a, "sans"))
+	{
+		if (n < max && cJSON_IsString(s))
+			names[n++] = s->valuestring;
+	}
+	return n;
+}
+
+static void certificate_reply(struct route *rt, cJSON *a)
+{
+	cJSON *c = cJSON_CreateObject(), *sans;
+	const char *names[32];
+	char start[32], end[32];
+	int n = names_of(a, names, 32);
+
+	cJSON_AddStringToObject(c, "certificateId", attr(a, "certificateId"));
+	cJSON_AddStringToObject(c, "commonName", attr(a, "commonName"));
+	cJSON_AddStringToObject(c, "status", attr(a, "status"));
+	cJSON_AddItemToObject(
+	    c, "contact",
+	    cJSON_Duplicate(cJSON_GetObjectItem(a, "contact"), 1));
+	cJSON_AddNumberToObject(c, "period",
+	                        cJSON_GetObjectItem(a, "period")->valuedouble);
+	cJSON_AddStringToObject(c, "createdAt", attr(a, "createdAt"));
+	cJSON_AddStringToObject(c, "productType", attr(a, "productType"));
+	cJSON_AddNumberToObject(c, "progress",
+	                        strcmp(attr(a, "status"), "ISSUED") ? 50 : 100);
+	if (attr(a, "serialNumber") && !strcmp(attr(a, "status"), "ISSUED")) {
+		now_iso(start, sizeof(start), 0);
+		now_iso(end, sizeof(end), 365);
+		cJSON_AddStringToObject(c, "serialNumber",
+		                        attr(a, "serialNumber"));
+		cJSON_AddStringToObject(c, "validStart", start);
+		cJSON_AddStringToObject(c, "validEnd", end);
+	}
+	sans = cJSON_AddArrayToObject(c, "subjectAlternativeNames");
+	for (int i = 1; i < n; i++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "subjectAlternativeName", names[i]);
+		cJSON_AddStringToObject(s, "status",
+		                        strcmp(attr(a, "dcv"), "COMPLETED")
+		                            ? "PENDING"
+		                            : "COMPLETED");
+		cJSON_AddItemToArray(sans, s);
+	}
+	sb_reply_json(rt->resp, 200, c);
+}
+
+/* Is `token` among the TXT records at @ of `zone`? */
+static int txt_published(const char *zone, const char *token)
+{
+	char id[512];
+	cJSON *rec, *e;
+
+	snprintf(id, sizeof(id), "%s/TXT/@", zone);
+	rec = cJSON_GetObjectItem(sb_resource_find(P, "record", id), "records");
+	cJSON_ArrayForEach(e, rec)
+	{
+		if (attr(e, "data") && !strcmp(attr(e, "data"), token))
+			return 1;
+	}
+	return 0;
+}
+
+static void verify_domain_control(struct route *rt, cJSON *a)
+{
+	const char *names[32];
+	char zone[256];
+	int n = names_of(a, names, 32);
+
+	if (strcmp(attr(a, "status"), "PENDING_ISSUANCE")) {
+		error(rt->resp, 409, "INVALID_STATE",
+		      "Certificate state does not allow domain control", NULL);
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		if (account_zone(names[i], zone, sizeof(zone)) &&
+		    !txt_published(zone, attr(a, "dceToken"))) {
+			error(rt->resp, 409, "DOMAIN_CONTROL_FAILED",
+			      "Domain control was not successful", NULL);
+			return;
+		}
+	cJSON_ReplaceItemInObject(a, "dcv", cJSON_CreateString("COMPLETED"));
+	sb_reply(rt->resp, 204, "text/plain", "%s", "");
+}
+
+static void download(struct route *rt, cJSON *a)
+{
+	cJSON *b, *pems;
+
+	if (strcmp(attr(a, "status"), "ISSUED")) {
+		error(rt->resp, 409, "INVALID_STATE",
+		      "Certificate state does not allow download", NULL);
+		return;
+	}
+	b = cJSON_CreateObject();
+	cJSON_AddStringToObject(b, "serialNumber", attr(a, "serialNumber"));
+	pems = cJSON_AddObjectToObject(b, "pems");
+	cJSON_AddStringToObject(pems, "certificate", leaf_pem);
+	cJSON_AddStringToObject(pems, "intermediate", ca_pem);
+	sb_reply_json(rt->resp, 200, b);
+}
+
+/* CertificateRenew: everything optional; a csr, if given, must be one. */
+static void renew(struct route *rt, cJSON *a)
+{
+	const cJSON *b = sb_json(rt->req);
+
+	if (!cJSON_IsObject(b) ||
+	    (cJSON_GetObjectItem(b, "csr") && !csr_ok(attr(b, "csr")))) {
+		error(rt->resp, 422, "INVALID_BODY", "`csr` is invalid", "csr");
+		return;
+	}
+	if (strcmp(attr(a, "status"), "ISSUED")) {
+		error(rt->resp, 409, "INVALID_STATE",
+		      "Certificate state does not allow renew", NULL);
+		return;
+	}
+	cJSON_ReplaceItemInObject(a, "status",
+	                          cJSON_CreateString("PENDING_ISSUANCE"));
+	cJSON_SetNumberValue(cJSON_GetObjectItem(a, "polls"), 0);
+	sb_reply(rt->resp, 202, "text/plain", "%s", "");
+}
+
+/* /v1/certificates[/{id}[/action]] */
+static void certificates(struct route *rt)
+{
+	const char *m = rt->req->method;
+	cJSON *a;
+
+	if (rt->n == 2 && !strcmp(m, "POST")) {
+		order(rt);
+		return;
+	}
+	a = rt->n >= 3 ? sb_resource_find(P, "certificate_order", rt->seg[2])
+	               : NULL;
+	if (!a) {
+		not_found(rt->resp, "Certificate id not found");
+		return;
+	}
+	if (rt->n == 3 && !strcmp(m, "GET")) {
+		advance(a);
+		certificate_reply(rt, a);
+	} else if (rt->n == 4 && !strcmp(m, "POST") &&
+	           !strcmp(rt->seg[3], "verifyDomainControl")) {
+		verify_domain_control(rt, a);
+	} else if (rt->n == 4 && !strcmp(m, "GET") &&
+	           !strcmp(rt->seg[3], "download")) {
+		download(rt, a);
+	} else if (rt->n == 4 && !strcmp(m, "POST") &&
+	           !strcmp(rt->seg[3], "renew")) {
+		renew(rt, a);
+	} else {
+		not_found(rt->resp, "Not Found");
+	}
+}
+
+/* ---- v2: the customer's certificates --------------------------------- */
+
+struct listing {
+	cJSON *list;
+	long offset, limit, seen;
+};
+
+static void add_summary(const char *id, cJSON *a, void *arg)
+{
+	struct listing *l = arg;
+	cJSON *s;
+
+	(void)id;
+	if (l->seen++ < l->offset || cJSON_GetArraySize(l->list) >= l->limit)
+		return;
+	s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "certificateId", attr(a, "certificateId"));
+	cJSON_AddStringToObject(s, "commonName", attr(a, "commonName"));
+	cJSON_AddNumberToObject(s, "period",
+	                        cJSON_GetObjectItem(a, "period")->valuedouble);
+	cJSON_AddStringToObject(s, "type", attr(a, "productType"));
+	cJSON_AddStringToObject(s, "createdAt", attr(a, "createdAt"));
+	cJSON_AddStringToObject(s, "status", attr(a, "status"));
+	cJSON_AddItemToArray(l->list, s);
+}
+
+static void customer_certificates(struct route *rt)
+{
+	const char *off = sb_query(rt->req, "offset");
+	const char *lim = sb_query(rt->req, "limit");
+	struct listing l = {.offset = off ? atol(off) : 0,
+	                    .limit = lim ? atol(lim) : 50};
+	cJSON *out = cJSON_CreateObject(), *page;
+
+	if (l.offset < 0 || l.limit <= 0) {
+		cJSON_Delete(out);
+		error(rt->resp, 422, "INVALID_INPUT",
+		      "offset and limit must be positive", "limit");
+		return;
+	}
+	l.list = cJSON_AddArrayToObject(out, "certificates");
+	sb_resource_each(P, "certificate_order", add_summary, &l);
+	page = cJSON_AddObjectToObject(out, "pagination");
+	cJSON_AddNumberToObject(page, "total", (double)l.seen);
+	sb_reply_json(rt->resp, 200, out);
+}
+
+static void domain_verifications(struct route *rt, cJSON *a)
+{
+	const char *names[32];
+	int n = names_of(a, names, 32);
+	cJSON *out = cJSON_CreateArray();
+
+	for (int i = 0; i < n; i++) {
+		cJSON *v = cJSON_CreateObject();
+		cJSON_AddStringToObject(v, "domain", names[i]);
+		cJSON_AddNumberToObject(v, "domainEntityId", 1000 + i);
+		cJSON_AddStringToObject(v, "status", attr(a, "dcv"));
+		cJSON_AddStringToObject(v, "createdAt", attr(a, "createdAt"));
+		cJSON_AddStringToObject(v, "modifiedAt", attr(a, "createdAt"));
+		cJSON_AddStringToObject(v, "type", "DOMAIN_ZONE_CONTROL");
+		cJSON_AddStringToObject(
+		    v, "usage", i ? "SUBJECT_ALTERNATIVE_NAME" : "COMMON_NAME");
+		cJSON_AddStringToObject(v, "dceToken", attr(a, "dceToken"));
+		cJSON_AddItemToArray(out, v);
+	}
+	sb_reply_json(rt->resp, 200, out);
+}
+
+/* /v2/customers/{customerId}/certificates[/{id}/domainVerifications] */
+static void customers(struct route *rt)
+{
+	const char *cust = env_or("SANDBOX_GODADDY_CUSTOMER_ID",
+	                          "295e3bc3-b3b9-4d95-aae5-ede41a994d13");
+	cJSON *a;
+
+	if (strcmp(rt->req->method, "GET") || rt->n < 4 ||
+	    strcmp(rt->seg[3], "certificates") || strcmp(rt->seg[2], cust)) {
+		not_found(rt->resp, "Not Found");
+		return;
+	}
+	if (rt->n == 4) {
+		customer_certificates(rt);
+		return;
+	}
+	a = sb_resource_find(P, "certificate_order", rt->seg[4]);
+	if (!a || rt->n != 6 || strcmp(rt->seg[5], "domainVerifications"))
+		not_found(rt->resp, "Certificate id not found");
+	else
+		domain_verifications(rt, a);
+}
+
+static void dispatch(struct route *rt)
+{
+	if (rt->n == 6 && !strcmp(rt->seg[0], "v1") &&
+	    !strcmp(rt->seg[1], "domains") && !strcmp(rt->seg[3], "records"))
+		records(rt);
+	else if (rt->n >= 2 && !strcmp(rt->seg[0], "v1") &&
+	         !strcmp(rt->seg[1], "certificates"))
+		certificates(rt);
+	else if (rt->n >= 3 && !strcmp(rt->seg[0], "v2") &&
+	         !strcmp(rt->seg[1], "customers"))
+		customers(rt);
+	else
+		not_found(rt->resp, "Not Found");
+}
+
+static void handle(const struct sb_request *req, struct sb_response *resp)
+{
+	char path[2048], *save = NULL;
+	struct route rt = {.req = req, .resp = resp};
+
+	if (!authorized(req)) {
+		error(resp, 401, "UNABLE_TO_AUTHENTICATE",
+		      "Unable to authenticate you", NULL);
+		return;
+	}
+	if (!strcmp(env_or("SANDBOX_GODADDY_DENY", "0"), "1")) {
+		error(resp, 403, "ACCESS_DENIED",
+		      "Authenticated user is not allowed access", NULL);
+		return;
+	}
+	if (snprintf(path, sizeof(path), "%s", req->path) >=
+	    (int)sizeof(path)) {
+		not_found(resp, "Not Found");
+		return;
+	}
+	for (char *seg = strtok_r(path, "/", &save); seg;
+	     seg = strtok_r(NULL, "/", &save)) {
+		if (rt.n == MAX_SEGMENTS) {
+			not_found(resp, "Not Found");
+			return;
+		}
+		rt.seg[rt.n++] = seg;
+	}
+	dispatch(&rt);
+}
+
+static const struct sb_fake godaddy_fake = {.name = "godaddy",
+                                            .handle = handle};
+SB_REGISTER_FAKE(godaddy_fake)
