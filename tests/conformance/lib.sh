@@ -1,0 +1,77 @@
+# Conformance helpers, on top of tests/integration/lib.sh:
+#   spec_file PATH              fail loudly unless PATH exists (never skip)
+#   start_prism SPEC UPSTREAM   Stoplight Prism as a validating proxy (--errors:
+#                               off-spec requests and off-spec replies of
+#                               UPSTREAM become errors); sets $PRISM_URL and
+#                               $PRISM_LOG, appends the log to PRISM_LOGS
+#   start_proxy LOG ROUTE...    loopback_proxy.py: PREFIX=UPSTREAM routes and,
+#                               unless LOG is "", every exchange logged to LOG;
+#                               sets $PROXY_URL
+#   openapi_summary PLUGIN [ARGS...]  openapi_summary.py over $WORK/exchanges
+#                               and every Prism log: operations / validated /
+#                               violations; fails unless 100 % clean
+. "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+CONFORMANCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SPECS_DIR=${ES_SPECS_DIR:-$ES_SOURCE_DIR/../shared/specs}
+PRISM="$CONFORMANCE_DIR/node_modules/.bin/prism"
+HELPER_PIDS=()
+PRISM_LOGS=()
+stop_helpers() {
+  local p
+  for p in "${HELPER_PIDS[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  HELPER_PIDS=()
+}
+trap 'stop_helpers; cleanup' EXIT
+
+spec_file() {
+  [ -f "$1" ] || fail "spec file missing: $1 (the conformance stage never skips)"
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+start_prism() {
+  local spec=$1 upstream=$2 port log
+  spec_file "$spec"
+  [ -x "$PRISM" ] || fail "Prism is not installed: run 'npm ci --omit-lockfile-registry-resolved' in tests/conformance (scripts/test does)"
+  port=$(free_port)
+  log="$WORK/prism-$(basename "$spec").$port.log"
+  "$PRISM" proxy -h 127.0.0.1 -p "$port" --errors "$spec" "$upstream" >"$log" 2>&1 &
+  HELPER_PIDS+=($!)
+  for _ in $(seq 600); do
+    grep -q "Prism is listening" "$log" && break
+    kill -0 "${HELPER_PIDS[-1]}" 2>/dev/null || fail "prism exited: $(tail -5 "$log")"
+    sleep 0.2
+  done
+  grep -q "Prism is listening" "$log" || fail "prism did not start for $spec"
+  PRISM_URL="http://127.0.0.1:$port"
+  PRISM_LOG=$log
+  PRISM_LOGS+=("$log")
+}
+
+start_proxy() {
+  local log=$1 pf
+  shift
+  pf="$WORK/proxy.$RANDOM$RANDOM.port"
+  if [ -n "$log" ]; then set -- --log "$log" "$@"; fi
+  python3 "$CONFORMANCE_DIR/loopback_proxy.py" --port-file "$pf" "$@" >>"$WORK/proxy.log" 2>&1 &
+  HELPER_PIDS+=($!)
+  for _ in $(seq 200); do
+    [ -s "$pf" ] && break
+    kill -0 "${HELPER_PIDS[-1]}" 2>/dev/null || fail "proxy exited: $(tail -5 "$WORK/proxy.log")"
+    sleep 0.05
+  done
+  [ -s "$pf" ] || fail "proxy did not start"
+  PROXY_URL="http://127.0.0.1:$(cat "$pf")"
+}
+
+openapi_summary() {
+  local plugin=$1 l
+  shift
+  local args=()
+  for l in "${PRISM_LOGS[@]}"; do args+=(--prism-log "$l"); done
+  python3 "$CONFORMANCE_DIR/openapi_summary.py" "$plugin" --exchanges "$WORK/exchanges.jsonl" \
+    --record "$WORK/sandbox.record" "${args[@]}" "$@"
+}
