@@ -76,12 +76,17 @@ resources_count() {
     python3 -c 'import json,sys; p,k=sys.argv[1],sys.argv[2]; print(sum(1 for r in json.load(sys.stdin) if r.get("provider")==p and r.get("kind")==k))' "$1" "$2"
 }
 
-# A customer file for the mailgun sandbox: the example customer with its
-# URLs pointed at the sandbox and its state in $WORK.
+# The sandbox's test credentials, handed over the way an operator hands
+# real ones: environment variables the customer file references.
+export MAILGUN_API_KEY=${MAILGUN_API_KEY:-key-sandbox-mailgun-0001}
+export AWS_ACCESS_KEY_ID=AKIASANDBOX000000001
+export AWS_SECRET_ACCESS_KEY=sandbox/secret/key/0000000000000000000000
+export GODADDY_API_KEY=sandbox-godaddy-key-0001
+export GODADDY_API_SECRET=sandbox-godaddy-secret-0001
+
+# The example customer (or CUSTOMER.cfg) with its URLs pointed at the
+# sandbox and its state in $WORK/state.
 write_acme_config() {
-  local out=$1
-  sed -e "s|^  mailgun = {|  mailgun = {\n    api_url = \"$SANDBOX_URL/mailgun\";|" \
-      -e "s|state_dir = .*|state_dir = \"$WORK/state\";|" \
-      -e "s|\"../templates/acme\"|\"$ES_SOURCE_DIR/etc/templates/acme\"|" \
-      "$ES_SOURCE_DIR/etc/customers/acme.cfg" >"$out"
+  "$ES_SOURCE_DIR/scripts/sandbox-config" \
+    "${2:-$ES_SOURCE_DIR/etc/customers/acme.cfg}" "$SANDBOX_URL" "$WORK/state" >"$1"
 }

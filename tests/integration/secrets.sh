@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Run the whole flow with known secret values and the most verbose output
-# (HTTP traces included), then search every output for them: stdout,
-# stderr, the run log, state.json, the journal, and the JSON outputs.
-# secrets.json is the one place they may be, and it must be mode 0600.
+# Run the whole example customer (aws, godaddy-ssl, mailgun) with known
+# secret values and the most verbose output (HTTP traces included), then
+# search every output for every secret the run knew: the configured keys,
+# the passwords and tokens it generated or received, the private keys it
+# made. Outputs: stdout, stderr, the run log, state.json, the journal, the
+# report. secrets.json and the key files are the only places they may be,
+# and both must be mode 0600.
 . "$(dirname "$0")/lib.sh"
 
 key="key-Zq8secretVALUE-$$-$RANDOM"
@@ -14,34 +17,54 @@ write_acme_config "$cfg"
 es -vv check "$cfg" --env uat
 es -vv plan "$cfg" --env uat
 es -vv apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
-es -vv plan "$cfg" --env uat --json
+es -vv plan "$cfg" --env uat --json; expect_rc 0
 es -vv status "$cfg" --env uat
 es -vv status "$cfg" --env uat --json
+es -vv report "$cfg" --env uat; expect_rc 0
 
 secrets_file=$(find "$WORK/state" -name secrets.json)
 [ -n "$secrets_file" ] || fail "no secrets.json"
 [ "$(stat -c %a "$secrets_file")" = 600 ] || fail "secrets.json is not 0600"
-smtp_password=$(python3 -c 'import json,sys
-d=json.load(open(sys.argv[1]))
+keys=$(find "$WORK/state" -name '*.key')
+[ -n "$keys" ] || fail "no private key was made"
+for k in $keys; do [ "$(stat -c %a "$k")" = 600 ] || fail "$k is not 0600"; done
+
+# Every secret value: configured ones, everything in secrets.json, the
+# Basic credentials as sent, and each line of each private key's body.
+python3 - "$secrets_file" $keys >"$WORK/needles" <<'PY'
+import json, os, sys
+out = set()
+for name in ("MAILGUN_API_KEY", "AWS_SECRET_ACCESS_KEY", "GODADDY_API_SECRET", "GODADDY_API_KEY"):
+    out.add(os.environ[name])
 def walk(o):
     if isinstance(o, dict):
-        for k, v in o.items():
-            if "smtp_password" in k and isinstance(v, str): print(v); return True
-            if walk(v): return True
-    return False
-walk(d)' "$secrets_file")
-[ -n "$smtp_password" ] || fail "no generated smtp password in secrets.json"
+        for v in o.values(): walk(v)
+    elif isinstance(o, list):
+        for v in o: walk(v)
+    elif isinstance(o, str) and len(o) >= 8:
+        out.add(o)
+walk(json.load(open(sys.argv[1])))
+for path in sys.argv[2:]:
+    for line in open(path):
+        line = line.strip()
+        if line and not line.startswith("-----"):
+            out.add(line)
+import base64
+out.add(base64.b64encode(("api:" + os.environ["MAILGUN_API_KEY"]).encode()).decode())
+print("\n".join(sorted(out)))
+PY
+needles=$(wc -l <"$WORK/needles")
+[ "$needles" -ge 8 ] || fail "only $needles secret values to look for"
 
-basic=$(printf 'api:%s' "$key" | base64 -w0)
-needles=("$key" "$smtp_password" "$basic")
 haystacks=("$WORK/all-output")
-while IFS= read -r f; do haystacks+=("$f"); done < <(find "$WORK/state" -type f ! -name secrets.json)
+while IFS= read -r f; do haystacks+=("$f"); done < <(find "$WORK/state" -type f ! -name secrets.json ! -name '*.key')
 hits=0
-for n in "${needles[@]}"; do
-  for h in "${haystacks[@]}"; do
-    if grep -qF -- "$n" "$h"; then echo "secret found in $h" >&2; hits=$((hits + 1)); fi
-  done
+for h in "${haystacks[@]}"; do
+  if grep -qFf "$WORK/needles" "$h"; then
+    echo "secret found in $h: $(grep -oFf "$WORK/needles" "$h" | head -1 | cut -c1-6)..." >&2
+    hits=$((hits + 1))
+  fi
 done
-[ "$hits" = 0 ] || fail "$hits secret hits"
+[ "$hits" = 0 ] || fail "$hits files hold a secret"
 grep -q "Authorization: \*\*\*" "$WORK/all-output" || fail "no masked trace seen: -vv traces missing?"
-echo "secrets: searched ${#haystacks[@]} files for ${#needles[@]} secret values: 0 hits"
+echo "secrets: searched ${#haystacks[@]} files for $needles secret values: 0 hits"
