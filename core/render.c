@@ -279,6 +279,7 @@ static void status_elements(const struct es_section *sec, cJSON *arr)
 		if (arr) {
 			cJSON *o = cJSON_CreateObject();
 
+			cJSON_AddStringToObject(o, "section", sec->id);
 			cJSON_AddStringToObject(o, "element", it->id);
 			cJSON_AddStringToObject(o, "question", it->question);
 			if (it->answer)
@@ -325,6 +326,7 @@ void es_render_status(struct es_run *run)
 			if (doc) {
 				cJSON *o = cJSON_CreateObject();
 
+				cJSON_AddStringToObject(o, "section", sec->id);
 				cJSON_AddStringToObject(o, "task", n->ref);
 				cJSON_AddStringToObject(o, "title", n->title);
 				cJSON_AddStringToObject(o, "state",
