@@ -386,6 +386,13 @@ static int probe(const char *path, const char *name, char *err, size_t errlen)
 		int rc;
 
 		close(fds[0]);
+		/* Die by the signal itself, so the parent can name it, even when
+		 * a sanitizer runtime installed handlers of its own. */
+		signal(SIGSEGV, SIG_DFL);
+		signal(SIGBUS, SIG_DFL);
+		signal(SIGILL, SIG_DFL);
+		signal(SIGFPE, SIG_DFL);
+		signal(SIGABRT, SIG_DFL);
 		rc = open_plugin(&p, path, name, msg, sizeof(msg));
 		if (rc < 0 && write(fds[1], msg, strlen(msg)) < 0)
 			rc = -2;
