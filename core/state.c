@@ -1,9 +1,9 @@
 /*
- * Durable state (see state.h). The model is the snapshot document itself,
- * kept current in memory. Every mutation is first made a journal record,
+ * Durable state (see state.h): open, close, and the operations of state.h.
+ * The model is the snapshot document itself, kept current in memory.
+ * Every mutation is first made a journal record (state_records.c),
  * appended durably by the backend, then applied to the model by the same
- * function that replays the journal at open: what a run saw and what the
- * next run loads cannot drift apart.
+ * function that replays the journal at open.
  *
  * Secret values never enter a record: they go to the secrets document
  * (saved atomically before the call returns) and the journal only notes
@@ -12,13 +12,12 @@
 #include "state.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "state_backend.h"
+#include "state_internal.h"
 
 struct es_state {
 	pthread_mutex_t lock;
@@ -45,7 +44,7 @@ const char *es_task_state_name(enum es_task_state s)
 	return task_state_names[s];
 }
 
-static int task_state_parse(const char *name)
+int es_state_task_state_parse(const char *name)
 {
 	for (size_t i = 0; name && i < N_TASK_STATES; i++)
 		if (strcmp(name, task_state_names[i]) == 0)
@@ -73,55 +72,6 @@ int es_state_format_major(const cJSON *doc)
 	return (int)major;
 }
 
-/* ---- cJSON helpers ---------------------------------------------------- */
-
-static const char *str_member(const cJSON *o, const char *name)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-
-	return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* The object member `name` of `parent`, created when missing. */
-static cJSON *child(cJSON *parent, const char *name)
-{
-	cJSON *c = cJSON_GetObjectItemCaseSensitive(parent, name);
-
-	if (cJSON_IsObject(c))
-		return c;
-	cJSON_DeleteItemFromObjectCaseSensitive(parent, name);
-	c = cJSON_CreateObject();
-	if (c && !cJSON_AddItemToObject(parent, name, c)) {
-		cJSON_Delete(c);
-		c = NULL;
-	}
-	return c;
-}
-
-/* Replace member `name` by `item` (transfer full). 0/-1. */
-static int put(cJSON *parent, const char *name, cJSON *item)
-{
-	if (!parent || !item) {
-		cJSON_Delete(item);
-		return -1;
-	}
-	if (cJSON_GetObjectItemCaseSensitive(parent, name))
-		return cJSON_ReplaceItemInObjectCaseSensitive(parent, name,
-		                                              item)
-		           ? 0
-		           : -1;
-	if (!cJSON_AddItemToObject(parent, name, item)) {
-		cJSON_Delete(item);
-		return -1;
-	}
-	return 0;
-}
-
-static int put_string(cJSON *parent, const char *name, const char *value)
-{
-	return put(parent, name, cJSON_CreateString(value));
-}
-
 /* Overwrite every string of a tree that may hold secrets. */
 static void wipe_strings(cJSON *node)
 {
@@ -139,198 +89,6 @@ static void wipe_delete(cJSON *node)
 	cJSON_Delete(node);
 }
 
-/* ---- records: what each one does to the model ------------------------ */
-
-static cJSON *task_entry(cJSON *model, const char *ref)
-{
-	return child(child(model, "tasks"), ref);
-}
-
-static int apply_task(cJSON *m, const cJSON *r)
-{
-	const char *ref = str_member(r, "ref"), *msg = str_member(r, "message");
-	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at");
-	cJSON *t;
-
-	if (!ref || task_state_parse(str_member(r, "state")) < 0 ||
-	    !cJSON_IsNumber(at))
-		return -1;
-	t = task_entry(m, ref);
-	if (put_string(t, "state", str_member(r, "state")) < 0 ||
-	    put(t, "updated", cJSON_CreateNumber(at->valuedouble)) < 0)
-		return -1;
-	if (!msg) {
-		cJSON_DeleteItemFromObjectCaseSensitive(t, "message");
-		return 0;
-	}
-	return put_string(t, "message", msg);
-}
-
-static int apply_confirm(cJSON *m, const cJSON *r)
-{
-	const char *ref = str_member(r, "ref"), *by = str_member(r, "by");
-	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at");
-	cJSON *t;
-
-	if (!ref || !by || !cJSON_IsNumber(at))
-		return -1;
-	t = task_entry(m, ref);
-	if (put_string(t, "confirmed_by", by) < 0)
-		return -1;
-	return put(t, "confirmed_at", cJSON_CreateNumber(at->valuedouble));
-}
-
-static int apply_unconfirm(cJSON *m, const cJSON *r)
-{
-	const char *ref = str_member(r, "ref");
-	cJSON *t;
-
-	if (!ref)
-		return -1;
-	t = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(m, "tasks"), ref);
-	cJSON_DeleteItemFromObjectCaseSensitive(t, "confirmed_by");
-	cJSON_DeleteItemFromObjectCaseSensitive(t, "confirmed_at");
-	return 0;
-}
-
-static int apply_kv_put(cJSON *m, const cJSON *r)
-{
-	const char *plugin = str_member(r, "plugin"),
-	           *key = str_member(r, "key");
-	const char *value = str_member(r, "value");
-
-	if (!plugin || !key || !value)
-		return -1;
-	return put_string(child(child(m, "kv"), plugin), key, value);
-}
-
-static int apply_kv_del(cJSON *m, const cJSON *r)
-{
-	const char *plugin = str_member(r, "plugin"),
-	           *key = str_member(r, "key");
-
-	if (!plugin || !key)
-		return -1;
-	cJSON_DeleteItemFromObjectCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(
-	        cJSON_GetObjectItemCaseSensitive(m, "kv"), plugin),
-	    key);
-	return 0;
-}
-
-/* Outputs: {"value": V} or {"secret": true}, the value in secrets.json. */
-static int apply_output(cJSON *m, const cJSON *r)
-{
-	const char *plugin = str_member(r, "plugin"),
-	           *name = str_member(r, "name");
-	const char *value = str_member(r, "value");
-	int secret =
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "secret"));
-	cJSON *o = cJSON_CreateObject();
-
-	if (!plugin || !name || secret == !!value || !o) {
-		cJSON_Delete(o);
-		return -1;
-	}
-	if (secret ? !cJSON_AddTrueToObject(o, "secret")
-	           : !cJSON_AddStringToObject(o, "value", value)) {
-		cJSON_Delete(o);
-		return -1;
-	}
-	return put(child(child(m, "outputs"), plugin), name, o);
-}
-
-static int apply_secret(cJSON *m, const cJSON *r)
-{
-	const char *plugin = str_member(r, "plugin"),
-	           *name = str_member(r, "name");
-
-	if (!plugin || !name)
-		return -1;
-	return put(child(child(m, "secret_names"), plugin), name,
-	           cJSON_CreateTrue());
-}
-
-static int apply_intent(cJSON *m, const cJSON *r)
-{
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
-	char key[32];
-	cJSON *copy;
-
-	if (!cJSON_IsNumber(id) || id->valuedouble < 1 ||
-	    !str_member(r, "ref") || !str_member(r, "method") ||
-	    !str_member(r, "url"))
-		return -1;
-	copy = cJSON_Duplicate(r, 1);
-	cJSON_DeleteItemFromObjectCaseSensitive(copy, "type");
-	snprintf(key, sizeof(key), "%.0f", id->valuedouble);
-	return put(child(m, "intents"), key, copy);
-}
-
-static int apply_result(cJSON *m, const cJSON *r)
-{
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
-	char key[32];
-
-	if (!cJSON_IsNumber(id))
-		return -1;
-	snprintf(key, sizeof(key), "%.0f", id->valuedouble);
-	cJSON_DeleteItemFromObjectCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(m, "intents"), key);
-	return 0;
-}
-
-/* Forget the unanswered intents of `ref` that a previous run left. */
-static int apply_interrupted_clear(cJSON *m, const cJSON *r)
-{
-	const char *ref = str_member(r, "ref");
-	cJSON *intents = cJSON_GetObjectItemCaseSensitive(m, "intents");
-	cJSON *i = intents ? intents->child : NULL;
-
-	if (!ref)
-		return -1;
-	while (i) {
-		cJSON *next = i->next;
-		const char *iref = str_member(i, "ref");
-
-		if (iref && strcmp(iref, ref) == 0 &&
-		    !cJSON_IsFalse(cJSON_GetObjectItem(i, "interrupted")))
-			cJSON_Delete(cJSON_DetachItemViaPointer(intents, i));
-		i = next;
-	}
-	return 0;
-}
-
-static const struct {
-	const char *type;
-	int (*apply)(cJSON *model, const cJSON *record);
-} record_types[] = {
-    {"task", apply_task},
-    {"confirm", apply_confirm},
-    {"unconfirm", apply_unconfirm},
-    {"kv_put", apply_kv_put},
-    {"kv_del", apply_kv_del},
-    {"output", apply_output},
-    {"secret", apply_secret},
-    {"intent", apply_intent},
-    {"result", apply_result},
-    {"interrupted_clear", apply_interrupted_clear},
-};
-
-/* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
-static int apply_record(cJSON *model, const cJSON *record)
-{
-	const char *type = str_member(record, "type");
-
-	for (size_t i = 0;
-	     type && i < sizeof(record_types) / sizeof(record_types[0]); i++)
-		if (strcmp(type, record_types[i].type) == 0)
-			return record_types[i].apply(model, record) < 0 ? -1
-			                                                : 0;
-	return type ? 1 : -1;
-}
-
 /* Journal first, then the model: nothing is acknowledged that a crash
  * could lose. Takes `record` (transfer full). Called under the lock. */
 static int commit(struct es_state *s, cJSON *record)
@@ -339,44 +97,9 @@ static int commit(struct es_state *s, cJSON *record)
 
 	if (record && !s->readonly &&
 	    s->be->journal_append(s->store, record) == 0)
-		rc = apply_record(s->model, record) == 0 ? 0 : -1;
+		rc = es_state_apply_record(s->model, record) == 0 ? 0 : -1;
 	cJSON_Delete(record);
 	return rc;
-}
-
-/* A record of `type` with string members given as name/value pairs,
- * NULL-terminated; a NULL value leaves its member out. */
-static cJSON *record_new(const char *type, ...)
-{
-	cJSON *r = cJSON_CreateObject();
-	va_list ap;
-	const char *name;
-
-	if (!r || !cJSON_AddStringToObject(r, "type", type)) {
-		cJSON_Delete(r);
-		return NULL;
-	}
-	va_start(ap, type);
-	while ((name = va_arg(ap, const char *))) {
-		const char *value = va_arg(ap, const char *);
-
-		if (value && !cJSON_AddStringToObject(r, name, value)) {
-			cJSON_Delete(r);
-			r = NULL;
-			break;
-		}
-	}
-	va_end(ap);
-	return r;
-}
-
-static cJSON *with_number(cJSON *r, const char *name, double v)
-{
-	if (r && !cJSON_AddNumberToObject(r, name, v)) {
-		cJSON_Delete(r);
-		return NULL;
-	}
-	return r;
 }
 
 /* ---- open and close --------------------------------------------------- */
@@ -420,7 +143,7 @@ static int model_check(cJSON *doc, const char *const *members, char *what,
 			         members[i]);
 			return -1;
 		}
-		if (!child(doc, members[i])) {
+		if (!es_state_child(doc, members[i])) {
 			snprintf(what, len, "out of memory");
 			return -1;
 		}
@@ -454,7 +177,7 @@ static enum es_state_error state_build(struct es_state *s,
 		         path, s->model && s->secrets ? what : "out of memory");
 		return ES_STATE_CORRUPT;
 	}
-	owner = str_member(s->model, "customer");
+	owner = es_state_str_member(s->model, "customer");
 	if (owner && strcmp(owner, s->customer) != 0) {
 		snprintf(
 		    err, errlen,
@@ -470,7 +193,7 @@ static enum es_state_error state_build(struct es_state *s,
 	cJSON_ArrayForEach(rec, ld->journal)
 	{
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
-		int rc = apply_record(s->model, rec);
+		int rc = es_state_apply_record(s->model, rec);
 
 		i++;
 		if (rc < 0) {
@@ -478,8 +201,8 @@ static enum es_state_error state_build(struct es_state *s,
 			         "%s/journal.jsonl: record %d (type '%s') is "
 			         "malformed",
 			         path, i,
-			         str_member(rec, "type")
-			             ? str_member(rec, "type")
+			         es_state_str_member(rec, "type")
+			             ? es_state_str_member(rec, "type")
 			             : "?");
 			return ES_STATE_CORRUPT;
 		}
@@ -488,13 +211,13 @@ static enum es_state_error state_build(struct es_state *s,
 			    ES_LOG_WARNING, NULL,
 			    "%s/journal.jsonl: record %d of unknown type '%s' "
 			    "skipped",
-			    path, i, str_member(rec, "type"));
+			    path, i, es_state_str_member(rec, "type"));
 		if (cJSON_IsNumber(id) && id->valuedouble < 9e15 &&
 		    id->valuedouble >= (double)s->next_intent)
 			s->next_intent = (uint64_t)id->valuedouble + 1;
 	}
 	cJSON_ArrayForEach(in, cJSON_GetObjectItem(s->model, "intents"))
-	    put(in, "interrupted", cJSON_CreateTrue());
+	    es_state_put(in, "interrupted", cJSON_CreateTrue());
 	return ES_STATE_OK;
 }
 
@@ -568,12 +291,12 @@ static int snapshot(struct es_state *s)
 
 	gmtime_r(&now, &tm);
 	strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	if (put_string(s->model, "format_version", ES_STATE_FORMAT_VERSION) <
-	        0 ||
-	    put_string(s->model, "customer", s->customer) < 0 ||
-	    put_string(s->model, "written", when) < 0 ||
-	    put(s->model, "next_intent_id",
-	        cJSON_CreateNumber((double)s->next_intent)) < 0)
+	if (es_state_put_string(s->model, "format_version",
+	                        ES_STATE_FORMAT_VERSION) < 0 ||
+	    es_state_put_string(s->model, "customer", s->customer) < 0 ||
+	    es_state_put_string(s->model, "written", when) < 0 ||
+	    es_state_put(s->model, "next_intent_id",
+	                 cJSON_CreateNumber((double)s->next_intent)) < 0)
 		return -1;
 	return s->be->snapshot(s->store, s->model);
 }
@@ -612,10 +335,11 @@ int es_state_task_set(struct es_state *s, const char *ref,
 	if (!s || !ref || (unsigned)st >= N_TASK_STATES)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, with_number(record_new("task", "ref", ref, "state",
-	                                      task_state_names[st], "message",
-	                                      message, NULL),
-	                           "at", now_s()));
+	rc = commit(s, es_state_with_number(
+	                   es_state_record_new("task", "ref", ref, "state",
+	                                       task_state_names[st], "message",
+	                                       message, NULL),
+	                   "at", now_s()));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -636,9 +360,9 @@ enum es_task_state es_state_task_get(struct es_state *s, const char *ref,
 	pthread_mutex_lock(&s->lock);
 	t = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
-	if (task_state_parse(str_member(t, "state")) >= 0)
-		st = task_state_parse(str_member(t, "state"));
-	msg = str_member(t, "message");
+	if (es_state_task_state_parse(es_state_str_member(t, "state")) >= 0)
+		st = es_state_task_state_parse(es_state_str_member(t, "state"));
+	msg = es_state_str_member(t, "message");
 	if (message && msg)
 		*message = strdup(msg);
 	at = cJSON_GetObjectItemCaseSensitive(t, "updated");
@@ -656,8 +380,9 @@ int es_state_confirm(struct es_state *s, const char *ref, const char *by)
 		return -1;
 	pthread_mutex_lock(&s->lock);
 	rc = commit(
-	    s, with_number(record_new("confirm", "ref", ref, "by", by, NULL),
-	                   "at", now_s()));
+	    s, es_state_with_number(
+	           es_state_record_new("confirm", "ref", ref, "by", by, NULL),
+	           "at", now_s()));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -673,7 +398,7 @@ char *es_state_confirmation(struct es_state *s, const char *ref)
 	pthread_mutex_lock(&s->lock);
 	t = cJSON_GetObjectItemCaseSensitive(
 	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
-	by = str_member(t, "confirmed_by");
+	by = es_state_str_member(t, "confirmed_by");
 	at = cJSON_GetObjectItemCaseSensitive(t, "confirmed_at");
 	if (by) {
 		if (cJSON_IsNumber(at)) {
@@ -701,7 +426,7 @@ int es_state_unconfirm(struct es_state *s, const char *ref)
 	if (!s || !ref)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, record_new("unconfirm", "ref", ref, NULL));
+	rc = commit(s, es_state_record_new("unconfirm", "ref", ref, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -716,7 +441,7 @@ char *es_state_kv_get(struct es_state *s, const char *plugin, const char *key)
 	if (!s || !plugin || !key)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	v = str_member(
+	v = es_state_str_member(
 	    cJSON_GetObjectItemCaseSensitive(
 	        cJSON_GetObjectItemCaseSensitive(s->model, "kv"), plugin),
 	    key);
@@ -734,8 +459,8 @@ int es_state_kv_put(struct es_state *s, const char *plugin, const char *key,
 	if (!s || !plugin || !key || !value)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, record_new("kv_put", "plugin", plugin, "key", key,
-	                          "value", value, NULL));
+	rc = commit(s, es_state_record_new("kv_put", "plugin", plugin, "key",
+	                                   key, "value", value, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -747,8 +472,8 @@ int es_state_kv_del(struct es_state *s, const char *plugin, const char *key)
 	if (!s || !plugin || !key)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc =
-	    commit(s, record_new("kv_del", "plugin", plugin, "key", key, NULL));
+	rc = commit(s, es_state_record_new("kv_del", "plugin", plugin, "key",
+	                                   key, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -766,13 +491,13 @@ static int secrets_update(struct es_state *s, const char *section,
 	if (s->readonly)
 		return -1;
 	copy = cJSON_Duplicate(s->secrets, 1);
-	group = child(child(copy, section), plugin);
+	group = es_state_child(es_state_child(copy, section), plugin);
 	if (!group) {
 		wipe_delete(copy);
 		return -1;
 	}
 	if (value) {
-		if (put_string(group, name, value) < 0) {
+		if (es_state_put_string(group, name, value) < 0) {
 			wipe_delete(copy);
 			return -1;
 		}
@@ -795,7 +520,7 @@ static int secrets_update(struct es_state *s, const char *section,
 static const char *secret_lookup(struct es_state *s, const char *section,
                                  const char *plugin, const char *name)
 {
-	return str_member(
+	return es_state_str_member(
 	    cJSON_GetObjectItemCaseSensitive(
 	        cJSON_GetObjectItemCaseSensitive(s->secrets, section), plugin),
 	    name);
@@ -811,7 +536,8 @@ int es_state_output_set(struct es_state *s, const char *plugin,
 		return -1;
 	pthread_mutex_lock(&s->lock);
 	if (secret) {
-		r = record_new("output", "plugin", plugin, "name", name, NULL);
+		r = es_state_record_new("output", "plugin", plugin, "name",
+		                        name, NULL);
 		if (r && !cJSON_AddTrueToObject(r, "secret")) {
 			cJSON_Delete(r);
 			r = NULL;
@@ -821,8 +547,9 @@ int es_state_output_set(struct es_state *s, const char *plugin,
 		else
 			cJSON_Delete(r);
 	} else {
-		rc = commit(s, record_new("output", "plugin", plugin, "name",
-		                          name, "value", value, NULL));
+		rc = commit(s, es_state_record_new("output", "plugin", plugin,
+		                                   "name", name, "value", value,
+		                                   NULL));
 		/* A value once secret and now public: drop the secret copy. */
 		if (rc == 0 && secret_lookup(s, "outputs", plugin, name))
 			secrets_update(s, "outputs", plugin, name, NULL);
@@ -855,7 +582,7 @@ static struct es_output_entry *outputs_copy(struct es_state *s, size_t *n)
 	{
 		cJSON_ArrayForEach(o, p)
 		{
-			const char *v = str_member(o, "value");
+			const char *v = es_state_str_member(o, "value");
 
 			if (i == cap || !o->string)
 				break;
@@ -927,8 +654,8 @@ int es_state_secret_put(struct es_state *s, const char *plugin,
 		return -1;
 	pthread_mutex_lock(&s->lock);
 	if (secrets_update(s, "secrets", plugin, name, value) == 0)
-		rc = commit(s, record_new("secret", "plugin", plugin, "name",
-		                          name, NULL));
+		rc = commit(s, es_state_record_new("secret", "plugin", plugin,
+		                                   "name", name, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -946,14 +673,16 @@ uint64_t es_state_intent_begin(struct es_state *s, const char *ref,
 	if (!s || !ref || !method || !url)
 		return 0;
 	pthread_mutex_lock(&s->lock);
-	r = record_new("intent", "ref", ref, "method", method, "url", url,
-	               "intent", intent, NULL);
-	r = with_number(with_number(r, "id", (double)s->next_intent), "at",
-	                now_s());
+	r = es_state_record_new("intent", "ref", ref, "method", method, "url",
+	                        url, "intent", intent, NULL);
+	r = es_state_with_number(
+	    es_state_with_number(r, "id", (double)s->next_intent), "at",
+	    now_s());
 	if (commit(s, r) == 0) {
 		id = s->next_intent++;
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-		put(cJSON_GetObjectItemCaseSensitive(
+		es_state_put(
+		    cJSON_GetObjectItemCaseSensitive(
 		        cJSON_GetObjectItemCaseSensitive(s->model, "intents"),
 		        key),
 		    "interrupted", cJSON_CreateFalse());
@@ -973,11 +702,11 @@ int es_state_intent_end(struct es_state *s, uint64_t id, long http_status)
 	pthread_mutex_lock(&s->lock);
 	if (cJSON_GetObjectItemCaseSensitive(
 	        cJSON_GetObjectItemCaseSensitive(s->model, "intents"), key)) {
-		cJSON *r =
-		    with_number(record_new("result", NULL), "id", (double)id);
+		cJSON *r = es_state_with_number(
+		    es_state_record_new("result", NULL), "id", (double)id);
 
-		r = with_number(r, "status", (double)http_status);
-		rc = commit(s, with_number(r, "at", now_s()));
+		r = es_state_with_number(r, "status", (double)http_status);
+		rc = commit(s, es_state_with_number(r, "at", now_s()));
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -989,7 +718,7 @@ static int has_interrupted(const struct es_state *s, const char *ref)
 
 	cJSON_ArrayForEach(i, cJSON_GetObjectItem(s->model, "intents"))
 	{
-		const char *iref = str_member(i, "ref");
+		const char *iref = es_state_str_member(i, "ref");
 
 		if (iref && strcmp(iref, ref) == 0 &&
 		    cJSON_IsTrue(cJSON_GetObjectItem(i, "interrupted")))
@@ -1019,8 +748,8 @@ int es_state_interrupted_clear(struct es_state *s, const char *ref)
 	pthread_mutex_lock(&s->lock);
 	/* Every finished task clears: spare the fsync when nothing is set. */
 	if (has_interrupted(s, ref))
-		rc = commit(s,
-		            record_new("interrupted_clear", "ref", ref, NULL));
+		rc = commit(s, es_state_record_new("interrupted_clear", "ref",
+		                                   ref, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
