@@ -3,11 +3,11 @@
  * role assignments, token lifetimes, the checks on what ARM hands back:
  * poll URLs, Retry-After), then the callback context, the OAuth2 tokens
  * and the request helper that maps ARM's and Graph's answers to statuses.
- *
- * azure.c includes this file after its schema and tasks (one translation
- * unit, so everything stays static and the plugin exports nothing but its
- * entry); tests/unit/test_azure.c compiles it through azure.c.
+ * tests/test_azure.c compiles this file in directly.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* strcasestr */
+#endif
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -21,7 +21,8 @@
 
 #include "envsetup/envsetup.h"
 
-#define AZURE_UUID_LEN 36
+#include "azure.h"
+
 /* Replace a token this long before it expires. */
 #define AZURE_TOKEN_MARGIN_S 300
 /* Wait before assigning a role to a user Graph made seconds ago. */
@@ -65,9 +66,8 @@ static int azure_uuid_v5(const unsigned char ns[16], const char *name,
  * re-run PUTs the assignment it made before instead of a second one. ARM
  * compares ids case-insensitively, hence the lower-casing.
  */
-static int azure_role_assignment_name(const char *scope, const char *principal,
-                                      const char *role,
-                                      char out[AZURE_UUID_LEN + 1])
+int azure_role_assignment_name(const char *scope, const char *principal,
+                               const char *role, char out[AZURE_UUID_LEN + 1])
 {
 	char *name;
 	size_t n;
@@ -127,7 +127,7 @@ static size_t origin_len(const char *url)
  * it has the origin of arm_url: the request carries the ARM bearer token,
  * which must never go to another host.
  */
-static int azure_same_origin(const char *base, const char *url)
+int azure_same_origin(const char *base, const char *url)
 {
 	size_t a, b;
 
@@ -140,7 +140,7 @@ static int azure_same_origin(const char *base, const char *url)
 
 /* "envsetup-" + the customer id in lower-case letters, digits and '-'
  * (alias names allow no dots). -1 when nothing usable is left. */
-static int azure_alias_name(const char *customer, char *out, size_t size)
+int azure_alias_name(const char *customer, char *out, size_t size)
 {
 	size_t n = 0;
 	int any = 0, cut = 0;
@@ -183,7 +183,7 @@ static uint32_t azure_retry_after_ms(const char *header, uint32_t fallback_ms)
 }
 
 /* 8-4-4-4-12 hex digits. */
-static int azure_is_guid(const char *s)
+int azure_is_guid(const char *s)
 {
 	static const int dash[] = {8, 13, 18, 23};
 	size_t k = 0;
@@ -204,39 +204,20 @@ static int azure_is_guid(const char *s)
 
 /* ---- one instance, one callback's context ----------------------------- */
 
-enum service { ARM, GRAPH };
-
 static const char *const token_secret[] = {"arm_token", "graph_token"};
 static const char *const token_scope[] = {
     "https://management.azure.com/.default",
     "https://graph.microsoft.com/.default",
 };
 
-struct azure {
-	const struct es_host *host;
-	int64_t token_deadline[2]; /* monotonic seconds, per service */
-};
-
-enum phase { PLAN, APPLY, VERIFY };
-
-struct ctx {
-	const struct es_host *h;
-	es_call *call;
-	enum phase phase;
-	struct azure *az;
-	char login[512], arm[512], graph[512]; /* no trailing '/' */
-	char sub[64]; /* subscription id, "" while unknown */
-	char rg[128]; /* resource group name */
-};
-
-static const char *cfg(struct ctx *c, const char *key)
+const char *az_cfg(struct ctx *c, const char *key)
 {
 	return c->h->config->get_string(c->call, key);
 }
 
-static int cfg_is(struct ctx *c, const char *key, const char *value)
+int az_cfg_is(struct ctx *c, const char *key, const char *value)
 {
-	const char *v = cfg(c, key);
+	const char *v = az_cfg(c, key);
 
 	return v && strcmp(v, value) == 0;
 }
@@ -249,16 +230,16 @@ static int64_t now_s(void)
 	return (int64_t)ts.tv_sec;
 }
 
-static uint32_t poll_ms(struct ctx *c)
+uint32_t az_poll_ms(struct ctx *c)
 {
 	int64_t ms = c->h->config->get_duration_ms(c->call, "poll_interval");
 
 	return ms > 0 && ms < 3600000 ? (uint32_t)ms : 30000u;
 }
 
-/* See mailgun's reported(): plan records, verify fails, apply goes on. */
-static int reported(struct ctx *c, enum es_status *st, enum es_change change,
-                    const char *kind, const char *name, const char *detail)
+/* See mailgun's az_reported(): plan records, verify fails, apply goes on. */
+int az_reported(struct ctx *c, enum es_status *st, enum es_change change,
+                const char *kind, const char *name, const char *detail)
 {
 	if (c->phase == APPLY)
 		return 0;
@@ -312,7 +293,7 @@ static enum es_status token_refused(struct ctx *c, long status,
 static enum es_status get_token(struct ctx *c, enum service svc)
 {
 	const struct es_http_header form[] = {
-	    {"client_id", cfg(c, "client_id")},
+	    {"client_id", az_cfg(c, "client_id")},
 	    {"scope", token_scope[svc]},
 	    {"client_secret", "{{secret:client_secret}}"},
 	    {"grant_type", "client_credentials"},
@@ -336,9 +317,9 @@ static enum es_status get_token(struct ctx *c, enum service svc)
 
 	if (azure_token_fresh(now_s(), c->az->token_deadline[svc]))
 		return ES_OK;
-	if (!form[0].value || !cfg(c, "tenant_id"))
+	if (!form[0].value || !az_cfg(c, "tenant_id"))
 		return ES_INVALID_CONFIG;
-	tenant = c->h->http->escape(cfg(c, "tenant_id"));
+	tenant = c->h->http->escape(az_cfg(c, "tenant_id"));
 	if (!tenant)
 		return ES_FAILED;
 	snprintf(url, sizeof(url), "%s/%s/oauth2/v2.0/token", c->login, tenant);
@@ -368,20 +349,7 @@ static enum es_status get_token(struct ctx *c, enum service svc)
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* One answer from ARM or Graph; reply_free() releases it. */
-struct reply {
-	long status;
-	int absent; /* a GET answered 404 */
-	int exists; /* a create answered "already exists" */
-	es_json *json;
-	char code[96];           /* error.code (or the top-level code) */
-	char message[256];       /* error.message, first line */
-	char *async_url;         /* Azure-AsyncOperation (malloc'd, nullable) */
-	char *location;          /* Location (malloc'd, nullable) */
-	uint32_t retry_after_ms; /* 0: none sent */
-};
-
-static void reply_free(struct ctx *c, struct reply *r)
+void az_reply_free(struct ctx *c, struct reply *r)
 {
 	c->h->json->free(r->json);
 	free(r->async_url);
@@ -438,8 +406,8 @@ static void read_reply(struct ctx *c, es_http_response *resp, struct reply *r)
 
 /* Map an error answer to a status, with the diagnostic that explains it.
  * The core already retried GETs on 429 and 5xx, honouring Retry-After. */
-static enum es_status failure(struct ctx *c, const struct reply *r,
-                              const char *what)
+enum es_status az_failure(struct ctx *c, const struct reply *r,
+                          const char *what)
 {
 	if (r->status == 401 || r->status == 403) {
 		c->h->diag->error(
@@ -477,12 +445,12 @@ static int says_exists(const struct reply *r)
  * (nullable) goes as JSON; `intent` (nullable) marks a write the core
  * journals and never resends. ES_OK means a 2xx, a GET's 404 (r->absent)
  * or a create's "already exists" (r->exists); the caller then calls
- * reply_free(). A 401 drops the cached token and tries once more: the
+ * az_reply_free(). A 401 drops the cached token and tries once more: the
  * request was refused unseen, so even a write may be sent again.
  */
-static enum es_status send(struct ctx *c, struct reply *r, enum service svc,
-                           const char *method, const es_json *body,
-                           const char *intent, const char *url)
+enum es_status az_send(struct ctx *c, struct reply *r, enum service svc,
+                       const char *method, const es_json *body,
+                       const char *intent, const char *url)
 {
 	char auth[40];
 	const struct es_http_header headers[] = {
@@ -519,7 +487,7 @@ static enum es_status send(struct ctx *c, struct reply *r, enum service svc,
 			st = ES_RETRY; /* the core recorded why */
 			break;
 		}
-		reply_free(c, r);
+		az_reply_free(c, r);
 		read_reply(c, resp, r);
 		c->h->http->response_free(resp);
 		if (r->status != 401 || attempt > 0)
@@ -528,7 +496,7 @@ static enum es_status send(struct ctx *c, struct reply *r, enum service svc,
 	}
 	c->h->mem_free(text);
 	if (st != ES_OK) {
-		reply_free(c, r); /* a 401 answer kept from the first try */
+		az_reply_free(c, r); /* a 401 answer kept from the first try */
 		return st;
 	}
 	if (r->status == 404 && strcmp(method, "GET") == 0)
@@ -536,20 +504,16 @@ static enum es_status send(struct ctx *c, struct reply *r, enum service svc,
 	else if (intent && says_exists(r))
 		r->exists = 1;
 	else if (r->status < 200 || r->status > 299)
-		st = failure(c, r, intent ? intent : url);
+		st = az_failure(c, r, intent ? intent : url);
 	if (st != ES_OK)
-		reply_free(c, r);
+		az_reply_free(c, r);
 	return st;
 }
 
-/* send() to the base URL of `svc` followed by the formatted path. */
-static enum es_status api(struct ctx *c, struct reply *r, enum service svc,
-                          const char *method, const es_json *body,
-                          const char *intent, const char *fmt, ...)
-    ES_PRINTF(7, 8);
-static enum es_status api(struct ctx *c, struct reply *r, enum service svc,
-                          const char *method, const es_json *body,
-                          const char *intent, const char *fmt, ...)
+/* az_send() to the base URL of `svc` followed by the formatted path. */
+enum es_status az_api(struct ctx *c, struct reply *r, enum service svc,
+                      const char *method, const es_json *body,
+                      const char *intent, const char *fmt, ...)
 {
 	const char *base = svc == ARM ? c->arm : c->graph;
 	char url[4096];
@@ -566,12 +530,12 @@ static enum es_status api(struct ctx *c, struct reply *r, enum service svc,
 		c->h->diag->error(c->call, NULL, "URL too long: %s", fmt);
 		return ES_FAILED;
 	}
-	return send(c, r, svc, method, body, intent, url);
+	return az_send(c, r, svc, method, body, intent, url);
 }
 
 /* An escaped copy for a URL path segment or query value (free with
  * mem_free); NULL records a diagnostic. */
-static char *esc(struct ctx *c, const char *s)
+char *az_esc(struct ctx *c, const char *s)
 {
 	char *e = s ? c->h->http->escape(s) : NULL;
 
@@ -582,7 +546,7 @@ static char *esc(struct ctx *c, const char *s)
 }
 
 /* "prop eq 'value'" with OData quoting, escaped for a query string. */
-static char *odata_eq(struct ctx *c, const char *prop, const char *value)
+char *az_odata_eq(struct ctx *c, const char *prop, const char *value)
 {
 	size_t n = strlen(prop) + 2 * strlen(value) + 8, k;
 	char *f = malloc(n), *e;
@@ -597,7 +561,7 @@ static char *odata_eq(struct ctx *c, const char *prop, const char *value)
 	}
 	f[k++] = '\'';
 	f[k] = '\0';
-	e = esc(c, f);
+	e = az_esc(c, f);
 	free(f);
 	return e;
 }

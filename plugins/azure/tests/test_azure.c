@@ -1,9 +1,8 @@
 /*
  * The azure plugin's pure helpers (name-based UUIDs, token lifetimes, poll
  * URL origins, alias names) and its token and error handling against a
- * mock host whose HTTP answers come from a script. The plugin source
- * (azure.c, which includes azure_api.c) is compiled in: its .so exports
- * only the entry.
+ * mock host whose HTTP answers come from a script. The plugin sources are
+ * compiled in (its .so exports only the entry), static helpers and all.
  */
 #include <check.h>
 #include <math.h>
@@ -16,6 +15,9 @@
 #include "host_tables.h"
 
 #include "../azure.c"
+#include "../azure_access.c"
+#include "../azure_api.c"
+#include "../azure_subscription.c"
 
 /* ---- pure helpers ------------------------------------------------------ */
 
