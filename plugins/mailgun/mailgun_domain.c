@@ -1,0 +1,273 @@
+/*
+ * mailgun: the account and the sending domain. Checks the API key, creates
+ * the domain and publishes its DNS records, polls until Mailgun verified
+ * them, points the event webhooks at the platform and makes the SMTP login.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "mailgun.h"
+
+#define VERIFY_POLL_MS 60000u /* PUT verify may answer 429: poll slowly */
+
+/* ---- verify_api_key ------------------------------------------------- */
+
+enum es_status mg_verify_api_key(struct ctx *c)
+{
+	struct reply r;
+	enum es_status st =
+	    mg_api(c, &r, "GET", NULL, 0, NULL, "/v4/domains?limit=1");
+
+	mg_reply_free(c, &r);
+	return st; /* a 401 is ES_INVALID_CONFIG naming api_key */
+}
+
+/* ---- create_domain -------------------------------------------------- */
+
+/* Append `list`'s DNS records to `out` as {type, name, value[, priority]}. */
+static void add_records(struct ctx *c, es_json *out, const es_json *list)
+{
+	const struct es_json_api *j = c->h->json;
+
+	for (size_t i = 0; i < j->array_size(list); i++) {
+		const es_json *rec = j->array_item(list, i);
+		const char *name = j->get_string(rec, "name");
+		const char *prio = j->get_string(rec, "priority");
+		es_json *o = j->new_object();
+
+		if (!o)
+			return;
+		j->set_string(o, "type", j->get_string(rec, "record_type"));
+		/* Receiving (MX) records have no name: the domain's own. */
+		j->set_string(o, "name", name ? name : c->domain);
+		j->set_string(o, "value", j->get_string(rec, "value"));
+		if (prio)
+			j->set_string(o, "priority", prio);
+		j->add(out, NULL, o);
+	}
+}
+
+/* Record the domain's id and publish what the customer must act on. */
+static enum es_status record_domain(struct ctx *c, const es_json *answer)
+{
+	const struct es_json_api *j = c->h->json;
+	const char *id = j->get_string(answer, "domain.id");
+	const char *region = mg_cfg(c, "region");
+	es_json *records = j->new_array();
+	char *text;
+	int bad;
+
+	if (!records)
+		return ES_FAILED;
+	add_records(c, records, j->get(answer, "sending_dns_records"));
+	add_records(c, records, j->get(answer, "receiving_dns_records"));
+	text = j->print(records);
+	j->free(records);
+	bad = !text || c->h->output->set(c->call, "dns_records", text, 0) ||
+	      c->h->output->set(c->call, "smtp_host",
+	                        region && strcmp(region, "eu") == 0
+	                            ? "smtp.eu.mailgun.org"
+	                            : "smtp.mailgun.org",
+	                        0) ||
+	      (id && c->h->state->put(c->call, "domain_id", id));
+	c->h->mem_free(text);
+	return bad ? ES_FAILED : ES_OK;
+}
+
+static enum es_status post_domain(struct ctx *c)
+{
+	const char *size = mg_cfg(c, "dkim_key_size");
+	const struct es_http_header form[] = {
+	    {"name", c->domain},
+	    {"dkim_key_size", size ? size : "2048"},
+	};
+	char intent[320];
+	struct reply r;
+	enum es_status st;
+
+	snprintf(intent, sizeof(intent), "create domain %s", c->domain);
+	st = mg_api(c, &r, "POST", form, 2, intent, "/v4/domains");
+	mg_reply_free(c, &r);
+	return st; /* "already exists" too: verify reads it back */
+}
+
+enum es_status mg_create_domain(struct ctx *c)
+{
+	struct reply r;
+	enum es_status st =
+	    mg_api(c, &r, "GET", NULL, 0, NULL, "/v4/domains/%s", c->dom);
+
+	if (st == ES_OK && !r.absent && c->phase == VERIFY)
+		st = record_domain(c, r.json);
+	else if (st == ES_OK && r.absent &&
+	         !mg_reported(c, &st, ES_CHANGE_CREATE, "domain", c->domain,
+	                      "with a new DKIM key"))
+		st = post_domain(c);
+	mg_reply_free(c, &r);
+	return st;
+}
+
+/* ---- verify_domain (long-running: polls until DNS is published) ----- */
+
+/* apply: what the state PUT verify answered means for the task. */
+static enum es_status poll_result(struct ctx *c, const char *state)
+{
+	if (mg_publish(c, "domain_state", state))
+		return ES_FAILED;
+	if (strcmp(state, "active") == 0)
+		return ES_OK;
+	if (strcmp(state, "disabled") == 0) {
+		c->h->diag->error(c->call, "domain", "Mailgun disabled %s",
+		                  c->domain);
+		return ES_FAILED;
+	}
+	c->h->progress->step(c->call,
+	                     "%s is %s: waiting for the records of "
+	                     "output dns_records to be published",
+	                     c->domain, state);
+	c->h->diag->retry_after(c->call, VERIFY_POLL_MS);
+	return ES_IN_PROGRESS;
+}
+
+enum es_status mg_verify_domain(struct ctx *c)
+{
+	char detail[96];
+	const char *state;
+	struct reply r;
+	enum es_status st;
+
+	/* PUT verify is no journaled write: asking Mailgun to look at DNS
+	 * again is safe to repeat, so the core may resend it. */
+	st = mg_api(c, &r, c->phase == APPLY ? "PUT" : "GET", NULL, 0, NULL,
+	            c->phase == APPLY ? "/v4/domains/%s/verify"
+	                              : "/v4/domains/%s",
+	            c->dom);
+	if (st != ES_OK)
+		return st;
+	state = r.absent ? "absent"
+	                 : c->h->json->get_string(r.json, "domain.state");
+	if (!state)
+		state = "unknown";
+	snprintf(detail, sizeof(detail), "state %s -> active", state);
+	if (c->phase == APPLY)
+		st = poll_result(c, state);
+	else if (strcmp(state, "active") == 0)
+		st = c->phase == VERIFY ? mg_publish(c, "domain_state", state)
+		                        : ES_OK;
+	else
+		mg_reported(c, &st, ES_CHANGE_UPDATE, "domain", c->domain,
+		            detail);
+	mg_reply_free(c, &r);
+	return st;
+}
+
+/* ---- configure_webhooks --------------------------------------------- */
+
+/* Add `url` to webhook `type`, keeping the URLs others set (3 at most). */
+static enum es_status add_webhook(struct ctx *c, const char *type,
+                                  const es_json *urls, const char *url)
+{
+	const struct es_http_header create[] = {{"id", type}, {"url", url}};
+	struct es_http_header update[3];
+	size_t n = c->h->json->array_size(urls);
+	char intent[320];
+	struct reply r;
+	enum es_status st;
+
+	snprintf(intent, sizeof(intent), "webhook %s on %s", type, c->domain);
+	if (n > 2) {
+		c->h->diag->error(c->call, "webhook_url",
+		                  "webhook %s already "
+		                  "has Mailgun's maximum of 3 URLs",
+		                  type);
+		return ES_FAILED;
+	}
+	for (size_t i = 0; i < n; i++) {
+		update[i].name = "url";
+		update[i].value =
+		    c->h->json->get_string(c->h->json->array_item(urls, i), "");
+		if (!update[i].value)
+			return ES_FAILED;
+	}
+	update[n].name = "url";
+	update[n].value = url;
+	if (n == 0)
+		st = mg_api(c, &r, "POST", create, 2, intent,
+		            "/v3/domains/%s/webhooks", c->dom);
+	else
+		st = mg_api(c, &r, "PUT", update, n + 1, intent,
+		            "/v3/domains/%s/webhooks/%s", c->dom, type);
+	mg_reply_free(c, &r);
+	return st;
+}
+
+enum es_status mg_configure_webhooks(struct ctx *c)
+{
+	const char *url = mg_cfg(c, "webhook_url");
+	size_t n = c->h->config->list_size(c->call, "webhook_events");
+	struct reply r;
+	enum es_status st;
+
+	if (!url)
+		return ES_OK; /* no webhooks wanted in this environment */
+	st = mg_api(c, &r, "GET", NULL, 0, NULL, "/v3/domains/%s/webhooks",
+	            c->dom);
+	for (size_t i = 0; st == ES_OK && i < n; i++) {
+		const char *type =
+		    c->h->config->list_item(c->call, "webhook_events", i);
+		char path[64];
+		const es_json *urls;
+
+		snprintf(path, sizeof(path), "webhooks.%s.urls", type);
+		urls = c->h->json->get(r.json, path);
+		if (!mg_has_item(c, urls, "", url) &&
+		    !mg_reported(c, &st,
+		                 urls ? ES_CHANGE_UPDATE : ES_CHANGE_CREATE,
+		                 "webhook", type, url))
+			st = add_webhook(c, type, urls, url);
+	}
+	mg_reply_free(c, &r);
+	return st;
+}
+
+/* ---- smtp_credentials ----------------------------------------------- */
+
+enum es_status mg_smtp_credentials(struct ctx *c)
+{
+	const char *user = mg_cfg(c, "smtp_login");
+	char login[512], intent[600];
+	const struct es_http_header form[] = {
+	    {"login", login},
+	    /* The core fills the password in: it never enters the plugin. */
+	    {"password", "{{secret:smtp_password}}"},
+	};
+	struct reply r;
+	int found;
+	enum es_status st;
+
+	if ((size_t)snprintf(login, sizeof(login), "%s@%s",
+	                     user ? user : "postmaster",
+	                     c->domain) >= sizeof(login))
+		return ES_INVALID_CONFIG;
+	st = mg_api(c, &r, "GET", NULL, 0, NULL, "/v3/domains/%s/credentials",
+	            c->dom);
+	found =
+	    mg_has_item(c, c->h->json->get(r.json, "items"), "login", login);
+	mg_reply_free(c, &r);
+	if (st != ES_OK)
+		return st;
+	/* An existing login keeps its password: re-runs never rotate it. */
+	if (found)
+		return c->phase == VERIFY ? mg_publish(c, "smtp_login", login)
+		                          : ES_OK;
+	if (mg_reported(c, &st, ES_CHANGE_CREATE, "smtp_credential", login,
+	                "with a generated password"))
+		return st;
+	if (c->h->secret->generate(c->call, "smtp_password", 24))
+		return ES_FAILED;
+	snprintf(intent, sizeof(intent), "create SMTP login %s", login);
+	st = mg_api(c, &r, "POST", form, 2, intent,
+	            "/v3/domains/%s/credentials", c->dom);
+	mg_reply_free(c, &r);
+	return st;
+}
