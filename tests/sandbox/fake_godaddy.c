@@ -20,48 +20,25 @@
  * Domain control: a name inside an account domain is verified when the
  * TXT records at @ of that domain hold the order's token; a name outside
  * the account counts as published by a person elsewhere. Issuance then
- * takes sb_async_polls() status reads. The chain is a fixed test pair
- * from an untrusted test CA (not a secret), whatever the CSR.
+ * takes sb_async_polls() status reads. Issuance signs a leaf from the
+ * order's CSR (its key, CN and SANs, valid `period` years) with a test CA
+ * made in memory at the first issue (fake_godaddy_ca.c), so each sandbox
+ * run has its own untrusted CA. A renewal re-signs with a new serial.
  *
  * Resources: kinds record (id "domain/TYPE/name") and certificate_order
  * (id = certificateId).
  */
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "fake_godaddy_ca.h"
 #include "sandbox.h"
 
 #define P "godaddy"
 #define MAX_SEGMENTS 10
-
-/* openssl req -x509 (CA) and openssl x509 -req (leaf), P-256, 3650 days. */
-static const char leaf_pem[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBPzCB5gICEJIwCgYIKoZIzj0EAwIwMTEvMC0GA1UEAwwmZW52c2V0dXAgc2Fu\n"
-    "ZGJveCB0ZXN0IENBIChub3QgdHJ1c3RlZCkwHhcNMjYxMTI1MDg1MzM4WhcNMzYx\n"
-    "MTIyMDg1MzM4WjAmMSQwIgYDVQQDDBtzYW5kYm94LWNlcnRpZmljYXRlLmludmFs\n"
-    "aWQwWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAAT6e1nKvKsULG50+SLQTpFo9DK2\n"
-    "kVJdYLRVLfr1aAcAeVucIQAVquWk8UW3cScR+LJN3igUqBh6iPn+93MdGMABMAoG\n"
-    "CCqGSM49BAMCA0gAMEUCICM3RRs3eRQr5vHvfGb7hwUugFiYtTNnYMiTvCmwwd6D\n"
-    "AiEA8rZREABRwrYE1AUD4rrjpT5jNBxthoGttJRA3DvybVc=\n"
-    "-----END CERTIFICATE-----\n";
-static const char ca_pem[] =
-    "-----BEGIN CERTIFICATE-----\n"
-    "MIIBtzCCAV2gAwIBAgIUMf1SCSM2oBQrq/yFZNWW6CkBZWowCgYIKoZIzj0EAwIw\n"
-    "MTEvMC0GA1UEAwwmZW52c2V0dXAgc2FuZGJveCB0ZXN0IENBIChub3QgdHJ1c3Rl\n"
-    "ZCkwHhcNMjYxMTI1MDg1MzM4WhcNMzYxMTIyMDg1MzM4WjAxMS8wLQYDVQQDDCZl\n"
-    "bnZzZXR1cCBzYW5kYm94IHRlc3QgQ0EgKG5vdCB0cnVzdGVkKTBZMBMGByqGSM49\n"
-    "AgEGCCqGSM49AwEHA0IABBZI0UClEzvR436vdjg2XFJJ7X5KQUeyErbe6XFFVbRj\n"
-    "WjuifZsU1TikGNDAYHOYCYU0h1Ork/sjRfSYT+5hOiWjUzBRMB0GA1UdDgQWBBQx\n"
-    "h8UsdjIrA63yWHIlL92hLdF5+jAfBgNVHSMEGDAWgBQxh8UsdjIrA63yWHIlL92h\n"
-    "LdF5+jAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0gAMEUCIF9rlmDMB1ZV\n"
-    "7sFM+tLCrKXTSaaBQLJJy3rL9vOwd75BAiEAiHvjCYwyfMXu6pMYOaEN/pWJj3ae\n"
-    "ZFKCKAEnqpGjbro=\n"
-    "-----END CERTIFICATE-----\n";
 
 static const char *const product_types[] = {
     "DV_SSL", "DV_WILDCARD_SSL", "EV_SSL",     "OV_CS",      "OV_DS",
@@ -135,12 +112,18 @@ static int one_of(const char *v, const char *const *allowed)
 	return 0;
 }
 
-static void now_iso(char *buf, size_t len, long offset_days)
+static void iso_time(char *buf, size_t len, time_t t)
 {
-	time_t t = time(NULL) + offset_days * 86400;
 	struct tm tm;
 	gmtime_r(&t, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* Replaces string attribute `name`; 0 or -1 when out of memory. */
+static int set_attr(cJSON *o, const char *name, const char *value)
+{
+	cJSON_DeleteItemFromObjectCaseSensitive(o, name);
+	return cJSON_AddStringToObject(o, name, value) ? 0 : -1;
 }
 
 /* The account domain holding `name`, or NULL. */
@@ -248,24 +231,12 @@ static void records(struct route *rt)
 
 /* ---- Certificates API ------------------------------------------------ */
 
-/* A light CSR check: PEM armour around base64. */
-static int csr_ok(const char *csr)
+/* Whole years, bounded so the validity stays a sane date. */
+static int period_ok(const cJSON *period)
 {
-	static const char head[] = "-----BEGIN CERTIFICATE REQUEST-----";
-	static const char tail[] = "-----END CERTIFICATE REQUEST-----";
-	const char *p, *end;
-	size_t chars = 0;
-
-	if (!csr || strncmp(csr, head, sizeof(head) - 1) ||
-	    !(end = strstr(csr, tail)))
-		return 0;
-	for (p = csr + sizeof(head) - 1; p < end; p++) {
-		if (isalnum((unsigned char)*p) || strchr("+/=", *p))
-			chars++;
-		else if (!isspace((unsigned char)*p))
-			return 0;
-	}
-	return chars >= 64 && chars % 4 == 0;
+	return cJSON_IsNumber(period) && period->valuedouble >= 1 &&
+	       period->valuedouble <= 10 &&
+	       period->valuedouble == (int)period->valuedouble;
 }
 
 /* CertificateCreate: required csr, productType, period, contact. */
@@ -276,14 +247,15 @@ static const char *order_problem(const cJSON *b, const char **path)
 	                                             "email", "phone"};
 
 	*path = "csr";
-	if (!csr_ok(attr(b, "csr")))
-		return "`csr` is invalid";
+	if (!gdca_csr_valid(attr(b, "csr")))
+		return "`csr` is not a certificate request whose signature "
+		       "verifies";
 	*path = "productType";
 	if (!one_of(attr(b, "productType"), product_types))
 		return "`productType` is missing or unknown";
 	*path = "period";
-	if (!cJSON_IsNumber(cJSON_GetObjectItem(b, "period")))
-		return "`period` is required";
+	if (!period_ok(cJSON_GetObjectItem(b, "period")))
+		return "`period` is 1 to 10 years";
 	for (size_t i = 0; i < 4; i++) {
 		*path = "contact";
 		if (!attr(contact, contact_fields[i]))
@@ -307,7 +279,7 @@ static void order(struct route *rt)
 	}
 	sb_new_id(id, sizeof(id), "cert-");
 	snprintf(token, sizeof(token), "dce-%s-sandbox-token", id);
-	now_iso(created, sizeof(created), 0);
+	iso_time(created, sizeof(created), time(NULL));
 	a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "certificateId", id);
 	cJSON_AddStringToObject(a, "commonName", cn ? cn : "unknown.invalid");
@@ -317,6 +289,7 @@ static void order(struct route *rt)
 	cJSON_AddStringToObject(a, "status", "PENDING_ISSUANCE");
 	cJSON_AddStringToObject(a, "dcv", "AWAITING");
 	cJSON_AddStringToObject(a, "dceToken", token);
+	cJSON_AddStringToObject(a, "csr", attr(b, "csr"));
 	cJSON_AddNumberToObject(a, "polls", 0);
 	cJSON_AddNumberToObject(a, "issued", 0);
 	cJSON_AddStringToObject(a, "createdAt", created);
@@ -333,24 +306,45 @@ static void order(struct route *rt)
 	sb_reply_json(rt->resp, 202, r);
 }
 
-/* A status read moves a validated order toward ISSUED. */
-static void advance(cJSON *a)
+/* Signs the order's certificate from its CSR: a new serial each time, the
+ * validity its period; the order's fields follow the certificate. */
+static int issue(cJSON *a)
+{
+	cJSON *issued = cJSON_GetObjectItem(a, "issued");
+	int years = (int)cJSON_GetObjectItem(a, "period")->valuedouble;
+	struct gdca_leaf leaf;
+	char start[32], end[32];
+	int failed;
+
+	if (gdca_issue(attr(a, "csr"), attr(a, "commonName"), years, &leaf))
+		return -1;
+	iso_time(start, sizeof(start), leaf.not_before);
+	iso_time(end, sizeof(end), leaf.not_after);
+	failed = set_attr(a, "serialNumber", leaf.serial) ||
+	         set_attr(a, "certificatePem", leaf.pem) ||
+	         set_attr(a, "validStart", start) ||
+	         set_attr(a, "validEnd", end) ||
+	         set_attr(a, "status", "ISSUED");
+	free(leaf.pem);
+	if (failed)
+		return -1;
+	cJSON_SetNumberValue(issued, issued->valuedouble + 1);
+	return 0;
+}
+
+/* A status read moves a validated order toward ISSUED; -1 when the
+ * certificate cannot be signed. */
+static int advance(cJSON *a)
 {
 	cJSON *polls = cJSON_GetObjectItem(a, "polls");
-	cJSON *issued = cJSON_GetObjectItem(a, "issued");
-	char serial[32];
 
 	if (strcmp(attr(a, "status"), "PENDING_ISSUANCE") ||
 	    strcmp(attr(a, "dcv"), "COMPLETED"))
-		return;
+		return 0;
 	cJSON_SetNumberValue(polls, polls->valuedouble + 1);
 	if (polls->valuedouble < sb_async_polls())
-		return;
-	cJSON_SetNumberValue(issued, issued->valuedouble + 1);
-	snprintf(serial, sizeof(serial), "%.0f", 4242 + issued->valuedouble);
-	cJSON_ReplaceItemInObject(a, "status", cJSON_CreateString("ISSUED"));
-	cJSON_DeleteItemFromObject(a, "serialNumber");
-	cJSON_AddStringToObject(a, "serialNumber", serial);
+		return 0;
+	return issue(a);
 }
 
 /* The names an order covers: its CN (without "*.") and SANs. */
@@ -373,7 +367,6 @@ static void certificate_reply(struct route *rt, cJSON *a)
 {
 	cJSON *c = cJSON_CreateObject(), *sans;
 	const char *names[32];
-	char start[32], end[32];
 	int n = names_of(a, names, 32);
 
 	cJSON_AddStringToObject(c, "certificateId", attr(a, "certificateId"));
@@ -389,12 +382,10 @@ static void certificate_reply(struct route *rt, cJSON *a)
 	cJSON_AddNumberToObject(c, "progress",
 	                        strcmp(attr(a, "status"), "ISSUED") ? 50 : 100);
 	if (attr(a, "serialNumber") && !strcmp(attr(a, "status"), "ISSUED")) {
-		now_iso(start, sizeof(start), 0);
-		now_iso(end, sizeof(end), 365);
 		cJSON_AddStringToObject(c, "serialNumber",
 		                        attr(a, "serialNumber"));
-		cJSON_AddStringToObject(c, "validStart", start);
-		cJSON_AddStringToObject(c, "validEnd", end);
+		cJSON_AddStringToObject(c, "validStart", attr(a, "validStart"));
+		cJSON_AddStringToObject(c, "validEnd", attr(a, "validEnd"));
 	}
 	sans = cJSON_AddArrayToObject(c, "subjectAlternativeNames");
 	for (int i = 1; i < n; i++) {
@@ -449,6 +440,7 @@ static void verify_domain_control(struct route *rt, cJSON *a)
 
 static void download(struct route *rt, cJSON *a)
 {
+	const char *ca_pem = gdca_ca_pem();
 	cJSON *b, *pems;
 
 	if (strcmp(attr(a, "status"), "ISSUED")) {
@@ -456,27 +448,42 @@ static void download(struct route *rt, cJSON *a)
 		      "Certificate state does not allow download", NULL);
 		return;
 	}
+	if (!ca_pem) {
+		error(rt->resp, 500, "INTERNAL_SERVER_ERROR",
+		      "The test CA is unavailable", NULL);
+		return;
+	}
 	b = cJSON_CreateObject();
 	cJSON_AddStringToObject(b, "serialNumber", attr(a, "serialNumber"));
 	pems = cJSON_AddObjectToObject(b, "pems");
-	cJSON_AddStringToObject(pems, "certificate", leaf_pem);
+	cJSON_AddStringToObject(pems, "certificate", attr(a, "certificatePem"));
 	cJSON_AddStringToObject(pems, "intermediate", ca_pem);
 	sb_reply_json(rt->resp, 200, b);
 }
 
-/* CertificateRenew: everything optional; a csr, if given, must be one. */
+/* CertificateRenew: everything optional; a csr, if given, must be one,
+ * and the renewed certificate is signed from it. */
 static void renew(struct route *rt, cJSON *a)
 {
 	const cJSON *b = sb_json(rt->req);
+	const char *csr = attr(b, "csr");
 
 	if (!cJSON_IsObject(b) ||
-	    (cJSON_GetObjectItem(b, "csr") && !csr_ok(attr(b, "csr")))) {
-		error(rt->resp, 422, "INVALID_BODY", "`csr` is invalid", "csr");
+	    (cJSON_GetObjectItem(b, "csr") && !gdca_csr_valid(csr))) {
+		error(rt->resp, 422, "INVALID_BODY",
+		      "`csr` is not a certificate request whose signature "
+		      "verifies",
+		      "csr");
 		return;
 	}
 	if (strcmp(attr(a, "status"), "ISSUED")) {
 		error(rt->resp, 409, "INVALID_STATE",
 		      "Certificate state does not allow renew", NULL);
+		return;
+	}
+	if (csr && set_attr(a, "csr", csr)) {
+		error(rt->resp, 500, "INTERNAL_SERVER_ERROR", "Out of memory",
+		      NULL);
 		return;
 	}
 	cJSON_ReplaceItemInObject(a, "status",
@@ -502,8 +509,11 @@ static void certificates(struct route *rt)
 		return;
 	}
 	if (rt->n == 3 && !strcmp(m, "GET")) {
-		advance(a);
-		certificate_reply(rt, a);
+		if (advance(a))
+			error(rt->resp, 500, "INTERNAL_SERVER_ERROR",
+			      "The certificate could not be signed", NULL);
+		else
+			certificate_reply(rt, a);
 	} else if (rt->n == 4 && !strcmp(m, "POST") &&
 	           !strcmp(rt->seg[3], "verifyDomainControl")) {
 		verify_domain_control(rt, a);
