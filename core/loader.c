@@ -386,8 +386,8 @@ static int probe(const char *path, const char *name, char *err, size_t errlen)
 		int rc;
 
 		close(fds[0]);
-		/* Die by the signal itself, so the parent can name it, even when
-		 * a sanitizer runtime installed handlers of its own. */
+		/* Die by the signal itself, so the parent can name it, even
+		 * when a sanitizer runtime installed handlers of its own. */
 		signal(SIGSEGV, SIG_DFL);
 		signal(SIGBUS, SIG_DFL);
 		signal(SIGILL, SIG_DFL);

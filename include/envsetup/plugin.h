@@ -189,9 +189,8 @@ struct es_plugin_ops {
 	                          const char *task_id);
 };
 
-/* Descriptor flags. */
-#define ES_PLUGIN_THREAD_SAFE (1u << 0) /* tasks of one instance may overlap   \
-	                                 */
+/* Descriptor flags. THREAD_SAFE: tasks of one instance may overlap. */
+#define ES_PLUGIN_THREAD_SAFE (1u << 0)
 
 struct es_plugin_descriptor {
 	uint32_t struct_size;    /* sizeof(struct es_plugin_descriptor) */

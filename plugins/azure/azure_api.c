@@ -99,6 +99,8 @@ static int64_t azure_token_deadline(int64_t now_s, double expires_in)
 
 	if (!(expires_in > 0) || expires_in > 86400.0 * 365)
 		return now_s;
+	/* In range: the guard above bounds it to a year. */
+	/* cppcheck-suppress floatConversionOverflow */
 	life = (int64_t)expires_in;
 	margin =
 	    life < 2 * AZURE_TOKEN_MARGIN_S ? life / 2 : AZURE_TOKEN_MARGIN_S;

@@ -25,12 +25,12 @@
 #include <cjson/cJSON.h>
 
 struct sb_request {
-	const char *method;       /* "GET" ... */
-	const char *path;         /* after the fake's prefix, starts with '/' */
-	const char *query;        /* raw query string without '?', or "" */
-	const char *body;         /* NUL-terminated, nullable when empty */
+	const char *method; /* "GET" ... */
+	const char *path;   /* after the fake's prefix, starts with '/' */
+	const char *query;  /* raw query string without '?', or "" */
+	const char *body;   /* NUL-terminated, nullable when empty */
 	size_t body_len;
-	void *impl;               /* the server's own */
+	void *impl; /* the server's own */
 };
 
 /* Case-insensitive request header (nullable). */
@@ -52,9 +52,9 @@ const char *sb_bearer(const struct sb_request *r);
 
 struct sb_response {
 	int status;
-	char *body;               /* malloc'd, owned by the server after return */
+	char *body; /* malloc'd, owned by the server after return */
 	char content_type[64];
-	char headers[8][256];     /* "Name: value" extra headers */
+	char headers[8][256]; /* "Name: value" extra headers */
 	int n_headers;
 };
 
@@ -68,15 +68,13 @@ void sb_reply_header(struct sb_response *resp, const char *name,
 /* Resources the fakes hold; listed by GET /_sandbox/resources so tests can
  * count duplicates. `attrs` (transfer full) becomes the resource's
  * attributes; the returned pointer is borrowed from the store. */
-cJSON *sb_resource_add(const char *provider, const char *kind,
-                       const char *id, cJSON *attrs);
-cJSON *sb_resource_find(const char *provider, const char *kind,
-                        const char *id);
+cJSON *sb_resource_add(const char *provider, const char *kind, const char *id,
+                       cJSON *attrs);
+cJSON *sb_resource_find(const char *provider, const char *kind, const char *id);
 /* First resource whose string attribute `attr` equals `value`. */
 cJSON *sb_resource_find_by(const char *provider, const char *kind,
                            const char *attr, const char *value);
-int sb_resource_delete(const char *provider, const char *kind,
-                       const char *id);
+int sb_resource_delete(const char *provider, const char *kind, const char *id);
 /* Calls fn for each resource of provider/kind, in creation order. */
 void sb_resource_each(const char *provider, const char *kind,
                       void (*fn)(const char *id, cJSON *attrs, void *arg),
@@ -96,10 +94,10 @@ struct sb_fake {
 
 void sb_register_fake(const struct sb_fake *fake);
 
-#define SB_REGISTER_FAKE(fake)                                            \
-	__attribute__((constructor)) static void sb_register_##fake(void) \
-	{                                                                 \
-		sb_register_fake(&(fake));                                \
+#define SB_REGISTER_FAKE(fake)                                                 \
+	__attribute__((constructor)) static void sb_register_##fake(void)      \
+	{                                                                      \
+		sb_register_fake(&(fake));                                     \
 	}
 
 #endif
