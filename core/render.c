@@ -122,6 +122,10 @@ void es_render_plan(struct es_run *run)
 			cJSON_AddItemToArray(items, o);
 			continue;
 		}
+		/* Gates are the status command's business: plan lists them
+		 * only with -v, and counts them in the summary. */
+		if (strcmp(what, "waiting") == 0 && es_log_verbosity() < 2)
+			continue;
 		if (n->section != last) {
 			printf("%s %s\n", section_label(n),
 			       n->section ? n->section->title : "");
@@ -174,6 +178,9 @@ void es_render_plan(struct es_run *run)
 	       "blocked; %d failed.\n",
 	       create, update, del, unknown, in_place, waiting, blocked,
 	       failed);
+	if (waiting && es_log_verbosity() < 2)
+		printf("Items waiting for a person: `envsetup status` lists "
+		       "them (or plan -v).\n");
 	if (!create && !update && !del && !unknown && !failed)
 		printf(
 		    "No changes. The environment matches the configuration.\n");
@@ -185,6 +192,11 @@ void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds)
 {
 	if (run->opt.json)
+		return;
+	/* The checklist's own manual items are listed by status; apply
+	 * counts them in its summary and shows them one by one with -v. */
+	if (n->kind == ES_NODE_MANUAL && n->result != ES_TS_DONE &&
+	    es_log_verbosity() < 2)
 		return;
 	pthread_mutex_lock(&print_lock);
 	printf("[%s] %-44s %-9s %s", section_label(n), n->ref,
