@@ -12,8 +12,7 @@
 #include <string.h>
 
 #include "aws.h"
-
-enum mode { PLAN, APPLY, VERIFY };
+#include "envsetup/phase.h"
 
 #define IAM_MAX_PAGES 100
 
@@ -161,21 +160,17 @@ static int group_list(es_call *call, struct aws *a, const char *group,
 	return found;
 }
 
-/* Record, fix or report one difference. */
-static enum es_status differ(es_call *call, struct aws *a, enum mode mode,
+/* Record, fix or report one difference (see envsetup/phase.h). */
+static enum es_status differ(es_call *call, struct aws *a, enum es_phase mode,
                              enum es_change change, const char *kind,
                              const char *name, const char *detail)
 {
-	if (mode == PLAN)
-		a->host->plan->change(call, change, kind, name, detail);
-	else if (mode == VERIFY)
-		a->host->diag->error(call, NULL, "%s %s: %s is missing", kind,
-		                     name, detail);
-	return mode == VERIFY ? ES_FAILED : ES_OK;
+	return es_phase_differs(a->host, call, mode, change, kind, name,
+	                        detail);
 }
 
-static enum es_status one_group(es_call *call, struct aws *a, enum mode mode,
-                                const struct group *g)
+static enum es_status one_group(es_call *call, struct aws *a,
+                                enum es_phase mode, const struct group *g)
 {
 	const struct es_config_api *c = a->host->config;
 	const char *name = c->get_string(call, g->name_key);
@@ -189,7 +184,7 @@ static enum es_status one_group(es_call *call, struct aws *a, enum mode mode,
 		const char *params[] = {"GroupName", name, NULL};
 		worst = differ(call, a, mode, ES_CHANGE_CREATE, "iam_group",
 		               name, "the group");
-		if (mode == APPLY)
+		if (mode == ES_PHASE_APPLY)
 			worst = iam_put(call, a, "CreateGroup", params, name);
 	}
 	for (size_t i = 0;
@@ -199,11 +194,11 @@ static enum es_status one_group(es_call *call, struct aws *a, enum mode mode,
 		                        NULL};
 		if (listed(attached, arn))
 			continue;
-		if (mode == PLAN && r == 0)
+		if (mode == ES_PHASE_PLAN && r == 0)
 			continue; /* the CREATE above covers it */
 		st = differ(call, a, mode, ES_CHANGE_UPDATE, "iam_group", name,
 		            arn);
-		if (mode == APPLY)
+		if (mode == ES_PHASE_APPLY)
 			st =
 			    iam_put(call, a, "AttachGroupPolicy", params, name);
 		if (st != ES_OK)
@@ -234,11 +229,11 @@ static void plan_all_new(es_call *call, struct aws *a, int users)
 	}
 }
 
-static enum es_status run_groups(es_call *call, struct aws *a, enum mode m)
+static enum es_status run_groups(es_call *call, struct aws *a, enum es_phase m)
 {
 	enum es_status st;
 
-	if (m == PLAN && aws_account_id(call, a) == NULL) {
+	if (m == ES_PHASE_PLAN && aws_account_id(call, a) == NULL) {
 		plan_all_new(call, a, 0);
 		return ES_OK;
 	}
@@ -250,17 +245,17 @@ static enum es_status run_groups(es_call *call, struct aws *a, enum mode m)
 
 enum es_status aws_groups_plan(es_call *call, struct aws *a)
 {
-	return run_groups(call, a, PLAN);
+	return run_groups(call, a, ES_PHASE_PLAN);
 }
 
 enum es_status aws_groups_apply(es_call *call, struct aws *a)
 {
-	return run_groups(call, a, APPLY);
+	return run_groups(call, a, ES_PHASE_APPLY);
 }
 
 enum es_status aws_groups_verify(es_call *call, struct aws *a)
 {
-	return run_groups(call, a, VERIFY);
+	return run_groups(call, a, ES_PHASE_VERIFY);
 }
 
 /* ----------------------------------------------------------------- users */
@@ -280,8 +275,8 @@ static char *password_name(const char *user)
 	return s;
 }
 
-static enum es_status login_profile(es_call *call, struct aws *a, enum mode m,
-                                    const char *user)
+static enum es_status login_profile(es_call *call, struct aws *a,
+                                    enum es_phase m, const char *user)
 {
 	const char *params[] = {"UserName", user, NULL};
 	enum es_status st = ES_OK;
@@ -291,7 +286,7 @@ static enum es_status login_profile(es_call *call, struct aws *a, enum mode m,
 		return r < 0 ? st : ES_OK;
 	st = differ(call, a, m, ES_CHANGE_CREATE, "login_profile", user,
 	            "console password");
-	if (m != APPLY)
+	if (m != ES_PHASE_APPLY)
 		return st;
 	char *secret = password_name(user);
 	char *ref =
@@ -313,7 +308,7 @@ static enum es_status login_profile(es_call *call, struct aws *a, enum mode m,
 	return st;
 }
 
-static enum es_status one_user(es_call *call, struct aws *a, enum mode m,
+static enum es_status one_user(es_call *call, struct aws *a, enum es_phase m,
                                const char *user, const char *group,
                                const char *members)
 {
@@ -326,9 +321,9 @@ static enum es_status one_user(es_call *call, struct aws *a, enum mode m,
 	if (r == 0) {
 		st = differ(call, a, m, ES_CHANGE_CREATE, "iam_user", user,
 		            group);
-		if (m == APPLY)
+		if (m == ES_PHASE_APPLY)
 			st = iam_put(call, a, "CreateUser", params, user);
-		if (m == PLAN || st != ES_OK)
+		if (m == ES_PHASE_PLAN || st != ES_OK)
 			return st; /* CREATE covers the profile and group */
 	}
 	st = login_profile(call, a, m, user);
@@ -337,18 +332,18 @@ static enum es_status one_user(es_call *call, struct aws *a, enum mode m,
 		                     NULL};
 		st = differ(call, a, m, ES_CHANGE_UPDATE, "iam_user", user,
 		            "group membership");
-		if (m == APPLY)
+		if (m == ES_PHASE_APPLY)
 			st = iam_put(call, a, "AddUserToGroup", add, user);
 	}
 	return st;
 }
 
-static enum es_status run_users(es_call *call, struct aws *a, enum mode m)
+static enum es_status run_users(es_call *call, struct aws *a, enum es_phase m)
 {
 	const struct es_config_api *c = a->host->config;
 	enum es_status st;
 
-	if (m == PLAN && aws_account_id(call, a) == NULL) {
+	if (m == ES_PHASE_PLAN && aws_account_id(call, a) == NULL) {
 		plan_all_new(call, a, 1);
 		return ES_OK;
 	}
@@ -376,15 +371,15 @@ static enum es_status run_users(es_call *call, struct aws *a, enum mode m)
 
 enum es_status aws_users_plan(es_call *call, struct aws *a)
 {
-	return run_users(call, a, PLAN);
+	return run_users(call, a, ES_PHASE_PLAN);
 }
 
 enum es_status aws_users_apply(es_call *call, struct aws *a)
 {
-	return run_users(call, a, APPLY);
+	return run_users(call, a, ES_PHASE_APPLY);
 }
 
 enum es_status aws_users_verify(es_call *call, struct aws *a)
 {
-	return run_users(call, a, VERIFY);
+	return run_users(call, a, ES_PHASE_VERIFY);
 }

@@ -206,7 +206,7 @@ static void set_subscription(struct ctx *c)
 }
 
 static enum es_status dispatch(es_call *call, void *state, const char *task,
-                               enum phase phase)
+                               enum es_phase phase)
 {
 	struct azure *az = state;
 	struct ctx c = {.h = az->host, .call = call, .phase = phase, .az = az};
@@ -227,17 +227,17 @@ static enum es_status dispatch(es_call *call, void *state, const char *task,
 
 static enum es_status azure_plan(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, PLAN);
+	return dispatch(call, state, t, ES_PHASE_PLAN);
 }
 
 static enum es_status azure_apply(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, APPLY);
+	return dispatch(call, state, t, ES_PHASE_APPLY);
 }
 
 static enum es_status azure_verify(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, VERIFY);
+	return dispatch(call, state, t, ES_PHASE_VERIFY);
 }
 
 /* ---- validate: offline cross-checks beyond the schema ---------------- */

@@ -39,12 +39,10 @@ struct azure {
 	int64_t token_deadline[2]; /* monotonic seconds, per service */
 };
 
-enum phase { PLAN, APPLY, VERIFY };
-
 struct ctx {
 	const struct es_host *h;
 	es_call *call;
-	enum phase phase;
+	enum es_phase phase;
 	struct azure *az;
 	char login[512], arm[512], graph[512]; /* no trailing '/' */
 	char sub[64]; /* subscription id, "" while unknown */

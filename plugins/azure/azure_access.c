@@ -141,7 +141,7 @@ static enum es_status ensure_user(struct ctx *c, const char *upn)
 		                  upn);
 		return ES_RETRY;
 	}
-	if (c->phase == PLAN)
+	if (c->phase == ES_PHASE_PLAN)
 		return ES_OK;
 	principal_key(key, sizeof(key), upn);
 	old = c->h->state->get(c->call, key);

@@ -28,7 +28,7 @@ static enum es_status record_subscription(struct ctx *c, const char *id)
 		return ES_FAILED;
 	}
 	snprintf(c->sub, sizeof(c->sub), "%s", id);
-	if (c->phase == PLAN)
+	if (c->phase == ES_PHASE_PLAN)
 		return ES_OK;
 	old = c->h->state->get(c->call, "subscription_id");
 	if ((!old || strcmp(old, id) != 0) &&
@@ -256,7 +256,7 @@ int az_need_subscription(struct ctx *c, enum es_status *st, const char *kind,
 {
 	if (*c->sub)
 		return 0;
-	if (c->phase == PLAN) {
+	if (c->phase == ES_PHASE_PLAN) {
 		c->h->plan->change(c->call, ES_CHANGE_CREATE, kind, name,
 		                   "in the subscription being created");
 		*st = ES_OK;
@@ -346,7 +346,7 @@ enum es_status az_resource_group(struct ctx *c)
 		                  "Azure cannot move it",
 		                  c->rg, have ? have : "?", want ? want : "?");
 		st = ES_INVALID_CONFIG;
-	} else if (c->phase == VERIFY && id) {
+	} else if (c->phase == ES_PHASE_VERIFY && id) {
 		st = c->h->output->set(c->call, "resource_group_id", id, 0)
 		         ? ES_FAILED
 		         : ES_OK;

@@ -70,16 +70,10 @@ int gd_state_put(struct ctx *c, const char *what, const char *cn,
 int gd_reported(struct ctx *c, enum es_status *st, enum es_change change,
                 const char *kind, const char *name, const char *detail)
 {
-	if (c->phase == APPLY)
+	if (c->phase == ES_PHASE_APPLY)
 		return 0;
-	if (c->phase == PLAN) {
-		c->h->plan->change(c->call, change, kind, name, detail);
-		*st = ES_OK;
-	} else {
-		c->h->diag->error(c->call, NULL, "%s %s is not in place (%s)",
-		                  kind, name, detail);
-		*st = ES_FAILED;
-	}
+	*st = es_phase_differs(c->h, c->call, c->phase, change, kind, name,
+	                       detail);
 	return 1;
 }
 

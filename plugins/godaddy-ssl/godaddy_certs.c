@@ -134,14 +134,15 @@ enum es_status gd_one_key(struct ctx *c, size_t idx, const char *cn)
 		               "%s keeps its existing %s key (key_type applies "
 		               "to new keys)",
 		               cn, gd_key_type(key));
-	csr = load_csr(c, idx, cn, key, c->phase == APPLY);
-	if (!csr && c->phase != APPLY)
+	csr = load_csr(c, idx, cn, key, c->phase == ES_PHASE_APPLY);
+	if (!csr && c->phase != ES_PHASE_APPLY)
 		gd_reported(c, &st, ES_CHANGE_CREATE, "csr", cn,
 		            "from the key");
 	else if (!csr)
 		st = ES_FAILED;
-	else if (c->phase == VERIFY && (gd_publish(c, "key_path", cn, path) ||
-	                                gd_publish(c, "csr", cn, csr)))
+	else if (c->phase == ES_PHASE_VERIFY &&
+	         (gd_publish(c, "key_path", cn, path) ||
+	          gd_publish(c, "csr", cn, csr)))
 		st = ES_FAILED;
 	free(csr);
 	EVP_PKEY_free(key);
@@ -306,7 +307,7 @@ enum es_status gd_one_order(struct ctx *c, size_t idx, const char *cn)
 	    gd_recorded_order(c, cn, &live, status, sizeof(status));
 
 	if (st != ES_OK || live)
-		return st == ES_OK && c->phase == VERIFY &&
+		return st == ES_OK && c->phase == ES_PHASE_VERIFY &&
 		               gd_publish(c, "certificate_id", cn, id ? id : "")
 		           ? ES_FAILED
 		           : st;

@@ -146,7 +146,7 @@ enum es_status gd_dns_records(struct ctx *c)
 		}
 	}
 	/* Elsewhere-hosted DNS: the output is what a person publishes. */
-	if (st == ES_OK && c->phase == VERIFY) {
+	if (st == ES_OK && c->phase == ES_PHASE_VERIFY) {
 		char *text = j->print(out);
 
 		if (!text || c->h->output->set(c->call, "dns_records", text, 0))

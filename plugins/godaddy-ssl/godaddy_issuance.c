@@ -86,7 +86,8 @@ enum es_status gd_one_validation(struct ctx *c, const char *cn, char *ask,
 	}
 	if (strcmp(status, "PENDING_ISSUANCE") != 0)
 		return ES_OK; /* issued or re-keying: validated */
-	st = pending_checks(c, idcopy, c->phase == APPLY, &pending, ask, size);
+	st = pending_checks(c, idcopy, c->phase == ES_PHASE_APPLY, &pending,
+	                    ask, size);
 	if (st != ES_OK || !pending ||
 	    gd_reported(c, &st, ES_CHANGE_UPDATE, "domain_control", cn,
 	                "publish the DNS token, then ask GoDaddy to check"))
@@ -128,7 +129,7 @@ enum es_status gd_one_issuance(struct ctx *c, const char *cn, int *waiting)
 	    gd_recorded_order(c, cn, &live, status, sizeof(status));
 
 	if (st != ES_OK || !strcmp(status, "ISSUED"))
-		return st == ES_OK && c->phase == VERIFY &&
+		return st == ES_OK && c->phase == ES_PHASE_VERIFY &&
 		               gd_publish(c, "status", cn, status)
 		           ? ES_FAILED
 		           : st;
@@ -293,21 +294,21 @@ enum es_status gd_one_download(struct ctx *c, size_t idx, const char *cn,
 	if (until - time(NULL) < window_s || renewing) {
 		snprintf(detail, sizeof(detail), "renew: expires in %ld days",
 		         days);
-		if (c->phase == VERIFY && !renewing)
+		if (c->phase == ES_PHASE_VERIFY && !renewing)
 			c->h->log->log(c->call, ES_LOG_WARNING, "%s: %s", cn,
 			               detail);
 		else if (!gd_reported(c, &st, ES_CHANGE_UPDATE, "certificate",
 		                      cn, detail))
 			return *id ? renew(c, idx, cn, id, waiting) : ES_FAILED;
-		if (c->phase == PLAN)
+		if (c->phase == ES_PHASE_PLAN)
 			return st;
 	}
-	if (c->phase == VERIFY && !keyed)
+	if (c->phase == ES_PHASE_VERIFY && !keyed)
 		c->h->log->log(c->call, ES_LOG_WARNING,
 		               "%s in %s does not match its private key: "
 		               "reissue it with a new CSR",
 		               cn, path);
-	if (c->phase == VERIFY) {
+	if (c->phase == ES_PHASE_VERIFY) {
 		strftime(expires, sizeof(expires), "%Y-%m-%dT%H:%M:%SZ",
 		         gmtime(&until));
 		if (gd_publish(c, "certificate_path", cn, path) ||

@@ -188,7 +188,7 @@ static enum es_status each_cert(struct ctx *c,
 	     i++)
 		st = fn(c, i, gd_item(c, "certificates", i), ask, sizeof(ask),
 		        &waiting);
-	if (st != ES_OK || c->phase != APPLY || !waiting)
+	if (st != ES_OK || c->phase != ES_PHASE_APPLY || !waiting)
 		return st;
 	if (waiting == 1) {
 		c->h->diag->ask(
@@ -280,7 +280,7 @@ static int set_context(struct ctx *c)
 }
 
 static enum es_status dispatch(es_call *call, void *state, const char *task,
-                               enum phase phase)
+                               enum es_phase phase)
 {
 	struct godaddy *g = state;
 	struct ctx c = {.h = g->host, .call = call, .phase = phase};
@@ -302,17 +302,17 @@ static enum es_status dispatch(es_call *call, void *state, const char *task,
 
 static enum es_status godaddy_plan(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, PLAN);
+	return dispatch(call, state, t, ES_PHASE_PLAN);
 }
 
 static enum es_status godaddy_apply(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, APPLY);
+	return dispatch(call, state, t, ES_PHASE_APPLY);
 }
 
 static enum es_status godaddy_verify(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, VERIFY);
+	return dispatch(call, state, t, ES_PHASE_VERIFY);
 }
 
 /* ---- validate: offline cross-checks beyond the schema ---------------- */

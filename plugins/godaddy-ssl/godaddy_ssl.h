@@ -22,12 +22,10 @@ struct godaddy {
 	const struct es_host *host;
 };
 
-enum phase { PLAN, APPLY, VERIFY };
-
 struct ctx {
 	const struct es_host *h;
 	es_call *call;
-	enum phase phase;
+	enum es_phase phase;
 	const char *domain;
 	char base[512];
 	char dir[4096]; /* secrets_dir/customer/environment */

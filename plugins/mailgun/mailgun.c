@@ -156,7 +156,7 @@ static int set_base(struct ctx *c)
 }
 
 static enum es_status dispatch(es_call *call, void *state, const char *task,
-                               enum phase phase)
+                               enum es_phase phase)
 {
 	struct mailgun *m = state;
 	struct ctx c = {.h = m->host, .call = call, .phase = phase};
@@ -184,17 +184,17 @@ static enum es_status dispatch(es_call *call, void *state, const char *task,
 
 static enum es_status mailgun_plan(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, PLAN);
+	return dispatch(call, state, t, ES_PHASE_PLAN);
 }
 
 static enum es_status mailgun_apply(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, APPLY);
+	return dispatch(call, state, t, ES_PHASE_APPLY);
 }
 
 static enum es_status mailgun_verify(es_call *call, void *state, const char *t)
 {
-	return dispatch(call, state, t, VERIFY);
+	return dispatch(call, state, t, ES_PHASE_VERIFY);
 }
 
 /* ---- validate: offline cross-checks beyond the schema ---------------- */

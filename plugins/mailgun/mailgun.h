@@ -15,12 +15,10 @@
 
 /* ---- one callback's context ------------------------------------------ */
 
-enum phase { PLAN, APPLY, VERIFY };
-
 struct ctx {
 	const struct es_host *h;
 	es_call *call;
-	enum phase phase;
+	enum es_phase phase;
 	const char *domain; /* as configured (nullable) */
 	char *dom;          /* escaped for URL paths (nullable) */
 	char base[512];     /* API base URL without a trailing '/' */

@@ -97,7 +97,7 @@ enum es_status mg_create_domain(struct ctx *c)
 	enum es_status st =
 	    mg_api(c, &r, "GET", NULL, 0, NULL, "/v4/domains/%s", c->dom);
 
-	if (st == ES_OK && !r.absent && c->phase == VERIFY)
+	if (st == ES_OK && !r.absent && c->phase == ES_PHASE_VERIFY)
 		st = record_domain(c, r.json);
 	else if (st == ES_OK && r.absent &&
 	         !mg_reported(c, &st, ES_CHANGE_CREATE, "domain", c->domain,
@@ -138,9 +138,10 @@ enum es_status mg_verify_domain(struct ctx *c)
 
 	/* PUT verify is no journaled write: asking Mailgun to look at DNS
 	 * again is safe to repeat, so the core may resend it. */
-	st = mg_api(c, &r, c->phase == APPLY ? "PUT" : "GET", NULL, 0, NULL,
-	            c->phase == APPLY ? "/v4/domains/%s/verify"
-	                              : "/v4/domains/%s",
+	st = mg_api(c, &r, c->phase == ES_PHASE_APPLY ? "PUT" : "GET", NULL, 0,
+	            NULL,
+	            c->phase == ES_PHASE_APPLY ? "/v4/domains/%s/verify"
+	                                       : "/v4/domains/%s",
 	            c->dom);
 	if (st != ES_OK)
 		return st;
@@ -149,11 +150,12 @@ enum es_status mg_verify_domain(struct ctx *c)
 	if (!state)
 		state = "unknown";
 	snprintf(detail, sizeof(detail), "state %s -> active", state);
-	if (c->phase == APPLY)
+	if (c->phase == ES_PHASE_APPLY)
 		st = poll_result(c, state);
 	else if (strcmp(state, "active") == 0)
-		st = c->phase == VERIFY ? mg_publish(c, "domain_state", state)
-		                        : ES_OK;
+		st = c->phase == ES_PHASE_VERIFY
+		         ? mg_publish(c, "domain_state", state)
+		         : ES_OK;
 	else
 		mg_reported(c, &st, ES_CHANGE_UPDATE, "domain", c->domain,
 		            detail);
@@ -258,8 +260,9 @@ enum es_status mg_smtp_credentials(struct ctx *c)
 		return st;
 	/* An existing login keeps its password: re-runs never rotate it. */
 	if (found)
-		return c->phase == VERIFY ? mg_publish(c, "smtp_login", login)
-		                          : ES_OK;
+		return c->phase == ES_PHASE_VERIFY
+		           ? mg_publish(c, "smtp_login", login)
+		           : ES_OK;
 	if (mg_reported(c, &st, ES_CHANGE_CREATE, "smtp_credential", login,
 	                "with a generated password"))
 		return st;
