@@ -178,9 +178,9 @@ static int secret_generate(es_call *call, const char *name, size_t length)
 	value[length] = '\0';
 	es_wipe(random, sizeof(random));
 	es_redact_add(value);
-	if (es_state_secret_put(inst->run->state, inst->plugin->name, name,
-	                        value) < 0 ||
-	    es_state_output_set(inst->run->state, inst->plugin->name, name,
+	/* A secret output is kept in secrets.json, where es_state_secret_get
+	 * finds it on later runs: one record, not two. */
+	if (es_state_output_set(inst->run->state, inst->plugin->name, name,
 	                        value, 1) < 0 ||
 	    es_instance_remember(inst, name, value) < 0) {
 		es_wipe(value, length);

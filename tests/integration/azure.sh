@@ -128,7 +128,7 @@ count_is user 6 "adopt, again: "
 count_is role_assignment 6 "adopt, again: "
 es status "$cfg" --env uat; expect_rc 0
 expect_out "azure.password_bob_acme_example"
-password=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["secrets"]["azure"]["password_bob_acme_example"])' \
+password=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["outputs"]["azure"]["password_bob_acme_example"])' \
   "$WORK/state/uat/secrets.json")
 [ -n "$password" ] || fail "the generated password is not in the secrets file"
 ! grep -qF -- "$password" "$WORK/all-output" ||
