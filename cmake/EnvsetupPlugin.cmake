@@ -35,9 +35,9 @@ endfunction()
 #
 # A plugin's own unit test (plugins/<name>/tests/test_*.c, Check), built
 # from the plugin's sources against a mock host, registered with CTest as
-# unit.<test>. In this tree the mock host may borrow the core's pure
-# services (the JSON table) from envsetup_core. Only when the tree builds
-# its tests (ENVSETUP_TESTS).
+# unit.<test>. In this tree the shared mock host (tests/support/mock_host.c)
+# is compiled in, and borrows the core's pure services (the JSON table)
+# from envsetup_core. Only when the tree builds its tests (ENVSETUP_TESTS).
 function(envsetup_add_plugin_test plugin source)
   if(NOT ENVSETUP_TESTS)
     return()
@@ -47,6 +47,14 @@ function(envsetup_add_plugin_test plugin source)
   add_executable(${_name} ${source})
   target_include_directories(${_name} PRIVATE ${ENVSETUP_INCLUDE_DIR}
                                                ${CMAKE_CURRENT_SOURCE_DIR})
+  # In this tree, the shared mock host (tests/support/mock_host.h).
+  if(TARGET envsetup_core AND
+     EXISTS ${CMAKE_SOURCE_DIR}/tests/support/mock_host.c)
+    target_sources(${_name} PRIVATE
+                   ${CMAKE_SOURCE_DIR}/tests/support/mock_host.c)
+    target_include_directories(${_name} PRIVATE
+                               ${CMAKE_SOURCE_DIR}/tests/support)
+  endif()
   target_link_libraries(${_name} PRIVATE PkgConfig::CHECK ${TEST_LIBRARIES})
   if(TARGET envsetup_core)
     target_link_libraries(${_name} PRIVATE envsetup_core)

@@ -20,7 +20,7 @@ cppcheck)
   cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
     -D_GNU_SOURCE -Iinclude -Icore --inline-suppr \
     --suppress=missingIncludeSystem --suppress=unknownMacro \
-    core plugins tests/sandbox tests/abi
+    core plugins tests/sandbox tests/abi tests/support
   echo "style: cppcheck found nothing in core, plugins and the sandbox"
   ;;
 esac

@@ -1,18 +1,17 @@
 /*
  * The azure plugin's pure helpers (name-based UUIDs, token lifetimes, poll
- * URL origins, alias names) and its token and error handling against a
- * mock host whose HTTP answers come from a script. The plugin sources are
- * compiled in (its .so exports only the entry), static helpers and all.
+ * URL origins, alias names) and its token and error handling against the
+ * shared mock host, whose HTTP answers come from a script. The plugin sources
+ * are compiled in (its .so exports only the entry), static helpers and all.
  */
 #include <check.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "envsetup/host.h"
-#include "host_tables.h"
+#include "mock_host.h"
 
 #include "../azure.c"
 #include "../azure_access.c"
@@ -116,95 +115,13 @@ START_TEST(alias_names_and_retry_after)
 }
 END_TEST
 
-/* ---- mock host --------------------------------------------------------- */
+/* ---- fixture: the shared mock host (tests/support/mock_host.h) -------- */
 
-#define MAX 32
+static void *instance;
 
-struct answer {
-	const char *match; /* substring of "METHOD URL" */
-	long status;
-	const char *body;
-	const char *header; /* "Name: value" or NULL */
-	int used;
-};
-
-struct es_http_response {
-	long status;
-	const char *body;
-	const char *header;
-};
-
-static struct answer answers[MAX];
-static size_t n_answers;
-static char sent[MAX][512];
-static size_t n_sent;
-static char diag_key[64];
-static char state_key[MAX][128], state_val[MAX][512];
-static size_t n_state;
-static char remembered[2][200];
-
-static void answer(const char *match, long status, const char *body,
-                   const char *header)
+static void setup(void)
 {
-	answers[n_answers++] = (struct answer){match, status, body, header, 0};
-}
-
-static es_http_response *mock_request(es_call *call,
-                                      const struct es_http_request *req)
-{
-	struct es_http_response *r;
-
-	(void)call;
-	ck_assert_uint_lt(n_sent, MAX);
-	snprintf(sent[n_sent++], sizeof(sent[0]), "%s %s", req->method,
-	         req->url);
-	for (size_t i = 0; i < n_answers; i++) {
-		if (answers[i].used ||
-		    !strstr(sent[n_sent - 1], answers[i].match))
-			continue;
-		answers[i].used = 1;
-		r = calloc(1, sizeof(*r));
-		r->status = answers[i].status;
-		r->body = answers[i].body;
-		r->header = answers[i].header;
-		return r;
-	}
-	return NULL; /* no answer: like a dead connection */
-}
-
-static long mock_status(const es_http_response *r)
-{
-	return r->status;
-}
-
-static const char *mock_body(const es_http_response *r, size_t *len)
-{
-	*len = strlen(r->body);
-	return r->body;
-}
-
-static const char *mock_header(const es_http_response *r, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (r->header && strncasecmp(r->header, name, n) == 0 &&
-	    r->header[n] == ':')
-		return r->header + n + 2;
-	return NULL;
-}
-
-static void mock_response_free(es_http_response *r)
-{
-	free(r);
-}
-static char *mock_escape(const char *in)
-{
-	return strdup(in);
-}
-
-static const char *config_value(const char *key)
-{
-	static const char *const table[][2] = {
+	static const char *const config[][2] = {
 	    {"tenant_id", "contoso.onmicrosoft.com"},
 	    {"client_id", "00000000-0000-0000-0000-0000000000c1"},
 	    {"login_url", "http://127.0.0.1:1/login"},
@@ -222,289 +139,50 @@ static const char *config_value(const char *key)
 	    {"user_mode", "invite"},
 	};
 
-	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++)
-		if (strcmp(table[i][0], key) == 0)
-			return table[i][1];
-	return NULL;
-}
-
-static int cfg_set(es_call *c, const char *k)
-{
-	(void)c;
-	return config_value(k) != NULL;
-}
-static const char *cfg_string(es_call *c, const char *k)
-{
-	(void)c;
-	return config_value(k);
-}
-static int64_t cfg_int(es_call *c, const char *k)
-{
-	(void)c;
-	(void)k;
-	return 0;
-}
-static int cfg_bool(es_call *c, const char *k)
-{
-	(void)c;
-	(void)k;
-	return 0;
-}
-static int64_t cfg_ms(es_call *c, const char *k)
-{
-	(void)c;
-	(void)k;
-	return 1000;
-}
-
-static size_t cfg_list_size(es_call *c, const char *k)
-{
-	(void)c;
-	return strcmp(k, "admin_users") == 0;
-}
-
-static const char *cfg_list_item(es_call *c, const char *k, size_t i)
-{
-	(void)c;
-	return strcmp(k, "admin_users") == 0 && i == 0 ? "ops@acme.example"
-	                                               : NULL;
-}
-
-static const char *cfg_customer(es_call *c)
-{
-	(void)c;
-	return "acme";
-}
-static const char *cfg_env(es_call *c)
-{
-	(void)c;
-	return "uat";
-}
-static const char *cfg_env_value(es_call *c, const char *n)
-{
-	(void)c;
-	(void)n;
-	return NULL;
-}
-
-static const char *state_get(es_call *c, const char *key)
-{
-	(void)c;
-	for (size_t i = 0; i < n_state; i++)
-		if (strcmp(state_key[i], key) == 0)
-			return state_val[i];
-	return NULL;
-}
-
-static int state_put(es_call *c, const char *key, const char *value)
-{
-	size_t i = 0;
-
-	(void)c;
-	while (i < n_state && strcmp(state_key[i], key) != 0)
-		i++;
-	if (i == n_state)
-		snprintf(state_key[n_state++], sizeof(state_key[0]), "%s", key);
-	snprintf(state_val[i], sizeof(state_val[0]), "%s", value);
-	return 0;
-}
-
-static int state_del(es_call *c, const char *key)
-{
-	(void)c;
-	for (size_t i = 0; i < n_state; i++)
-		if (strcmp(state_key[i], key) == 0)
-			state_val[i][0] = '\0', state_key[i][0] = '\0';
-	return 0;
-}
-
-static int state_interrupted(es_call *c)
-{
-	(void)c;
-	return 0;
-}
-
-static void mock_log(es_call *c, enum es_log_level l, const char *fmt, ...)
-{
-	(void)c;
-	(void)l;
-	(void)fmt;
-}
-
-static void mock_diag(es_call *c, const char *key, const char *fmt, ...)
-{
-	(void)c;
-	(void)fmt;
-	snprintf(diag_key, sizeof(diag_key), "%s", key ? key : "-");
-}
-
-static void mock_retry_after(es_call *c, uint32_t ms)
-{
-	(void)c;
-	(void)ms;
-}
-static void mock_ask(es_call *c, const char *fmt, ...)
-{
-	(void)c;
-	(void)fmt;
-}
-static int mock_output(es_call *c, const char *n, const char *v, int s)
-{
-	(void)c;
-	(void)n;
-	(void)v;
-	(void)s;
-	return 0;
-}
-static int mock_secret_get(es_call *c, const char *n, char *b, size_t bl,
-                           size_t *l)
-{
-	(void)c;
-	(void)n;
-	(void)b;
-	(void)bl;
-	(void)l;
-	return -1;
-}
-
-static int mock_remember(es_call *c, const char *name, const char *value)
-{
-	(void)c;
-	snprintf(remembered[strcmp(name, "arm_token") == 0 ? 0 : 1],
-	         sizeof(remembered[0]), "%s", value);
-	return 0;
-}
-
-static int mock_generate(es_call *c, const char *n, size_t l)
-{
-	(void)c;
-	(void)n;
-	(void)l;
-	return 0;
-}
-static void mock_change(es_call *c, enum es_change ch, const char *k,
-                        const char *n, const char *d)
-{
-	(void)c;
-	(void)ch;
-	(void)k;
-	(void)n;
-	(void)d;
-}
-static void mock_step(es_call *c, const char *fmt, ...)
-{
-	(void)c;
-	(void)fmt;
-}
-static int mock_cancelled(es_call *c)
-{
-	(void)c;
-	return 0;
-}
-static void mock_sleep(es_call *c, uint32_t ms)
-{
-	(void)c;
-	(void)ms;
-}
-static int mock_confirmed(es_call *c)
-{
-	(void)c;
-	return 0;
-}
-static void mock_wipe(void *b, size_t n)
-{
-	memset(b, 0, n);
-}
-
-/* Designated initializers: fields appended by newer minors stay NULL. */
-static const struct es_log_api log_api = {.struct_size = sizeof(log_api),
-                                          .log = mock_log};
-static const struct es_diag_api diag_api = {.struct_size = sizeof(diag_api),
-                                            .error = mock_diag,
-                                            .retry_after = mock_retry_after,
-                                            .ask = mock_ask};
-static const struct es_config_api config_api = {.struct_size =
-                                                    sizeof(config_api),
-                                                .is_set = cfg_set,
-                                                .get_string = cfg_string,
-                                                .get_int = cfg_int,
-                                                .get_bool = cfg_bool,
-                                                .get_duration_ms = cfg_ms,
-                                                .list_size = cfg_list_size,
-                                                .list_item = cfg_list_item,
-                                                .customer = cfg_customer,
-                                                .environment = cfg_env,
-                                                .env_value = cfg_env_value};
-static const struct es_http_api http_api = {.struct_size = sizeof(http_api),
-                                            .request = mock_request,
-                                            .status = mock_status,
-                                            .body = mock_body,
-                                            .header = mock_header,
-                                            .response_free = mock_response_free,
-                                            .escape = mock_escape};
-static const struct es_state_api state_api = {.struct_size = sizeof(state_api),
-                                              .get = state_get,
-                                              .put = state_put,
-                                              .del = state_del,
-                                              .interrupted = state_interrupted};
-static const struct es_output_api output_api = {
-    .struct_size = sizeof(output_api), .set = mock_output};
-static const struct es_secret_api secret_api = {.struct_size =
-                                                    sizeof(secret_api),
-                                                .get = mock_secret_get,
-                                                .remember = mock_remember,
-                                                .generate = mock_generate};
-static const struct es_plan_api plan_api = {.struct_size = sizeof(plan_api),
-                                            .change = mock_change};
-static const struct es_progress_api progress_api = {.struct_size =
-                                                        sizeof(progress_api),
-                                                    .step = mock_step,
-                                                    .cancelled = mock_cancelled,
-                                                    .sleep_ms = mock_sleep};
-static const struct es_gate_api gate_api = {.struct_size = sizeof(gate_api),
-                                            .confirmed = mock_confirmed};
-
-static const struct es_host mock_host = {
-    .struct_size = sizeof(struct es_host),
-    .abi_major = ES_ABI_MAJOR,
-    .abi_minor = ES_ABI_MINOR,
-    .log = &log_api,
-    .diag = &diag_api,
-    .config = &config_api,
-    .http = &http_api,
-    .json = &es_host_json,
-    .state = &state_api,
-    .output = &output_api,
-    .secret = &secret_api,
-    .plan = &plan_api,
-    .progress = &progress_api,
-    .gate = &gate_api,
-    .mem_free = free,
-    .wipe = mock_wipe,
-};
-
-static void *instance;
-
-static void setup(void)
-{
-	n_answers = n_sent = n_state = 0;
-	diag_key[0] = '\0';
-	memset(remembered, 0, sizeof(remembered));
-	ck_assert_int_eq(azure_create(&mock_host, NULL, &instance), ES_OK);
+	mock_host_reset();
+	for (size_t i = 0; i < sizeof(config) / sizeof(config[0]); i++)
+		mock_config_string(config[i][0], config[i][1]);
+	mock_config_duration("poll_interval", 1000);
+	mock_config_list("admin_users", "ops@acme.example", NULL);
+	ck_assert_int_eq(azure_create(mock_host(), mock_call(), &instance),
+	                 ES_OK);
 }
 
 static void teardown(void)
 {
 	azure_destroy_instance(instance);
+	mock_host_reset();
 }
 
+/* Script a one-time answer to the first request whose "METHOD URL" holds
+ * `match`; header is "Name: value" or NULL. */
+static void answer(const char *match, long status, const char *body,
+                   const char *header)
+{
+	mock_http_reply(match, status, body, header, MOCK_REPLY_ONCE);
+}
+
+/* How many requests sent had `needle` in their "METHOD URL". */
 static size_t count_sent(const char *needle)
 {
 	size_t n = 0;
+	char line[512];
 
-	for (size_t i = 0; i < n_sent; i++)
-		n += strstr(sent[i], needle) != NULL;
+	for (size_t i = 0; i < mock_http_count(); i++) {
+		const struct mock_request *r = mock_http_sent(i);
+
+		snprintf(line, sizeof(line), "%s %s", r->method, r->url);
+		n += strstr(line, needle) != NULL;
+	}
 	return n;
+}
+
+/* The secret the plugin remembered as `name`, "" when none. */
+static const char *remembered(const char *name)
+{
+	const char *v = mock_secret(name);
+
+	return v != NULL ? v : "";
 }
 
 #define TOKEN_OK                                                               \
@@ -532,14 +210,16 @@ START_TEST(token_is_fetched_once_and_refreshed_after_401)
 	answer("/oauth2/v2.0/token", 200, TOKEN_OK, NULL);
 	answer("aliases/envsetup-acme", 200, ALIAS_OK, NULL);
 
-	ck_assert_int_eq(azure_verify(NULL, instance, "subscription"), ES_OK);
-	ck_assert_str_eq(remembered[0], "tok-1");
-	ck_assert_str_eq(state_get(NULL, "subscription_id"),
+	ck_assert_int_eq(azure_verify(mock_call(), instance, "subscription"),
+	                 ES_OK);
+	ck_assert_str_eq(remembered("arm_token"), "tok-1");
+	ck_assert_str_eq(mock_state("subscription_id"),
 	                 "11111111-2222-3333-4444-555555555555");
 	ck_assert_uint_eq(count_sent("/token"), 1);
 	/* The cached token serves the next call; a 401 drops it, the
 	 * request is sent once more with a new one. */
-	ck_assert_int_eq(azure_verify(NULL, instance, "subscription"), ES_OK);
+	ck_assert_int_eq(azure_verify(mock_call(), instance, "subscription"),
+	                 ES_OK);
 	ck_assert_uint_eq(count_sent("/token"), 2);
 	ck_assert_uint_eq(count_sent("aliases/envsetup-acme"), 3);
 }
@@ -551,10 +231,10 @@ START_TEST(rejected_secret_is_invalid_config)
 	       "{\"error\":\"invalid_client\",\"error_description\":"
 	       "\"AADSTS7000215: Invalid client secret provided.\"}",
 	       NULL);
-	ck_assert_int_eq(azure_plan(NULL, instance, "subscription"),
+	ck_assert_int_eq(azure_plan(mock_call(), instance, "subscription"),
 	                 ES_INVALID_CONFIG);
-	ck_assert_str_eq(diag_key, "client_secret");
-	ck_assert_str_eq(remembered[0], "");
+	ck_assert_str_eq(mock_diag_key(), "client_secret");
+	ck_assert_str_eq(remembered("arm_token"), "");
 }
 END_TEST
 
@@ -567,10 +247,11 @@ START_TEST(forbidden_is_invalid_config_and_429_is_retry)
 	       NULL);
 	answer("aliases", 429, "{\"error\":{\"code\":\"TooManyRequests\"}}",
 	       "Retry-After: 3");
-	ck_assert_int_eq(azure_plan(NULL, instance, "subscription"),
+	ck_assert_int_eq(azure_plan(mock_call(), instance, "subscription"),
 	                 ES_INVALID_CONFIG);
-	ck_assert_str_eq(diag_key, "client_id");
-	ck_assert_int_eq(azure_plan(NULL, instance, "subscription"), ES_RETRY);
+	ck_assert_str_eq(mock_diag_key(), "client_id");
+	ck_assert_int_eq(azure_plan(mock_call(), instance, "subscription"),
+	                 ES_RETRY);
 }
 END_TEST
 
@@ -584,9 +265,9 @@ START_TEST(alias_poll_url_elsewhere_is_not_followed)
 	       "aliases/envsetup-acme?api-version=2021-10-01",
 	       201, "{\"properties\":{\"provisioningState\":\"Accepted\"}}",
 	       "Azure-AsyncOperation: https://evil.example/op/1");
-	ck_assert_int_eq(azure_apply(NULL, instance, "subscription"),
+	ck_assert_int_eq(azure_apply(mock_call(), instance, "subscription"),
 	                 ES_IN_PROGRESS);
-	ck_assert_ptr_null(state_get(NULL, "alias_poll"));
+	ck_assert_ptr_null(mock_state("alias_poll"));
 }
 END_TEST
 
@@ -604,12 +285,13 @@ START_TEST(alias_poll_follows_async_operation)
 	       "{\"status\":\"Succeeded\"}", NULL);
 	answer("aliases/envsetup-acme", 200, ALIAS_OK, NULL);
 
-	ck_assert_int_eq(azure_apply(NULL, instance, "subscription"),
+	ck_assert_int_eq(azure_apply(mock_call(), instance, "subscription"),
 	                 ES_IN_PROGRESS);
-	ck_assert_str_eq(state_get(NULL, "alias_poll"),
+	ck_assert_str_eq(mock_state("alias_poll"),
 	                 "async http://127.0.0.1:1/arm/op/7");
-	ck_assert_int_eq(azure_apply(NULL, instance, "subscription"), ES_OK);
-	ck_assert_str_eq(state_get(NULL, "subscription_id"),
+	ck_assert_int_eq(azure_apply(mock_call(), instance, "subscription"),
+	                 ES_OK);
+	ck_assert_str_eq(mock_state("subscription_id"),
 	                 "11111111-2222-3333-4444-555555555555");
 	ck_assert_uint_eq(count_sent("PUT "), 1);
 }
@@ -617,9 +299,9 @@ END_TEST
 
 START_TEST(existing_role_assignment_counts_as_done)
 {
-	state_put(NULL, "subscription_id",
-	          "11111111-2222-3333-4444-555555555555");
-	state_put(NULL, "principal.ops@acme.example", "user-object-1");
+	mock_state_set("subscription_id",
+	               "11111111-2222-3333-4444-555555555555");
+	mock_state_set("principal.ops@acme.example", "user-object-1");
 	answer("/token", 200, TOKEN_OK, NULL);
 	answer("roleDefinitions/" OWNER_ROLE "?api-version=2022-04-01", 200,
 	       "{\"name\":\"" OWNER_ROLE "\"}", NULL);
@@ -635,7 +317,7 @@ START_TEST(existing_role_assignment_counts_as_done)
 	       "{\"error\":{\"code\":\"RoleAssignmentExists\",\"message\":"
 	       "\"The role assignment already exists.\"}}",
 	       NULL);
-	ck_assert_int_eq(azure_apply(NULL, instance, "role_assignments"),
+	ck_assert_int_eq(azure_apply(mock_call(), instance, "role_assignments"),
 	                 ES_OK);
 	ck_assert_uint_eq(count_sent("PUT "), 1);
 }

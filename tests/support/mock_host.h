@@ -1,0 +1,146 @@
+/*
+ * A mock of the host table (include/envsetup/host.h) for plugin unit tests.
+ *
+ * One mock host per test process: its state is global and a test resets it
+ * with mock_host_reset() (in setup, and in teardown to free what it holds).
+ * Config values and HTTP replies are scripted; every request, state put,
+ * output, secret, plan change and diagnostic is recorded for assertions.
+ * The JSON sub-table is the core's (es_host_json); logging, progress steps
+ * and sleeps do nothing, nothing is interrupted, cancelled or confirmed.
+ *
+ * Strings handed to the mock are borrowed (transfer none) and must stay
+ * valid until the next mock_host_reset(); string literals are the rule.
+ * Strings the mock returns are valid until the next mock_host_reset().
+ * Nothing here is thread-safe.
+ */
+#ifndef ENVSETUP_TESTS_MOCK_HOST_H
+#define ENVSETUP_TESTS_MOCK_HOST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envsetup/host.h"
+
+/* The host table to hand to a plugin's create(). */
+const struct es_host *mock_host(void);
+/* A call handle to pass to plugin callbacks and host functions. */
+es_call *mock_call(void);
+/* Forget everything scripted and recorded, and free what the mock holds. */
+void mock_host_reset(void);
+
+/* ---------------------------------------------------------------------
+ * config: typed values of the plugin's keys. A key holds one value: the
+ * getter of another type sees 0 or NULL. Setting a key makes it set and
+ * explicit; unset keys read as NULL, 0 and empty lists.
+ * ------------------------------------------------------------------- */
+void mock_config_string(const char *key, const char *value);
+void mock_config_int(const char *key, int64_t value);
+void mock_config_bool(const char *key, int value);
+void mock_config_duration(const char *key, int64_t ms);
+/* The items, up to 8, end with NULL; with none the key is set and empty. */
+void mock_config_list(const char *key, ...);
+/* What is_explicit() answers for a set key (1 unless told otherwise). */
+void mock_config_explicit(const char *key, int is_explicit);
+/* customer() and environment(); "acme" and "uat" after a reset. */
+void mock_config_customer(const char *customer, const char *environment);
+
+/* ---------------------------------------------------------------------
+ * http: a request is matched against the scripted replies in the order
+ * they were added; the first whose `match` is a substring of the
+ * request's text (see struct mock_request) answers it. A request no reply
+ * matches gets NULL, as if it never got an answer, unless a fallback is
+ * set. http.escape() returns a copy of its input, unescaped.
+ * ------------------------------------------------------------------- */
+enum mock_reply_use {
+	MOCK_REPLY_ALWAYS = 0, /* answers every matching request */
+	MOCK_REPLY_ONCE = 1,   /* answers the first matching request only */
+};
+
+/* headers (nullable): "Name: value" lines joined by "\n". Returns the
+ * reply's index, for mock_http_drop(). */
+size_t mock_http_reply(const char *match, long status, const char *body,
+                       const char *headers, enum mock_reply_use use);
+/* Stop reply `index` from matching any later request. */
+void mock_http_drop(size_t index);
+/* The answer to requests no reply matches (body nullable: empty). */
+void mock_http_fallback(long status, const char *body);
+
+/* A recorded request: copies of what the plugin passed. */
+struct mock_request {
+	char *method;
+	char *url;
+	struct es_http_header *headers;
+	size_t n_headers;
+	char *body; /* NUL-terminated, nullable */
+	size_t body_len;
+	char *content_type;
+	enum es_form_kind form_kind;
+	struct es_http_header *form;
+	size_t n_form;
+	char *basic_user;     /* nullable */
+	char *basic_password; /* nullable */
+	char *aws_sigv4;      /* nullable */
+	int mutating;
+	char *intent; /* nullable */
+	/* What replies match: "METHOD URL\n", then a "Name: value\n" line
+	 * per header, "\n", the body, and a "name=value\n" line per form
+	 * field. */
+	char *text;
+};
+
+/* How many requests the plugin sent. */
+size_t mock_http_count(void);
+/* Request `i`, in the order sent (NULL when i is out of range). */
+const struct mock_request *mock_http_sent(size_t i);
+/* Value of the first header `name` (case-insensitive) of `req`
+ * (nullable). */
+const char *mock_request_header(const struct mock_request *req,
+                                const char *name);
+
+/* ---------------------------------------------------------------------
+ * state, outputs, secrets: the latest value of a key wins.
+ * ------------------------------------------------------------------- */
+/* The state value of `key` (nullable). */
+const char *mock_state(const char *key);
+/* Put (value NULL: delete) a state key, as the plugin would. */
+void mock_state_set(const char *key, const char *value);
+/* The output `name` (nullable); *secret (nullable) gets its secret flag. */
+const char *mock_output(const char *name, int *secret);
+/* A secret made by remember() or generate() (nullable). generate() makes
+ * "generated-password-N", N counting its calls from 1. secret.get()
+ * always fails: tests see secrets only as {{secret:NAME}}. */
+const char *mock_secret(const char *name);
+/* How many remember() and generate() calls the plugin made. */
+size_t mock_secret_count(void);
+/* The `length` of the last generate() call (0: none). */
+size_t mock_generate_length(void);
+
+/* ---------------------------------------------------------------------
+ * plan, diag: what the plugin reported.
+ * ------------------------------------------------------------------- */
+/* A recorded plan.change() call. */
+struct mock_change {
+	enum es_change change;
+	char *kind;
+	char *name;
+	char *detail; /* nullable */
+	/* "CHANGE KIND NAME DETAIL", CHANGE as a number, DETAIL "" for NULL:
+	 * "2 record app.acme.example. CNAME old -> new". */
+	char *text;
+};
+
+/* How many changes plan() reported. */
+size_t mock_plan_count(void);
+/* Change `i`, in the order reported (NULL when i is out of range). */
+const struct mock_change *mock_plan(size_t i);
+/* How many diag.error() calls the plugin made. */
+size_t mock_diag_count(void);
+/* Key and text of the last diag.error() ("" when none or no key). */
+const char *mock_diag_key(void);
+const char *mock_diag_text(void);
+/* The last diag.retry_after() delay (0: none). */
+uint32_t mock_retry_after(void);
+/* The last diag.ask() question ("" when none). */
+const char *mock_ask(void);
+
+#endif
