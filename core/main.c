@@ -346,7 +346,7 @@ static int run_command(const struct cli *cli, const char *path,
 	       : is_status ? ES_STATE_READONLY
 	                   : ES_STATE_LOCKED_RW;
 	rc = es_run_open(&run, l.cfg, &l.reg, &opt, mode,
-	                 !is_check && !is_status && !is_confirm);
+	                 !is_status && !is_confirm);
 	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
 		char log_path[4096];
 

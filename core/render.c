@@ -26,6 +26,8 @@ static const char *symbol_for(const char *action)
 		return "~";
 	if (strcmp(action, "delete") == 0)
 		return "-";
+	if (strcmp(action, "resume") == 0)
+		return "*";
 	return "?";
 }
 
@@ -67,7 +69,8 @@ static void print_header(const struct es_run *run, const char *command)
 
 void es_render_plan(struct es_run *run)
 {
-	int create = 0, update = 0, del = 0, unknown = 0, in_place = 0;
+	int create = 0, update = 0, del = 0, unknown = 0, resume = 0;
+	int in_place = 0;
 	int waiting = 0, failed = 0, blocked = 0;
 	const struct es_section *last = NULL;
 	cJSON *doc = run->opt.json ? run_header(run, "plan") : NULL;
@@ -102,6 +105,7 @@ void es_render_plan(struct es_run *run)
 			update += strcmp(a, "update") == 0;
 			del += strcmp(a, "delete") == 0;
 			unknown += strcmp(a, "unknown") == 0;
+			resume += strcmp(a, "resume") == 0;
 		}
 		if (doc) {
 			cJSON *o = cJSON_CreateObject();
@@ -166,6 +170,7 @@ void es_render_plan(struct es_run *run)
 		cJSON_AddNumberToObject(s, "update", update);
 		cJSON_AddNumberToObject(s, "delete", del);
 		cJSON_AddNumberToObject(s, "unknown", unknown);
+		cJSON_AddNumberToObject(s, "resume", resume);
 		cJSON_AddNumberToObject(s, "in_place", in_place);
 		cJSON_AddNumberToObject(s, "waiting_for_person", waiting);
 		cJSON_AddNumberToObject(s, "blocked", blocked);
@@ -174,14 +179,14 @@ void es_render_plan(struct es_run *run)
 		return;
 	}
 	printf("\nPlan: %d to create, %d to update, %d to delete, %d known "
-	       "only after apply; %d in place; %d waiting for a person; %d "
-	       "blocked; %d failed.\n",
-	       create, update, del, unknown, in_place, waiting, blocked,
+	       "only after apply, %d to resume or record; %d in place; %d "
+	       "waiting for a person; %d blocked; %d failed.\n",
+	       create, update, del, unknown, resume, in_place, waiting, blocked,
 	       failed);
 	if (waiting && es_log_verbosity() < 2)
 		printf("Items waiting for a person: `envsetup status` lists "
 		       "them (or plan -v).\n");
-	if (!create && !update && !del && !unknown && !failed)
+	if (!create && !update && !del && !unknown && !resume && !failed)
 		printf(
 		    "No changes. The environment matches the configuration.\n");
 }

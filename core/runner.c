@@ -215,7 +215,9 @@ int es_run_open(struct es_run *run, struct es_config *cfg,
 		es_diags_clear(&d);
 		return ES_EXIT_INPUT;
 	}
-	if (instances && run->state)
+	/* Without a state (check), instances are made for validate() only,
+	 * which is offline by contract. */
+	if (instances)
 		return create_instances(run);
 	return ES_EXIT_OK;
 }
@@ -321,6 +323,39 @@ static void run_manual(struct es_run *run, struct es_node *n)
 	}
 }
 
+/*
+ * A task plan() finds in place that the state does not record done: apply
+ * will run it to record what the provider holds (ids, outputs), or to
+ * finish what an interrupted or failed run began. Gates and tasks blocked
+ * by one are left to status: apply runs them when they can go on.
+ */
+static void add_resume_change(struct es_run *run, struct es_node *n,
+                              enum es_task_state prev)
+{
+	const char *why = NULL;
+	cJSON *c;
+
+	if (es_state_interrupted(run->state, n->ref))
+		why = "the last run stopped during a change request";
+	else if (prev == ES_TS_PENDING)
+		why = "not recorded in the state: apply records what the "
+		      "provider holds";
+	else if (prev == ES_TS_IN_PROGRESS)
+		why = "the last run stopped while it was in progress";
+	else if (prev == ES_TS_FAILED)
+		why = "the last apply failed here";
+	/* A read-only task has nothing to record: apply just ticks it. */
+	if (!(n->task->flags & (ES_TASK_MUTATING | ES_TASK_LONG_RUNNING)))
+		return;
+	if (!why || !(c = cJSON_CreateObject()))
+		return;
+	cJSON_AddStringToObject(c, "action", "resume");
+	cJSON_AddStringToObject(c, "kind", "task");
+	cJSON_AddStringToObject(c, "name", n->task->id);
+	cJSON_AddStringToObject(c, "detail", why);
+	cJSON_AddItemToArray(n->changes, c);
+}
+
 typedef enum es_status (*task_fn)(es_call *, void *, const char *);
 
 /* One callback with the core's retries for ES_RETRY. */
@@ -335,7 +370,10 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 
 		es_diags_clear(&call->diags);
 		call->retry_after_ms = 0;
+		call->transport_gave_up = 0;
 		st = fn(call, n->inst->state, n->task->id);
+		if (st == ES_RETRY && call->transport_gave_up)
+			return ES_FAILED; /* one retry layer: HTTP's */
 		if (st != ES_RETRY)
 			return st;
 		wait = call->retry_after_ms ? call->retry_after_ms
@@ -395,6 +433,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 {
 	const struct es_plugin_ops *ops = n->inst->plugin->desc->ops;
 	struct es_call call;
+	enum es_task_state prev;
 	enum es_status st;
 	char *unanswered;
 	int slot = -1;
@@ -416,23 +455,27 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 		       "task; the plugin looks up what it may have made before "
 		       "creating anything");
 	st = call_with_retry(run, n, ops->plan, &call);
+	prev = es_state_task_get(run->state, n->ref, NULL, NULL);
 	if (st == ES_OK) {
 		n->changes = call.changes ? call.changes : cJSON_CreateArray();
 		call.changes = NULL;
+		if (cJSON_GetArraySize(n->changes) == 0)
+			add_resume_change(run, n, prev);
 	}
 	if (st != ES_OK || !mode_apply) {
 		if (st != ES_OK)
 			finish(n, ES_TS_FAILED,
 			       diags_text(&call, "plan failed"));
-		else
-			finish(
-			    n,
-			    es_state_task_get(run->state, n->ref, NULL, NULL),
-			    NULL);
+		else /* a failure of the last apply is planned again */
+			finish(n, prev == ES_TS_FAILED ? ES_TS_PENDING : prev,
+			       NULL);
 		goto out;
 	}
-	if (cJSON_GetArraySize(n->changes) > 0 ||
-	    es_state_task_get(run->state, n->ref, NULL, NULL) == ES_TS_WAITING)
+	/* What the provider holds may be ahead of the state (a run killed
+	 * after a create and before its id was recorded, a lost state
+	 * directory): plan then finds it "in place", but only apply records
+	 * it. So every task not recorded done goes through apply. */
+	if (cJSON_GetArraySize(n->changes) > 0 || prev != ES_TS_DONE)
 		st = apply_until_done(run, n, &call);
 	if (st == ES_NEEDS_PERSON) {
 		finish(n, ES_TS_WAITING,

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Kill apply with SIGKILL at seeded random moments (between and during
-# mutating calls: the sandbox adds latency to every reply), then re-run:
-# every run converges with no duplicate and no lost resource.
+# Chaos: kill apply with SIGKILL at seeded random moments (between and
+# during mutating calls: the sandbox adds latency to every reply). Wherever
+# the kill lands, ONE apply converges with no duplicate and no lost id, so
+# no assertion depends on the timing. kill_windows.sh aims at the exact
+# windows deterministically.
 . "$(dirname "$0")/lib.sh"
 
 export MAILGUN_API_KEY=key-sandbox-mailgun-0001
@@ -27,19 +29,23 @@ for seed in $(seq 1 "$seeds"); do
   sleep "$delay"
   if kill -9 "$pid" 2>/dev/null; then kills=$((kills + 1)); fi
   wait "$pid" 2>/dev/null || true
-  converged=0
+  # One apply converges from wherever the kill landed: 2 means only the
+  # manual gates wait; a loop of applies would hide an extra-apply bug.
+  es apply "$cfg" --env uat --max-poll-interval 100 --lock-timeout 5
   resumed_mid_request=0
-  for attempt in 1 2 3; do
-    es apply "$cfg" --env uat --max-poll-interval 100 --lock-timeout 5
-    grep -q "stopped during a change request" "$WORK/err" && resumed_mid_request=1
-    if [ "$RC" -eq 2 ]; then converged=1; break; fi
-  done
-  [ "$converged" = 1 ] || fail "seed $seed (killed after ${delay}s): no convergence (exit $RC)"
+  grep -q "stopped during a change request" "$WORK/err" && resumed_mid_request=1
+  [ "$RC" -eq 2 ] || fail "seed $seed (killed after ${delay}s): one apply did not converge (exit $RC)"
   for kind in domain credential; do
     n=$(resources_count mailgun $kind)
     [ "$n" = 1 ] || fail "seed $seed: $n ${kind}s after resume"
   done
   [ "$(resources_count mailgun template)" = 2 ] || fail "seed $seed: templates"
+  for kind in account hosted_zone; do
+    n=$(resources_count aws $kind)
+    [ "$n" = 1 ] || fail "seed $seed: $n aws ${kind}s after resume"
+  done
+  n=$(resources_count godaddy certificate_order)
+  [ "$n" = 1 ] || fail "seed $seed: $n certificate orders after resume"
   es plan "$cfg" --env uat; expect_rc 0
   stop_sandbox
   mid_request=$((mid_request + resumed_mid_request))

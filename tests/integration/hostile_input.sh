@@ -24,6 +24,12 @@ python3 -c 'import sys; open(sys.argv[1],"w").write("# x\n" * 2000000)' "$WORK/h
 reject huge.cfg 1 "huge.cfg"
 printf '@include "self.cfg"\n' >"$WORK/self.cfg"; reject self.cfg 1 "self.cfg"
 
+# A plugin's own validate() runs in check: its finding names file, line, key.
+sed 's|uat = { domain = "mail.uat.acme.example";|uat = { domain = "not a hostname";|' "$good" >"$WORK/badhost.cfg"
+grep -q 'not a hostname' "$WORK/badhost.cfg" || fail "badhost.cfg: the sed found no uat domain"
+reject badhost.cfg 1 "is not a host name"
+grep -qE "badhost.cfg:[0-9]+: mailgun.domain" "$WORK/err" || fail "no file:line: key for the validate() finding"
+
 sed 's|    region = "us";|    region = "us";\n    domian = "x.example";|' "$good" >"$WORK/typo.cfg"
 reject typo.cfg 1 "did you mean 'domain'"
 expect_err "typo.cfg:"
