@@ -177,7 +177,7 @@ loud() { # NAME COMMAND...: must exit non-zero naming the missing spec
 touch "$WORK/none.jsonl"
 loud "aws_check without botocore" env BOTOCORE_DATA="$WORK/empty" python3 "$C/aws_check.py" "$WORK/none.jsonl"
 loud "azure_check without specs" python3 "$C/azure_check.py" --specs "$WORK/empty" "$WORK/none.jsonl"
-loud "conformance.mailgun without its spec" env ES_SPECS_DIR="$WORK/empty" bash "$C/conformance_mailgun.sh"
+loud "conformance.mailgun without its spec" env ENVSETUP_SPECS_DIR="$WORK/empty" bash "$C/conformance_mailgun.sh"
 loud "conformance.aws without botocore" env BOTOCORE_DATA="$WORK/empty" bash "$C/conformance_aws.sh"
 printf '{"provider":"x","rows":[{"operation":"a","method":"GET","path":"/a","auth":"none"}]}' >"$WORK/uncited.json"
 if python3 "$C/table_check.py" --lint "$WORK/uncited.json" >/dev/null 2>&1; then
