@@ -311,7 +311,9 @@ enum es_status gd_one_order(struct ctx *c, size_t idx, const char *cn)
 		               gd_publish(c, "certificate_id", cn, id ? id : "")
 		           ? ES_FAILED
 		           : st;
-	if (!id && c->h->state->interrupted(c->call)) {
+	/* Before every order whose id is not recorded (a crash, a timed-out
+	 * answer, a lost state directory): an order is paid, never twice. */
+	if (!id) {
 		st = find_order(c, cn, found, sizeof(found));
 		if (st != ES_OK)
 			return st;

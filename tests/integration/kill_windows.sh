@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Kill apply in the window between "the provider finished" and "its id is
+# recorded", for every long-running create (aws account and hosted zone,
+# azure subscription alias, godaddy certificate order, mailgun domain). The
+# core's test hook SIGKILLs the process right before the state key is
+# written, so each kill lands exactly there. Then ONE apply must converge:
+# the id recorded, nothing created twice, and plan finds nothing to do.
+. "$(dirname "$0")/lib.sh"
+
+export MAILGUN_API_KEY=key-sandbox-mailgun-0001
+export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
+
+# customer, hook (plugin:state key), provider, sandbox kind, recorded key
+cases=(
+  "acme aws:account_id aws account account_id"
+  "acme aws:zone_id aws hosted_zone zone_id"
+  "acme mailgun:domain_id mailgun domain domain_id"
+  "acme godaddy-ssl:order godaddy certificate_order order:"
+  "globex azure:subscription_id azure alias subscription_id"
+)
+for c in "${cases[@]}"; do
+  read -r customer hook provider kind key <<<"$c"
+  start_sandbox --async-polls 1
+  rm -rf "$WORK/state"
+  cfg="$WORK/$customer.cfg"
+  write_acme_config "$cfg" "$ES_SOURCE_DIR/etc/customers/$customer.cfg"
+  ENVSETUP_TEST_KILL_BEFORE_PUT=$hook "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" \
+    apply "$cfg" --env uat --max-poll-interval 100 >"$WORK/killed.out" 2>&1 && rc=0 || rc=$?
+  # 137: killed by SIGKILL, by the hook, at the write of the id.
+  [ "$rc" = 137 ] || fail "$hook: the kill hook did not fire (exit $rc)"
+  [ "$(resources_count "$provider" "$kind")" = 1 ] ||
+    fail "$hook: the provider should hold the $kind before the resume"
+  es apply "$cfg" --env uat --max-poll-interval 100
+  [ "$RC" = 2 ] || fail "$hook: one apply after the kill did not converge (exit $RC; 2 = manual gates wait)"
+  grep -qE " failed" "$WORK/out" && grep -qE "^\[[0-9.]+\] +[a-z-]+:[a-z_]+ +failed" "$WORK/out" &&
+    fail "$hook: a task failed in the resume"
+  [ "$(resources_count "$provider" "$kind")" = 1 ] || fail "$hook: $kind created twice"
+  grep -q "\"$key" "$WORK/state/uat/state.json" ||
+    fail "$hook: the state does not record $key after the resume"
+  es plan "$cfg" --env uat; expect_rc 0
+  stop_sandbox
+done
+echo "kill_windows: ${#cases[@]} kills between the provider's answer and the recorded id, each converged in one apply"
