@@ -372,6 +372,7 @@ static es_http_response *http_request(es_call *call,
 	    .error = hook_error,
 	    .cancelled = hook_cancelled,
 	};
+	struct es_http_request full = {0};
 	es_http_response *resp;
 	long status;
 
@@ -381,7 +382,13 @@ static es_http_response *http_request(es_call *call,
 		hook_error(call, "malformed HTTP request from the plugin");
 		return NULL;
 	}
-	resp = es_http_perform(call->http, req, &hooks);
+	/* Fields past the plugin's struct_size (secret_fields, for one) are
+	 * not its memory: the service reads them as absent. */
+	memcpy(&full, req,
+	       req->struct_size < sizeof(full) ? req->struct_size
+	                                       : sizeof(full));
+	full.struct_size = sizeof(full);
+	resp = es_http_perform(call->http, &full, &hooks);
 	/* The HTTP service already retried a read that got no answer, a 429
 	 * or a 5xx: the plugin's ES_RETRY after it must not multiply that. A
 	 * write is different: its outcome is unknown, and calling again

@@ -37,6 +37,7 @@ struct es_http_client {
 	struct es_http_settings s;
 	char *plugin;
 	char *ca_file;
+	struct es_http_clock clock;
 	uint64_t rng;
 	char errbuf[CURL_ERROR_SIZE];
 };
@@ -82,6 +83,9 @@ struct es_http_client *es_http_client_new(const struct es_http_settings *s)
 		goto fail;
 	c->s.plugin = c->plugin;
 	c->s.ca_file = c->ca_file;
+	if (s->clock)
+		c->clock = *s->clock;
+	c->s.clock = &c->clock;
 	c->s.timeout_ms = or_default(s->timeout_ms, DEFAULT_TIMEOUT_MS);
 	c->s.connect_timeout_ms =
 	    or_default(s->connect_timeout_ms, DEFAULT_CONNECT_TIMEOUT_MS);
@@ -375,8 +379,40 @@ static enum outcome classify(CURL *curl, CURLcode rc, long status, int mutating)
 	return OUT_FAIL;
 }
 
+/* ---- the clock (http.h: tests replace it) ---------------------------- */
+
+static time_t clock_now(const struct es_http_client *c)
+{
+	return c->clock.now ? c->clock.now(c->clock.ctx) : time(NULL);
+}
+
+static int clock_sleep(const struct es_http_client *c, uint32_t ms,
+                       int (*cancelled)(void *), void *cancel_ctx)
+{
+	if (c->clock.sleep)
+		return c->clock.sleep(c->clock.ctx, ms, cancelled, cancel_ctx);
+	return es_sleep_cancellable(ms, cancelled, cancel_ctx);
+}
+
+static uint64_t next_random(struct es_http_client *c)
+{
+	/* xorshift64*: jitter needs spread, not secrecy. */
+	c->rng ^= c->rng >> 12;
+	c->rng ^= c->rng << 25;
+	c->rng ^= c->rng >> 27;
+	return c->rng * 0x2545F4914F6CDD1DULL;
+}
+
+static uint32_t clock_jitter(struct es_http_client *c, uint32_t cap)
+{
+	if (c->clock.jitter)
+		return c->clock.jitter(c->clock.ctx, cap);
+	return (uint32_t)(next_random(c) % ((uint64_t)cap + 1));
+}
+
 /* Retry-After in seconds or as an HTTP-date; -1 when absent or bad. */
-static long retry_after_ms(const es_http_response *r)
+static long retry_after_ms(const struct es_http_client *c,
+                           const es_http_response *r)
 {
 	const char *v = es_http_response_header(r, "Retry-After");
 	char *end;
@@ -390,7 +426,7 @@ static long retry_after_ms(const es_http_response *r)
 		return secs < 0 ? 0 : (secs > 86400 ? 86400000L : secs * 1000L);
 	{
 		time_t when = curl_getdate(v, NULL);
-		time_t now = time(NULL);
+		time_t now = clock_now(c);
 
 		if (when == (time_t)-1)
 			return -1;
@@ -401,21 +437,12 @@ static long retry_after_ms(const es_http_response *r)
 	}
 }
 
-static uint64_t next_random(struct es_http_client *c)
-{
-	/* xorshift64*: jitter needs spread, not secrecy. */
-	c->rng ^= c->rng >> 12;
-	c->rng ^= c->rng << 25;
-	c->rng ^= c->rng >> 27;
-	return c->rng * 0x2545F4914F6CDD1DULL;
-}
-
 /* Full jitter: uniform in [0, min(max, base * 2^(attempt-1))]. */
 static uint32_t backoff_ms(struct es_http_client *c, uint32_t attempt,
                            const es_http_response *r)
 {
 	uint64_t cap = c->s.base_backoff_ms;
-	long hinted = r ? retry_after_ms(r) : -1;
+	long hinted = r ? retry_after_ms(c, r) : -1;
 
 	if (hinted >= 0)
 		return hinted > (long)c->s.max_backoff_ms ? c->s.max_backoff_ms
@@ -424,7 +451,7 @@ static uint32_t backoff_ms(struct es_http_client *c, uint32_t attempt,
 		cap *= 2;
 	if (cap > c->s.max_backoff_ms)
 		cap = c->s.max_backoff_ms;
-	return (uint32_t)(next_random(c) % (cap + 1));
+	return clock_jitter(c, (uint32_t)cap);
 }
 
 /* ---- the request ----------------------------------------------------- */
@@ -457,6 +484,8 @@ static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 		a->journaled = 1;
 	}
 	reset_response(r);
+	if (es_http_renew_mime(a->c->curl, a->req, a->p) < 0)
+		return CURLE_OUT_OF_MEMORY;
 	set_options(a->c, a->req, a->p, r, &a->trace);
 	if (a->c->s.trace)
 		es_http_log(a->hooks, &a->p->masks, ES_LOG_DEBUG, "%s %s",
@@ -547,8 +576,8 @@ static es_http_response *run(struct attempt_state *a)
 		            "%s %s: %s; retrying in %u ms (attempt %u of %u)",
 		            a->req->method, a->p->shown_url, why, wait, n + 1,
 		            s->max_attempts);
-		if (es_sleep_cancellable(wait, hook_cancelled,
-		                         (void *)a->hooks) < 0)
+		if (clock_sleep(a->c, wait, hook_cancelled, (void *)a->hooks) <
+		    0)
 			return give_up(a, r, rc, o, n);
 	}
 }
@@ -568,7 +597,7 @@ es_http_response *es_http_perform(struct es_http_client *c,
 		es_http_error(hooks, NULL, "malformed HTTP request");
 		return NULL;
 	}
-	if (es_http_prepare(c->curl, req, hooks, &p) < 0)
+	if (es_http_prepare(req, hooks, &p) < 0)
 		return NULL;
 	a.c = c;
 	a.req = req;

@@ -18,8 +18,24 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "envsetup/host.h"
+
+/* The time the retry waits live in. Tests replace it to see every wait
+ * the service computes without sleeping through it; each member is
+ * nullable, and NULL is the real thing. */
+struct es_http_clock {
+	void *ctx;
+	/* Wall-clock seconds, for a Retry-After given as an HTTP-date. */
+	time_t (*now)(void *ctx);
+	/* Wait `ms`, stopping early once cancelled(cancel_ctx) is nonzero:
+	 * 0 when the whole wait passed, -1 when cancelled. May block. */
+	int (*sleep)(void *ctx, uint32_t ms, int (*cancelled)(void *),
+	             void *cancel_ctx);
+	/* The full jitter: a wait in [0, cap] ms. */
+	uint32_t (*jitter)(void *ctx, uint32_t cap);
+};
 
 struct es_http_settings {
 	const char *plugin;  /* for the shared rate limiter and logs */
@@ -31,6 +47,8 @@ struct es_http_settings {
 	uint32_t base_backoff_ms;    /* 0: 500 */
 	uint32_t max_backoff_ms;     /* 0: 30000 */
 	int trace; /* log redacted request/response at debug */
+	/* nullable: the real clock; copied by es_http_client_new */
+	const struct es_http_clock *clock;
 };
 
 /* How the HTTP service reaches the rest of the core for one call. */

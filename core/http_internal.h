@@ -12,10 +12,12 @@
 #include "http.h"
 
 /* Values substituted for {{secret:NAME}} in one request, raw and as
- * encoded, masked in every line this request makes us write. */
+ * encoded, and the names of the reply fields it holds secret, masked in
+ * every line this request makes us write. */
 struct es_http_masks {
 	char **values;
 	size_t n, cap;
+	const char *const *fields; /* nullable: the request's secret_fields */
 };
 
 /* A request with secrets substituted and everything checked, ready to be
@@ -26,16 +28,22 @@ struct es_http_prepared {
 	struct curl_slist *headers;
 	char *body; /* nullable; raw body or encoded form */
 	size_t body_len;
-	curl_mime *mime; /* nullable; multipart form */
+	char **form_values; /* multipart: substituted, as req->form */
+	size_t n_form_values;
+	curl_mime *mime; /* nullable; multipart form, es_http_renew_mime */
 	char *user;      /* nullable; basic user or access key id */
 	char *password;  /* nullable */
 	struct es_http_masks masks;
 };
 
 /* 0, or -1 with the reason sent to hooks->error (nothing was sent). */
-int es_http_prepare(CURL *curl, const struct es_http_request *req,
+int es_http_prepare(const struct es_http_request *req,
                     const struct es_http_hooks *hooks,
                     struct es_http_prepared *out);
+/* Before every attempt: a new p->mime for a multipart request (freeing
+ * the last one), none otherwise. 0, or -1 when out of memory. */
+int es_http_renew_mime(CURL *curl, const struct es_http_request *req,
+                       struct es_http_prepared *p);
 void es_http_prepared_free(struct es_http_prepared *p);
 
 /* A growing string; on allocation failure `oom` is set and later puts
@@ -66,9 +74,11 @@ char *es_http_substitute_n(const char *in, size_t len, int encoding,
                            struct es_http_masks *masks, const char **unknown,
                            size_t *unknown_len);
 
-/* A copy of `text` with the masks, secret-looking query parameters and
- * JSON fields, and every registered secret (es_redact) replaced by "***".
- * Never NULL unless out of memory. */
+/* A copy of `text` with the masks, the values of secret query parameters,
+ * JSON members and XML elements (m->fields, the well-known credential
+ * names and secret-looking names), and every registered secret
+ * (es_redact) replaced by "***". `m` is nullable. Never NULL unless out
+ * of memory. */
 char *es_http_mask(const struct es_http_masks *m, const char *text, size_t len);
 void es_http_masks_free(struct es_http_masks *m);
 

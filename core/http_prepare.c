@@ -407,18 +407,17 @@ fail:
 	return -1;
 }
 
-static int prepare_multipart(CURL *curl, const struct es_http_request *req,
+/* The values are substituted once; the mime is made for each attempt. */
+static int prepare_multipart(const struct es_http_request *req,
                              const struct es_http_hooks *hooks,
                              struct es_http_prepared *p)
 {
-	p->mime = curl_mime_init(curl);
-	if (!p->mime)
+	/* + 1: calloc(0, ...) may be NULL, which is not out of memory. */
+	p->form_values = calloc(req->n_form + 1, sizeof(*p->form_values));
+	if (!p->form_values)
 		return -1;
 	for (size_t i = 0; i < req->n_form; i++) {
 		const struct es_http_header *f = &req->form[i];
-		curl_mimepart *part;
-		char *v;
-		int ok;
 
 		if (!f->name || !f->value) {
 			es_http_error(hooks, &p->masks,
@@ -427,21 +426,41 @@ static int prepare_multipart(CURL *curl, const struct es_http_request *req,
 			              req->method, p->shown_url);
 			return -1;
 		}
-		v = substitute(f->value, strlen(f->value), 0, hooks, p, "form");
-		if (!v)
+		p->form_values[i] =
+		    substitute(f->value, strlen(f->value), 0, hooks, p, "form");
+		if (!p->form_values[i])
 			return -1;
-		part = curl_mime_addpart(p->mime);
-		ok = part && curl_mime_name(part, f->name) == CURLE_OK &&
-		     curl_mime_data(part, v, strlen(v)) == CURLE_OK;
-		es_wipe(v, strlen(v));
-		free(v);
-		if (!ok)
+		p->n_form_values++;
+	}
+	return 0;
+}
+
+/* A mime curl has sent stays read to its end: a resend with it (curl
+ * 7.88) announces the Content-Length, sends no body, and waits for a reply
+ * until the timeout. */
+int es_http_renew_mime(CURL *curl, const struct es_http_request *req,
+                       struct es_http_prepared *p)
+{
+	curl_mime_free(p->mime);
+	p->mime = NULL;
+	if (req->form_kind != ES_FORM_MULTIPART)
+		return 0;
+	p->mime = curl_mime_init(curl);
+	if (!p->mime)
+		return -1;
+	for (size_t i = 0; i < p->n_form_values; i++) {
+		const char *v = p->form_values[i];
+		curl_mimepart *part = curl_mime_addpart(p->mime);
+
+		if (!part ||
+		    curl_mime_name(part, req->form[i].name) != CURLE_OK ||
+		    curl_mime_data(part, v, strlen(v)) != CURLE_OK)
 			return -1;
 	}
 	return 0;
 }
 
-static int prepare_body(CURL *curl, const struct es_http_request *req,
+static int prepare_body(const struct es_http_request *req,
                         const struct es_http_hooks *hooks,
                         struct es_http_prepared *p)
 {
@@ -455,7 +474,7 @@ static int prepare_body(CURL *curl, const struct es_http_request *req,
 			return -1;
 		return req->form_kind == ES_FORM_URLENCODED
 		           ? prepare_urlencoded(req, hooks, p)
-		           : prepare_multipart(curl, req, hooks, p);
+		           : prepare_multipart(req, hooks, p);
 	}
 	if (req->form_kind != ES_FORM_NONE) {
 		es_http_error(hooks, &p->masks,
@@ -522,11 +541,12 @@ static int method_ok(const char *m)
 	return 1;
 }
 
-int es_http_prepare(CURL *curl, const struct es_http_request *req,
+int es_http_prepare(const struct es_http_request *req,
                     const struct es_http_hooks *hooks,
                     struct es_http_prepared *p)
 {
 	memset(p, 0, sizeof(*p));
+	p->masks.fields = req->secret_fields;
 	if (!method_ok(req->method)) {
 		es_http_error(hooks, NULL, "request not sent: bad method");
 		return -1;
@@ -539,7 +559,7 @@ int es_http_prepare(CURL *curl, const struct es_http_request *req,
 	if (!p->shown_url || es_http_check_url(req, hooks, p) < 0 ||
 	    prepare_auth(req, hooks, p) < 0 ||
 	    prepare_headers(req, hooks, p) < 0 ||
-	    prepare_body(curl, req, hooks, p) < 0) {
+	    prepare_body(req, hooks, p) < 0) {
 		es_http_prepared_free(p);
 		return -1;
 	}
@@ -564,6 +584,9 @@ void es_http_prepared_free(struct es_http_prepared *p)
 		free(p->body);
 	}
 	curl_mime_free(p->mime);
+	for (size_t i = 0; i < p->n_form_values; i++)
+		free_secret(p->form_values[i]);
+	free(p->form_values);
 	free_secret(p->user);
 	free_secret(p->password);
 	es_http_masks_free(&p->masks);

@@ -2,8 +2,12 @@
  * What the HTTP service writes about a request: errors, retry notes and,
  * with settings.trace, the request and response headers and the first
  * 2 KiB of each body. Every line is masked here (the secrets this request
- * substituted, credential headers, secret-looking JSON fields and query
- * parameters) and then passed through es_redact() before it leaves.
+ * substituted, credential headers, the values of secret JSON members, XML
+ * elements and query parameters) and then passed through es_redact()
+ * before it leaves. A field is secret when the request names it
+ * (secret_fields), when it is a well-known credential, or when its name
+ * looks like one: a reply carries secrets nothing has registered yet (an
+ * STS session is remembered only after its reply was traced).
  */
 #include "http_internal.h"
 
@@ -17,6 +21,15 @@
 #include "log.h"
 
 #define MASK "***"
+
+/* Always masked, however the word list below may be tuned. */
+static const char *const well_known_fields[] = {
+    "SecretAccessKey", "SessionToken",
+    "access_token",    "refresh_token",
+    "id_token",        "client_secret",
+    "password",        "api_key",
+    "apiKey",          NULL,
+};
 
 /* Substrings of header, field and parameter names that carry secrets. */
 static const char *const sensitive_words[] = {
@@ -38,6 +51,25 @@ int es_http_sensitive_name(const char *name, size_t len)
 		if (strstr(low, sensitive_words[i]))
 			return 1;
 	return 0;
+}
+
+/* Names compare without case: "Password" is as secret as "password". */
+static int in_list(const char *name, size_t len, const char *const *list)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (strlen(list[i]) == len &&
+		    strncasecmp(list[i], name, len) == 0)
+			return 1;
+	return 0;
+}
+
+/* A JSON member or XML element whose value is masked; `fields` is the
+ * request's secret_fields (nullable, NULL-terminated). */
+static int secret_field(const char *name, size_t len, const char *const *fields)
+{
+	return len > 0 && (in_list(name, len, fields) ||
+	                   in_list(name, len, well_known_fields) ||
+	                   es_http_sensitive_name(name, len));
 }
 
 /* Replace every occurrence of `v` in `s` with MASK; returns the new
@@ -103,8 +135,9 @@ static void put_mask(char *out, size_t *w)
 	*w += strlen(MASK);
 }
 
-/* "name": "value" with a secret-looking name: value becomes ***. */
-static size_t json_field(const char *s, size_t i, char *out, size_t *w)
+/* "name": "value" with a secret name: value becomes ***. */
+static size_t json_field(const char *s, size_t i, const char *const *fields,
+                         char *out, size_t *w)
 {
 	size_t name_end, j;
 
@@ -114,7 +147,7 @@ static size_t json_field(const char *s, size_t i, char *out, size_t *w)
 		if (s[name_end] == '\\' && s[name_end + 1])
 			name_end++;
 	if (s[name_end] != '"' ||
-	    !es_http_sensitive_name(s + i + 1, name_end - i - 1))
+	    !secret_field(s + i + 1, name_end - i - 1, fields))
 		return 0;
 	for (j = name_end + 1; s[j] == ' ' || s[j] == '\t'; j++)
 		;
@@ -131,6 +164,58 @@ static size_t json_field(const char *s, size_t i, char *out, size_t *w)
 			j++;
 	put_mask(out, w);
 	return j - i; /* the closing quote is copied by the caller */
+}
+
+static int xml_name_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_' || c == '-' || c == '.' ||
+	       c == ':';
+}
+
+/* <Name attr="v">text</Name> with a secret name (a namespace prefix
+ * aside): the text, or a CDATA section, becomes ***. An element holding
+ * elements is not masked whole: its children are looked at in turn. */
+static size_t xml_element(const char *s, size_t i, const char *const *fields,
+                          char *out, size_t *w)
+{
+	size_t name = i + 1, name_end, local, j;
+
+	if (s[i] != '<')
+		return 0;
+	for (name_end = name; xml_name_char(s[name_end]); name_end++)
+		;
+	for (local = name_end; local > name && s[local - 1] != ':'; local--)
+		;
+	if (!secret_field(s + local, name_end - local, fields))
+		return 0;
+	for (j = name_end; s[j] && s[j] != '>'; j++) {
+		if (s[j] == '"' || s[j] == '\'') {
+			const char *q = strchr(s + j + 1, s[j]);
+
+			if (!q)
+				return 0;
+			j = (size_t)(q - s);
+		}
+	}
+	if (s[j] != '>' || s[j - 1] == '/')
+		return 0;
+	j++;
+	if (strncmp(s + j, "<![CDATA[", 9) == 0) {
+		const char *end = strstr(s + j + 9, "]]>");
+
+		memcpy(out + *w, s + i, j + 9 - i);
+		*w += j + 9 - i;
+		put_mask(out, w);
+		return end ? (size_t)(end - s) - i : strlen(s + i);
+	}
+	if (s[j] == '<' || s[j] == '\0')
+		return 0;
+	memcpy(out + *w, s + i, j - i);
+	*w += j - i;
+	put_mask(out, w);
+	while (s[j] && s[j] != '<')
+		j++;
+	return j - i;
 }
 
 /* ?name=value or &name=value with a secret-looking name. */
@@ -152,10 +237,11 @@ static size_t query_param(const char *s, size_t i, char *out, size_t *w)
 	return j - i;
 }
 
-static char *mask_fields(char *s)
+static char *mask_fields(char *s, const char *const *fields)
 {
 	size_t len = strlen(s), w = 0;
-	/* Each masked value shrinks to "***" or grows by at most 3. */
+	/* A mask adds at most 3 bytes where it consumed 3 or more ("<a>",
+	 * "&a=", "\"a\":\""), so twice the text bounds the result. */
 	char *out = malloc(len * 2 + 4);
 
 	if (!out) {
@@ -163,8 +249,10 @@ static char *mask_fields(char *s)
 		return NULL;
 	}
 	for (size_t i = 0; i < len;) {
-		size_t used = json_field(s, i, out, &w);
+		size_t used = json_field(s, i, fields, out, &w);
 
+		if (!used)
+			used = xml_element(s, i, fields, out, &w);
 		if (!used)
 			used = query_param(s, i, out, &w);
 		if (used) {
@@ -198,7 +286,7 @@ char *es_http_mask(const struct es_http_masks *m, const char *text, size_t len)
 	s[len] = '\0';
 	s = mask_values(s, m);
 	if (s)
-		s = mask_fields(s);
+		s = mask_fields(s, m ? m->fields : NULL);
 	if (!s)
 		return NULL;
 	r = es_redact(s);
@@ -314,8 +402,14 @@ int es_http_trace_cb(CURL *curl, curl_infotype type, char *data, size_t size,
 	return 0;
 }
 
+static int word_end(char c)
+{
+	return isspace((unsigned char)c) || strchr("\"'<>&=,;{}[]()", c);
+}
+
 /* A body cut at the trace limit may end inside a secret, where no mask
- * would match: drop a tail that begins one of the values to mask. */
+ * would match: drop a tail that begins one of the values to mask, and
+ * the cut word, which may begin a secret es_redact() holds. */
 static size_t safe_cut(const struct es_http_masks *m, const char *data,
                        size_t len)
 {
@@ -329,6 +423,8 @@ static size_t safe_cut(const struct es_http_masks *m, const char *data,
 			}
 		}
 	}
+	while (len > 0 && !word_end(data[len - 1]))
+		len--;
 	return len;
 }
 

@@ -160,6 +160,11 @@ struct es_http_request {
 	int mutating;        /* changes provider state: journaled, no resend */
 	const char *intent;  /* nullable: "create domain mail.acme.com" */
 	uint32_t timeout_ms; /* 0: the plugin's http_timeout */
+	/* nullable, NULL-terminated: names of reply fields that hold secrets
+	 * (JSON members or XML elements, "SessionToken"). Their values are
+	 * masked in traces and the run log, like every value es_secret_api
+	 * holds and the core's own list of well-known credential fields. */
+	const char *const *secret_fields; /* since ABI 1.1 */
 };
 
 typedef struct es_http_response es_http_response;
@@ -227,6 +232,25 @@ struct es_json_api {
 	void (*append_string)(es_json *array, const char *v);
 	/* Compact text (transfer full, free with es_host.mem_free). */
 	char *(*print)(const es_json *node);
+	/* 64-bit integers (ids, byte counts), exact over the whole int64
+	 * range for integers written as digits: parse keeps an integer
+	 * literal of 16 digits or more as its text, and set_int64 writes
+	 * digits, which print gives back as they are. A number written with
+	 * a fraction or an exponent ("1.5e3") is read through a double, so
+	 * it is exact only up to 2^53. A number that is not an integer in
+	 * range, or another kind, gives the fallback. get_number reads the
+	 * same numbers as the nearest double. */
+	int64_t (*get_int64)(const es_json *node, const char *path,
+	                     int64_t fallback);
+	void (*set_int64)(es_json *object, const char *name, int64_t v);
+	/* Adds a JSON null member, replacing one of that name, like every
+	 * builder (a PATCH that clears a field). */
+	void (*set_null)(es_json *object, const char *name);
+	/* The member called exactly `name` (case-sensitive), with no path
+	 * syntax: for names holding '.', '[' or '@' ("@odata.nextLink").
+	 * NULL when `object` is not an object or has no such member;
+	 * borrowed from its root. */
+	es_json *(*member)(const es_json *object, const char *name);
 };
 
 /* ---------------------------------------------------------------------

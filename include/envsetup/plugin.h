@@ -96,6 +96,20 @@ enum es_type {
 /* The key may be overridden per environment:
  * `environments = { uat = { key = ...; }; }` inside the plugin's group. */
 #define ES_KEY_PER_ENV (1u << 2)
+/* ES_TYPE_INT: `min` is a lower bound, `max` an upper bound. Either may be
+ * given alone. */
+#define ES_KEY_MIN (1u << 3)
+#define ES_KEY_MAX (1u << 4)
+
+/* What a string value (or each item of a list) must look like. The core
+ * checks it at `check`, so plugins carry no validators of their own. */
+enum es_format {
+	ES_FORMAT_NONE = 0,
+	ES_FORMAT_HOSTNAME =
+	    1,               /* "mail.acme.example": RFC 1123 labels, a dot */
+	ES_FORMAT_EMAIL = 2, /* "ops@acme.example": local part, @, host */
+	ES_FORMAT_GUID = 3,  /* 8-4-4-4-12 hex digits */
+};
 
 /*
  * One config key. Arrays end with an entry whose `name` is NULL.
@@ -109,9 +123,17 @@ struct es_key {
 	uint32_t flags;             /* ES_KEY_* */
 	const char *default_value;  /* as written in the config; NULL: none */
 	const char *const *allowed; /* ES_TYPE_ENUM: NULL-terminated */
-	int64_t min, max;           /* ES_TYPE_INT: range when min < max */
-	const char *question;       /* the checklist question it answers */
-	const char *example;        /* nullable */
+	int64_t min, max;     /* ES_TYPE_INT: bounds flagged ES_KEY_MIN/MAX */
+	const char *question; /* the checklist question it answers */
+	const char *example;  /* nullable */
+	/* Since ABI 1.1. */
+	enum es_format format; /* STRING and LIST items; 0: any */
+	/* nullable: a POSIX extended regular expression the whole value (each
+	 * list item) must match, e.g. "^[a-z][a-z0-9-]*$". */
+	const char *pattern;
+	/* nullable: "other_key=value": the key is required when other_key (of
+	 * the same plugin) has that value, e.g. "account_mode=adopt". */
+	const char *required_when;
 };
 
 /* ---------------------------------------------------------------------

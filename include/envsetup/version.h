@@ -17,7 +17,7 @@
 #define ENVSETUP_VERSION_H
 
 #define ES_ABI_MAJOR 1
-#define ES_ABI_MINOR 0
+#define ES_ABI_MINOR 1
 
 /* The envsetup release these headers belong to. */
 #define ES_VERSION_STRING "0.1.0"

@@ -3,14 +3,15 @@
 # secret values and the most verbose output (HTTP traces included), then
 # search every output for every secret the run knew: the configured keys,
 # the passwords and tokens it generated or received, the private keys it
-# made. Outputs: stdout, stderr, the run log, state.json, the journal, the
-# report. secrets.json and the key files are the only places they may be,
-# and both must be mode 0600.
+# made, the STS session the aws plugin was handed. Outputs: stdout, stderr,
+# the run log, state.json, the journal, the report. secrets.json and the
+# key files are the only places they may be, and both must be mode 0600.
 . "$(dirname "$0")/lib.sh"
 
 key="key-Zq8secretVALUE-$$-$RANDOM"
 export MAILGUN_API_KEY=$key SANDBOX_MAILGUN_API_KEY=$key
-start_sandbox --async-polls 1
+export SANDBOX_AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+start_sandbox --async-polls 1 --record "$WORK/record.jsonl"
 cfg="$WORK/acme.cfg"
 write_acme_config "$cfg"
 
@@ -68,3 +69,44 @@ done
 [ "$hits" = 0 ] || fail "$hits files hold a secret"
 grep -q "Authorization: \*\*\*" "$WORK/all-output" || fail "no masked trace seen: -vv traces missing?"
 echo "secrets: searched ${#haystacks[@]} files for $needles secret values: 0 hits"
+
+# The STS sessions: AssumeRole's reply holds <SecretAccessKey> and
+# <SessionToken> before anything has registered them as secrets, so only
+# the masking of reply bodies keeps them out of the -vv traces. The sandbox
+# derives both from the session's key id (fake_aws.c); recompute them from
+# the recorded requests signed with a session key, and check the derivation
+# against the session token those requests carried. The -vv apply and plan
+# above both assumed the role (each run opens its own session).
+python3 - "$WORK/record.jsonl" >"$WORK/sts-needles" <<'PY' || fail "no STS session values to look for"
+import hashlib, hmac, json, os, re, sys
+master = os.environ["SANDBOX_AWS_SECRET_ACCESS_KEY"].encode()
+def mac(msg):
+    return hmac.new(master, msg.encode(), hashlib.sha256).hexdigest()
+assumed, out = 0, set()
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if not r["path"].startswith("/aws/"):
+        continue
+    assumed += r["path"].startswith("/aws/sts") and "Action=AssumeRole" in (r["body"] or "")
+    h = {k.lower(): v for k, v in r["headers"].items()}
+    m = re.search(r"Credential=(ASIA[0-9A-F]{16})/", h.get("authorization", ""))
+    if not m:
+        continue
+    akid, token = m.group(1), h.get("x-amz-security-token", "")
+    account = token[4:16]
+    if token != "SBX1" + account + mac("sts-token:%s:%s" % (akid, account)):
+        sys.exit("the STS derivation no longer matches fake_aws.c")
+    out.update((mac("sts-secret:" + akid)[:40], token))
+if assumed == 0 or not out:
+    sys.exit("no AssumeRole, or no request signed with a session key")
+print("\n".join(sorted(out)))
+PY
+logs=$(find "$WORK/state" -name envsetup.log)
+[ -n "$logs" ] || fail "no run log"
+for h in "$WORK/all-output" $logs; do
+  if grep -qFf "$WORK/sts-needles" "$h"; then
+    fail "an STS session secret is in $h: $(grep -oFf "$WORK/sts-needles" "$h" | head -1 | cut -c1-6)..."
+  fi
+done
+grep -q "SecretAccessKey>\*\*\*<" "$WORK/all-output" || fail "no masked AssumeRole reply seen: -vv traces missing?"
+echo "secrets: $(wc -l <"$WORK/sts-needles") STS session values: 0 hits in stderr and the run log"
