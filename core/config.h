@@ -161,8 +161,27 @@ const char *es_config_env_value(const struct es_environment *e,
  * es_config_free, wiped then), or NULL. */
 const char *es_config_secret(const struct es_plugin_conf *pc, const char *key);
 
-/* 1 if required key `key` of an enabled plugin has no value. */
+/* 1 if `key` of an enabled plugin is required (ES_KEY_REQUIRED, or its
+ * required_when holds) and has no value. */
 int es_config_unanswered(const struct es_plugin_conf *pc, const char *key);
+
+/* 1 if value `v` of `pc` is required: ES_KEY_REQUIRED, or required_when
+ * "other=value" and other's bound value (a default, an environment's
+ * override) equals value. */
+int es_config_required(const struct es_plugin_conf *pc,
+                       const struct es_value *v);
+
+/* The loader's check of one schema entry beyond its type: bounds carry
+ * their ES_KEY_MIN/MAX flags, format and pattern sit on string or list
+ * keys, the pattern compiles and is anchored (^...$), required_when names
+ * another key of `keys` (n entries) and a value it can take. -1 with the
+ * reason in err ("key 'domain' has a pattern that ..."). */
+int es_key_schema_check(const struct es_key *k,
+                        const struct es_key *const *keys, size_t n, char *err,
+                        size_t errlen);
+
+/* "hostname", "email", "guid" ("none" for 0); NULL for an unknown one. */
+const char *es_format_name(enum es_format f);
 
 void es_config_free(struct es_config *c);
 

@@ -35,6 +35,12 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
                    struct es_value *v, int from_default, char *err,
                    size_t errlen);
 
+/* Check a STRING value or one LIST item (`item`, 1-based; 0 for a
+ * string) against the key's format and pattern. -1 with the reason in
+ * err, which quotes the value (secret keys take neither rule). */
+int es_value_check_text(const struct es_key *k, const char *s, size_t item,
+                        char *err, size_t errlen);
+
 /* Free a value's strings and mark it unset. */
 void es_value_clear(struct es_value *v);
 

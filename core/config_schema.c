@@ -99,10 +99,10 @@ static const char *const reserved_names[] = {"enabled",
 /* The reserved keys as schema entries, so one parser checks them too. */
 static const struct es_key reserved_keys[] = {
     ES_KEY(.name = "enabled", .type = ES_TYPE_BOOL, .default_value = "true"),
-    ES_KEY(.name = "rate_limit_per_min", .type = ES_TYPE_INT, .min = 0,
-           .max = 1000000),
-    ES_KEY(.name = "max_concurrency", .type = ES_TYPE_INT, .min = 1,
-           .max = 1024),
+    ES_KEY(.name = "rate_limit_per_min", .type = ES_TYPE_INT,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 0, .max = 1000000),
+    ES_KEY(.name = "max_concurrency", .type = ES_TYPE_INT,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 1, .max = 1024),
     ES_KEY(.name = "http_timeout", .type = ES_TYPE_DURATION,
            .default_value = "30s"),
     ES_KEY(.name = "ca_file", .type = ES_TYPE_STRING),
@@ -596,7 +596,7 @@ int es_config_unanswered(const struct es_plugin_conf *pc, const char *key)
 {
 	const struct es_value *v = es_config_value(pc, key);
 
-	return pc && pc->enabled && v && (v->key->flags & ES_KEY_REQUIRED) &&
+	return pc && pc->enabled && v && es_config_required(pc, v) &&
 	       !v->is_set;
 }
 

@@ -248,6 +248,37 @@ static int set_enum(const struct es_key *k, const char *s, struct es_value *v,
 	return -1;
 }
 
+/* ES_KEY_MIN / ES_KEY_MAX: either bound may stand alone. */
+static int bounds_problem(const struct es_key *k, long long n, char *err,
+                          size_t errlen)
+{
+	int low = (k->flags & ES_KEY_MIN) && n < k->min;
+	int high = (k->flags & ES_KEY_MAX) && n > k->max;
+
+	if (!low && !high)
+		return 0;
+	if ((k->flags & ES_KEY_MIN) && (k->flags & ES_KEY_MAX))
+		snprintf(err, errlen, "%lld is out of range [%lld, %lld]", n,
+		         (long long)k->min, (long long)k->max);
+	else if (low)
+		snprintf(err, errlen, "%lld is too small: the minimum is %lld",
+		         n, (long long)k->min);
+	else
+		snprintf(err, errlen, "%lld is too large: the maximum is %lld",
+		         n, (long long)k->max);
+	return -1;
+}
+
+/* Format and pattern hold for each item of a list. */
+static int check_items(const struct es_key *k, const struct es_value *v,
+                       char *err, size_t errlen)
+{
+	for (size_t i = 0; i < v->n_list; i++)
+		if (es_value_check_text(k, v->list[i], i + 1, err, errlen) < 0)
+			return -1;
+	return 0;
+}
+
 /* Type `r` by key `k` into `v`. -1 with the reason in err (never the
  * value of a secret key). */
 int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
@@ -270,8 +301,11 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
 	}
 	switch (k->type) {
 	case ES_TYPE_STRING:
-		if (is_string)
+		if (is_string) {
+			if (es_value_check_text(k, r->s, 0, err, errlen) < 0)
+				return -1;
 			return (v->str = strdup(r->s)) ? 0 : -1;
+		}
 		snprintf(err, errlen, "expected a string: \"...\"");
 		return -1;
 	case ES_TYPE_INT:
@@ -279,12 +313,8 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
 			snprintf(err, errlen, "expected an integer");
 			return -1;
 		}
-		if (k->min < k->max && (r->i < k->min || r->i > k->max)) {
-			snprintf(err, errlen,
-			         "%lld is out of range [%lld, %lld]", r->i,
-			         (long long)k->min, (long long)k->max);
+		if (bounds_problem(k, r->i, err, errlen) < 0)
 			return -1;
-		}
 		v->i = r->i;
 		return 0;
 	case ES_TYPE_BOOL:
@@ -303,7 +333,7 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
 		return -1;
 	case ES_TYPE_LIST:
 		if (set_list(r, v, from_default) == 0)
-			return 0;
+			return check_items(k, v, err, errlen);
 		snprintf(err, errlen,
 		         "expected a list of strings: "
 		         "[ \"a\", \"b\" ]");

@@ -69,10 +69,18 @@ static cJSON *plugin_json(const struct es_plugin *p)
 		if (k->type == ES_TYPE_ENUM)
 			cJSON_AddItemToObject(e, "allowed",
 			                      strings(k->allowed));
-		if (k->type == ES_TYPE_INT && k->min < k->max) {
+		if (k->flags & ES_KEY_MIN)
 			cJSON_AddNumberToObject(e, "min", (double)k->min);
+		if (k->flags & ES_KEY_MAX)
 			cJSON_AddNumberToObject(e, "max", (double)k->max);
-		}
+		if (k->format && es_format_name(k->format))
+			cJSON_AddStringToObject(e, "format",
+			                        es_format_name(k->format));
+		if (k->pattern)
+			cJSON_AddStringToObject(e, "pattern", k->pattern);
+		if (k->required_when)
+			cJSON_AddStringToObject(e, "required_when",
+			                        k->required_when);
 		cJSON_AddStringToObject(e, "question", k->question);
 		if (k->example)
 			cJSON_AddStringToObject(e, "example", k->example);
@@ -100,6 +108,21 @@ static cJSON *plugin_json(const struct es_plugin *p)
 	return o;
 }
 
+/* The checks beyond the type, as `check` applies them. */
+static void print_key_rules(const struct es_key *k)
+{
+	if (k->flags & ES_KEY_MIN)
+		printf(" (min %lld)", (long long)k->min);
+	if (k->flags & ES_KEY_MAX)
+		printf(" (max %lld)", (long long)k->max);
+	if (k->format && es_format_name(k->format))
+		printf(" (format %s)", es_format_name(k->format));
+	if (k->pattern)
+		printf(" (pattern %s)", k->pattern);
+	if (k->required_when)
+		printf(" (required when %s)", k->required_when);
+}
+
 static void print_plugin_text(const struct es_plugin *p)
 {
 	const struct es_plugin_descriptor *d = p->desc;
@@ -119,6 +142,7 @@ static void print_plugin_text(const struct es_plugin *p)
 		       k->flags & ES_KEY_PER_ENV ? " per-env" : "");
 		if (k->default_value)
 			printf(" (default %s)", k->default_value);
+		print_key_rules(k);
 		printf("\n      %s\n", k->question);
 	}
 	printf("\nTasks:\n");
@@ -269,7 +293,7 @@ int es_describe_unanswered(struct es_run *run, int json)
 				const struct es_key *k = pc->values[v].key;
 				char id[192];
 
-				if (!(k->flags & ES_KEY_REQUIRED))
+				if (!es_config_required(pc, &pc->values[v]))
 					continue;
 				total++;
 				if (!es_config_unanswered(pc, k->name)) {

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "envsetup/version.h"
 
 const char *const es_reserved_keys[] = {
@@ -190,6 +191,14 @@ static int check_keys(struct es_plugin *p, char *err, size_t errlen)
 			}
 		}
 	}
+	/* Beyond the type (config_format.c): bounds with their flags, format
+	 * and pattern on string or list keys, a pattern that compiles and is
+	 * anchored, required_when naming another key and a value it takes.
+	 * Refused here, with the plugin named, rather than at every check. */
+	for (size_t i = 0; i < p->n_keys; i++)
+		if (es_key_schema_check(p->keys[i], p->keys, p->n_keys, err,
+		                        errlen) < 0)
+			return -1;
 	return 0;
 }
 

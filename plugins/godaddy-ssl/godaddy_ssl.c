@@ -77,7 +77,7 @@ static const struct es_key godaddy_keys[] = {
                        "relative to domain",
            .example = "[ \"app.uat=CNAME:lb-uat.example.net\" ]"),
     ES_KEY(.name = "ttl", .type = ES_TYPE_INT, .default_value = "600",
-           .min = 600, .max = 604800,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 600, .max = 604800,
            .question = "TTL of those records, in seconds (GoDaddy's "
                        "minimum is 600)"),
     ES_KEY(.name = "certificates", .type = ES_TYPE_LIST,
@@ -97,7 +97,7 @@ static const struct es_key godaddy_keys[] = {
            .question = "GoDaddy certificate product (DV_WILDCARD_SSL for "
                        "*.names, UCC_* for several names)"),
     ES_KEY(.name = "period", .type = ES_TYPE_INT, .default_value = "1",
-           .min = 1, .max = 3,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 1, .max = 3,
            .question = "Validity period of the order, in years"),
     ES_KEY(.name = "slot_size", .type = ES_TYPE_ENUM, .allowed = slot_sizes,
            .question = "UCC products: how many names the certificate holds"),

@@ -27,7 +27,8 @@ static const struct es_key mail_keys[] = {
            .question = "Which sending domain?"),
     ES_KEY(.name = "region", .type = ES_TYPE_ENUM,
            .allowed = ES_LIST("us", "eu"), .default_value = "us"),
-    ES_KEY(.name = "retries", .type = ES_TYPE_INT, .min = 0, .max = 10,
+    ES_KEY(.name = "retries", .type = ES_TYPE_INT,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 0, .max = 10,
            .default_value = "3"),
     ES_KEY(.name = "track", .type = ES_TYPE_BOOL, .default_value = "true"),
     ES_KEY(.name = "events", .type = ES_TYPE_LIST,
@@ -58,6 +59,66 @@ static const struct es_plugin_descriptor dns_desc = {
     .name = "dns",
     .version = "1.0.0",
     .keys = dns_keys,
+};
+
+/* Every check beyond the type: formats, patterns, bounds, required_when. */
+static const struct es_key rule_keys[] = {
+    ES_KEY(.name = "host", .type = ES_TYPE_STRING, .flags = ES_KEY_PER_ENV,
+           .format = ES_FORMAT_HOSTNAME, .question = "Which host?"),
+    ES_KEY(.name = "contact", .type = ES_TYPE_STRING, .format = ES_FORMAT_EMAIL,
+           .question = "Who is the contact?"),
+    ES_KEY(.name = "tenant", .type = ES_TYPE_STRING, .format = ES_FORMAT_GUID,
+           .question = "Which tenant?"),
+    ES_KEY(.name = "aliases", .type = ES_TYPE_LIST,
+           .format = ES_FORMAT_HOSTNAME, .question = "Which aliases?"),
+    ES_KEY(.name = "slug", .type = ES_TYPE_STRING,
+           .pattern = "^[a-z][a-z0-9-]*$", .question = "Which slug?"),
+    ES_KEY(.name = "tags", .type = ES_TYPE_LIST, .pattern = "^[a-z]+$",
+           .question = "Which tags?"),
+    ES_KEY(.name = "workers", .type = ES_TYPE_INT, .flags = ES_KEY_MIN,
+           .min = 1, .question = "How many workers?"),
+    ES_KEY(.name = "quota", .type = ES_TYPE_INT, .flags = ES_KEY_MAX,
+           .max = 100, .question = "Which quota?"),
+    ES_KEY(.name = "mode", .type = ES_TYPE_ENUM, .flags = ES_KEY_PER_ENV,
+           .allowed = ES_LIST("create", "adopt"), .default_value = "create",
+           .question = "Create or adopt?"),
+    ES_KEY(.name = "account_id", .type = ES_TYPE_STRING,
+           .required_when = "mode=adopt", .question = "Which account?"),
+    ES_KEY(.name = "owner", .type = ES_TYPE_STRING,
+           .required_when = "mode=create", .question = "Who owns it?"),
+    ES_KEY(.name = "dry", .type = ES_TYPE_BOOL, .default_value = "false",
+           .question = "Dry run?"),
+    ES_KEY(.name = "dry_reason", .type = ES_TYPE_STRING,
+           .required_when = "dry=true", .question = "Why dry?"),
+    ES_KEY(.name = "tier", .type = ES_TYPE_INT, .default_value = "1",
+           .question = "Which tier?"),
+    ES_KEY(.name = "tier_owner", .type = ES_TYPE_STRING,
+           .required_when = "tier=3", .question = "Who signs tier 3?"),
+    ES_KEY(.name = "token", .type = ES_TYPE_STRING, .flags = ES_KEY_SECRET,
+           .question = "Which token?"),
+    ES_KEY(.name = "endpoint", .type = ES_TYPE_URL,
+           .question = "Which endpoint?"),
+    ES_KEYS_END,
+};
+
+static const struct es_plugin_descriptor rules_desc = {
+    ES_DESCRIPTOR_HEADER,
+    .name = "rules",
+    .version = "1.0.0",
+    .keys = rule_keys,
+};
+
+static const struct es_key bad_default_keys[] = {
+    ES_KEY(.name = "zone", .type = ES_TYPE_STRING, .format = ES_FORMAT_HOSTNAME,
+           .default_value = "*.acme.example", .question = "Which zone?"),
+    ES_KEYS_END,
+};
+
+static const struct es_plugin_descriptor bad_default_desc = {
+    ES_DESCRIPTOR_HEADER,
+    .name = "baddefault",
+    .version = "1.0.0",
+    .keys = bad_default_keys,
 };
 
 static const struct es_plugin_descriptor *const descs[] = {&mail_desc,
@@ -150,9 +211,9 @@ static void expect_refused(const char *path, const char *needle)
 	es_diags_clear(&d);
 }
 
-/* The standard frame around one `mailgun` group; the body starts on
- * line 6. */
-static const char *mailgun_file(const char *body)
+/* The standard frame around one plugin group (`mailgun` unless told);
+ * the body starts on line 6. */
+static const char *plugin_file(const char *plugin, const char *body)
 {
 	static char text[8192];
 
@@ -161,39 +222,47 @@ static const char *mailgun_file(const char *body)
 	    "customer = { id = \"acme\"; name = \"Acme\"; };\n"
 	    "environments = { uat = { a = 1; }; production = { a = 2; }; };\n"
 	    "checklist = ( { section = \"4.4\"; title = \"Mail\"; "
-	    "plugins = [ \"mailgun\" ]; } );\n"
+	    "plugins = [ \"%s\" ]; } );\n"
 	    "plugins = {\n"
-	    "mailgun = {\n"
+	    "%s = {\n"
 	    "%s\n"
 	    "};\n"
 	    "};\n",
-	    body);
+	    plugin, plugin, body);
 	return write_file("customer.cfg", text, 0644);
 }
 
-/* Load the mailgun frame and bind it for `env`; the config and the
- * diagnostics are the caller's. */
-static struct es_config *bind_mailgun(const char *body, const char *env,
-                                      struct es_diags *d, size_t *problems)
+/* Load the frame around `desc`'s group and bind it for `env`; the
+ * config and the diagnostics are the caller's. */
+static struct es_config *bind_plugin(const struct es_plugin_descriptor *desc,
+                                     const char *body, const char *env,
+                                     struct es_diags *d, size_t *problems)
 {
-	struct es_config *c = es_config_load(mailgun_file(body), d);
+	struct es_config *c = es_config_load(plugin_file(desc->name, body), d);
 
 	if (!c || d->count)
 		dump(d);
 	ck_assert_ptr_nonnull(c);
 	ck_assert_uint_eq(d->count, 0);
-	*problems = es_config_bind(c, env, descs, 2, d);
+	*problems = es_config_bind(c, env, &desc, 1, d);
 	return c;
 }
 
-/* Bind `body` and expect exactly one problem at `where` containing
- * `needle`, on `line` (0: do not check). */
-static void expect_bind_error(const char *body, const char *where, int line,
-                              const char *needle)
+static struct es_config *bind_mailgun(const char *body, const char *env,
+                                      struct es_diags *d, size_t *problems)
+{
+	return bind_plugin(&mail_desc, body, env, d, problems);
+}
+
+/* Bind `body` in `desc`'s group and expect exactly one problem at
+ * `where` containing `needle`, on `line` (0: do not check). */
+static void expect_plugin_error(const struct es_plugin_descriptor *desc,
+                                const char *body, const char *where, int line,
+                                const char *needle)
 {
 	struct es_diags d = {0};
 	size_t n;
-	struct es_config *c = bind_mailgun(body, "uat", &d, &n);
+	struct es_config *c = bind_plugin(desc, body, "uat", &d, &n);
 	int i = find_diag(&d, where, needle);
 
 	if (n != 1 || d.count != 1 || i < 0)
@@ -206,6 +275,12 @@ static void expect_bind_error(const char *body, const char *where, int line,
 	ck_assert_ptr_nonnull(d.items[i].file);
 	es_diags_clear(&d);
 	es_config_free(c);
+}
+
+static void expect_bind_error(const char *body, const char *where, int line,
+                              const char *needle)
+{
+	expect_plugin_error(&mail_desc, body, where, line, needle);
 }
 
 #define OK_KEY "api_key = \"env:ES_TEST_KEY\"; domain = \"m.example\";"
@@ -971,6 +1046,477 @@ START_TEST(test_closest_match)
 }
 END_TEST
 
+/* ---- schema: formats, patterns, bounds, required_when --------------- */
+
+/* Each of `good` binds cleanly as `key`; each of `bad` is one problem at
+ * rules.KEY on line 6 whose message holds its `why`. */
+struct text_case {
+	const char *value, *why;
+};
+
+static void expect_values(const char *key, const char *const *good,
+                          size_t n_good, const struct text_case *bad,
+                          size_t n_bad)
+{
+	char body[1024], where[64];
+
+	snprintf(where, sizeof(where), "rules.%s", key);
+	for (size_t i = 0; i < n_good; i++) {
+		struct es_diags d = {0};
+		size_t n;
+		struct es_config *c;
+
+		snprintf(body, sizeof(body), "%s = %s;", key, good[i]);
+		c = bind_plugin(&rules_desc, body, "uat", &d, &n);
+		if (n)
+			dump(&d);
+		ck_assert_msg(n == 0, "%s refused", good[i]);
+		es_config_free(c);
+	}
+	for (size_t i = 0; i < n_bad; i++) {
+		snprintf(body, sizeof(body), "%s = %s;", key, bad[i].value);
+		expect_plugin_error(&rules_desc, body, where, 6, bad[i].why);
+	}
+}
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+START_TEST(test_format_hostname)
+{
+	static const char *const good[] = {
+	    "\"mail.acme.example\"",
+	    "\"a.b\"",
+	    "\"x-1.y--2.example\"",
+	    "\"MAIL.Acme.EXAMPLE\"",
+	    "\"0-mail.acme.example\"",
+	    /* a label of 63 characters */
+	    "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	    ".example\"",
+	};
+	static const struct text_case bad[] = {
+	    {"\"not a hostname\"", "'not a hostname' is not a host name"},
+	    {"\"localhost\"", "'localhost' is not a host name"},
+	    {"\"\"", "'' is not a host name"},
+	    {"\"-mail.acme.example\"", "is not a host name"},
+	    {"\"mail-.acme.example\"", "is not a host name"},
+	    {"\"mail.acme-\"", "is not a host name"},
+	    {"\"mail..example\"", "is not a host name"},
+	    {"\".acme.example\"", "is not a host name"},
+	    {"\"acme.example.\"", "is not a host name"},
+	    {"\"*.acme.example\"", "'*.acme.example' is not a host name"},
+	    {"\"_dmarc.acme.example\"", "is not a host name"},
+	    {"\"1.2.3.4\"", "'1.2.3.4' is not a host name"},
+	    {"\"https://acme.example\"", "is not a host name"},
+	    /* a label of 64 characters */
+	    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	     "a.example\"",
+	     "is not a host name"},
+	    {"42", "expected a string"},
+	};
+	char long_name[300], good_253[300], bad_254[300];
+	const char *const good_long[] = {good_253};
+	const struct text_case bad_long[] = {{bad_254, "is not a host name"}};
+
+	expect_values("host", good, N(good), bad, N(bad));
+	/* 253 characters in all is the most: 63 + 1 + 63 + 1 + 63 + 1 + 61. */
+	memset(long_name, 'a', sizeof(long_name));
+	long_name[63] = long_name[127] = long_name[191] = '.';
+	snprintf(good_253, sizeof(good_253), "\"%.253s\"", long_name);
+	snprintf(bad_254, sizeof(bad_254), "\"%.254s\"", long_name);
+	expect_values("host", good_long, 1, bad_long, 1);
+}
+END_TEST
+
+START_TEST(test_format_email)
+{
+	static const char *const good[] = {
+	    "\"ops@acme.example\"",
+	    "\"first.last+tag@mail.acme.example\"",
+	    "\"O'Neil@ACME.example\"",
+	};
+	static const struct text_case bad[] = {
+	    {"\"ops\"", "'ops' is not an e-mail address"},
+	    {"\"@acme.example\"", "is not an e-mail address"},
+	    {"\"ops@\"", "is not an e-mail address"},
+	    {"\"o ps@acme.example\"", "is not an e-mail address"},
+	    {"\"ops@localhost\"", "is not an e-mail address"},
+	    {"\"ops@@acme.example\"", "is not an e-mail address"},
+	    {"\"a@b@acme.example\"", "is not an e-mail address"},
+	    {"\"ops@*.acme.example\"", "is not an e-mail address"},
+	    /* a local part of 65 characters */
+	    {"\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	     "aa"
+	     "@acme.example\"",
+	     "is not an e-mail address"},
+	};
+
+	expect_values("contact", good, N(good), bad, N(bad));
+}
+END_TEST
+
+START_TEST(test_format_guid)
+{
+	static const char *const good[] = {
+	    "\"0f8fad5b-d9cb-469f-a165-70867728950e\"",
+	    "\"0F8FAD5B-D9CB-469F-A165-70867728950E\"",
+	    "\"00000000-0000-0000-0000-000000000000\"",
+	};
+	static const struct text_case bad[] = {
+	    {"\"0f8fad5bd9cb469fa16570867728950e\"",
+	     "'0f8fad5bd9cb469fa16570867728950e' is not a GUID (8-4-4-4-12 "
+	     "hex digits)"},
+	    {"\"{0f8fad5b-d9cb-469f-a165-70867728950e}\"", "is not a GUID"},
+	    {"\"0f8fad5b-d9cb-469f-a165-70867728950g\"", "is not a GUID"},
+	    {"\"0f8fad5b-d9cb-469f-a165-70867728950\"", "is not a GUID"},
+	    {"\"0f8fad5b-d9cb-469f-a165-70867728950e0\"", "is not a GUID"},
+	    {"\"0f8fad5b-d9cb-469fa-165-70867728950e\"", "is not a GUID"},
+	};
+
+	expect_values("tenant", good, N(good), bad, N(bad));
+}
+END_TEST
+
+START_TEST(test_format_list_items)
+{
+	static const char *const good[] = {
+	    "[ \"a.example\", \"www.acme.example\" ]",
+	    "[ ]",
+	};
+	static const struct text_case bad[] = {
+	    {"[ \"a.example\", \"not a host\" ]",
+	     "item 2: 'not a host' is not a host name"},
+	    {"[ \"*.acme.example\" ]",
+	     "item 1: '*.acme.example' is not a host name"},
+	};
+	static const char *const good_tags[] = {"[ \"ops\", \"mail\" ]"};
+	static const struct text_case bad_tags[] = {
+	    {"[ \"ops\", \"Mail\" ]",
+	     "item 2: 'Mail' does not match the pattern ^[a-z]+$"},
+	};
+
+	expect_values("aliases", good, N(good), bad, N(bad));
+	expect_values("tags", good_tags, N(good_tags), bad_tags, N(bad_tags));
+}
+END_TEST
+
+START_TEST(test_pattern)
+{
+	static const char *const good[] = {"\"acme\"", "\"acme-1\"", "\"a\""};
+	static const struct text_case bad[] = {
+	    {"\"Acme\"", "'Acme' does not match the pattern ^[a-z][a-z0-9-]*$"},
+	    {"\"acme_1\"", "does not match the pattern"},
+	    {"\"1acme\"", "does not match the pattern"},
+	    /* anchored: a match inside the value is not enough */
+	    {"\"x acme\"", "does not match the pattern"},
+	    {"\"\"", "does not match the pattern"},
+	};
+
+	expect_values("slug", good, N(good), bad, N(bad));
+}
+END_TEST
+
+START_TEST(test_bounds_min_only_max_only)
+{
+	static const char *const good_workers[] = {"1", "2", "1000000000"};
+	static const struct text_case bad_workers[] = {
+	    {"0", "0 is too small: the minimum is 1"},
+	    {"-5", "-5 is too small: the minimum is 1"},
+	};
+	static const char *const good_quota[] = {"100", "0", "-1000000"};
+	static const struct text_case bad_quota[] = {
+	    {"101", "101 is too large: the maximum is 100"},
+	};
+
+	expect_values("workers", good_workers, N(good_workers), bad_workers,
+	              N(bad_workers));
+	expect_values("quota", good_quota, N(good_quota), bad_quota,
+	              N(bad_quota));
+	/* Both bounds keep the range message; the core's own keys too. */
+	expect_bind_error(OK_KEY " retries = -1;", "mailgun.retries", 6,
+	                  "-1 is out of range [0, 10]");
+	expect_bind_error(OK_KEY " rate_limit_per_min = 1000001;",
+	                  "mailgun.rate_limit_per_min", 6,
+	                  "out of range [0, 1000000]");
+	expect_bind_error(OK_KEY " max_concurrency = 1025;",
+	                  "mailgun.max_concurrency", 6,
+	                  "out of range [1, 1024]");
+}
+END_TEST
+
+START_TEST(test_format_checked_in_overrides_and_defaults)
+{
+	struct es_diags d = {0};
+	size_t n;
+	struct es_config *c;
+
+	expect_plugin_error(&rules_desc,
+	                    "host = \"a.example\";\n"
+	                    "environments = { production = { host = \"bad\"; "
+	                    "}; };",
+	                    "rules.environments.production.host", 7,
+	                    "'bad' is not a host name");
+	c = bind_plugin(&bad_default_desc, "", "uat", &d, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_int_ge(find_diag(&d, "baddefault.zone",
+	                           "the plugin's default is invalid: "
+	                           "'*.acme.example' is not a host name"),
+	                 0);
+	es_diags_clear(&d);
+	es_config_free(c);
+}
+END_TEST
+
+/* Bind `body` for `env` and return whether `key` is unanswered; no
+ * problem may be reported. */
+static int unanswered_after(const char *body, const char *env, const char *key)
+{
+	struct es_diags d = {0};
+	size_t n;
+	struct es_config *c = bind_plugin(&rules_desc, body, env, &d, &n);
+	int r;
+
+	if (n)
+		dump(&d);
+	ck_assert_uint_eq(n, 0);
+	r = es_config_unanswered(es_config_plugin(c, "rules"), key);
+	es_config_free(c);
+	return r;
+}
+
+START_TEST(test_required_when)
+{
+	const char *per_env =
+	    "owner = \"ops\";\n"
+	    "environments = { uat = { mode = \"adopt\"; }; };";
+
+	/* The trigger unset, or by its default, with another value. */
+	ck_assert_int_eq(
+	    unanswered_after("owner = \"ops\";", "uat", "account_id"), 0);
+	ck_assert_int_eq(unanswered_after("", "uat", "dry_reason"), 0);
+	ck_assert_int_eq(unanswered_after("", "uat", "tier_owner"), 0);
+	/* The trigger's default holds: mode is "create" unless told. */
+	ck_assert_int_eq(unanswered_after("", "uat", "owner"), 1);
+	ck_assert_int_eq(unanswered_after("owner = \"ops\";", "uat", "owner"),
+	                 0);
+	/* The trigger set: string (enum), bool and int values. */
+	ck_assert_int_eq(
+	    unanswered_after("mode = \"adopt\";", "uat", "account_id"), 1);
+	ck_assert_int_eq(unanswered_after("mode = \"adopt\";", "uat", "owner"),
+	                 0);
+	ck_assert_int_eq(unanswered_after("mode = \"adopt\"; "
+	                                  "account_id = \"123456789012\";",
+	                                  "uat", "account_id"),
+	                 0);
+	ck_assert_int_eq(unanswered_after("dry = true;", "uat", "dry_reason"),
+	                 1);
+	ck_assert_int_eq(unanswered_after("dry = true; dry_reason = \"test\";",
+	                                  "uat", "dry_reason"),
+	                 0);
+	ck_assert_int_eq(unanswered_after("tier = 3;", "uat", "tier_owner"), 1);
+	ck_assert_int_eq(unanswered_after("tier = 2;", "uat", "tier_owner"), 0);
+	/* A per-environment override of the trigger counts for its
+	 * environment only. */
+	ck_assert_int_eq(unanswered_after(per_env, "uat", "account_id"), 1);
+	ck_assert_int_eq(unanswered_after(per_env, "production", "account_id"),
+	                 0);
+	/* A disabled plugin asks nothing. */
+	ck_assert_int_eq(unanswered_after("enabled = false; mode = \"adopt\";",
+	                                  "uat", "account_id"),
+	                 0);
+}
+END_TEST
+
+START_TEST(test_required_when_direct)
+{
+	struct es_diags d = {0};
+	size_t n;
+	struct es_config *c =
+	    bind_plugin(&rules_desc, "mode = \"adopt\";", "uat", &d, &n);
+	struct es_plugin_conf *pc = es_config_plugin(c, "rules");
+
+	ck_assert_int_eq(
+	    es_config_required(pc, es_config_value(pc, "account_id")), 1);
+	ck_assert_int_eq(es_config_required(pc, es_config_value(pc, "owner")),
+	                 0);
+	ck_assert_int_eq(es_config_required(pc, es_config_value(pc, "host")),
+	                 0);
+	ck_assert_int_eq(es_config_required(pc, NULL), 0);
+	es_config_free(c);
+	c = bind_mailgun(OK_KEY, "uat", &d, &n);
+	pc = es_config_plugin(c, "mailgun");
+	ck_assert_int_eq(es_config_required(pc, es_config_value(pc, "domain")),
+	                 1);
+	es_config_free(c);
+}
+END_TEST
+
+/* ---- schema checks the loader runs on each key ------------------------ */
+
+static const struct es_key *rule_key(const char *name)
+{
+	for (size_t i = 0; rule_keys[i].name; i++)
+		if (strcmp(rule_keys[i].name, name) == 0)
+			return &rule_keys[i];
+	ck_abort_msg("no rule key %s", name);
+	return NULL;
+}
+
+/* `k` checked among rules' trigger keys (mode, account_id, dry, tier,
+ * token, endpoint): NULL when accepted, else the reason. */
+static const char *schema_problem(const struct es_key *k)
+{
+	static char err[512];
+	const struct es_key *keys[] = {rule_key("mode"),
+	                               rule_key("account_id"),
+	                               rule_key("dry"),
+	                               rule_key("tier"),
+	                               rule_key("token"),
+	                               rule_key("endpoint"),
+	                               k};
+
+	err[0] = '\0';
+	if (es_key_schema_check(k, keys, N(keys), err, sizeof(err)) == 0)
+		return NULL;
+	ck_assert_str_ne(err, "");
+	return err;
+}
+
+START_TEST(test_schema_checks)
+{
+	static const struct {
+		struct es_key key;
+		const char *why; /* NULL: accepted */
+	} cases[] = {
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^(a|b)$"),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .pattern = "^[[:alpha:]]+[]a-]*\\$x$"),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_LIST,
+	            .format = ES_FORMAT_EMAIL),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_INT, .flags = ES_KEY_MIN,
+	            .min = 5),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_INT,
+	            .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 5, .max = 5),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "mode=adopt"),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "dry=TRUE"),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "tier=-3"),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "account_id="),
+	     NULL},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^[a-z$"),
+	     "key 'k' has a pattern that does not compile"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^(a$"),
+	     "does not compile"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "[a-z]+$"),
+	     "key 'k' has a pattern that must start with ^"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^[a-z]+"),
+	     "must end with $"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^a\\$"),
+	     "must end with $"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^a[$]"),
+	     "must end with $"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = "^a|b$"),
+	     "'|' outside parentheses"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .pattern = ""),
+	     "must start with ^"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_INT,
+	            .format = ES_FORMAT_HOSTNAME),
+	     "only string and list keys that are not secret take"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_ENUM, .pattern = "^a$"),
+	     "only string and list keys"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .flags = ES_KEY_SECRET,
+	            .pattern = "^key-[0-9a-f]+$"),
+	     "that are not secret"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .format = (enum es_format)9),
+	     "has an unknown format"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_INT, .min = 1, .max = 10),
+	     "sets .min without its flag"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_INT, .flags = ES_KEY_MIN,
+	            .min = 1, .max = 10),
+	     "sets .max without its flag"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .flags = ES_KEY_MAX,
+	            .max = 10),
+	     "has ES_KEY_MIN/ES_KEY_MAX but is not an int"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_INT,
+	            .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 10, .max = 1),
+	     "has min above max"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "mode"),
+	     "write \"other_key=value\""},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING, .required_when = "=x"),
+	     "write \"other_key=value\""},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "nope=1"),
+	     "naming 'nope', not another key of this plugin"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "k=1"),
+	     "not another key of this plugin"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "mode=adoptt"),
+	     "'adoptt', not one of the allowed values"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "dry=yes"),
+	     "a bool key is true or false"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "tier=three"),
+	     "not an integer"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "token=x"),
+	     "a secret key"},
+	    {ES_KEY(.name = "k", .type = ES_TYPE_STRING,
+	            .required_when = "endpoint=https://x.example"),
+	     "name a string, enum, bool or int key"},
+	};
+
+	for (size_t i = 0; i < N(cases); i++) {
+		const char *got = schema_problem(&cases[i].key);
+
+		if (!cases[i].why) {
+			ck_assert_msg(got == NULL, "case %zu refused: %s", i,
+			              got);
+			continue;
+		}
+		ck_assert_msg(got && strstr(got, cases[i].why),
+		              "case %zu: want '%s', got '%s'", i, cases[i].why,
+		              got ? got : "(accepted)");
+	}
+	/* Every key of the test schemas passes. */
+	for (size_t i = 0; rule_keys[i].name; i++) {
+		const struct es_key *all[N(rule_keys)];
+		char err[256] = "";
+
+		for (size_t j = 0; j + 1 < N(rule_keys); j++)
+			all[j] = &rule_keys[j];
+		ck_assert_msg(es_key_schema_check(&rule_keys[i], all,
+		                                  N(rule_keys) - 1, err,
+		                                  sizeof(err)) == 0,
+		              "%s", err);
+	}
+	for (size_t i = 0; mail_keys[i].name; i++)
+		ck_assert_ptr_null(schema_problem(&mail_keys[i]));
+}
+END_TEST
+
+START_TEST(test_format_names)
+{
+	ck_assert_str_eq(es_format_name(ES_FORMAT_HOSTNAME), "hostname");
+	ck_assert_str_eq(es_format_name(ES_FORMAT_EMAIL), "email");
+	ck_assert_str_eq(es_format_name(ES_FORMAT_GUID), "guid");
+	ck_assert_ptr_null(es_format_name((enum es_format)42));
+}
+END_TEST
+
 /* ---- runner --------------------------------------------------------- */
 
 static Suite *config_suite(void)
@@ -1013,6 +1559,17 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_unknown_env_selected);
 	tcase_add_test(t, test_group_without_descriptor);
 	tcase_add_test(t, test_closest_match);
+	tcase_add_test(t, test_format_hostname);
+	tcase_add_test(t, test_format_email);
+	tcase_add_test(t, test_format_guid);
+	tcase_add_test(t, test_format_list_items);
+	tcase_add_test(t, test_pattern);
+	tcase_add_test(t, test_bounds_min_only_max_only);
+	tcase_add_test(t, test_format_checked_in_overrides_and_defaults);
+	tcase_add_test(t, test_required_when);
+	tcase_add_test(t, test_required_when_direct);
+	tcase_add_test(t, test_schema_checks);
+	tcase_add_test(t, test_format_names);
 	suite_add_tcase(s, t);
 	return s;
 }
