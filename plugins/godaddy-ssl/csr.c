@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,111 @@ int gd_mkdirs(const char *dir, char *err, size_t errlen)
 			               strerror(errno));
 		buf[i] = i < n ? '/' : '\0';
 	}
+	return 0;
+}
+
+/*
+ * Test hook (docs/cli.md): with ENVSETUP_TEST_KILL_AFTER_WRITE=TEXT the
+ * process SIGKILLs itself once a temporary file whose final name contains
+ * TEXT is complete and before it gets that name, so the kill tests can
+ * prove that the next run ignores and replaces what a killed one left.
+ */
+static void kill_point(const char *path)
+{
+	const char *at = getenv("ENVSETUP_TEST_KILL_AFTER_WRITE");
+	const char *base = strrchr(path, '/');
+
+	if (at && *at && strstr(base ? base + 1 : path, at))
+		raise(SIGKILL);
+}
+
+/* fsync the directory holding `path`, so the new name survives a crash. */
+static int sync_parent(const char *path)
+{
+	char dir[4200];
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+	int fd, rc;
+
+	if (n >= sizeof(dir))
+		return -1;
+	if (!slash)
+		strcpy(dir, ".");
+	else if (n == 0)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)n, path);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/* Write all of `data`, through short writes and signals. */
+static int write_all(int fd, const char *data, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, data, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		data += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Every file this plugin writes goes through here: `data` is written to
+ * "<path>.tmp" in the same directory, fsynced, given its final name and
+ * the directory fsynced, so a run killed at any point leaves either no
+ * file or a complete one under `path`. The temporary name is fixed so the
+ * next run replaces a killed run's leftover instead of adding to it; two
+ * applies never write at once (the core's state lock). With `keep_existing`
+ * the final name is taken with link(), which fails on an existing file
+ * where rename() would replace it.
+ */
+static int write_atomically(const char *path, const char *data, size_t len,
+                            unsigned mode, int keep_existing, char *err,
+                            size_t errlen)
+{
+	char tmp[4200];
+	int fd, ok;
+
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+		return set_err(err, errlen, "path too long: %s", path);
+	if (unlink(tmp) < 0 && errno != ENOENT)
+		return set_err(err, errlen, "cannot remove %s: %s", tmp,
+		               strerror(errno));
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	          mode);
+	if (fd < 0)
+		return set_err(err, errlen, "cannot create %s: %s", tmp,
+		               strerror(errno));
+	/* The umask may have narrowed `mode` only; make it exactly that. */
+	ok = fchmod(fd, mode) == 0 && write_all(fd, data, len) == 0 &&
+	     fsync(fd) == 0;
+	ok = close(fd) == 0 && ok;
+	if (!ok) {
+		unlink(tmp);
+		return set_err(err, errlen, "cannot write %s", tmp);
+	}
+	kill_point(path);
+	if (keep_existing ? link(tmp, path) < 0 : rename(tmp, path) < 0) {
+		set_err(err, errlen, "cannot create %s: %s", path,
+		        strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	if (keep_existing)
+		unlink(tmp);
+	if (sync_parent(path) < 0)
+		return set_err(err, errlen, "cannot sync the directory of %s",
+		               path);
 	return 0;
 }
 
@@ -95,40 +201,41 @@ static EVP_PKEY *generate(const char *key_type)
 	return EVP_EC_gen("P-256");
 }
 
+/* The key as PEM in a buffer that libcrypto wipes when the BIO is freed. */
+static BIO *key_pem(EVP_PKEY *key)
+{
+	BIO *bio = BIO_new(BIO_s_secmem());
+
+	if (bio &&
+	    !PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL, NULL)) {
+		BIO_free(bio);
+		bio = NULL;
+	}
+	return bio;
+}
+
 EVP_PKEY *gd_key_create(const char *path, const char *key_type, char *err,
                         size_t errlen)
 {
 	EVP_PKEY *key = generate(key_type);
-	FILE *f = NULL;
-	int fd, ok = 0;
+	BIO *pem = key ? key_pem(key) : NULL;
+	char *data = NULL;
+	long len = pem ? BIO_get_mem_data(pem, &data) : 0;
 
-	if (!key) {
+	if (!key || len <= 0) {
 		set_err(err, errlen, "libcrypto could not generate a %s key",
 		        key_type ? key_type : "ecdsa-p256");
-		return NULL;
-	}
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	          0600);
-	if (fd < 0) {
-		set_err(err, errlen, "cannot create %s: %s", path,
-		        strerror(errno));
+		BIO_free(pem);
 		EVP_PKEY_free(key);
 		return NULL;
 	}
-	/* The umask may have narrowed 0600 only; make sure nothing wider. */
-	if (fchmod(fd, 0600) == 0 && (f = fdopen(fd, "w")))
-		ok = PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL) &&
-		     fflush(f) == 0 && fsync(fileno(f)) == 0;
-	if (f)
-		ok = fclose(f) == 0 && ok;
-	else
-		close(fd);
-	if (!ok) {
-		unlink(path);
+	/* Never replace a key: the certificate ordered for it would be
+	 * orphaned. */
+	if (write_atomically(path, data, (size_t)len, 0600, 1, err, errlen)) {
 		EVP_PKEY_free(key);
-		set_err(err, errlen, "cannot write %s", path);
-		return NULL;
+		key = NULL;
 	}
+	BIO_free(pem);
 	return key;
 }
 
@@ -232,27 +339,7 @@ char *gd_csr_make(EVP_PKEY *key, const struct gd_subject *subj, char *err,
 int gd_write_file(const char *path, const char *text, unsigned mode, char *err,
                   size_t errlen)
 {
-	char tmp[4200];
-	size_t len = strlen(text);
-	int fd, ok;
-
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path,
-	                     (long)getpid()) >= sizeof(tmp))
-		return set_err(err, errlen, "path too long: %s", path);
-	unlink(tmp); /* a leftover of a run that died here */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-	          mode);
-	if (fd < 0)
-		return set_err(err, errlen, "cannot create %s: %s", tmp,
-		               strerror(errno));
-	ok = fchmod(fd, mode) == 0 && write(fd, text, len) == (ssize_t)len &&
-	     fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0) {
-		unlink(tmp);
-		return set_err(err, errlen, "cannot write %s", path);
-	}
-	return 0;
+	return write_atomically(path, text, strlen(text), mode, 0, err, errlen);
 }
 
 char *gd_read_file(const char *path, int *absent, char *err, size_t errlen)

@@ -3,7 +3,7 @@
  * key (made once, kept 0600, never logged or sent), the CSR sent with the
  * order, and the issued chain written next to the key.
  *
- * Plain C with no host table, so tests/unit/test_godaddy_csr.c can use it
+ * Plain C with no host table, so tests/test_godaddy_csr.c can use it
  * directly. Functions return 0 on success, or -1 with a one-line reason
  * in `err` (never key material).
  */
@@ -32,7 +32,9 @@ int gd_mkdirs(const char *dir, char *err, size_t errlen);
 EVP_PKEY *gd_key_load(const char *path, int *absent, char *err, size_t errlen);
 
 /* Generate a key, "ecdsa-p256" or "rsa-3072", and write it to `path`,
- * created 0600 with O_EXCL: an existing key is never overwritten. */
+ * 0600, atomically like gd_write_file(), except that an existing key is
+ * never overwritten (that call fails): a new key would orphan the
+ * certificate ordered for the old one. */
 EVP_PKEY *gd_key_create(const char *path, const char *key_type, char *err,
                         size_t errlen);
 
@@ -44,8 +46,11 @@ const char *gd_key_type(EVP_PKEY *key);
 char *gd_csr_make(EVP_PKEY *key, const struct gd_subject *subj, char *err,
                   size_t errlen);
 
-/* Write `text` to `path` with `mode`, atomically (temporary file, fsync,
- * rename), replacing what was there. */
+/* Write `text` to `path` with `mode`, atomically: to "<path>.tmp" (a
+ * killed run's leftover there is replaced), fsync, rename, fsync of the
+ * directory, so `path` holds the old file or the whole new one, never part.
+ * Replaces what was there. ENVSETUP_TEST_KILL_AFTER_WRITE (docs/cli.md)
+ * kills the process between the fsync and the rename. */
 int gd_write_file(const char *path, const char *text, unsigned mode, char *err,
                   size_t errlen);
 

@@ -5,6 +5,8 @@
 # core's test hook SIGKILLs the process right before the state key is
 # written, so each kill lands exactly there. Then ONE apply must converge:
 # the id recorded, nothing created twice, and plan finds nothing to do.
+# Then the same for godaddy-ssl's key, CSR and certificate files, killed
+# between their write and their rename.
 . "$(dirname "$0")/lib.sh"
 
 export MAILGUN_API_KEY=key-sandbox-mailgun-0001
@@ -40,4 +42,52 @@ for c in "${cases[@]}"; do
   es plan "$cfg" --env uat; expect_rc 0
   stop_sandbox
 done
-echo "kill_windows: ${#cases[@]} kills between the provider's answer and the recorded id, each converged in one apply"
+
+# Kill godaddy-ssl while it writes its files: the plugin's hook SIGKILLs
+# the process once FILE.tmp is written and fsynced, before the rename. A
+# "partial" case then cuts that leftover in half, as a kill in the middle
+# of the write would have left it. ONE apply must replace the leftover and
+# converge, with a valid 0600 key that the CSR and the certificate are for.
+# file suffix (the hook's TEXT), what to do to the leftover
+file_cases=(
+  ".key as-left"
+  ".key partial"
+  ".csr as-left"
+  ".crt partial"
+)
+cn=app.uat.acme.example
+for c in "${file_cases[@]}"; do
+  read -r suffix leftover <<<"$c"
+  start_sandbox --async-polls 1
+  rm -rf "$WORK/state"
+  cfg="$WORK/acme.cfg"
+  write_acme_config "$cfg"
+  keys="$WORK/state/keys/acme/uat"
+  ENVSETUP_TEST_KILL_AFTER_WRITE="$cn$suffix" "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" \
+    apply "$cfg" --env uat --max-poll-interval 100 >"$WORK/killed.out" 2>&1 && rc=0 || rc=$?
+  [ "$rc" = 137 ] || fail "$cn$suffix: the write hook did not fire (exit $rc)"
+  tmp="$keys/$cn$suffix.tmp"
+  [ -s "$tmp" ] || fail "$cn$suffix: no complete temporary file left by the kill"
+  if [ "$suffix" = .key ]; then
+    [ ! -e "$keys/$cn.key" ] || fail "$cn.key: the final name exists before the rename"
+    [ "$(stat -c %a "$tmp")" = 600 ] || fail "$cn.key.tmp: mode $(stat -c %a "$tmp"), not 600"
+  fi
+  if [ "$leftover" = partial ]; then
+    truncate -s $(($(stat -c %s "$tmp") / 2)) "$tmp"
+  fi
+  es apply "$cfg" --env uat --max-poll-interval 100
+  [ "$RC" = 2 ] || fail "$cn$suffix ($leftover): one apply after the kill did not converge (exit $RC)"
+  [ ! -e "$tmp" ] || fail "$cn$suffix: the leftover temporary file is still there"
+  [ "$(stat -c %a "$keys/$cn.key")" = 600 ] || fail "$cn.key: mode is not 600"
+  openssl pkey -in "$keys/$cn.key" -check -noout >/dev/null 2>&1 ||
+    fail "$cn$suffix: the key is not a valid private key"
+  want=$(openssl pkey -in "$keys/$cn.key" -pubout 2>/dev/null)
+  [ "$(openssl req -in "$keys/$cn.csr" -pubkey -noout 2>/dev/null)" = "$want" ] ||
+    fail "$cn$suffix: the CSR is not for the key"
+  [ "$(openssl x509 -in "$keys/$cn.crt" -pubkey -noout 2>/dev/null)" = "$want" ] ||
+    fail "$cn$suffix: the certificate is not for the key"
+  [ "$(resources_count godaddy certificate_order)" = 1 ] || fail "$cn$suffix: certificate ordered twice"
+  es plan "$cfg" --env uat; expect_rc 0
+  stop_sandbox
+done
+echo "kill_windows: ${#cases[@]} kills between the provider's answer and the recorded id and ${#file_cases[@]} between a file's write and its rename, each converged in one apply"

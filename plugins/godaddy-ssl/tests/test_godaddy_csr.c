@@ -1,15 +1,18 @@
 /*
  * godaddy-ssl's local key and CSR code (plugins/godaddy-ssl/csr.c): keys
  * are made 0600 and never overwritten, CSRs parse and carry the names, the
- * issued chain is matched to the key, and no key text reaches stdout or
- * stderr.
+ * issued chain is matched to the key, no key text reaches stdout or
+ * stderr, and every file appears whole under its name or not at all, even
+ * when a run is killed mid-write.
  */
 #include <check.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/pem.h>
@@ -291,6 +294,159 @@ START_TEST(key_never_printed)
 }
 END_TEST
 
+/* Write `text` to `path` as a killed run would have left it. */
+static void plant(const char *path, const char *text, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	ck_assert_int_eq(close(fd), 0);
+}
+
+static int exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* A killed run's half-written temporary key (world-readable, even) does
+ * not stop the next one: it is replaced, and the key appears 0600. */
+START_TEST(leftover_temp_key_is_replaced)
+{
+	char path[512], tmp[520];
+	struct stat st;
+	EVP_PKEY *key, *again;
+	int absent;
+
+	make_dir();
+	path_of(path, sizeof(path), "app.key");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	plant(tmp, "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49", 0644);
+	key = gd_key_create(path, NULL, err, sizeof(err));
+	ck_assert_msg(key != NULL, "%s", err);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert(!exists(tmp));
+	again = gd_key_load(path, &absent, err, sizeof(err));
+	ck_assert_ptr_nonnull(again);
+	ck_assert_int_eq(EVP_PKEY_eq(key, again), 1);
+	EVP_PKEY_free(again);
+	EVP_PKEY_free(key);
+	remove_dir();
+}
+END_TEST
+
+/* The same for a certificate, which replaces the old one in one step. */
+START_TEST(leftover_temp_file_is_replaced)
+{
+	char path[512], tmp[520], *back;
+	struct stat st;
+	int absent;
+
+	make_dir();
+	path_of(path, sizeof(path), "app.crt");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	plant(path, "old chain\n", 0644);
+	plant(tmp, "-----BEGIN CERT", 0600);
+	ck_assert_int_eq(
+	    gd_write_file(path, "new chain\n", 0644, err, sizeof(err)), 0);
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	ck_assert(!exists(tmp));
+	back = gd_read_file(path, &absent, err, sizeof(err));
+	ck_assert_str_eq(back, "new chain\n");
+	free(back);
+	remove_dir();
+}
+END_TEST
+
+/* A temporary name planted as a symlink is not followed: the file it
+ * points to is left alone. */
+START_TEST(temp_symlink_not_followed)
+{
+	char path[512], tmp[520], outside[512], *back;
+	EVP_PKEY *key;
+	int absent;
+
+	make_dir();
+	path_of(outside, sizeof(outside), "outside");
+	plant(outside, "untouched\n", 0644);
+	path_of(path, sizeof(path), "app.key");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	ck_assert_int_eq(symlink(outside, tmp), 0);
+	key = gd_key_create(path, NULL, err, sizeof(err));
+	ck_assert_msg(key != NULL, "%s", err);
+	back = gd_read_file(outside, &absent, err, sizeof(err));
+	ck_assert_str_eq(back, "untouched\n");
+	free(back);
+	EVP_PKEY_free(key);
+	remove_dir();
+}
+END_TEST
+
+/* Runs gd_key_create (key != 0) or gd_write_file of "new" in a child with
+ * the kill hook set to `hook`; returns the child's wait status. */
+static int killed_write(const char *path, int key, const char *hook)
+{
+	int status;
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		setenv("ENVSETUP_TEST_KILL_AFTER_WRITE", hook, 1);
+		if (key)
+			EVP_PKEY_free(
+			    gd_key_create(path, NULL, err, sizeof(err)));
+		else
+			gd_write_file(path, "new\n", 0644, err, sizeof(err));
+		_exit(0);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	return status;
+}
+
+/* Killed after the temporary file is complete and before the rename (the
+ * test hook): the final name is absent (a key) or still the old file (a
+ * certificate), never part of the new one; the next write completes. */
+START_TEST(kill_before_rename_leaves_final_name_whole)
+{
+	char path[512], tmp[520], crt[512], *back;
+	struct stat st;
+	EVP_PKEY *key;
+	int status, absent;
+
+	make_dir();
+	path_of(path, sizeof(path), "app.key");
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	status = killed_write(path, 1, "app.key");
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ck_assert(!exists(path));
+	ck_assert_int_eq(stat(tmp, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	key = gd_key_create(path, NULL, err, sizeof(err));
+	ck_assert_msg(key != NULL, "%s", err);
+	ck_assert(!exists(tmp));
+	EVP_PKEY_free(key);
+
+	path_of(crt, sizeof(crt), "app.crt");
+	plant(crt, "old\n", 0644);
+	status = killed_write(crt, 0, ".crt");
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	back = gd_read_file(crt, &absent, err, sizeof(err));
+	ck_assert_str_eq(back, "old\n");
+	free(back);
+	/* A hook for another file does not fire here. */
+	status = killed_write(crt, 0, ".csr");
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	back = gd_read_file(crt, &absent, err, sizeof(err));
+	ck_assert_str_eq(back, "new\n");
+	free(back);
+	remove_dir();
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("godaddy_csr");
@@ -304,6 +460,10 @@ int main(void)
 	tcase_add_test(tc, key_readable_by_others_is_refused);
 	tcase_add_test(tc, chain_expiry_and_key_match);
 	tcase_add_test(tc, key_never_printed);
+	tcase_add_test(tc, leftover_temp_key_is_replaced);
+	tcase_add_test(tc, leftover_temp_file_is_replaced);
+	tcase_add_test(tc, temp_symlink_not_followed);
+	tcase_add_test(tc, kill_before_rename_leaves_final_name_whole);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
