@@ -26,14 +26,14 @@ const char *const es_reserved_keys[] = {
     NULL,
 };
 
-/* The smallest sizes a v1.0 plugin may declare: everything up to and
- * including the last field ABI 1.0 defined. */
+/* The smallest sizes a plugin may declare: everything up to and including
+ * the last field ABI 2.0 defined. */
 #define SIZE_UPTO(type, field)                                                 \
 	(offsetof(type, field) + sizeof(((type *)0)->field))
 #define DESCRIPTOR_MIN                                                         \
 	SIZE_UPTO(struct es_plugin_descriptor, rate_limit_per_min)
-#define KEY_MIN SIZE_UPTO(struct es_key, example)
-#define TASK_MIN SIZE_UPTO(struct es_task, timeout_s)
+#define KEY_MIN SIZE_UPTO(struct es_key, required_when)
+#define TASK_MIN SIZE_UPTO(struct es_task, run)
 
 char *es_plugin_dir_default(const char *argv0)
 {
@@ -111,7 +111,7 @@ static long walk_array(const void *first, size_t min_size, size_t name_off,
 		return 0; /* empty array: the terminator only */
 	if (stride < min_size) {
 		snprintf(err, errlen,
-		         "entry struct_size %u is smaller than ABI 1.0's %zu",
+		         "entry struct_size %u is smaller than ABI 2.0's %zu",
 		         stride, min_size);
 		return -1;
 	}
@@ -241,6 +241,14 @@ static int check_tasks(struct es_plugin *p, char *err, size_t errlen)
 			         "manual task '%s' has no question", t->id);
 			return -1;
 		}
+		if (!(t->flags & ES_TASK_MANUAL) == !t->run) {
+			snprintf(err, errlen,
+			         t->run ? "manual task '%s' has a function: "
+			                  "a person does it"
+			                : "task '%s' has no function (run)",
+			         t->id);
+			return -1;
+		}
 		for (long j = 0; j < i; j++) {
 			if (strcmp(p->tasks[j]->id, t->id) == 0) {
 				snprintf(err, errlen,
@@ -296,7 +304,7 @@ static int check_descriptor(struct es_plugin *p, const char *expected_name,
 	if (d->struct_size < DESCRIPTOR_MIN) {
 		snprintf(
 		    err, errlen,
-		    "descriptor struct_size %u is smaller than ABI 1.0's %zu",
+		    "descriptor struct_size %u is smaller than ABI 2.0's %zu",
 		    d->struct_size, (size_t)DESCRIPTOR_MIN);
 		return -1;
 	}
@@ -312,18 +320,18 @@ static int check_descriptor(struct es_plugin *p, const char *expected_name,
 		    "needs a lower-case name, a version and a description");
 		return -1;
 	}
-	ops = d->ops;
-	if (!ops ||
-	    ops->struct_size < SIZE_UPTO(struct es_plugin_ops, verify)) {
-		snprintf(err, errlen,
-		         "ops table missing or smaller than ABI 1.0 requires");
+	ops = d->ops; /* optional: a plugin with no instance state */
+	if (ops && ops->struct_size <
+	               SIZE_UPTO(struct es_plugin_ops, destroy_instance)) {
+		snprintf(err, errlen, "ops struct_size %u is too small",
+		         ops->struct_size);
 		return -1;
 	}
-	if (!ops->create || !ops->destroy_instance || !ops->plan ||
-	    !ops->apply || !ops->verify) {
+	if (ops &&
+	    !ES_OPS_HAS(ops, create) != !ES_OPS_HAS(ops, destroy_instance)) {
 		snprintf(err, errlen,
-		         "a required callback (create, destroy_instance, plan, "
-		         "apply, verify) is NULL");
+		         "ops has create without destroy_instance, or the "
+		         "reverse");
 		return -1;
 	}
 	if (check_keys(p, err, errlen) < 0 || check_tasks(p, err, errlen) < 0)

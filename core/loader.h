@@ -5,13 +5,13 @@
  * `plugins list` or a run, then loaded in-process with
  * dlopen(RTLD_NOW | RTLD_LOCAL) and its descriptor checked:
  *  - ABI major equal, minor not above the core's;
- *  - struct_size large enough for every v1.0 field it must have, and
- *    required callbacks present inside ops->struct_size;
+ *  - struct_size large enough for every ABI 2.0 field it must have; ops
+ *    optional, create and destroy_instance both or neither;
  *  - name equal to the file's basename, unique, well-formed;
  *  - keys and tasks well-formed: unique names/ids, types known, enum keys
  *    with allowed values, reserved names unused, `needs` naming keys of
  *    the schema, in-plugin dependencies existing, manual tasks with a
- *    question.
+ *    question and no function, every other task with its function.
  * Cross-plugin dependencies and cycles are checked by the task graph.
  */
 #ifndef ENVSETUP_CORE_LOADER_H
@@ -63,7 +63,8 @@ void es_registry_free(struct es_registry *r);
 
 /* An optional callback of `ops` the plugin provides (inside its size). */
 #define ES_OPS_HAS(ops, f)                                                     \
-	((ops)->struct_size >=                                                 \
+	((ops) != NULL &&                                                      \
+	 (ops)->struct_size >=                                                 \
 	     offsetof(struct es_plugin_ops, f) + sizeof((ops)->f) &&           \
 	 (ops)->f != NULL)
 

@@ -59,10 +59,10 @@ static int setup_instance(struct es_run *run, struct es_instance *inst,
 	inst->plugin = p;
 	inst->conf = pc;
 	pthread_mutex_init(&inst->lock, NULL);
-	if (pc->max_concurrency > 0)
+	/* The operator may lower what the plugin promised, never raise it:
+	 * above its max_concurrency its task functions may not overlap. */
+	if (pc->max_concurrency > 0 && (uint32_t)pc->max_concurrency < conc)
 		conc = (uint32_t)pc->max_concurrency;
-	if (!(d->flags & ES_PLUGIN_THREAD_SAFE))
-		conc = 1; /* the plugin promised nothing: never overlap calls */
 	inst->max_concurrency = conc;
 	inst->http = calloc(conc, sizeof(*inst->http));
 	inst->http_in_use = calloc(conc, sizeof(*inst->http_in_use));
@@ -131,15 +131,20 @@ static int create_instances(struct es_run *run)
 		struct es_instance *inst = &run->instances[i];
 		const struct es_plugin_ops *ops = inst->plugin->desc->ops;
 		struct es_call call;
-		enum es_status st;
+		struct es_ctx ctx = {.struct_size = sizeof(ctx),
+		                     .host = &es_host_table,
+		                     .call = &call};
+		enum es_status st = ES_OK;
 		int slot = -1;
 
 		es_call_init(&call, inst, NULL);
 		call.http = take_http(inst, &slot);
-		st = ops->create(&es_host_table, &call, &inst->state);
+		if (ES_OPS_HAS(ops, create))
+			st = ops->create(&ctx, &inst->state);
 		inst->created = st == ES_OK;
+		ctx.instance = inst->state;
 		if (st == ES_OK && ES_OPS_HAS(ops, validate))
-			st = ops->validate(&call, inst->state);
+			st = ops->validate(&ctx);
 		give_http(inst, slot);
 		if (st != ES_OK) {
 			print_call_diags(&call);
@@ -227,8 +232,10 @@ void es_run_close(struct es_run *run)
 	for (size_t i = 0; i < run->n_instances; i++) {
 		struct es_instance *inst = &run->instances[i];
 
-		if (inst->created)
-			inst->plugin->desc->ops->destroy_instance(inst->state);
+		const struct es_plugin_ops *ops = inst->plugin->desc->ops;
+
+		if (inst->created && ES_OPS_HAS(ops, destroy_instance))
+			ops->destroy_instance(inst->state);
 		for (uint32_t h = 0; inst->http && h < inst->max_concurrency;
 		     h++)
 			es_http_client_free(inst->http[h]);
@@ -356,12 +363,19 @@ static void add_resume_change(struct es_run *run, struct es_node *n,
 	cJSON_AddItemToArray(n->changes, c);
 }
 
-typedef enum es_status (*task_fn)(es_call *, void *, const char *);
-
-/* One callback with the core's retries for ES_RETRY. */
+/* The task's function in `phase` with the core's retries for ES_RETRY
+ * ("call me again later"). */
 static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
-                                      task_fn fn, struct es_call *call)
+                                      enum es_phase phase, struct es_call *call)
 {
+	struct es_ctx ctx = {
+	    .struct_size = sizeof(ctx),
+	    .host = &es_host_table,
+	    .call = call,
+	    .phase = phase,
+	    .instance = n->inst->state,
+	    .task = n->task,
+	};
 	enum es_status st = ES_RETRY;
 
 	for (int attempt = 1; attempt <= RETRY_ATTEMPTS && !cancelled(run);
@@ -371,7 +385,7 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 		es_diags_clear(&call->diags);
 		call->retry_after_ms = 0;
 		call->transport_gave_up = 0;
-		st = fn(call, n->inst->state, n->task->id);
+		st = n->task->run(&ctx);
 		if (st == ES_RETRY && call->transport_gave_up)
 			return ES_FAILED; /* one retry layer: HTTP's */
 		if (st != ES_RETRY)
@@ -394,14 +408,14 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
                                        struct es_call *call)
 {
-	const struct es_plugin_ops *ops = n->inst->plugin->desc->ops;
 	uint32_t timeout_s =
 	    n->task->timeout_s ? n->task->timeout_s : DEFAULT_TASK_TIMEOUT_S;
 	double deadline = now_s() + timeout_s;
 	unsigned polls = 0;
 
 	for (;;) {
-		enum es_status st = call_with_retry(run, n, ops->apply, call);
+		enum es_status st =
+		    call_with_retry(run, n, ES_PHASE_APPLY, call);
 		uint32_t wait;
 
 		if (st != ES_IN_PROGRESS)
@@ -431,7 +445,6 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 
 static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 {
-	const struct es_plugin_ops *ops = n->inst->plugin->desc->ops;
 	struct es_call call;
 	enum es_task_state prev;
 	enum es_status st;
@@ -454,7 +467,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 		       "the last run stopped during a change request of this "
 		       "task; the plugin looks up what it may have made before "
 		       "creating anything");
-	st = call_with_retry(run, n, ops->plan, &call);
+	st = call_with_retry(run, n, ES_PHASE_PLAN, &call);
 	prev = es_state_task_get(run->state, n->ref, NULL, NULL);
 	if (st == ES_OK) {
 		n->changes = call.changes ? call.changes : cJSON_CreateArray();
@@ -486,7 +499,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 	}
 	if (st == ES_OK) {
 		es_diags_clear(&call.diags);
-		st = call_with_retry(run, n, ops->verify, &call);
+		st = call_with_retry(run, n, ES_PHASE_VERIFY, &call);
 		if (st == ES_OK) {
 			finish(n, ES_TS_DONE,
 			       cJSON_GetArraySize(n->changes)

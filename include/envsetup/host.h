@@ -1,11 +1,11 @@
 /*
  * envsetup host table: the services the core lends a plugin.
  *
- * create() receives a `const struct es_host *`; it lives until exit. Each
+ * Every callback receives it as ctx->host; it lives until exit. Each
  * sub-table starts with its own struct_size and grows only at the end, so
- * one can gain functions without touching the others. A plugin built
- * against an older minor simply does not know about the newer functions; a
- * plugin that wants a newer function checks ES_HOST_HAS(table, field) first.
+ * one can gain functions without touching the others. The loader refuses a
+ * plugin built against a newer minor than the core's (version.h), so every
+ * function a plugin was compiled against is there.
  *
  * Design rule: only opaque handles, plain C strings and numbers cross this
  * table, and nothing in it calls back into plugin code. That keeps the
@@ -16,7 +16,7 @@
  *   (transfer full)  the receiver frees it with the function named
  *   (nullable)       may be NULL
  * Unless stated otherwise, a function may be called from any callback, does
- * not block, and exists since ABI 1.0.
+ * not block, and exists since ABI 2.0.
  */
 #ifndef ENVSETUP_HOST_H
 #define ENVSETUP_HOST_H
@@ -30,12 +30,6 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-/* True when `table` is large enough to hold `field` (for newer minors). */
-#define ES_HOST_HAS(table, field)                                              \
-	((table) != NULL &&                                                    \
-	 (table)->struct_size >=                                               \
-	     offsetof(__typeof__(*(table)), field) + sizeof((table)->field))
 
 #if defined(__GNUC__)
 #define ES_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -164,7 +158,7 @@ struct es_http_request {
 	 * (JSON members or XML elements, "SessionToken"). Their values are
 	 * masked in traces and the run log, like every value es_secret_api
 	 * holds and the core's own list of well-known credential fields. */
-	const char *const *secret_fields; /* since ABI 1.1 */
+	const char *const *secret_fields;
 };
 
 typedef struct es_http_response es_http_response;

@@ -4,8 +4,10 @@
  * A plugin is a shared object `<name>.so` exporting exactly one symbol,
  * envsetup_plugin_entry(), defined with ES_PLUGIN_DEFINE(). The entry
  * returns a const descriptor naming the plugin, its config schema (the
- * checklist's "elements needed before start"), its tasks (the checklist's
- * "tasks to accomplish") and its callbacks.
+ * checklist's "elements needed before start") and its tasks (the
+ * checklist's "tasks to accomplish"), each with the one function that
+ * plans, applies and verifies it. Optional callbacks make and release
+ * instance state and check the config beyond the schema.
  *
  * Rules every plugin follows:
  *  - The entry function is pure: no allocation, no I/O, no host calls. The
@@ -21,6 +23,7 @@
  *    and must live as long as the shared object; the core never unloads a
  *    plugin before exit.
  *
+ * client.h is the provider client every plugin talks through;
  * docs/plugin-abi.md walks through plugins/mailgun as the worked example.
  */
 #ifndef ENVSETUP_PLUGIN_H
@@ -49,9 +52,10 @@ typedef struct es_call es_call;
 /* What a callback reports. Details go to the diagnostics sink (host.h). */
 enum es_status {
 	ES_OK = 0,
-	/* Transient failure (network, 5xx, rate limit): the core retries the
-	 * callback with backoff; es_diag_api.retry_after() may set the delay.
-	 */
+	/* Call me again later (an answer that did not parse, a write whose
+	 * outcome is unknown): the core calls the task function again after
+	 * es_diag_api.retry_after() or a backoff, at most 5 times and within
+	 * the task's timeout. */
 	ES_RETRY = 1,
 	/* Permanent failure: the task is marked failed, dependants are held. */
 	ES_FAILED = 2,
@@ -60,9 +64,9 @@ enum es_status {
 	/* The callback or task is not supported by this plugin. */
 	ES_UNSUPPORTED = 4,
 	/* Long-running work started and not finished (certificate issuance,
-	 * account creation): the core calls apply() again after retry_after,
-	 * until the task's timeout. apply() must therefore poll, not restart.
-	 */
+	 * account creation): the core calls the task's apply again after
+	 * retry_after, until the task's timeout. It must therefore poll, not
+	 * restart. */
 	ES_IN_PROGRESS = 5,
 	/* A person must act first; the question was given with
 	 * es_diag_api.ask(). The task waits until `envsetup confirm`. */
@@ -123,10 +127,9 @@ struct es_key {
 	uint32_t flags;             /* ES_KEY_* */
 	const char *default_value;  /* as written in the config; NULL: none */
 	const char *const *allowed; /* ES_TYPE_ENUM: NULL-terminated */
-	int64_t min, max;     /* ES_TYPE_INT: bounds flagged ES_KEY_MIN/MAX */
-	const char *question; /* the checklist question it answers */
-	const char *example;  /* nullable */
-	/* Since ABI 1.1. */
+	int64_t min, max;      /* ES_TYPE_INT: bounds flagged ES_KEY_MIN/MAX */
+	const char *question;  /* the checklist question it answers */
+	const char *example;   /* nullable */
 	enum es_format format; /* STRING and LIST items; 0: any */
 	/* nullable: a POSIX extended regular expression the whole value (each
 	 * list item) must match, e.g. "^[a-z][a-z0-9-]*$". */
@@ -140,9 +143,50 @@ struct es_key {
  * Tasks
  * ------------------------------------------------------------------- */
 
+/*
+ * Which pass over the tasks a call belongs to. One function per task
+ * serves all three, walking the same look-ups in each, so they cannot
+ * drift apart (client.h's es_reported() writes the rule once).
+ */
+enum es_phase {
+	ES_PHASE_PLAN = 0,   /* read-only (may GET): record what apply would
+	                        change with es_plan_api.change(); recording
+	                        nothing means the task is in place */
+	ES_PHASE_APPLY = 1,  /* make it so. Idempotent: look up before create,
+	                        so a re-run after a crash or a lost answer
+	                        finds what the last run made */
+	ES_PHASE_VERIFY = 2, /* read-only: ES_OK ticks the checklist item;
+	                        ES_FAILED with a diagnostic says what is
+	                        missing */
+};
+
+/*
+ * What every task function and every optional callback receives. Owned by
+ * the core (transfer none) and valid only during the call. `host` lives
+ * until exit, so a plugin never needs to keep it.
+ */
+struct es_ctx {
+	uint32_t struct_size;       /* sizeof(struct es_ctx) of the core */
+	const struct es_host *host; /* the services the core lends */
+	es_call *call;              /* pass to every host function */
+	enum es_phase phase;        /* task functions only */
+	void *instance;             /* what ops->create made (nullable) */
+	const struct es_task *task; /* task functions only (nullable) */
+};
+
+/*
+ * A task's function: plan, apply or verify one task (ctx->phase).
+ * Returns ES_OK; ES_RETRY ("call me again later": the core calls it again
+ * after es_diag_api.retry_after, counted against the task's timeout);
+ * ES_IN_PROGRESS (ES_TASK_LONG_RUNNING apply only: poll again later);
+ * ES_NEEDS_PERSON with es_diag_api.ask(); or a failure. Transport retries
+ * (429, 5xx, resets) are the HTTP service's, never the plugin's.
+ */
+typedef enum es_status (*es_task_fn)(const struct es_ctx *ctx);
+
 /* Task flags. */
 #define ES_TASK_MUTATING (1u << 0)     /* changes something at the provider */
-#define ES_TASK_MANUAL (1u << 1)       /* a person's task; no callbacks run */
+#define ES_TASK_MANUAL (1u << 1)       /* a person's task; no function runs */
 #define ES_TASK_LONG_RUNNING (1u << 2) /* apply may return ES_IN_PROGRESS */
 
 /*
@@ -161,58 +205,37 @@ struct es_task {
 	uint32_t flags;           /* ES_TASK_* */
 	const char *question;     /* ES_TASK_MANUAL: what the person is asked */
 	uint32_t timeout_s; /* ES_TASK_LONG_RUNNING: give up after; 0: 1800 */
+	/* Required unless ES_TASK_MANUAL (which must leave it NULL). */
+	es_task_fn run;
 };
 
 /* ---------------------------------------------------------------------
- * Callbacks
+ * Instance callbacks: all optional
  * ------------------------------------------------------------------- */
 
 /*
- * All callbacks but create() receive the instance state create() returned.
- * The core never calls one instance concurrently unless the descriptor sets
- * ES_PLUGIN_THREAD_SAFE. Callbacks may block on host HTTP calls; they should
- * check es_progress_api.cancelled() in loops.
+ * A plugin with nothing to keep between calls sets no ops at all. The core
+ * never runs two task functions of one instance at once unless the
+ * descriptor's max_concurrency is above 1.
  */
 struct es_plugin_ops {
 	uint32_t struct_size; /* sizeof(struct es_plugin_ops) */
 
-	/* Required. Allocate the instance state for one customer environment.
-	 * `host` (transfer none) lives until exit; keep the pointer. No
-	 * network. *state (transfer full) is released with destroy_instance().
-	 */
-	enum es_status (*create)(const struct es_host *host, es_call *call,
-	                         void **state);
+	/* Allocate the instance state for one customer environment (a token
+	 * cache, a parsed file). No network. *instance (transfer full) is
+	 * handed to every later call as ctx->instance and released with
+	 * destroy_instance(). */
+	enum es_status (*create)(const struct es_ctx *ctx, void **instance);
 
-	/* Required. Release what create() allocated. Accepts partial state. */
-	void (*destroy_instance)(void *state);
+	/* Release what create() allocated. Accepts partial state. */
+	void (*destroy_instance)(void *instance);
 
-	/* Optional. Offline cross-field checks beyond the schema, reported with
-	 * es_diag_api.error(). No network, no side effects. */
-	enum es_status (*validate)(es_call *call, void *state);
-
-	/* Required. Read-only: may GET. Describe what apply() would change with
-	 * es_plan_api.change(); no change recorded means the task is in place.
-	 */
-	enum es_status (*plan)(es_call *call, void *state, const char *task_id);
-
-	/* Required. Perform one task. Idempotent: look up before create, so a
-	 * re-run after a crash finds what the last run made. */
-	enum es_status (*apply)(es_call *call, void *state,
-	                        const char *task_id);
-
-	/* Required. Read-only: does the desired state hold? ES_OK ticks the
-	 * checklist item; ES_FAILED with a diagnostic says what is missing. */
-	enum es_status (*verify)(es_call *call, void *state,
-	                         const char *task_id);
-
-	/* Optional. Undo one task (teardown runs in reverse order). Must accept
-	 * a task that was never applied. */
-	enum es_status (*destroy)(es_call *call, void *state,
-	                          const char *task_id);
+	/* Offline cross-field checks beyond the schema (formats, patterns,
+	 * required_when are the schema's), reported with es_diag_api.error()
+	 * naming the key: `check` shows them with the file and line. No
+	 * network, no side effects. */
+	enum es_status (*validate)(const struct es_ctx *ctx);
 };
-
-/* Descriptor flags. THREAD_SAFE: tasks of one instance may overlap. */
-#define ES_PLUGIN_THREAD_SAFE (1u << 0)
 
 struct es_plugin_descriptor {
 	uint32_t struct_size;    /* sizeof(struct es_plugin_descriptor) */
@@ -221,11 +244,12 @@ struct es_plugin_descriptor {
 	const char *name;        /* equals the file's basename: "mailgun" */
 	const char *version;     /* the plugin's own semver */
 	const char *description; /* one line */
-	const struct es_key *keys;   /* schema, NULL-name terminated */
-	const struct es_task *tasks; /* NULL-id terminated */
-	const struct es_plugin_ops *ops;
-	uint32_t flags;           /* ES_PLUGIN_* */
-	uint32_t max_concurrency; /* tasks at once for this plugin; 0: 1 */
+	const struct es_key *keys;       /* schema, NULL-name terminated */
+	const struct es_task *tasks;     /* NULL-id terminated */
+	const struct es_plugin_ops *ops; /* nullable: no instance state */
+	/* Tasks of one instance at once (0: 1). Above 1 the plugin promises
+	 * its task functions may overlap; the operator may lower it. */
+	uint32_t max_concurrency;
 	uint32_t
 	    rate_limit_per_min; /* the provider's documented limit; 0: none */
 };

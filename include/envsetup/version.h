@@ -1,10 +1,13 @@
 /*
  * envsetup plugin ABI version.
  *
- * The core accepts a plugin when the plugin's major equals ES_ABI_MAJOR and
- * the plugin's minor is not above ES_ABI_MINOR. A plugin built against an
- * older minor keeps working: every shared struct starts with struct_size and
- * the core treats fields beyond that size as absent.
+ * The versioning model: a plugin records the ABI it was built against
+ * (ES_DESCRIPTOR_HEADER) and the core accepts it when the majors are equal
+ * and the plugin's minor is not above the core's. So a plugin only ever
+ * meets a core that has every function it was compiled to call: there is
+ * no feature detection to write. A plugin built against an older minor
+ * keeps working: every shared struct starts with struct_size and the core
+ * treats fields beyond that size as absent.
  *
  * Minor bump: fields appended at the end of a struct, new optional
  * callbacks, new host sub-tables or functions, new enum values.
@@ -16,10 +19,12 @@
 #ifndef ENVSETUP_VERSION_H
 #define ENVSETUP_VERSION_H
 
-#define ES_ABI_MAJOR 1
-#define ES_ABI_MINOR 1
+/* 2.0: task functions with a phase (es_task.run), optional ops, the
+ * provider client (client.h). */
+#define ES_ABI_MAJOR 2
+#define ES_ABI_MINOR 0
 
 /* The envsetup release these headers belong to. */
-#define ES_VERSION_STRING "0.1.0"
+#define ES_VERSION_STRING "0.2.0"
 
 #endif

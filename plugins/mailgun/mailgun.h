@@ -1,7 +1,7 @@
 /*
  * Internals of the mailgun plugin, shared by its source files:
- *   mailgun.c            schema, tasks, descriptor, validate, dispatch table
- *   mailgun_api.c        requests, replies, error mapping, plan/verify helpers
+ *   mailgun.c            schema, tasks, validate, descriptor
+ *   mailgun_api.c        the client for Mailgun: base URL, auth, errors
  *   mailgun_domain.c     API key, domain, DNS records, webhooks, SMTP login
  *   mailgun_templates.c  templates_dir: scanning, checking and uploading
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
@@ -13,50 +13,38 @@
 
 #include "envsetup/envsetup.h"
 
-/* ---- one callback's context ------------------------------------------ */
+/* ---- one task call -------------------------------------------------- */
 
 struct ctx {
+	const struct es_ctx *x;
 	const struct es_host *h;
 	es_call *call;
 	enum es_phase phase;
-	const char *domain; /* as configured (nullable) */
-	char *dom;          /* escaped for URL paths (nullable) */
-	char base[512];     /* API base URL without a trailing '/' */
+	struct es_client api; /* Mailgun, HTTP Basic "api" + api_key */
+	const char *domain;   /* as configured (nullable) */
+	char dom[768];        /* escaped for URL paths ("" when unset) */
 };
 
+/* Set up `c` for task call `x`: 0, or -1 with a diagnostic. */
+int mg_open(const struct es_ctx *x, struct ctx *c);
 const char *mg_cfg(struct ctx *c, const char *key);
 enum es_status mg_publish(struct ctx *c, const char *name, const char *value);
-/*
- * Something is not in place. plan records the change, verify fails saying
- * what is missing: both return 1 with *st set. apply returns 0, and the
- * caller goes on to make it.
- */
-int mg_reported(struct ctx *c, enum es_status *st, enum es_change change,
-                const char *kind, const char *name, const char *detail);
 
-/* ---- requests ------------------------------------------------------- */
+/* A write with a multipart/form-data body, the type Mailgun's spec
+ * declares for every write used here. */
+static inline struct es_send mg_form(const char *method,
+                                     const struct es_http_header *form,
+                                     size_t n_form, const char *intent)
+{
+	struct es_send s = {.method = method,
+	                    .form_kind = ES_FORM_MULTIPART,
+	                    .form = form,
+	                    .n_form = n_form,
+	                    .intent = intent};
 
-/* One answer from Mailgun; `json` (nullable) is freed by mg_reply_free(). */
-struct reply {
-	long status;
-	int absent; /* a GET answered 404 */
-	int exists; /* a write answered "... already exists" */
-	es_json *json;
-	char message[256]; /* {"message"}, {"Reason"} or the text body */
-};
+	return s;
+}
 
-void mg_reply_free(struct ctx *c, struct reply *r);
-/*
- * `method` base+path. `form` (n_form > 0) goes as multipart/form-data, the
- * type the spec declares for every write used here. `intent` (nullable)
- * marks a write: the core journals it and never resends it. ES_OK means a
- * 2xx, a GET's 404 (r->absent) or a write's "already exists" (r->exists);
- * the caller then calls mg_reply_free(). Anything else maps to a failure.
- */
-ES_PRINTF(7, 8)
-enum es_status mg_api(struct ctx *c, struct reply *r, const char *method,
-                      const struct es_http_header *form, size_t n_form,
-                      const char *intent, const char *fmt, ...);
 /* 1 when an item of `array` (at `member`; "" for the item itself) equals
  * `value`. Case-insensitive: Mailgun lower-cases logins. */
 int mg_has_item(struct ctx *c, const es_json *array, const char *member,
@@ -64,15 +52,15 @@ int mg_has_item(struct ctx *c, const es_json *array, const char *member,
 
 /* ---- tasks: one function serves plan, apply and verify --------------- */
 
-enum es_status mg_verify_api_key(struct ctx *c);
-enum es_status mg_create_domain(struct ctx *c);
-enum es_status mg_verify_domain(struct ctx *c); /* long-running */
-enum es_status mg_configure_webhooks(struct ctx *c);
-enum es_status mg_upload_templates(struct ctx *c);
-enum es_status mg_smtp_credentials(struct ctx *c);
+enum es_status mg_verify_api_key(const struct es_ctx *x);
+enum es_status mg_create_domain(const struct es_ctx *x);
+enum es_status mg_verify_domain(const struct es_ctx *x); /* long-running */
+enum es_status mg_configure_webhooks(const struct es_ctx *x);
+enum es_status mg_upload_templates(const struct es_ctx *x);
+enum es_status mg_smtp_credentials(const struct es_ctx *x);
 
 /* validate: the number of template files that make no valid template
  * name, each with a diagnostic (1 if templates_dir cannot be read). */
-int mg_bad_templates(struct ctx *c, const char *dir);
+int mg_bad_templates(const struct es_ctx *x, const char *dir);
 
 #endif

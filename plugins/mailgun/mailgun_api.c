@@ -1,12 +1,11 @@
 /*
- * mailgun: the requests. One call to Mailgun (HTTP Basic with the API key,
- * forms as multipart/form-data), its reply and what an error answer means,
- * and the helpers that let one task function serve plan, apply and verify.
+ * mailgun: the client. Mailgun's base URL for the account's region, HTTP
+ * Basic with the API key, and how Mailgun words its errors; the requests
+ * themselves and what their answers mean are the SDK's (client.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strcasestr */
 #endif
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -23,112 +22,63 @@ enum es_status mg_publish(struct ctx *c, const char *name, const char *value)
 	return c->h->output->set(c->call, name, value, 0) ? ES_FAILED : ES_OK;
 }
 
-int mg_reported(struct ctx *c, enum es_status *st, enum es_change change,
-                const char *kind, const char *name, const char *detail)
+/* {"message"}, or {"Reason"} as some 400s have it, or the text body. */
+static int read_error(const struct es_client *cl, struct es_reply *r)
 {
-	if (c->phase == ES_PHASE_APPLY)
+	const struct es_json_api *j = cl->ctx->host->json;
+	const char *msg = j->get_string(r->json, "message");
+
+	if (!msg)
+		msg = j->get_string(r->json, "Reason");
+	if (msg)
+		snprintf(r->message, sizeof(r->message), "%.*s",
+		         (int)strcspn(msg, "\r\n"), msg);
+	return 0;
+}
+
+/* Mailgun answers a write of something that exists with 400 or 409 and
+ * "... already exists". */
+static int already_exists(const struct es_client *cl, const struct es_reply *r)
+{
+	(void)cl;
+	return r->http_status == 400 && strcasestr(r->message, "already");
+}
+
+/* api_url, or api_url_eu for an EU account whose file does not set api_url. */
+int mg_open(const struct es_ctx *x, struct ctx *c)
+{
+	const char *region, *url_key = "api_url";
+	char *dom;
+
+	memset(c, 0, sizeof(*c));
+	c->x = x;
+	c->h = x->host;
+	c->call = x->call;
+	c->phase = x->phase;
+	region = mg_cfg(c, "region");
+	if (region && strcmp(region, "eu") == 0 &&
+	    !c->h->config->is_explicit(c->call, "api_url"))
+		url_key = "api_url_eu";
+	if (es_client_init(&c->api, x, url_key))
+		return -1;
+	c->api.provider = "Mailgun";
+	c->api.auth_key = "api_key";
+	c->api.basic_user = "api";
+	c->api.basic_password = "{{secret:api_key}}";
+	c->api.read = read_error;
+	c->api.is_conflict = already_exists;
+	c->domain = mg_cfg(c, "domain");
+	if (!c->domain)
 		return 0;
-	*st = es_phase_differs(c->h, c->call, c->phase, change, kind, name,
-	                       detail);
-	return 1;
-}
-
-void mg_reply_free(struct ctx *c, struct reply *r)
-{
-	c->h->json->free(r->json);
-	r->json = NULL;
-}
-
-static void read_reply(struct ctx *c, es_http_response *resp, struct reply *r)
-{
-	size_t len = 0;
-	const char *body = c->h->http->body(resp, &len);
-	const char *msg = body; /* some errors come as plain text */
-
-	r->status = c->h->http->status(resp);
-	r->json = body ? c->h->json->parse(body, len) : NULL;
-	if (r->json) {
-		msg = c->h->json->get_string(r->json, "message");
-		if (!msg) /* the shape some 400s use */
-			msg = c->h->json->get_string(r->json, "Reason");
+	dom = c->h->http->escape(c->domain);
+	if (!dom || strlen(dom) >= sizeof(c->dom)) {
+		c->h->mem_free(dom);
+		c->h->diag->error(c->call, "domain", "no usable domain");
+		return -1;
 	}
-	snprintf(r->message, sizeof(r->message), "%.*s",
-	         msg ? (int)strcspn(msg, "\r\n") : 0, msg ? msg : "");
-}
-
-/* Map an error answer to a status, with the diagnostic that explains it.
- * The core already waited and retried on 429 (honouring Retry-After). */
-static enum es_status failure(struct ctx *c, const struct reply *r,
-                              const char *what)
-{
-	if (r->status == 401) {
-		c->h->diag->error(c->call, "api_key",
-		                  "Mailgun rejected the API key (401)");
-		return ES_INVALID_CONFIG;
-	}
-	c->h->diag->error(c->call, r->status == 403 ? "api_key" : NULL,
-	                  "%s: Mailgun answered %ld %s", what, r->status,
-	                  r->message);
-	if (r->status == 403)
-		return ES_INVALID_CONFIG; /* a key without the needed role */
-	return r->status == 429 || r->status >= 500 ? ES_RETRY : ES_FAILED;
-}
-
-ES_PRINTF(7, 8)
-enum es_status mg_api(struct ctx *c, struct reply *r, const char *method,
-                      const struct es_http_header *form, size_t n_form,
-                      const char *intent, const char *fmt, ...)
-{
-	char url[2048];
-	size_t n = strlen(c->base);
-	struct es_http_request req = {
-	    .struct_size = sizeof(req),
-	    .method = method,
-	    .url = url,
-	    .form_kind = n_form ? ES_FORM_MULTIPART : ES_FORM_NONE,
-	    .form = form,
-	    .n_form = n_form,
-	    .basic_user = "api",
-	    .basic_password = "{{secret:api_key}}",
-	    .mutating = intent != NULL,
-	    .intent = intent,
-	};
-	enum es_status st = ES_OK;
-	es_http_response *resp;
-	va_list ap;
-	int len;
-
-	memset(r, 0, sizeof(*r));
-	memcpy(url, c->base, n + 1);
-	va_start(ap, fmt);
-	len = vsnprintf(url + n, sizeof(url) - n, fmt, ap);
-	va_end(ap);
-	if (len < 0 || (size_t)len >= sizeof(url) - n) {
-		c->h->diag->error(c->call, NULL, "URL too long: %s", fmt);
-		return ES_FAILED;
-	}
-	resp = c->h->http->request(c->call, &req);
-	if (!resp)
-		return ES_RETRY; /* no answer; the core recorded why */
-	read_reply(c, resp, r);
-	if (r->status == 404 && strcmp(method, "GET") == 0)
-		r->absent = 1;
-	else if ((r->status == 400 || r->status == 409) && intent &&
-	         strcasestr(r->message, "already"))
-		r->exists = 1;
-	else if (r->status < 200 || r->status > 299)
-		st = failure(c, r, intent ? intent : url + n);
-	else if (!r->json) { /* cut short: look again (apply looks up first) */
-		c->h->diag->error(c->call, NULL,
-		                  "%s: Mailgun's answer is not "
-		                  "JSON",
-		                  intent ? intent : url + n);
-		st = ES_RETRY;
-	}
-	c->h->http->response_free(resp);
-	if (st != ES_OK)
-		mg_reply_free(c, r);
-	return st;
+	strcpy(c->dom, dom);
+	c->h->mem_free(dom);
+	return 0;
 }
 
 int mg_has_item(struct ctx *c, const es_json *array, const char *member,

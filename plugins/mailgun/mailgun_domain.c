@@ -12,13 +12,16 @@
 
 /* ---- verify_api_key ------------------------------------------------- */
 
-enum es_status mg_verify_api_key(struct ctx *c)
+enum es_status mg_verify_api_key(const struct es_ctx *x)
 {
-	struct reply r;
-	enum es_status st =
-	    mg_api(c, &r, "GET", NULL, 0, NULL, "/v4/domains?limit=1");
+	struct ctx c;
+	struct es_reply r;
+	enum es_status st;
 
-	mg_reply_free(c, &r);
+	if (mg_open(x, &c))
+		return ES_INVALID_CONFIG;
+	st = es_client_call(&c.api, &r, NULL, "/v4/domains?limit=1");
+	es_reply_free(&r);
 	return st; /* a 401 is ES_INVALID_CONFIG naming api_key */
 }
 
@@ -47,11 +50,10 @@ static void add_records(struct ctx *c, es_json *out, const es_json *list)
 	}
 }
 
-/* Record the domain's id and publish what the customer must act on. */
-static enum es_status record_domain(struct ctx *c, const es_json *answer)
+/* Publish what the customer must act on. */
+static enum es_status publish_domain(struct ctx *c, const es_json *answer)
 {
 	const struct es_json_api *j = c->h->json;
-	const char *id = j->get_string(answer, "domain.id");
 	const char *region = mg_cfg(c, "region");
 	es_json *records = j->new_array();
 	char *text;
@@ -68,8 +70,7 @@ static enum es_status record_domain(struct ctx *c, const es_json *answer)
 	                        region && strcmp(region, "eu") == 0
 	                            ? "smtp.eu.mailgun.org"
 	                            : "smtp.mailgun.org",
-	                        0) ||
-	      (id && c->h->state->put(c->call, "domain_id", id));
+	                        0);
 	c->h->mem_free(text);
 	return bad ? ES_FAILED : ES_OK;
 }
@@ -82,28 +83,43 @@ static enum es_status post_domain(struct ctx *c)
 	    {"dkim_key_size", size ? size : "2048"},
 	};
 	char intent[320];
-	struct reply r;
+	struct es_send s = mg_form("POST", form, 2, intent);
+	struct es_reply r;
 	enum es_status st;
 
 	snprintf(intent, sizeof(intent), "create domain %s", c->domain);
-	st = mg_api(c, &r, "POST", form, 2, intent, "/v4/domains");
-	mg_reply_free(c, &r);
-	return st; /* "already exists" too: verify reads it back */
+	st = es_client_call(&c->api, &r, &s, "/v4/domains");
+	if (st == ES_OK && r.outcome == ES_FOUND)
+		es_record(c->x, &st, "domain_id",
+		          c->h->json->get_string(r.json, "domain.id"), "domain",
+		          c->domain);
+	es_reply_free(&r);
+	return st; /* "already exists" too: the next look-up records it */
 }
 
-enum es_status mg_create_domain(struct ctx *c)
+enum es_status mg_create_domain(const struct es_ctx *x)
 {
-	struct reply r;
-	enum es_status st =
-	    mg_api(c, &r, "GET", NULL, 0, NULL, "/v4/domains/%s", c->dom);
+	struct ctx c;
+	struct es_reply r;
+	enum es_status st;
 
-	if (st == ES_OK && !r.absent && c->phase == ES_PHASE_VERIFY)
-		st = record_domain(c, r.json);
-	else if (st == ES_OK && r.absent &&
-	         !mg_reported(c, &st, ES_CHANGE_CREATE, "domain", c->domain,
-	                      "with a new DKIM key"))
-		st = post_domain(c);
-	mg_reply_free(c, &r);
+	if (mg_open(x, &c))
+		return ES_INVALID_CONFIG;
+	st = es_client_call(&c.api, &r, NULL, "/v4/domains/%s", c.dom);
+	if (st == ES_OK && r.outcome == ES_FOUND) {
+		/* Found: its id is recorded (a change when the state lacks
+		 * it), and verify publishes its records. */
+		if (!es_record(x, &st, "domain_id",
+		               c.h->json->get_string(r.json, "domain.id"),
+		               "domain", c.domain) &&
+		    c.phase == ES_PHASE_VERIFY)
+			st = publish_domain(&c, r.json);
+	} else if (st == ES_OK &&
+	           !es_reported(x, &st, ES_CHANGE_CREATE, "domain", c.domain,
+	                        "with a new DKIM key")) {
+		st = post_domain(&c);
+	}
+	es_reply_free(&r);
 	return st;
 }
 
@@ -125,28 +141,34 @@ static enum es_status poll_result(struct ctx *c, const char *state)
 	                     "%s is %s: waiting for the records of "
 	                     "output dns_records to be published",
 	                     c->domain, state);
-	c->h->diag->retry_after(c->call, VERIFY_POLL_MS);
-	return ES_IN_PROGRESS;
+	return es_poll_again(c->x, VERIFY_POLL_MS);
 }
 
-enum es_status mg_verify_domain(struct ctx *c)
+enum es_status mg_verify_domain(const struct es_ctx *x)
 {
+	struct es_send put = {.method = "PUT"};
 	char detail[96];
 	const char *state;
-	struct reply r;
+	struct ctx cs, *c = &cs;
+	struct es_reply r;
 	enum es_status st;
 
+	if (mg_open(x, c))
+		return ES_INVALID_CONFIG;
 	/* PUT verify is no journaled write: asking Mailgun to look at DNS
 	 * again is safe to repeat, so the core may resend it. */
-	st = mg_api(c, &r, c->phase == ES_PHASE_APPLY ? "PUT" : "GET", NULL, 0,
-	            NULL,
-	            c->phase == ES_PHASE_APPLY ? "/v4/domains/%s/verify"
-	                                       : "/v4/domains/%s",
-	            c->dom);
-	if (st != ES_OK)
+	st = es_client_call(&c->api, &r,
+	                    c->phase == ES_PHASE_APPLY ? &put : NULL,
+	                    c->phase == ES_PHASE_APPLY ? "/v4/domains/%s/verify"
+	                                               : "/v4/domains/%s",
+	                    c->dom);
+	if (st != ES_OK) {
+		es_reply_free(&r);
 		return st;
-	state = r.absent ? "absent"
-	                 : c->h->json->get_string(r.json, "domain.state");
+	}
+	state = r.outcome == ES_ABSENT
+	            ? "absent"
+	            : c->h->json->get_string(r.json, "domain.state");
 	if (!state)
 		state = "unknown";
 	snprintf(detail, sizeof(detail), "state %s -> active", state);
@@ -157,9 +179,9 @@ enum es_status mg_verify_domain(struct ctx *c)
 		         ? mg_publish(c, "domain_state", state)
 		         : ES_OK;
 	else
-		mg_reported(c, &st, ES_CHANGE_UPDATE, "domain", c->domain,
+		es_reported(x, &st, ES_CHANGE_UPDATE, "domain", c->domain,
 		            detail);
-	mg_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
@@ -173,7 +195,8 @@ static enum es_status add_webhook(struct ctx *c, const char *type,
 	struct es_http_header update[3];
 	size_t n = c->h->json->array_size(urls);
 	char intent[320];
-	struct reply r;
+	struct es_send s = mg_form("POST", create, 2, intent);
+	struct es_reply r;
 	enum es_status st;
 
 	snprintf(intent, sizeof(intent), "webhook %s on %s", type, c->domain);
@@ -193,27 +216,34 @@ static enum es_status add_webhook(struct ctx *c, const char *type,
 	}
 	update[n].name = "url";
 	update[n].value = url;
-	if (n == 0)
-		st = mg_api(c, &r, "POST", create, 2, intent,
-		            "/v3/domains/%s/webhooks", c->dom);
-	else
-		st = mg_api(c, &r, "PUT", update, n + 1, intent,
-		            "/v3/domains/%s/webhooks/%s", c->dom, type);
-	mg_reply_free(c, &r);
+	if (n == 0) {
+		st = es_client_call(&c->api, &r, &s, "/v3/domains/%s/webhooks",
+		                    c->dom);
+	} else {
+		s = mg_form("PUT", update, n + 1, intent);
+		st = es_client_call(&c->api, &r, &s,
+		                    "/v3/domains/%s/webhooks/%s", c->dom, type);
+	}
+	es_reply_free(&r);
 	return st;
 }
 
-enum es_status mg_configure_webhooks(struct ctx *c)
+enum es_status mg_configure_webhooks(const struct es_ctx *x)
 {
-	const char *url = mg_cfg(c, "webhook_url");
-	size_t n = c->h->config->list_size(c->call, "webhook_events");
-	struct reply r;
+	struct ctx cs, *c = &cs;
+	const char *url;
+	size_t n;
+	struct es_reply r;
 	enum es_status st;
 
+	if (mg_open(x, c))
+		return ES_INVALID_CONFIG;
+	url = mg_cfg(c, "webhook_url");
+	n = c->h->config->list_size(c->call, "webhook_events");
 	if (!url)
 		return ES_OK; /* no webhooks wanted in this environment */
-	st = mg_api(c, &r, "GET", NULL, 0, NULL, "/v3/domains/%s/webhooks",
-	            c->dom);
+	st = es_client_call(&c->api, &r, NULL, "/v3/domains/%s/webhooks",
+	                    c->dom);
 	for (size_t i = 0; st == ES_OK && i < n; i++) {
 		const char *type =
 		    c->h->config->list_item(c->call, "webhook_events", i);
@@ -223,39 +253,44 @@ enum es_status mg_configure_webhooks(struct ctx *c)
 		snprintf(path, sizeof(path), "webhooks.%s.urls", type);
 		urls = c->h->json->get(r.json, path);
 		if (!mg_has_item(c, urls, "", url) &&
-		    !mg_reported(c, &st,
+		    !es_reported(x, &st,
 		                 urls ? ES_CHANGE_UPDATE : ES_CHANGE_CREATE,
 		                 "webhook", type, url))
 			st = add_webhook(c, type, urls, url);
 	}
-	mg_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
 /* ---- smtp_credentials ----------------------------------------------- */
 
-enum es_status mg_smtp_credentials(struct ctx *c)
+enum es_status mg_smtp_credentials(const struct es_ctx *x)
 {
-	const char *user = mg_cfg(c, "smtp_login");
+	struct ctx cs, *c = &cs;
+	const char *user;
 	char login[512], intent[600];
 	const struct es_http_header form[] = {
 	    {"login", login},
 	    /* The core fills the password in: it never enters the plugin. */
 	    {"password", "{{secret:smtp_password}}"},
 	};
-	struct reply r;
+	struct es_send s = mg_form("POST", form, 2, intent);
+	struct es_reply r;
 	int found;
 	enum es_status st;
 
+	if (mg_open(x, c))
+		return ES_INVALID_CONFIG;
+	user = mg_cfg(c, "smtp_login");
 	if ((size_t)snprintf(login, sizeof(login), "%s@%s",
 	                     user ? user : "postmaster",
 	                     c->domain) >= sizeof(login))
 		return ES_INVALID_CONFIG;
-	st = mg_api(c, &r, "GET", NULL, 0, NULL, "/v3/domains/%s/credentials",
-	            c->dom);
+	st = es_client_call(&c->api, &r, NULL, "/v3/domains/%s/credentials",
+	                    c->dom);
 	found =
 	    mg_has_item(c, c->h->json->get(r.json, "items"), "login", login);
-	mg_reply_free(c, &r);
+	es_reply_free(&r);
 	if (st != ES_OK)
 		return st;
 	/* An existing login keeps its password: re-runs never rotate it. */
@@ -263,14 +298,14 @@ enum es_status mg_smtp_credentials(struct ctx *c)
 		return c->phase == ES_PHASE_VERIFY
 		           ? mg_publish(c, "smtp_login", login)
 		           : ES_OK;
-	if (mg_reported(c, &st, ES_CHANGE_CREATE, "smtp_credential", login,
+	if (es_reported(x, &st, ES_CHANGE_CREATE, "smtp_credential", login,
 	                "with a generated password"))
 		return st;
 	if (c->h->secret->generate(c->call, "smtp_password", 24))
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "create SMTP login %s", login);
-	st = mg_api(c, &r, "POST", form, 2, intent,
-	            "/v3/domains/%s/credentials", c->dom);
-	mg_reply_free(c, &r);
+	st = es_client_call(&c->api, &r, &s, "/v3/domains/%s/credentials",
+	                    c->dom);
+	es_reply_free(&r);
 	return st;
 }

@@ -92,24 +92,28 @@ static enum es_status write_template(struct ctx *c,
 	    {"active", "yes"},
 	};
 	char intent[320];
-	struct reply r;
+	struct es_send create = mg_form("POST", form, 3, intent),
+	               version = mg_form("POST", form + 1, 3, intent),
+	               activate = mg_form("PUT", form + 3, 1, intent);
+	struct es_reply r;
 	enum es_status st;
 
 	snprintf(intent, sizeof(intent), "template %s version %s on %s",
 	         t->name, t->tag, c->domain);
 	if (absent)
-		st = mg_api(c, &r, "POST", form, 3, intent, "/v3/%s/templates",
-		            c->dom);
+		st = es_client_call(&c->api, &r, &create, "/v3/%s/templates",
+		                    c->dom);
 	else
-		st = mg_api(c, &r, "POST", form + 1, 3, intent,
-		            "/v3/%s/templates/%s/versions", c->dom, name);
-	if (st == ES_OK && r.exists && !absent) {
-		mg_reply_free(c, &r); /* an older version came back: activate */
-		st = mg_api(c, &r, "PUT", form + 3, 1, intent,
-		            "/v3/%s/templates/%s/versions/%s", c->dom, name,
-		            t->tag);
+		st = es_client_call(&c->api, &r, &version,
+		                    "/v3/%s/templates/%s/versions", c->dom,
+		                    name);
+	if (st == ES_OK && r.outcome == ES_CONFLICT && !absent) {
+		es_reply_free(&r); /* an older version came back: activate */
+		st = es_client_call(&c->api, &r, &activate,
+		                    "/v3/%s/templates/%s/versions/%s", c->dom,
+		                    name, t->tag);
 	}
-	mg_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
@@ -118,7 +122,7 @@ static enum es_status sync_template(struct ctx *c, const char *dir,
 {
 	struct template_file t;
 	char *name;
-	struct reply r;
+	struct es_reply r;
 	enum es_status st = ES_FAILED;
 
 	if (load_template(dir, file, &t)) {
@@ -131,33 +135,40 @@ static enum es_status sync_template(struct ctx *c, const char *dir,
 	}
 	name = c->h->http->escape(t.name);
 	if (name)
-		st = mg_api(c, &r, "GET", NULL, 0, NULL,
-		            "/v3/%s/templates/%s?active=yes", c->dom, name);
+		st = es_client_call(&c->api, &r, NULL,
+		                    "/v3/%s/templates/%s?active=yes", c->dom,
+		                    name);
 	if (name && st == ES_OK) {
 		char detail[64];
 		const char *tag =
 		    c->h->json->get_string(r.json, "template.version.tag");
+		int absent = r.outcome == ES_ABSENT;
 
 		snprintf(detail, sizeof(detail), "active version %s", t.tag);
-		if ((r.absent || !tag || strcmp(tag, t.tag) != 0) &&
-		    !mg_reported(c, &st,
-		                 r.absent ? ES_CHANGE_CREATE : ES_CHANGE_UPDATE,
+		if ((absent || !tag || strcmp(tag, t.tag) != 0) &&
+		    !es_reported(c->x, &st,
+		                 absent ? ES_CHANGE_CREATE : ES_CHANGE_UPDATE,
 		                 "template", t.name, detail))
-			st = write_template(c, &t, name, r.absent);
-		mg_reply_free(c, &r);
+			st = write_template(c, &t, name, absent);
 	}
+	if (name)
+		es_reply_free(&r);
 	c->h->mem_free(name);
 	free(t.html);
 	return st;
 }
 
-enum es_status mg_upload_templates(struct ctx *c)
+enum es_status mg_upload_templates(const struct es_ctx *x)
 {
-	const char *dir = mg_cfg(c, "templates_dir");
+	struct ctx cs, *c = &cs;
+	const char *dir;
 	struct dirent **files;
 	enum es_status st = ES_OK;
 	int n;
 
+	if (mg_open(x, c))
+		return ES_INVALID_CONFIG;
+	dir = mg_cfg(c, "templates_dir");
 	if (!dir)
 		return ES_OK; /* no branding wanted */
 	n = scandir(dir, &files, is_template_file, alphasort);
@@ -176,22 +187,23 @@ enum es_status mg_upload_templates(struct ctx *c)
 }
 
 /* Each template file must make a valid template name. */
-int mg_bad_templates(struct ctx *c, const char *dir)
+int mg_bad_templates(const struct es_ctx *x, const char *dir)
 {
 	struct dirent **files;
 	char name[128];
 	int n = scandir(dir, &files, is_template_file, alphasort), bad = 0;
 
 	if (n < 0) {
-		c->h->diag->error(c->call, "templates_dir",
-		                  "cannot read %s: %s", dir, strerror(errno));
+		x->host->diag->error(x->call, "templates_dir",
+		                     "cannot read %s: %s", dir,
+		                     strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < n; i++) {
 		if (template_name(files[i]->d_name, name, sizeof(name)) &&
 		    ++bad)
-			c->h->diag->error(
-			    c->call, "templates_dir",
+			x->host->diag->error(
+			    x->call, "templates_dir",
 			    "%s: name template files with letters, "
 			    "digits, - and _",
 			    files[i]->d_name);

@@ -11,43 +11,11 @@
 
 #pragma GCC diagnostic ignored "-Woverride-init"
 
-struct fixture {
-	const struct es_host *host;
-};
-
-static struct fixture fixture_instance;
-
-static enum es_status fixture_create(const struct es_host *host, es_call *call,
-                                     void **state)
+static enum es_status fixture_noop(const struct es_ctx *ctx)
 {
-	(void)call;
-	fixture_instance.host = host;
-	*state = &fixture_instance;
+	(void)ctx;
 	return ES_OK;
 }
-
-static void fixture_destroy_instance(void *state)
-{
-	(void)state;
-}
-
-static enum es_status fixture_noop(es_call *call, void *state,
-                                   const char *task_id)
-{
-	(void)call;
-	(void)state;
-	(void)task_id;
-	return ES_OK;
-}
-
-static const struct es_plugin_ops fixture_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .create = fixture_create,
-    .destroy_instance = fixture_destroy_instance,
-    .plan = fixture_noop,
-    .apply = fixture_noop,
-    .verify = fixture_noop,
-};
 
 static const struct es_key fixture_keys[] = {
     ES_KEY(.name = "greeting", .type = ES_TYPE_STRING,
@@ -56,7 +24,8 @@ static const struct es_key fixture_keys[] = {
 };
 
 static const struct es_task fixture_tasks[] = {
-    ES_TASK(.id = "only_task", .title = "Do nothing", .section = "0"),
+    ES_TASK(.id = "only_task", .title = "Do nothing", .section = "0",
+            .run = fixture_noop),
     ES_TASKS_END,
 };
 
@@ -65,7 +34,7 @@ static const struct es_task fixture_tasks[] = {
 	    ES_DESCRIPTOR_HEADER, .name = plugin_name,                         \
 	    .version = "0.0.1",   .description = "ABI test fixture",           \
 	    .keys = fixture_keys, .tasks = fixture_tasks,                      \
-	    .ops = &fixture_ops,  __VA_ARGS__};                                \
+	    __VA_ARGS__};                                                      \
 	ES_PLUGIN_DEFINE(fixture_descriptor)
 
 #endif

@@ -2,8 +2,10 @@
 #include "fixture.h"
 
 static const struct es_task dup_tasks[] = {
-    ES_TASK(.id = "same", .title = "First", .section = "0"),
-    ES_TASK(.id = "same", .title = "Second", .section = "0"),
+    ES_TASK(.id = "same", .title = "First", .section = "0",
+            .run = fixture_noop),
+    ES_TASK(.id = "same", .title = "Second", .section = "0",
+            .run = fixture_noop),
     ES_TASKS_END,
 };
 

@@ -1,3 +1,3 @@
 /* Valid: must load. */
 #include "fixture.h"
-FIXTURE_PLUGIN("good", .flags = 0)
+FIXTURE_PLUGIN("good", .max_concurrency = 1)

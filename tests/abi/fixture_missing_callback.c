@@ -1,12 +1,9 @@
-/* Required callback apply is NULL: refused. */
+/* A task with no function: refused. */
 #include "fixture.h"
 
-static const struct es_plugin_ops no_apply_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .create = fixture_create,
-    .destroy_instance = fixture_destroy_instance,
-    .plan = fixture_noop,
-    .verify = fixture_noop,
+static const struct es_task no_run_tasks[] = {
+    ES_TASK(.id = "only_task", .title = "Do nothing", .section = "0"),
+    ES_TASKS_END,
 };
 
-FIXTURE_PLUGIN("missing-callback", .ops = &no_apply_ops)
+FIXTURE_PLUGIN("missing-callback", .tasks = no_run_tasks)

@@ -2,7 +2,7 @@
 #include "fixture.h"
 
 static const struct es_task need_tasks[] = {
-    ES_TASK(.id = "task", .title = "Task", .section = "0",
+    ES_TASK(.id = "task", .title = "Task", .section = "0", .run = fixture_noop,
             .needs = ES_LIST("no_such_key")),
     ES_TASKS_END,
 };

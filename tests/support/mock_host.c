@@ -826,3 +826,31 @@ const struct es_host *mock_host(void)
 {
 	return &host;
 }
+
+static struct es_ctx the_ctx;
+
+const struct es_ctx *mock_ctx(enum es_phase phase, void *instance)
+{
+	the_ctx = (struct es_ctx){.struct_size = sizeof(the_ctx),
+	                          .host = &host,
+	                          .call = &the_call,
+	                          .phase = phase,
+	                          .instance = instance};
+	return &the_ctx;
+}
+
+enum es_status mock_run_task(const struct es_plugin_descriptor *descriptor,
+                             const char *id, enum es_phase phase,
+                             void *instance)
+{
+	for (const struct es_task *t = descriptor->tasks; t && t->id; t++) {
+		if (strcmp(t->id, id) != 0)
+			continue;
+		if (!t->run)
+			return ES_UNSUPPORTED;
+		mock_ctx(phase, instance);
+		the_ctx.task = t;
+		return t->run(&the_ctx);
+	}
+	return ES_UNSUPPORTED;
+}

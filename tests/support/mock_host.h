@@ -25,6 +25,15 @@
 const struct es_host *mock_host(void);
 /* A call handle to pass to plugin callbacks and host functions. */
 es_call *mock_call(void);
+/* The context a task function or an optional callback receives: the mock
+ * host and call, `phase`, and `instance` (what the plugin's create()
+ * made, nullable). Valid until the next mock_ctx() or mock_host_reset(). */
+const struct es_ctx *mock_ctx(enum es_phase phase, void *instance);
+/* Run task `id` of `descriptor` in `phase`, as the core would once (no
+ * retries): ES_UNSUPPORTED when it has no such task or no function. */
+enum es_status mock_run_task(const struct es_plugin_descriptor *descriptor,
+                             const char *id, enum es_phase phase,
+                             void *instance);
 /* Forget everything scripted and recorded, and free what the mock holds. */
 void mock_host_reset(void);
 
