@@ -342,6 +342,9 @@ static void add_resume_change(struct es_run *run, struct es_node *n,
 	const char *why = NULL;
 	cJSON *c;
 
+	/* A read-only task has nothing to record: apply just ticks it. */
+	if (!(n->task->flags & (ES_TASK_MUTATING | ES_TASK_LONG_RUNNING)))
+		return;
 	if (es_state_interrupted(run->state, n->ref))
 		why = "the last run stopped during a change request";
 	else if (prev == ES_TS_PENDING)
@@ -351,9 +354,6 @@ static void add_resume_change(struct es_run *run, struct es_node *n,
 		why = "the last run stopped while it was in progress";
 	else if (prev == ES_TS_FAILED)
 		why = "the last apply failed here";
-	/* A read-only task has nothing to record: apply just ticks it. */
-	if (!(n->task->flags & (ES_TASK_MUTATING | ES_TASK_LONG_RUNNING)))
-		return;
 	if (!why || !(c = cJSON_CreateObject()))
 		return;
 	cJSON_AddStringToObject(c, "action", "resume");
