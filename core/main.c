@@ -35,7 +35,7 @@ static const char usage_text[] =
     "  status   the checklist with each item's state, and the outputs\n"
     "  report   the checklist, answers, states and outputs as Markdown\n"
     "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
-    "  plugins list | plugins describe NAME [--json]\n"
+    "  plugins list | plugins describe NAME [--json | --markdown]\n"
     "\n"
     "Options:\n"
     "  -e, --env ENV          environment (required for apply and confirm;\n"
@@ -51,6 +51,8 @@ static const char usage_text[] =
     "      --by NAME          who confirms (confirm)\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
+    "      --markdown         plugins describe: the reference checked in as\n"
+    "                         docs/plugins/NAME.md\n"
     "  -v, --verbose          more detail; -vv adds redacted HTTP traces\n"
     "  -q, --quiet            errors only\n"
     "  -h, --help             this text\n"
@@ -71,7 +73,7 @@ struct cli {
 	size_t n_only, n_skip;
 	unsigned parallelism;
 	int lock_wait_s;
-	int json;
+	int json, markdown;
 	int verbosity;
 	char **args;
 	size_t n_args;
@@ -138,6 +140,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_POLL,
 		OPT_BY,
 		OPT_JSON,
+		OPT_MARKDOWN,
 		OPT_VERSION
 	};
 	static const struct option opts[] = {
@@ -151,6 +154,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"max-poll-interval", required_argument, NULL, OPT_POLL},
 	    {"by", required_argument, NULL, OPT_BY},
 	    {"json", no_argument, NULL, OPT_JSON},
+	    {"markdown", no_argument, NULL, OPT_MARKDOWN},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -206,6 +210,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_JSON:
 			cli->json = 1;
 			break;
+		case OPT_MARKDOWN:
+			cli->markdown = 1;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -232,6 +239,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	cli->command = argv[optind++];
 	cli->args = argv + optind;
 	cli->n_args = (size_t)(argc - optind);
+	if (cli->markdown &&
+	    (cli->json || strcmp(cli->command, "plugins") || cli->n_args != 2 ||
+	     strcmp(cli->args[0], "describe")))
+		return usage_error("%s",
+		                   "--markdown goes with 'plugins describe "
+		                   "NAME' alone");
 	return 0;
 }
 
@@ -381,7 +394,9 @@ static int plugins_command(const struct cli *cli, const char *plugin_dir)
 	if (cli->n_args >= 1 && strcmp(cli->args[0], "list") == 0)
 		return es_describe_list(plugin_dir, cli->json);
 	if (cli->n_args == 2 && strcmp(cli->args[0], "describe") == 0)
-		return es_describe_plugin(plugin_dir, cli->args[1], cli->json);
+		return es_describe_plugin(plugin_dir, cli->args[1],
+		                          cli->markdown ? ES_DESCRIBE_MARKDOWN
+		                                        : cli->json);
 	return usage_error("%s", "plugins takes 'list' or 'describe NAME'");
 }
 
