@@ -530,9 +530,8 @@ static void print_plugin_markdown(FILE *out, const struct es_plugin *p)
 		        d->rate_limit_per_min);
 	else
 		fputs(" | none declared", out);
-	fprintf(out, " | %u task%s at a time%s |\n\n", conc,
-	        conc == 1 ? "" : "s",
-	        d->flags & ES_PLUGIN_THREAD_SAFE ? ", thread-safe" : "");
+	fprintf(out, " | %u task%s at a time |\n\n", conc,
+	        conc == 1 ? "" : "s");
 	fprintf(out,
 	        "The descriptor does not declare the outputs, the API calls or "
 	        "the design: the plugin's README has them "

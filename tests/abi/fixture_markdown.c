@@ -31,21 +31,24 @@ static const struct es_key markdown_keys[] = {
 
 static const struct es_task markdown_tasks[] = {
     ES_TASK(.id = "first", .title = "First | one", .section = "2.1",
-            .needs = ES_LIST("mode", "host"), .flags = ES_TASK_MUTATING),
+            .needs = ES_LIST("mode", "host"), .flags = ES_TASK_MUTATING,
+            .run = fixture_noop),
     ES_TASK(.id = "ask", .title = "Ask", .section = "2.1",
             .depends_on = ES_LIST("first", "aws:create_account"),
             .flags = ES_TASK_MANUAL, .question = "Done?\nSay | yes"),
     ES_TASK(.id = "wait", .title = "Wait", .section = "1",
             .depends_on = ES_LIST("first"),
-            .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING),
+            .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING,
+            .run = fixture_noop),
     ES_TASK(.id = "wait_longer", .title = "Wait longer", .section = "2.1",
-            .flags = ES_TASK_LONG_RUNNING, .timeout_s = 5400),
+            .flags = ES_TASK_LONG_RUNNING, .timeout_s = 5400,
+            .run = fixture_noop),
     ES_TASK(.id = "wait_odd", .title = "Wait 90 s", .section = "3",
-            .flags = ES_TASK_LONG_RUNNING, .timeout_s = 90),
+            .flags = ES_TASK_LONG_RUNNING, .timeout_s = 90,
+            .run = fixture_noop),
     ES_TASKS_END,
 };
 
 FIXTURE_PLUGIN("markdown", .keys = markdown_keys, .tasks = markdown_tasks,
                .description = "1. Not a list | a pipe\nand a second line",
-               .flags = ES_PLUGIN_THREAD_SAFE, .max_concurrency = 3,
-               .rate_limit_per_min = 120)
+               .max_concurrency = 3, .rate_limit_per_min = 120)
