@@ -360,6 +360,38 @@ static int hook_cancelled(void *ctx)
 	return c && *c;
 }
 
+/* The plugin's URL keys that have a value for this run's environment
+ * (set, per-environment override or default): the origins its requests
+ * with credentials may go to. Secret keys hold a reference, not a URL. */
+static const char *hook_url_key(void *ctx, size_t i, const char **name)
+{
+	es_call *call = ctx;
+	const struct es_plugin_conf *pc = call->inst->conf;
+
+	for (size_t k = 0; pc && k < pc->n_values; k++) {
+		const struct es_value *v = &pc->values[k];
+
+		if (!v->key || v->key->type != ES_TYPE_URL ||
+		    (v->key->flags & ES_KEY_SECRET) || !v->is_set || !v->str)
+			continue;
+		if (i-- == 0) {
+			*name = v->key->name;
+			return v->str;
+		}
+	}
+	return NULL;
+}
+
+/* A request refused unsent by the origin rule is refused the same way on
+ * every call: the runner must not call again for the plugin's ES_RETRY
+ * (the flag that makes it fail the task instead). */
+static void hook_refused(void *ctx)
+{
+	es_call *call = ctx;
+
+	call->transport_gave_up = 1;
+}
+
 static es_http_response *http_request(es_call *call,
                                       const struct es_http_request *req)
 {
@@ -371,6 +403,8 @@ static es_http_response *http_request(es_call *call,
 	    .log = hook_log,
 	    .error = hook_error,
 	    .cancelled = hook_cancelled,
+	    .url_key = hook_url_key,
+	    .refused = hook_refused,
 	};
 	struct es_http_request full = {0};
 	es_http_response *resp;

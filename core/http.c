@@ -11,7 +11,10 @@
  * Redirects are never followed: a 3xx is a response for the plugin. curl
  * would carry custom credential headers (X-Api-Key and the like) to
  * whatever host a redirect names, and a mutating request must not be
- * replayed elsewhere.
+ * replayed elsewhere. A plugin that follows a Location itself makes a new
+ * request, which meets the origin rule (http_url.c) like any other: one
+ * with credentials goes only to the origin of one of the plugin's URL
+ * keys.
  */
 #include "http_internal.h"
 
@@ -290,6 +293,10 @@ static void set_options(struct es_http_client *c,
 	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
 	curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+	/* The default, said out loud: were redirects ever followed, curl
+	 * would keep the credentials it adds itself (Basic, SigV4) from
+	 * another host; our headers it would not, hence no following. */
+	curl_easy_setopt(curl, CURLOPT_UNRESTRICTED_AUTH, 0L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -599,6 +606,12 @@ es_http_response *es_http_perform(struct es_http_client *c,
 	}
 	if (es_http_prepare(req, hooks, &p) < 0)
 		return NULL;
+	if (es_http_check_origin(c->s.plugin, req, hooks, &p) < 0) {
+		if (hooks->refused)
+			hooks->refused(hooks->ctx);
+		es_http_prepared_free(&p);
+		return NULL;
+	}
 	a.c = c;
 	a.req = req;
 	a.hooks = hooks;

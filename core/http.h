@@ -12,6 +12,12 @@
  *  - 5xx, connection reset, timeouts: retried only for non-mutating
  *    requests; a mutating one returns what it got (status 0 when no reply).
  *  - connection refused / DNS failure before anything was sent: retried.
+ *
+ * Credentials go only where the plugin's config points: a request that
+ * carries one ({{secret:NAME}} anywhere, basic_user/basic_password or
+ * aws_sigv4) is sent only when its origin (scheme, host, port) is the
+ * origin of one of hooks->url_key's values, and refused unsent otherwise.
+ * Redirects are never followed, so a 3xx cannot carry them further.
  */
 #ifndef ENVSETUP_CORE_HTTP_H
 #define ENVSETUP_CORE_HTTP_H
@@ -66,6 +72,14 @@ struct es_http_hooks {
 	void (*error)(void *ctx, const char *msg);
 	/* Nonzero stops retry waits early. */
 	int (*cancelled)(void *ctx);
+	/* The value of the plugin's i-th URL key that has one (transfer
+	 * none), its key name in *name; NULL past the last. Their origins
+	 * are the only ones a request with credentials may go to; a NULL
+	 * hook names none. */
+	const char *(*url_key)(void *ctx, size_t i, const char **name);
+	/* Nullable: the request was refused unsent by a rule it would break
+	 * again on every retry (credentials to another origin). */
+	void (*refused)(void *ctx);
 };
 
 struct es_http_client;

@@ -11,13 +11,24 @@
 
 #include "http.h"
 
+/* A growing string; on allocation failure `oom` is set and later puts
+ * do nothing, so callers check once, at finish (NULL then). */
+struct es_http_buf {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
 /* Values substituted for {{secret:NAME}} in one request, raw and as
  * encoded, and the names of the reply fields it holds secret, masked in
- * every line this request makes us write. */
+ * every line this request makes us write; and which secrets it carries,
+ * for the origin rule. */
 struct es_http_masks {
 	char **values;
 	size_t n, cap;
 	const char *const *fields; /* nullable: the request's secret_fields */
+	size_t substituted;        /* {{secret:NAME}} references replaced */
+	struct es_http_buf names;  /* their names, ", "-joined, once each */
 };
 
 /* A request with secrets substituted and everything checked, ready to be
@@ -46,14 +57,6 @@ int es_http_renew_mime(CURL *curl, const struct es_http_request *req,
                        struct es_http_prepared *p);
 void es_http_prepared_free(struct es_http_prepared *p);
 
-/* A growing string; on allocation failure `oom` is set and later puts
- * do nothing, so callers check once, at finish (NULL then). */
-struct es_http_buf {
-	char *p;
-	size_t len, cap;
-	int oom;
-};
-
 void es_http_buf_put(struct es_http_buf *b, const char *s, size_t n);
 /* Percent-encoding with upper-case hex, as RFC 3986 and SigV4 want:
  * everything but letters, digits and "-_.~". */
@@ -67,6 +70,19 @@ char *es_http_buf_finish(struct es_http_buf *b);
 int es_http_check_url(const struct es_http_request *req,
                       const struct es_http_hooks *hooks,
                       struct es_http_prepared *p);
+
+/* The origin of an absolute http(s) URL as "scheme://host:port", found
+ * by curl's URL API, with the port always written and the host in lower
+ * case (malloc'd); NULL when `url` has none. */
+char *es_http_origin(const char *url);
+
+/* When the prepared request carries credentials ({{secret:NAME}}, basic
+ * or SigV4), its origin must be the origin of one of hooks->url_key's
+ * values. 0, or -1 with the reason, naming `plugin`, sent to
+ * hooks->error. */
+int es_http_check_origin(const char *plugin, const struct es_http_request *req,
+                         const struct es_http_hooks *hooks,
+                         const struct es_http_prepared *p);
 
 /* es_http_substitute over `len` bytes, recording what it substituted. */
 char *es_http_substitute_n(const char *in, size_t len, int encoding,

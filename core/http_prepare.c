@@ -136,6 +136,7 @@ void es_http_masks_free(struct es_http_masks *m)
 		free(m->values[i]);
 	}
 	free(m->values);
+	free(m->names.p);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -161,6 +162,25 @@ static void mask_add_forms(struct es_http_masks *m, const char *value)
 		es_wipe(json.p, json.len);
 	free(url.p);
 	free(json.p);
+}
+
+/* Count a substituted secret and keep its name, once (names hold no ','
+ * or ' ', so a whole entry is one between ", " separators). */
+static void name_add(struct es_http_masks *m, const char *name)
+{
+	size_t n = strlen(name);
+	const char *all = m ? m->names.p : NULL;
+
+	if (!m)
+		return;
+	m->substituted++;
+	for (const char *at = all; at && (at = strstr(at, name)); at += n)
+		if ((at == all || at[-1] == ' ') &&
+		    (at[n] == ',' || at[n] == '\0'))
+			return;
+	if (m->names.len > 0)
+		es_http_buf_put(&m->names, ", ", 2);
+	es_http_buf_put(&m->names, name, n);
 }
 
 /* Append the secret's value in `encoding`. */
@@ -235,6 +255,7 @@ char *es_http_substitute_n(const char *in, size_t len, int encoding,
 			return NULL;
 		}
 		put_secret(&b, value, encoding, masks);
+		name_add(masks, key);
 		i = (size_t)(end + 2 - in);
 	}
 	return es_http_buf_finish(&b);

@@ -1,8 +1,9 @@
 /*
  * The URL rules of the HTTP service: absolute http(s) only, plain http
  * only to a loopback address (the config layer checks too; this is the
- * last line), and for SigV4 the query in canonical form, because curl
- * 7.88 signs the query exactly as it is sent and does not sort it.
+ * last line), credentials only to the origins of the plugin's URL keys,
+ * and for SigV4 the query in canonical form, because curl 7.88 signs the
+ * query exactly as it is sent and does not sort it.
  */
 #include "http_internal.h"
 
@@ -195,4 +196,104 @@ int es_http_check_url(const struct es_http_request *req,
 	curl_free(scheme);
 	curl_url_cleanup(u);
 	return why ? -1 : 0;
+}
+
+/* ---- origins ---------------------------------------------------------- */
+
+char *es_http_origin(const char *url)
+{
+	CURLU *u = url ? curl_url() : NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL, *out = NULL;
+
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) ==
+	        CURLUE_OK &&
+	    (strcmp(scheme, "https") == 0 || strcmp(scheme, "http") == 0) &&
+	    asprintf(&out, "%s://%s:%s", scheme, host, port) < 0)
+		out = NULL;
+	for (char *c = out; c && *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	curl_free(port);
+	curl_free(host);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return out;
+}
+
+/* An origin as people write it: without the scheme's default port. */
+static void put_origin(struct es_http_buf *b, const char *origin)
+{
+	size_t n = strlen(origin);
+
+	if ((strncmp(origin, "https:", 6) == 0 && n > 4 &&
+	     strcmp(origin + n - 4, ":443") == 0) ||
+	    (strncmp(origin, "http:", 5) == 0 && n > 3 &&
+	     strcmp(origin + n - 3, ":80") == 0))
+		n = (size_t)(strrchr(origin, ':') - origin);
+	es_http_buf_put(b, origin, n);
+}
+
+/* What the request carries, for the refusal: the secrets' names, or the
+ * kind of credentials given in clear. NULL when it carries none. */
+static const char *credentials(const struct es_http_request *req,
+                               const struct es_http_prepared *p)
+{
+	if (p->masks.substituted > 0)
+		return p->masks.names.p && !p->masks.names.oom
+		           ? p->masks.names.p
+		           : "secrets";
+	if (req->aws_sigv4)
+		return "AWS SigV4 credentials";
+	if (req->basic_user || req->basic_password)
+		return "HTTP Basic credentials";
+	return NULL;
+}
+
+int es_http_check_origin(const char *plugin, const struct es_http_request *req,
+                         const struct es_http_hooks *hooks,
+                         const struct es_http_prepared *p)
+{
+	const char *what = credentials(req, p), *value, *name = NULL;
+	struct es_http_buf keys = {0}, shown = {0};
+	char *origin, *list, *where;
+	int ok = 0;
+
+	if (!what)
+		return 0;
+	origin = es_http_origin(p->url);
+	for (size_t i = 0; origin && !ok && hooks->url_key &&
+	                   (value = hooks->url_key(hooks->ctx, i, &name));
+	     i++) {
+		char *o = es_http_origin(value);
+
+		ok = o && strcmp(o, origin) == 0;
+		if (o && !ok) {
+			es_http_buf_put(&keys, keys.len ? ", " : "",
+			                keys.len ? 2 : 0);
+			es_http_buf_put(&keys, name ? name : "?",
+			                strlen(name ? name : "?"));
+			es_http_buf_put(&keys, " = ", 3);
+			put_origin(&keys, o);
+		}
+		free(o);
+	}
+	if (origin)
+		put_origin(&shown, origin);
+	where = es_http_buf_finish(&shown);
+	list = es_http_buf_finish(&keys);
+	if (!ok)
+		es_http_error(hooks, &p->masks,
+		              "%s %s: request not sent: refusing to send %s to "
+		              "%s: not the origin of any URL key of %s (%s)",
+		              req->method, p->shown_url, what,
+		              where && *where ? where : "an unknown origin",
+		              plugin ? plugin : "the plugin",
+		              list && *list ? list
+		                            : "it has no URL key with a value");
+	free(where);
+	free(list);
+	free(origin);
+	return ok ? 0 : -1;
 }

@@ -120,6 +120,13 @@ struct es_config_api {
  * secret key NAME (or a secret from es_secret_api.remember/generate),
  * URL-encoded in the url and query, JSON-escaped when content_type is JSON,
  * raw elsewhere. Every such value is masked in logs and traces.
+ *
+ * A request that carries credentials (a {{secret:NAME}} anywhere,
+ * basic_user/basic_password, aws_sigv4) goes only to the origin (scheme,
+ * host, port) of one of the plugin's ES_TYPE_URL keys as this environment
+ * sets them; to any other, request() refuses it unsent and returns NULL
+ * with a diagnostic, and an ES_RETRY after that fails the task at once.
+ * Redirects are never followed: a 3xx is returned as it is.
  * ------------------------------------------------------------------- */
 struct es_http_header {
 	const char *name;
@@ -167,7 +174,8 @@ struct es_http_api {
 	uint32_t struct_size;
 	/* Blocks until a final answer (after the core's retries). Returns the
 	 * response (transfer full, free with response_free) or NULL when the
-	 * request never got an answer; a diagnostic was recorded either way.
+	 * request was refused or never got an answer; a diagnostic was
+	 * recorded either way.
 	 * A non-2xx status is a response, not NULL. */
 	es_http_response *(*request)(es_call *call,
 	                             const struct es_http_request *req);

@@ -7,6 +7,8 @@
 #   expect_rc N              fail unless the last es exited N
 #   expect_out TEXT / expect_err TEXT   fail unless the text is there
 #   resources_count PROVIDER KIND       resources of that kind in the sandbox
+#   build_plugin NAME        build $WORK/NAME/NAME.c out of tree into
+#                            $WORK/plugins/NAME.so
 #   fail MSG
 set -euo pipefail
 
@@ -89,4 +91,21 @@ export GODADDY_API_SECRET=sandbox-godaddy-secret-0001
 write_acme_config() {
   "$ES_SOURCE_DIR/scripts/sandbox-config" \
     "${2:-$ES_SOURCE_DIR/etc/customers/acme.cfg}" "$SANDBOX_URL" "$WORK/state" >"$1"
+}
+
+# $WORK/NAME/NAME.c built the way a third-party author would (only
+# include/envsetup and cmake/EnvsetupPlugin.cmake), into $WORK/plugins.
+build_plugin() {
+  cat >"$WORK/$1/CMakeLists.txt" <<CMAKE
+cmake_minimum_required(VERSION 3.20)
+project($1 C)
+set(CMAKE_C_STANDARD 11)
+add_compile_options(-Wall -Wextra -Werror)
+set(ENVSETUP_INCLUDE_DIR "$ES_SOURCE_DIR/include")
+set(ENVSETUP_PLUGIN_OUTPUT_DIR "$WORK/plugins")
+include("$ES_SOURCE_DIR/cmake/EnvsetupPlugin.cmake")
+envsetup_add_plugin($1 SOURCES $1.c)
+CMAKE
+  cmake -S "$WORK/$1" -B "$WORK/$1/build" >"$WORK/cmake.log" 2>&1 || fail "configure: $(tail -5 "$WORK/cmake.log")"
+  cmake --build "$WORK/$1/build" >>"$WORK/cmake.log" 2>&1 || fail "build: $(tail -20 "$WORK/cmake.log")"
 }

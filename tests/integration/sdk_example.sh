@@ -12,18 +12,7 @@ import sys
 text = open(sys.argv[1]).read()
 open(sys.argv[2], "w").write(text.split("```c\n", 1)[1].split("```", 1)[0])
 PY
-cat >"$WORK/hello/CMakeLists.txt" <<CMAKE
-cmake_minimum_required(VERSION 3.20)
-project(hello C)
-set(CMAKE_C_STANDARD 11)
-add_compile_options(-Wall -Wextra -Werror)
-set(ENVSETUP_INCLUDE_DIR "$ES_SOURCE_DIR/include")
-set(ENVSETUP_PLUGIN_OUTPUT_DIR "$WORK/plugins")
-include("$ES_SOURCE_DIR/cmake/EnvsetupPlugin.cmake")
-envsetup_add_plugin(hello SOURCES hello.c)
-CMAKE
-cmake -S "$WORK/hello" -B "$WORK/hello/build" >"$WORK/cmake.log" 2>&1 || fail "configure: $(tail -5 "$WORK/cmake.log")"
-cmake --build "$WORK/hello/build" >>"$WORK/cmake.log" 2>&1 || fail "build: $(tail -20 "$WORK/cmake.log")"
+build_plugin hello
 exports=$(nm -D --defined-only "$WORK/plugins/hello.so" | awk '{print $3}')
 [ "$exports" = "envsetup_plugin_entry" ] || fail "hello.so exports: $exports"
 

@@ -30,6 +30,7 @@ struct step {
 	const char *body;        /* nullable */
 	size_t big;              /* nonzero: a body of this many 'x' */
 	const char *retry_after; /* nullable */
+	const char *location;    /* nullable: a Location header */
 	int hang_up;             /* close without answering */
 	unsigned delay_ms;       /* before answering */
 };
@@ -131,6 +132,8 @@ static enum MHD_Result answer(struct server *srv, struct MHD_Connection *con,
 		    (void *)(st->body ? st->body : ""), MHD_RESPMEM_PERSISTENT);
 	if (st->retry_after)
 		MHD_add_response_header(resp, "Retry-After", st->retry_after);
+	if (st->location)
+		MHD_add_response_header(resp, "Location", st->location);
 	MHD_add_response_header(resp, "X-Dup", "first");
 	MHD_add_response_header(resp, "x-dup", "last");
 	MHD_add_response_header(resp, "Content-Type", "application/json");
@@ -325,6 +328,40 @@ static int hook_cancelled(void *ctx)
 	return cancel_now;
 }
 
+/* The plugin's URL keys, as the core hands them: credentials may go to
+ * their origins only. Tests that send credentials name their server. */
+#define MAX_URL_KEYS 4
+static struct {
+	const char *name;
+	char value[512];
+} url_keys[MAX_URL_KEYS];
+static size_t n_url_keys;
+static int n_refused;
+
+static void url_key(const char *name, const char *value)
+{
+	ck_assert_uint_lt(n_url_keys, MAX_URL_KEYS);
+	url_keys[n_url_keys].name = name;
+	snprintf(url_keys[n_url_keys].value, sizeof(url_keys[n_url_keys].value),
+	         "%s", value);
+	n_url_keys++;
+}
+
+static const char *hook_url_key(void *ctx, size_t i, const char **name)
+{
+	(void)ctx;
+	if (i >= n_url_keys)
+		return NULL;
+	*name = url_keys[i].name;
+	return url_keys[i].value;
+}
+
+static void hook_refused(void *ctx)
+{
+	(void)ctx;
+	n_refused++;
+}
+
 static const struct es_http_hooks hooks = {
     .cancelled = hook_cancelled,
     .secret = hook_secret,
@@ -332,6 +369,8 @@ static const struct es_http_hooks hooks = {
     .intent_end = hook_end,
     .log = hook_log,
     .error = hook_error,
+    .url_key = hook_url_key,
+    .refused = hook_refused,
 };
 
 static int any_line_contains(char **lines, size_t n, const char *needle)
@@ -467,6 +506,8 @@ static void teardown(void)
 	intents_begun = intents_ended = 0;
 	intent_status = -1;
 	cancel_now = 0;
+	n_url_keys = 0;
+	n_refused = 0;
 	memset(&fake, 0, sizeof(fake));
 	es_http_global_cleanup();
 }
@@ -640,6 +681,7 @@ START_TEST(mutating_503_not_resent)
 	};
 	es_http_response *r;
 
+	url_key("api_url", req.url);
 	server_script(srv, steps, 1);
 	r = es_http_perform(c, &req, &hooks);
 	ck_assert_int_eq(es_http_response_status(r), 503);
@@ -1043,6 +1085,7 @@ static void assert_resent_whole(struct es_http_request *req,
 
 	server_script(srv, steps, 2);
 	req->url = url_of(srv, "http", "127.0.0.1", "/v3/domains");
+	url_key("api_url", req->url);
 	/* Without the fix the resend waits for a body that never comes. */
 	req->timeout_ms = 3000;
 	r = es_http_perform(c, req, &hooks);
@@ -1166,6 +1209,7 @@ START_TEST(secrets_substituted_and_masked)
 	char expect[256];
 	es_http_response *r;
 
+	url_key("api_url", req.url);
 	server_script(srv, steps, 1);
 	r = es_http_perform(c, &req, &hooks);
 	ck_assert_int_eq(es_http_response_status(r), 200);
@@ -1537,9 +1581,12 @@ START_TEST(aws_sigv4_sorted_query_and_signature)
 	    .basic_password = aws_secret,
 	    .aws_sigv4 = "aws:amz:us-east-1:iam",
 	};
-	es_http_response *r = es_http_perform(c, &req, &hooks);
+	es_http_response *r;
 	char auth[1024], date[64], want[65], scope[128];
 	struct sv4_auth a;
+
+	url_key("iam_url", req.url);
+	r = es_http_perform(c, &req, &hooks);
 
 	ck_assert_int_eq(es_http_response_status(r), 200);
 	/* Sorted by encoded name then value, each part re-encoded. */
@@ -1563,6 +1610,245 @@ START_TEST(aws_sigv4_sorted_query_and_signature)
 	es_http_response_free(r);
 	es_http_client_free(c);
 	server_stop(srv);
+}
+END_TEST
+
+/* ---- credentials only to the origins of the URL keys ------------------- */
+
+START_TEST(origins_normalised_by_curl)
+{
+	static const char *const cases[][2] = {
+	    {"https://API.Example.com/v3?x=1#f", "https://api.example.com:443"},
+	    {"https://api.example.com:443", "https://api.example.com:443"},
+	    {"http://127.1:8080/x", "http://127.0.0.1:8080"},
+	    {"http://localhost/", "http://localhost:80"},
+	    {"https://[::1]:8443/a", "https://[::1]:8443"},
+	    {"http://127.0.0.1:8080@evil.example/x", "http://evil.example:80"},
+	    {"https://u:p@api.example.com/", "https://api.example.com:443"},
+	};
+	static const char *const none[] = {"ftp://example.com/", "/relative",
+	                                   "not a url", "file:///etc/passwd"};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+		char *o = es_http_origin(cases[i][0]);
+
+		ck_assert_msg(o && strcmp(o, cases[i][1]) == 0, "%s gave %s",
+		              cases[i][0], o ? o : "NULL");
+		free(o);
+	}
+	for (size_t i = 0; i < sizeof(none) / sizeof(*none); i++)
+		ck_assert_ptr_null(es_http_origin(none[i]));
+	ck_assert_ptr_null(es_http_origin(NULL));
+}
+END_TEST
+
+/* `req` to `url` is refused unsent, naming what it carries and where. */
+static void assert_refused(struct es_http_client *c,
+                           struct es_http_request *req, const char *url,
+                           const char *what, const char *where)
+{
+	size_t errors_before = n_errors;
+	int refused_before = n_refused;
+
+	req->url = url;
+	ck_assert_ptr_null(es_http_perform(c, req, &hooks));
+	ck_assert_int_eq(n_refused, refused_before + 1);
+	ck_assert_uint_eq(n_errors, errors_before + 1);
+	ck_assert_msg(strstr(errors[errors_before], what), "no \"%s\" in %s",
+	              what, errors[errors_before]);
+	ck_assert_msg(strstr(errors[errors_before], where), "no \"%s\" in %s",
+	              where, errors[errors_before]);
+	ck_assert_ptr_nonnull(strstr(errors[errors_before],
+	                             "not the origin of any URL key of "
+	                             "t-origin"));
+}
+
+START_TEST(credentials_only_to_url_key_origins)
+{
+	static const struct es_http_header api_key[] = {
+	    {"X-Api-Key", "{{secret:api_key}}"},
+	};
+	static const struct es_http_header form[] = {
+	    {"who", "{{secret:user}}"},
+	};
+	struct server *api = server_start(), *other = server_start();
+	struct es_http_client *c = fast_client("t-origin", 0);
+	struct es_http_request req = get_request("");
+	char api_url[512], other_port[512], other_host[512], other_scheme[512];
+	char want[1024], origin[64];
+	es_http_response *r;
+
+	snprintf(api_url, sizeof(api_url), "%s",
+	         url_of(api, "HTTP", "127.0.0.1", "/v3"));
+	snprintf(other_port, sizeof(other_port), "%s",
+	         url_of(other, "http", "127.0.0.1", "/v3/x"));
+	snprintf(other_host, sizeof(other_host), "%s",
+	         url_of(api, "http", "localhost", "/v3/x"));
+	snprintf(other_scheme, sizeof(other_scheme), "%s",
+	         url_of(api, "https", "127.0.0.1", "/v3/x"));
+	url_key("api_url", api_url);
+	url_key("webhook_url", "https://app.acme.example/hooks");
+
+	/* A secret to the origin of a URL key goes, whatever the path. */
+	req.headers = api_key;
+	req.n_headers = 1;
+	req.url = url_of(api, "http", "127.0.0.1", "/elsewhere/x");
+	r = es_http_perform(c, &req, &hooks);
+	ck_assert_int_eq(es_http_response_status(r), 200);
+	es_http_response_free(r);
+	ck_assert_uint_eq(server_seen(api), 1);
+
+	/* The same secret to another port, host or scheme: refused. */
+	snprintf(origin, sizeof(origin), "http://127.0.0.1:%u",
+	         (unsigned)other->port);
+	snprintf(want, sizeof(want),
+	         "refusing to send api_key to %s: not the origin of any URL "
+	         "key of t-origin (api_url = http://127.0.0.1:%u, "
+	         "webhook_url = https://app.acme.example)",
+	         origin, (unsigned)api->port);
+	assert_refused(c, &req, other_port, want, "GET http://127.0.0.1:");
+	snprintf(origin, sizeof(origin), "to http://localhost:%u",
+	         (unsigned)api->port);
+	assert_refused(c, &req, other_host, "api_key", origin);
+	snprintf(origin, sizeof(origin), "to https://127.0.0.1:%u",
+	         (unsigned)api->port);
+	assert_refused(c, &req, other_scheme, "api_key", origin);
+
+	/* Wherever the secret sits: the URL, the body, a form, Basic. */
+	req.headers = NULL;
+	req.n_headers = 0;
+	snprintf(want, sizeof(want), "%s?key={{secret:api_key}}", other_port);
+	assert_refused(c, &req, want, "send api_key to", "http://127.0.0.1");
+	req.method = "POST";
+	req.body = "{\"k\":\"{{secret:api_key}}\"}";
+	req.body_len = strlen(req.body);
+	req.content_type = "application/json";
+	req.mutating = 1;
+	assert_refused(c, &req, other_port, "send api_key to", "127.0.0.1");
+	req.body = NULL;
+	req.body_len = 0;
+	req.content_type = NULL;
+	req.form_kind = ES_FORM_MULTIPART;
+	req.form = form;
+	req.n_form = 1;
+	assert_refused(c, &req, other_port, "send user to", "127.0.0.1");
+	req.form_kind = ES_FORM_NONE;
+	req.form = NULL;
+	req.n_form = 0;
+	req.basic_user = "{{secret:user}}";
+	req.basic_password = "{{secret:api_key}}";
+	assert_refused(c, &req, other_port, "send user, api_key to",
+	               "127.0.0.1");
+	/* Credentials given in clear count as well. */
+	req.basic_user = "AKIDEXAMPLE";
+	req.basic_password = "literal";
+	assert_refused(c, &req, other_port, "send HTTP Basic credentials to",
+	               "127.0.0.1");
+	req.aws_sigv4 = "aws:amz:us-east-1:iam";
+	assert_refused(c, &req, other_port, "send AWS SigV4 credentials to",
+	               "127.0.0.1");
+
+	/* Nothing reached the other server, nothing was journaled, and no
+	 * diagnostic shows the secret. */
+	ck_assert_uint_eq(server_seen(other), 0);
+	ck_assert_uint_eq(server_seen(api), 1);
+	ck_assert_int_eq(intents_begun, 0);
+	ck_assert_uint_eq(n_logged, 0);
+	assert_no_secret_in(errors, n_errors);
+
+	/* A request without credentials goes anywhere (a pre-signed
+	 * download URL, say). */
+	req = get_request(other_port);
+	r = es_http_perform(c, &req, &hooks);
+	ck_assert_int_eq(es_http_response_status(r), 200);
+	es_http_response_free(r);
+	ck_assert_uint_eq(server_seen(other), 1);
+	ck_assert_int_eq(n_refused, 9);
+	es_http_client_free(c);
+	server_stop(api);
+	server_stop(other);
+}
+END_TEST
+
+START_TEST(credentials_refused_without_url_keys)
+{
+	static const struct es_http_header auth[] = {
+	    {"Authorization", "Bearer {{secret:api_key}}"},
+	};
+	struct server *srv = server_start();
+	struct es_http_client *c = fast_client("t-no-keys", 0);
+	struct es_http_request req =
+	    get_request(url_of(srv, "http", "127.0.0.1", "/x"));
+	struct es_http_hooks no_key_hook = hooks;
+
+	req.headers = auth;
+	req.n_headers = 1;
+	/* The hook answers none, or there is no hook: nowhere to send. */
+	ck_assert_ptr_null(es_http_perform(c, &req, &hooks));
+	no_key_hook.url_key = NULL;
+	no_key_hook.refused = NULL;
+	ck_assert_ptr_null(es_http_perform(c, &req, &no_key_hook));
+	ck_assert_uint_eq(n_errors, 2);
+	ck_assert_ptr_nonnull(
+	    strstr(errors[0], "(it has no URL key with a value)"));
+	ck_assert_uint_eq(server_seen(srv), 0);
+	/* A URL key that is not an http(s) URL names no origin. */
+	url_key("api_url", "not a url");
+	ck_assert_ptr_null(es_http_perform(c, &req, &hooks));
+	ck_assert_uint_eq(server_seen(srv), 0);
+	ck_assert_int_eq(n_refused, 2);
+	es_http_client_free(c);
+	server_stop(srv);
+}
+END_TEST
+
+START_TEST(redirect_does_not_carry_credentials)
+{
+	static const struct es_http_header auth[] = {
+	    {"Authorization", "Bearer {{secret:api_key}}"},
+	};
+	struct server *api = server_start(), *other = server_start();
+	struct es_http_client *c = fast_client("t-origin", 0);
+	char thing[512], elsewhere[512];
+	struct es_http_request req = get_request(thing);
+	struct step steps[1] = {{.status = 302, .body = ""}};
+	es_http_response *r;
+
+	snprintf(thing, sizeof(thing), "%s",
+	         url_of(api, "http", "127.0.0.1", "/v1/thing"));
+	snprintf(elsewhere, sizeof(elsewhere), "%s",
+	         url_of(other, "http", "127.0.0.1", "/collect"));
+	steps[0].location = elsewhere;
+	server_script(api, steps, 1);
+	url_key("api_url", req.url);
+	req.headers = auth;
+	req.n_headers = 1;
+	req.basic_user = "{{secret:user}}";
+	req.basic_password = "{{secret:api_key}}";
+	/* curl does not follow: the 3xx is the plugin's answer. */
+	r = es_http_perform(c, &req, &hooks);
+	ck_assert_int_eq(es_http_response_status(r), 302);
+	ck_assert_str_eq(es_http_response_header(r, "Location"), elsewhere);
+	es_http_response_free(r);
+	ck_assert_uint_eq(server_seen(api), 1);
+	ck_assert_uint_eq(server_seen(other), 0);
+	/* The plugin following it with the same credentials is refused... */
+	req.url = elsewhere;
+	ck_assert_ptr_null(es_http_perform(c, &req, &hooks));
+	ck_assert_uint_eq(server_seen(other), 0);
+	ck_assert_int_eq(n_refused, 1);
+	/* ...without them, it goes. */
+	req.headers = NULL;
+	req.n_headers = 0;
+	req.basic_user = req.basic_password = NULL;
+	r = es_http_perform(c, &req, &hooks);
+	ck_assert_int_eq(es_http_response_status(r), 200);
+	es_http_response_free(r);
+	ck_assert_uint_eq(server_seen(other), 1);
+	ck_assert_ptr_null(strstr(other->seen[0].headers, "Authorization"));
+	es_http_client_free(c);
+	server_stop(api);
+	server_stop(other);
 }
 END_TEST
 
@@ -1693,6 +1979,10 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, substitute_and_escape);
 	tcase_add_test(tc, header_injection_refused);
 	tcase_add_test(tc, aws_sigv4_sorted_query_and_signature);
+	tcase_add_test(tc, origins_normalised_by_curl);
+	tcase_add_test(tc, credentials_only_to_url_key_origins);
+	tcase_add_test(tc, credentials_refused_without_url_keys);
+	tcase_add_test(tc, redirect_does_not_carry_credentials);
 	tcase_add_test(tc, tls_verified_with_private_ca);
 	suite_add_tcase(s, tc);
 	return s;
