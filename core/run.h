@@ -100,8 +100,9 @@ struct es_call {
 	char prefix[160];     /* "plugin:task" for logs */
 	struct es_diags diags;
 	uint32_t retry_after_ms;
-	/* A read that the HTTP service retried to its limit failed in this
-	 * callback: the runner does not call it again for ES_RETRY. */
+	/* A request of this call failed for good in the HTTP service (a read
+	 * retried to its limit, or refused by the origin rule): the runner
+	 * does not call the task again for ES_RETRY. */
 	int transport_gave_up;
 	char *question;
 	cJSON *changes; /* plan only: where es_plan_api adds */

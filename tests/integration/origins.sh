@@ -10,65 +10,39 @@
 
 mkdir -p "$WORK/probe"
 cat >"$WORK/probe/probe.c" <<'C'
-#include <stdlib.h>
-
 #include "envsetup/envsetup.h"
 
-struct probe { const struct es_host *host; };
-
-static enum es_status probe_create(const struct es_host *host, es_call *call, void **state)
+/* One task: plan says "create", apply sends the request and records it,
+ * verify checks the record. */
+static enum es_status probe_send(const struct es_ctx *x)
 {
-	struct probe *p = calloc(1, sizeof(*p));
-	(void)call;
-	if (!p)
-		return ES_FAILED;
-	p->host = host;
-	*state = p;
-	return ES_OK;
-}
-
-static void probe_destroy(void *state) { free(state); }
-
-static enum es_status probe_plan(es_call *call, void *state, const char *task)
-{
-	struct probe *p = state;
-	(void)task;
-	if (!p->host->state->get(call, "sent"))
-		p->host->plan->change(call, ES_CHANGE_CREATE, "request", "target", NULL);
-	return ES_OK;
-}
-
-static enum es_status probe_apply(es_call *call, void *state, const char *task)
-{
-	struct probe *p = state;
+	const struct es_host *h = x->host;
 	const struct es_http_header auth = {"Authorization", "Bearer {{secret:token}}"};
 	struct es_http_request req = {
 		.struct_size = sizeof(req),
 		.method = "GET",
-		.url = p->host->config->get_string(call, "target"),
+		.url = h->config->get_string(x->call, "target"),
 	};
 	es_http_response *resp;
 	long status;
-	(void)task;
-	if (p->host->config->get_bool(call, "with_secret")) {
+	enum es_status st;
+
+	if (h->state->get(x->call, "sent"))
+		return ES_OK;
+	if (es_reported(x, &st, ES_CHANGE_CREATE, "request", "target", NULL))
+		return st;
+	if (h->config->get_bool(x->call, "with_secret")) {
 		req.headers = &auth;
 		req.n_headers = 1;
 	}
-	resp = p->host->http->request(call, &req);
+	resp = h->http->request(x->call, &req);
 	if (!resp)
 		return ES_RETRY; /* as the provider plugins do */
-	status = p->host->http->status(resp);
-	p->host->http->response_free(resp);
+	status = h->http->status(resp);
+	h->http->response_free(resp);
 	if (status != 200)
 		return ES_FAILED;
-	return p->host->state->put(call, "sent", "yes") == 0 ? ES_OK : ES_FAILED;
-}
-
-static enum es_status probe_verify(es_call *call, void *state, const char *task)
-{
-	struct probe *p = state;
-	(void)task;
-	return p->host->state->get(call, "sent") ? ES_OK : ES_FAILED;
+	return h->state->put(x->call, "sent", "yes") == 0 ? ES_OK : ES_FAILED;
 }
 
 static const struct es_key probe_keys[] = {
@@ -87,20 +61,15 @@ static const struct es_key probe_keys[] = {
 
 static const struct es_task probe_tasks[] = {
 	ES_TASK(.id = "send", .title = "Send", .section = "4.7",
-	        .needs = ES_LIST("target"), .flags = ES_TASK_MUTATING),
+	        .needs = ES_LIST("target"), .flags = ES_TASK_MUTATING,
+	        .run = probe_send),
 	ES_TASKS_END,
-};
-
-static const struct es_plugin_ops probe_ops = {
-	.struct_size = sizeof(struct es_plugin_ops),
-	.create = probe_create, .destroy_instance = probe_destroy,
-	.plan = probe_plan, .apply = probe_apply, .verify = probe_verify,
 };
 
 static const struct es_plugin_descriptor probe = {
 	ES_DESCRIPTOR_HEADER,
 	.name = "probe", .version = "1.0.0", .description = "Sends one request",
-	.keys = probe_keys, .tasks = probe_tasks, .ops = &probe_ops,
+	.keys = probe_keys, .tasks = probe_tasks,
 };
 
 ES_PLUGIN_DEFINE(probe)
