@@ -192,6 +192,10 @@ struct es_client {
 	 * (Mailgun's 400 "... already exists"). 409 always does. */
 	int (*is_conflict)(const struct es_client *cl,
 	                   const struct es_reply *r);
+	/* nullable: after a 401, get fresh credentials (an OAuth2 token that
+	 * expired early) and return 0 to have the request sent once more;
+	 * -1 leaves the 401 a failure. */
+	int (*reauth)(const struct es_client *cl);
 	void *user; /* the plugin's, for its hooks */
 };
 
@@ -315,8 +319,9 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 		bad_body = 1;
 	if (!r->message[0])
 		es_reply_default_message(cl, r);
-	if (ok2xx &&
-	    (bad_body || (!r->body_len && strcmp(method, "GET") == 0))) {
+	/* An empty 200 to a GET is a cut answer; 202 and 204 may be empty. */
+	if (ok2xx && (bad_body || (!r->body_len && r->http_status == 200 &&
+	                           strcmp(method, "GET") == 0))) {
 		h->diag->error(call, NULL,
 		               "%s: %s answered %ld with a body that does not "
 		               "parse; looking again later",
@@ -350,6 +355,7 @@ static inline enum es_status es_client_send_url(const struct es_client *cl,
 	size_t n = 0;
 	const char *method = s && s->method ? s->method : "GET";
 	struct es_http_request req = {.struct_size = sizeof(req)};
+	es_http_response *resp;
 
 	for (size_t i = 0; i < cl->n_headers && n < 24; i++)
 		hdrs[n++] = cl->headers[i];
@@ -374,9 +380,24 @@ static inline enum es_status es_client_send_url(const struct es_client *cl,
 	req.basic_password = cl->basic_password;
 	req.aws_sigv4 = cl->aws_sigv4;
 	req.secret_fields = cl->secret_fields;
-	return es_client_classify(cl, r, method,
-	                          h->http->request(cl->ctx->call, &req),
+	resp = h->http->request(cl->ctx->call, &req);
+	if (resp && h->http->status(resp) == 401 && cl->reauth &&
+	    cl->reauth(cl) == 0) {
+		h->http->response_free(resp);
+		resp = h->http->request(cl->ctx->call, &req);
+	}
+	return es_client_classify(cl, r, method, resp,
 	                          s && s->intent ? s->intent : url);
+}
+
+/* Header `name` of the answer (case-insensitive; nullable), valid until
+ * es_reply_free(): Location, Retry-After, Azure-AsyncOperation. */
+static inline const char *es_reply_header(const struct es_reply *r,
+                                          const char *name)
+{
+	return r->client && r->resp
+	           ? r->client->ctx->host->http->header(r->resp, name)
+	           : NULL;
 }
 
 /*
