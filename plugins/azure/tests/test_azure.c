@@ -246,6 +246,14 @@ static const struct {
      "{\"error\":\"invalid_client\",\"error_description\":"
      "\"AADSTS7000215: Invalid client secret provided.\"}",
      "client_secret"},
+    {400,
+     "{\"error\":\"invalid_request\",\"error_description\":"
+     "\"AADSTS90002: Tenant 'x' not found.\"}",
+     "tenant_id"},
+    {400,
+     "{\"error\":\"unauthorized_client\",\"error_description\":"
+     "\"AADSTS700016: Application was not found in the directory.\"}",
+     "client_id"},
 };
 
 START_TEST(refused_grant_names_the_key_at_fault)
@@ -276,6 +284,46 @@ START_TEST(forbidden_is_invalid_config_and_429_is_retry)
 END_TEST
 
 /* ---- subscription: look up before create, record what is found -------- */
+
+START_TEST(malformed_alias_lookup_does_not_create_it)
+{
+	answer("/token", 200, TOKEN_OK, NULL);
+	answer("GET " ALIAS_URL, 200, "{\"properties\":{\"provisioningSt",
+	       NULL);
+	answer("GET " ALIAS_URL, 200, "", NULL);
+	mock_http_reply("PUT ", 201, ALIAS_OK, NULL, MOCK_REPLY_ALWAYS);
+
+	/* A 200 that does not parse, or says nothing, is no "absent". */
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(count_sent("GET " ALIAS_URL), 2);
+	ck_assert_uint_eq(count_sent("PUT "), 0);
+	ck_assert_ptr_null(mock_state("subscription_id"));
+}
+END_TEST
+
+START_TEST(alias_found_unrecorded_is_a_change_that_apply_records)
+{
+	answer("/token", 200, TOKEN_OK, NULL);
+	mock_http_reply("GET " ALIAS_URL, 200, ALIAS_OK, NULL,
+	                MOCK_REPLY_ALWAYS);
+
+	/* The last run died between Azure's answer and the state put. */
+	ck_assert_int_eq(run("subscription", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
+	ck_assert_str_eq(mock_plan(0)->name, "envsetup-acme");
+	ck_assert_ptr_null(mock_state("subscription_id"));
+	ck_assert_int_eq(run("subscription", ES_PHASE_VERIFY), ES_FAILED);
+
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_OK);
+	ck_assert_str_eq(mock_state("subscription_id"), SUB_ID);
+	ck_assert_str_eq(mock_output("subscription_id", NULL), SUB_ID);
+	ck_assert_uint_eq(count_sent("PUT "), 0);
+	ck_assert_int_eq(run("subscription", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1); /* nothing new */
+}
+END_TEST
 
 START_TEST(alias_poll_url_elsewhere_is_not_followed)
 {
@@ -318,6 +366,27 @@ END_TEST
 
 /* ---- users and roles -------------------------------------------------- */
 
+START_TEST(guest_on_a_later_page_is_recorded_not_invited)
+{
+	answer("/token", 200, TOKEN_OK, NULL);
+	answer("GET http://127.0.0.1:1/graph/v1.0/users?$filter=mail eq "
+	       "'ops@acme.example'",
+	       200,
+	       "{\"value\":[],\"@odata.nextLink\":"
+	       "\"http://127.0.0.1:1/graph/v1.0/users?$skiptoken=2\"}",
+	       NULL);
+	answer("GET http://127.0.0.1:1/graph/v1.0/users?$skiptoken=2", 200,
+	       "{\"value\":[{\"id\":\"user-object-1\"}]}", NULL);
+	mock_http_reply("POST http://127.0.0.1:1/graph", 201, "{}", NULL,
+	                MOCK_REPLY_ALWAYS);
+
+	ck_assert_int_eq(run("users", ES_PHASE_APPLY), ES_OK);
+	ck_assert_str_eq(mock_state("principal.ops@acme.example"),
+	                 "user-object-1");
+	ck_assert_uint_eq(count_sent("POST http://127.0.0.1:1/graph"), 0);
+}
+END_TEST
+
 START_TEST(existing_role_assignment_counts_as_done)
 {
 	mock_state_set("subscription_id", SUB_ID);
@@ -342,6 +411,22 @@ START_TEST(existing_role_assignment_counts_as_done)
 }
 END_TEST
 
+START_TEST(unreplicated_principal_is_retried)
+{
+	mock_state_set("subscription_id", SUB_ID);
+	mock_state_set("principal.ops@acme.example", "user-object-1");
+	answer("/token", 200, TOKEN_OK, NULL);
+	answer("roleDefinitions/", 200, "{}", NULL);
+	answer("roleAssignments?", 200, "{\"value\":[]}", NULL);
+	answer("PUT ", 400,
+	       "{\"error\":{\"code\":\"PrincipalNotFound\",\"message\":"
+	       "\"Principal user-object-1 does not exist.\"}}",
+	       NULL);
+	ck_assert_int_eq(run("role_assignments", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(mock_retry_after(), PRINCIPAL_RETRY_MS);
+}
+END_TEST
+
 static Suite *azure_suite(void)
 {
 	Suite *s = suite_create("azure");
@@ -357,9 +442,14 @@ static Suite *azure_suite(void)
 	tcase_add_loop_test(host, refused_grant_names_the_key_at_fault, 0,
 	                    sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(host, forbidden_is_invalid_config_and_429_is_retry);
+	tcase_add_test(host, malformed_alias_lookup_does_not_create_it);
+	tcase_add_test(host,
+	               alias_found_unrecorded_is_a_change_that_apply_records);
 	tcase_add_test(host, alias_poll_url_elsewhere_is_not_followed);
 	tcase_add_test(host, alias_poll_follows_async_operation);
+	tcase_add_test(host, guest_on_a_later_page_is_recorded_not_invited);
 	tcase_add_test(host, existing_role_assignment_counts_as_done);
+	tcase_add_test(host, unreplicated_principal_is_retried);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, host);
 	return s;
