@@ -1,7 +1,7 @@
 /*
  * Internals of the azure plugin, shared by its source files:
- *   azure.c               schema, tasks, dispatch table, validate, descriptor
- *   azure_api.c           pure helpers, callback context, tokens, requests
+ *   azure.c               schema, tasks, validate, descriptor
+ *   azure_api.c           the clients (login, ARM, Graph) and the tokens
  *   azure_subscription.c  subscription and resource_group
  *   azure_access.c        users (Graph) and role_assignments
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
@@ -16,94 +16,73 @@
 
 #define AZURE_UUID_LEN 36
 
-/* ---- pure helpers (azure_api.c) --------------------------------------- */
+/* ---- the instance: one customer environment --------------------------- */
 
-/* The name-based UUID of a role assignment: the same (scope, principal,
- * role) always gives the same name. 0 on success. */
-int azure_role_assignment_name(const char *scope, const char *principal,
-                               const char *role, char out[AZURE_UUID_LEN + 1]);
-/* 1 when `url` has the origin of `base` (poll URLs carry the ARM token). */
-int azure_same_origin(const char *base, const char *url);
-/* "envsetup-" + the customer id in lower-case letters, digits and '-'.
- * -1 when nothing usable is left. */
-int azure_alias_name(const char *customer, char *out, size_t size);
-/* 8-4-4-4-12 hex digits. */
-int azure_is_guid(const char *s);
-
-/* ---- one instance, one callback's context ----------------------------- */
-
+/* The APIs that take a bearer token, each from its own OAuth2 scope. */
 enum service { ARM, GRAPH };
 
+/* The OAuth2 token cache: a token is kept (secret->remember) until its
+ * deadline, so the tasks of one run sign in once per API. */
 struct azure {
-	const struct es_host *host;
-	int64_t token_deadline[2]; /* monotonic seconds, per service */
+	int64_t token_deadline[2]; /* boot-clock seconds, per service */
 };
 
+/* ---- one task call ---------------------------------------------------- */
+
 struct ctx {
+	const struct es_ctx *x;
 	const struct es_host *h;
 	es_call *call;
 	enum es_phase phase;
 	struct azure *az;
-	char login[512], arm[512], graph[512]; /* no trailing '/' */
-	char sub[64]; /* subscription id, "" while unknown */
-	char rg[128]; /* resource group name */
+	struct es_client login; /* the identity platform's token endpoint */
+	struct es_client arm;   /* Bearer {{secret:arm_token}} */
+	struct es_client graph; /* Bearer {{secret:graph_token}} */
+	char sub[128];          /* subscription id for paths, "" if unknown */
+	char rg[96];            /* resource group name */
+	char rg_path[300];      /* the same, escaped for paths */
 };
 
+/* Set up `c` for task call `x` and sign in to `svc` unless its token is
+ * still fresh: ES_OK, or the status to return (with a diagnostic). */
+enum es_status az_open(const struct es_ctx *x, struct ctx *c, enum service svc);
 const char *az_cfg(struct ctx *c, const char *key);
 /* 1 when config `key` is `value`. */
 int az_cfg_is(struct ctx *c, const char *key, const char *value);
-/* The poll_interval key in ms (30 s when out of range). */
-uint32_t az_poll_ms(struct ctx *c);
-/* Not in place: plan records it, verify fails on it (both return 1);
- * apply gets 0 and goes on to make it. */
-int az_reported(struct ctx *c, enum es_status *st, enum es_change change,
-                const char *kind, const char *name, const char *detail);
-
-/* ---- requests (azure_api.c) ------------------------------------------- */
-
-/* One answer from ARM or Graph; reply_free() releases it. */
-struct reply {
-	long status;
-	int absent; /* a GET answered 404 */
-	int exists; /* a create answered "already exists" */
-	es_json *json;
-	char code[96];           /* error.code (or the top-level code) */
-	char message[256];       /* error.message, first line */
-	char *async_url;         /* Azure-AsyncOperation (malloc'd, nullable) */
-	char *location;          /* Location (malloc'd, nullable) */
-	uint32_t retry_after_ms; /* 0: none sent */
-};
-
-void az_reply_free(struct ctx *c, struct reply *r);
-/* Map an error answer to a status, with the diagnostic that explains it. */
-enum es_status az_failure(struct ctx *c, const struct reply *r,
-                          const char *what);
-/* `method` on the absolute `url` with the bearer token of `svc`: ES_OK for
- * a 2xx, a GET's 404 (r->absent) or a create's "already exists"
- * (r->exists); the caller then calls az_reply_free(). */
-enum es_status az_send(struct ctx *c, struct reply *r, enum service svc,
-                       const char *method, const es_json *body,
-                       const char *intent, const char *url);
-/* az_send() to the base URL of `svc` followed by the formatted path. */
-enum es_status az_api(struct ctx *c, struct reply *r, enum service svc,
-                      const char *method, const es_json *body,
-                      const char *intent, const char *fmt, ...) ES_PRINTF(7, 8);
-/* An escaped copy for a URL path segment or query value (free with
- * mem_free); NULL records a diagnostic. */
-char *az_esc(struct ctx *c, const char *s);
-/* "prop eq 'value'" with OData quoting, escaped for a query string. */
+/* 1 when `url` has the origin of `base` (URLs Azure hands out are only
+ * followed there: the request carries the bearer token). */
+int azure_same_origin(const char *base, const char *url);
+/* "prop eq 'value'" with OData quoting, escaped for a query string (free
+ * with mem_free; NULL with a diagnostic). */
 char *az_odata_eq(struct ctx *c, const char *prop, const char *value);
+/* A JSON write of `text` (printed by the caller), named by `intent`. */
+struct es_send az_json_write(const char *method, const char *text,
+                             const char *intent);
 
-/* ---- tasks ------------------------------------------------------------ */
+/* SDK-CANDIDATE: a header of the answer in `r` (nullable): client.h keeps
+ * the response private and has no accessor, and ARM's long-running
+ * operations speak through Azure-AsyncOperation and Retry-After. */
+const char *az_header(const struct es_reply *r, const char *name);
+
+/* ---- tasks: one function serves plan, apply and verify ---------------- */
 
 /* azure_subscription.c */
-enum es_status az_subscription(struct ctx *c);
-/* The subscription the other tasks work in; plan may not know it yet. */
+enum es_status az_subscription(const struct es_ctx *x); /* long-running */
+enum es_status az_resource_group(const struct es_ctx *x);
+/* "envsetup-" + the customer id in lower-case letters, digits and '-'.
+ * -1 when nothing usable is left. */
+int azure_alias_name(const char *customer, char *out, size_t size);
+/* The subscription the other tasks work in: 0 when it is known, else 1
+ * with *st set (plan: "in the subscription being created"). */
 int az_need_subscription(struct ctx *c, enum es_status *st, const char *kind,
                          const char *name);
-enum es_status az_resource_group(struct ctx *c);
+
 /* azure_access.c */
-enum es_status az_users(struct ctx *c);
-enum es_status az_role_assignments(struct ctx *c);
+enum es_status az_users(const struct es_ctx *x);
+enum es_status az_role_assignments(const struct es_ctx *x);
+/* The name-based UUID of a role assignment: the same (scope, principal,
+ * role) always gives the same name. 0 on success. */
+int azure_role_assignment_name(const char *scope, const char *principal,
+                               const char *role, char out[AZURE_UUID_LEN + 1]);
 
 #endif

@@ -1,19 +1,21 @@
 /*
  * azure: who gets in. The users task (Microsoft Graph: invite or create)
- * and the role_assignments task (ARM Authorization).
+ * and the role_assignments task (ARM Authorization), whose assignments
+ * have name-based UUIDs so that a re-run names the same one.
  */
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* strcasestr */
-#endif
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+
 #include "azure.h"
 
 #define AUTHORIZATION_API "2022-04-01"
+/* Wait before assigning a role to a user Graph made seconds ago. */
+#define PRINCIPAL_RETRY_MS 10000u
 
 /* ---- users (Microsoft Graph) ------------------------------------------ */
 
@@ -25,34 +27,54 @@ static void principal_key(char *key, size_t size, const char *upn)
 		*p = (char)tolower((unsigned char)*p);
 }
 
+/* Invitations: the guest whose mail is `upn`, page by page. *id is set to
+ * "" when there is none. */
+static enum es_status find_guest(struct ctx *c, const char *upn, char *id,
+                                 size_t size)
+{
+	struct es_pages pg = {.style = ES_PAGE_LINK, .next = "@odata.nextLink"};
+	char *q = az_odata_eq(c, "mail", upn);
+	struct es_reply r;
+	enum es_status st = q ? ES_OK : ES_FAILED;
+
+	while (st == ES_OK && !*id && es_pages_more(&pg)) {
+		const char *found;
+
+		st =
+		    es_client_page(&c->graph, &pg, &r,
+		                   "/v1.0/users?$filter=%s&$select=id,mail", q);
+		found = c->h->json->get_string(r.json, "value[0].id");
+		if (st == ES_OK && found)
+			snprintf(id, size, "%s", found);
+		es_reply_free(&r);
+	}
+	c->h->mem_free(q);
+	return st;
+}
+
 /* Find the user: by UPN (create mode) or by mail (invitations). *id is
  * set to "" when there is none. */
 static enum es_status find_user(struct ctx *c, const char *upn, char *id,
                                 size_t size)
 {
-	int invite = !az_cfg_is(c, "user_mode", "create");
-	char *q = invite ? az_odata_eq(c, "mail", upn) : az_esc(c, upn);
+	char *q;
 	const char *found;
-	struct reply r;
+	struct es_reply r;
 	enum es_status st;
 
 	*id = '\0';
-	if (!q)
+	if (!az_cfg_is(c, "user_mode", "create"))
+		return find_guest(c, upn, id, size);
+	if (!(q = c->h->http->escape(upn)))
 		return ES_FAILED;
-	if (invite)
-		st = az_api(c, &r, GRAPH, "GET", NULL, NULL,
-		            "/v1.0/users?$filter=%s&$select=id,mail", q);
-	else
-		st = az_api(c, &r, GRAPH, "GET", NULL, NULL,
-		            "/v1.0/users/%s?$select=id,userPrincipalName", q);
+	st = es_client_call(&c->graph, &r, NULL,
+	                    "/v1.0/users/%s?$select=id,userPrincipalName", q);
 	c->h->mem_free(q);
-	if (st != ES_OK)
-		return st;
-	found = c->h->json->get_string(r.json, invite ? "value[0].id" : "id");
-	if (!r.absent && found)
+	found = c->h->json->get_string(r.json, "id");
+	if (st == ES_OK && r.outcome == ES_FOUND && found)
 		snprintf(id, size, "%s", found);
-	az_reply_free(c, &r);
-	return ES_OK;
+	es_reply_free(&r);
+	return st;
 }
 
 /* mailNickname: the part before '@', letters and digits only. */
@@ -68,18 +90,14 @@ static void nickname(const char *upn, char *out, size_t size)
 	out[n] = '\0';
 }
 
-/* POST /invitations or /users; a user made by an earlier run whose answer
- * was lost is found again by find_user() first. */
-static enum es_status make_user(struct ctx *c, const char *upn, char *id,
-                                size_t size)
+/* The body of POST /invitations, or of POST /users with a password the
+ * core generates and fills in (it never enters the plugin). Printed
+ * (free with mem_free); NULL on failure. */
+static char *user_body(struct ctx *c, const char *upn, int invite)
 {
 	const struct es_json_api *j = c->h->json;
-	int invite = !az_cfg_is(c, "user_mode", "create");
-	es_json *body = j->new_object(), *pw = j->new_object();
-	char intent[320], secret[160], placeholder[200], nick[65];
-	const char *got;
-	struct reply r;
-	enum es_status st = ES_FAILED;
+	es_json *body = j->new_object(), *pw;
+	char secret[160], placeholder[200], nick[65], *text = NULL;
 
 	snprintf(secret, sizeof(secret), "password_%s", upn);
 	for (char *p = secret; *p; p++)
@@ -88,49 +106,69 @@ static enum es_status make_user(struct ctx *c, const char *upn, char *id,
 		         : '_';
 	snprintf(placeholder, sizeof(placeholder), "{{secret:%s}}", secret);
 	nickname(upn, nick, sizeof(nick));
-	snprintf(intent, sizeof(intent), "%s %s",
-	         invite ? "invite" : "create user", upn);
-	if (!body || !pw) {
-		/* fall through to the frees */
-	} else if (invite) {
+	if (invite) {
 		j->set_string(body, "invitedUserEmailAddress", upn);
 		j->set_string(body, "inviteRedirectUrl",
 		              az_cfg(c, "invite_redirect_url"));
 		j->set_bool(body, "sendInvitationMessage", 1);
-		st = az_api(c, &r, GRAPH, "POST", body, intent,
-		            "/v1.0/invitations");
 	} else if (c->h->secret->generate(c->call, secret, 24) == 0) {
 		j->set_bool(body, "accountEnabled", 1);
 		j->set_string(body, "displayName", upn);
 		j->set_string(body, "mailNickname", nick);
 		j->set_string(body, "userPrincipalName", upn);
+		pw = j->new_object();
 		j->set_bool(pw, "forceChangePasswordNextSignIn", 1);
 		j->set_string(pw, "password", placeholder);
 		j->add(body, "passwordProfile", pw);
-		pw = NULL;
-		st = az_api(c, &r, GRAPH, "POST", body, intent, "/v1.0/users");
+	} else {
+		j->free(body);
+		return NULL;
 	}
-	j->free(pw);
+	text = j->print(body);
 	j->free(body);
-	if (st != ES_OK)
-		return st;
-	got = j->get_string(r.json, invite ? "invitedUser.id" : "id");
-	if (got && !r.exists)
-		snprintf(id, size, "%s", got);
-	az_reply_free(c, &r);
-	return *id ? ES_OK : find_user(c, upn, id, size);
+	return text;
 }
 
-static enum es_status ensure_user(struct ctx *c, const char *upn)
+/* POST /invitations or /users. One that Graph says exists (made by a run
+ * whose answer was lost) is found again. */
+static enum es_status make_user(struct ctx *c, const char *upn, char *id,
+                                size_t size)
+{
+	int invite = !az_cfg_is(c, "user_mode", "create");
+	char intent[320], *text = user_body(c, upn, invite);
+	const char *got;
+	struct es_send s;
+	struct es_reply r;
+	enum es_status st;
+
+	if (!text)
+		return ES_FAILED;
+	snprintf(intent, sizeof(intent), "%s %s",
+	         invite ? "invite" : "create user", upn);
+	s = az_json_write("POST", text, intent);
+	st = es_client_call(&c->graph, &r, &s,
+	                    invite ? "/v1.0/invitations" : "/v1.0/users");
+	c->h->mem_free(text);
+	got = c->h->json->get_string(r.json, invite ? "invitedUser.id" : "id");
+	if (st == ES_OK && r.outcome == ES_FOUND && got)
+		snprintf(id, size, "%s", got);
+	es_reply_free(&r);
+	if (st != ES_OK || *id)
+		return st;
+	return find_user(c, upn, id, size);
+}
+
+static enum es_status ensure_user(struct ctx *c, const char *upn,
+                                  const char *role_key)
 {
 	char id[80], key[400];
-	const char *old;
 	enum es_status st = find_user(c, upn, id, sizeof(id));
 
+	(void)role_key;
 	if (st != ES_OK)
 		return st;
 	if (!*id &&
-	    az_reported(c, &st, ES_CHANGE_CREATE, "user", upn,
+	    es_reported(c->x, &st, ES_CHANGE_CREATE, "user", upn,
 	                az_cfg_is(c, "user_mode", "create") ? "member"
 	                                                    : "invitation"))
 		return st;
@@ -141,17 +179,14 @@ static enum es_status ensure_user(struct ctx *c, const char *upn)
 		                  upn);
 		return ES_RETRY;
 	}
-	if (c->phase == ES_PHASE_PLAN)
-		return ES_OK;
+	/* The role_assignments task reads the object id from the state. */
 	principal_key(key, sizeof(key), upn);
-	old = c->h->state->get(c->call, key);
-	if ((!old || strcmp(old, id) != 0) &&
-	    c->h->state->put(c->call, key, id))
-		return ES_FAILED;
-	return ES_OK;
+	es_record(c->x, &st, key, id, "user", upn);
+	return st;
 }
 
-/* Calls fn for each admin, then each user not already an admin. */
+/* Calls fn for each admin, then each user; with `dedupe`, a user who is
+ * also an admin only once. */
 static enum es_status each_person(struct ctx *c,
                                   enum es_status (*fn)(struct ctx *c,
                                                        const char *upn,
@@ -181,35 +216,87 @@ static enum es_status each_person(struct ctx *c,
 	return st;
 }
 
-static enum es_status ensure_user_cb(struct ctx *c, const char *upn,
-                                     const char *role_key)
+enum es_status az_users(const struct es_ctx *x)
 {
-	(void)role_key;
-	return ensure_user(c, upn);
+	struct ctx c;
+	enum es_status st = az_open(x, &c, GRAPH);
+
+	return st == ES_OK ? each_person(&c, ensure_user, 1) : st;
 }
 
-enum es_status az_users(struct ctx *c)
+/* ---- role assignment names -------------------------------------------- */
+
+/* RFC 4122 appendix C: the URL namespace, 6ba7b811-9dad-11d1-80b4-... */
+static const unsigned char url_namespace[16] = {
+    0x6b, 0xa7, 0xb8, 0x11, 0x9d, 0xad, 0x11, 0xd1,
+    0x80, 0xb4, 0x00, 0xc0, 0x4f, 0xd4, 0x30, 0xc8,
+};
+
+static int azure_uuid_v5(const unsigned char ns[16], const char *name,
+                         char out[AZURE_UUID_LEN + 1])
 {
-	return each_person(c, ensure_user_cb, 1);
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int md_len = 0;
+	size_t n = strlen(name);
+	unsigned char *buf = malloc(16 + n);
+	int ok;
+
+	if (!buf)
+		return -1;
+	memcpy(buf, ns, 16);
+	memcpy(buf + 16, name, n);
+	ok = EVP_Digest(buf, 16 + n, md, &md_len, EVP_sha1(), NULL);
+	free(buf);
+	if (!ok || md_len < 16)
+		return -1;
+	md[6] = (unsigned char)((md[6] & 0x0f) | 0x50); /* version 5 */
+	md[8] = (unsigned char)((md[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	snprintf(out, AZURE_UUID_LEN + 1,
+	         "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-"
+	         "%02x%02x%02x%02x%02x%02x",
+	         md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7], md[8],
+	         md[9], md[10], md[11], md[12], md[13], md[14], md[15]);
+	return 0;
 }
 
-/* ---- role_assignments --------------------------------------------------- */
+/*
+ * The same (scope, principal, role) always gives the same name, so a
+ * re-run PUTs the assignment it made before instead of a second one. ARM
+ * compares ids case-insensitively, hence the lower-casing.
+ */
+int azure_role_assignment_name(const char *scope, const char *principal,
+                               const char *role, char out[AZURE_UUID_LEN + 1])
+{
+	char *name;
+	size_t n;
+	int rc;
+
+	if (!scope || !principal || !role)
+		return -1;
+	n = strlen(scope) + strlen(principal) + strlen(role) + 40;
+	name = malloc(n);
+	if (!name)
+		return -1;
+	snprintf(name, n, "envsetup:role-assignment:%s|%s|%s", scope, principal,
+	         role);
+	for (char *p = name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	rc = azure_uuid_v5(url_namespace, name, out);
+	free(name);
+	return rc;
+}
+
+/* ---- role_assignments ------------------------------------------------- */
 
 /* "subscriptions/S" or "subscriptions/S/resourceGroups/RG" (no leading
  * '/', as the spec's {scope} parameter). */
 static int role_scope(struct ctx *c, char *out, size_t size)
 {
-	char *rg = az_esc(c, c->rg);
-	int n;
+	int n = az_cfg_is(c, "role_scope", "subscription")
+	            ? snprintf(out, size, "subscriptions/%s", c->sub)
+	            : snprintf(out, size, "subscriptions/%s/resourceGroups/%s",
+	                       c->sub, c->rg_path);
 
-	if (!rg)
-		return -1;
-	if (az_cfg_is(c, "role_scope", "subscription"))
-		n = snprintf(out, size, "subscriptions/%s", c->sub);
-	else
-		n = snprintf(out, size, "subscriptions/%s/resourceGroups/%s",
-		             c->sub, rg);
-	c->h->mem_free(rg);
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
@@ -218,19 +305,20 @@ static int role_scope(struct ctx *c, char *out, size_t size)
 static enum es_status check_role(struct ctx *c, const char *role_key)
 {
 	const char *role = az_cfg(c, role_key);
-	struct reply r;
+	struct es_reply r;
 	enum es_status st;
 
-	st = az_api(c, &r, ARM, "GET", NULL, NULL,
-	            "/subscriptions/%s/providers/Microsoft.Authorization/"
-	            "roleDefinitions/%s?api-version=" AUTHORIZATION_API,
-	            c->sub, role);
-	if (st == ES_OK && r.absent) {
+	st = es_client_call(
+	    &c->arm, &r, NULL,
+	    "/subscriptions/%s/providers/Microsoft.Authorization/"
+	    "roleDefinitions/%s?api-version=" AUTHORIZATION_API,
+	    c->sub, role);
+	if (st == ES_OK && r.outcome == ES_ABSENT) {
 		c->h->diag->error(c->call, role_key,
 		                  "role definition %s does not exist", role);
 		st = ES_INVALID_CONFIG;
 	}
-	az_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
@@ -252,98 +340,123 @@ static int has_role(struct ctx *c, const es_json *list, const char *role)
 	return 0;
 }
 
+/* Whether `principal` holds `role` at `scope` (or above), page by page. */
+static enum es_status find_assignment(struct ctx *c, const char *scope,
+                                      const char *principal, const char *role,
+                                      int *found)
+{
+	struct es_pages pg = {.style = ES_PAGE_LINK, .next = "nextLink"};
+	char *filter = az_odata_eq(c, "principalId", principal);
+	struct es_reply r;
+	enum es_status st = filter ? ES_OK : ES_FAILED;
+
+	*found = 0;
+	while (st == ES_OK && !*found && es_pages_more(&pg)) {
+		st = es_client_page(
+		    &c->arm, &pg, &r,
+		    "/%s/providers/Microsoft.Authorization/roleAssignments"
+		    "?api-version=" AUTHORIZATION_API "&$filter=%s",
+		    scope, filter);
+		*found = st == ES_OK &&
+		         has_role(c, c->h->json->get(r.json, "value"), role);
+		es_reply_free(&r);
+	}
+	c->h->mem_free(filter);
+	return st;
+}
+
 static enum es_status put_assignment(struct ctx *c, const char *scope,
                                      const char *principal, const char *role,
                                      const char *upn)
 {
 	const struct es_json_api *j = c->h->json;
 	es_json *body = j->new_object(), *props = j->new_object();
-	char name[AZURE_UUID_LEN + 1], def[256], intent[400];
-	struct reply r;
-	enum es_status st = ES_FAILED;
+	char name[AZURE_UUID_LEN + 1], def[256], intent[400], *text;
+	const char *code;
+	struct es_send s;
+	struct es_reply r;
+	enum es_status st;
 
-	if (azure_role_assignment_name(scope, principal, role, name) == 0 &&
-	    body && props) {
-		snprintf(def, sizeof(def),
-		         "/subscriptions/%s/providers/Microsoft.Authorization/"
-		         "roleDefinitions/%s",
-		         c->sub, role);
-		j->set_string(props, "roleDefinitionId", def);
-		j->set_string(props, "principalId", principal);
-		j->set_string(props, "principalType", "User");
-		j->add(body, "properties", props);
-		props = NULL;
-		snprintf(intent, sizeof(intent), "assign role %s to %s", role,
-		         upn);
-		st = az_api(
-		    c, &r, ARM, "PUT", body, intent,
-		    "/%s/providers/Microsoft.Authorization/roleAssignments/"
-		    "%s?api-version=" AUTHORIZATION_API,
-		    scope, name);
-		if (st == ES_OK)
-			az_reply_free(c, &r); /* 409 RoleAssignmentExists too */
-	}
-	j->free(props);
+	snprintf(def, sizeof(def),
+	         "/subscriptions/%s/providers/Microsoft.Authorization/"
+	         "roleDefinitions/%s",
+	         c->sub, role);
+	j->set_string(props, "roleDefinitionId", def);
+	j->set_string(props, "principalId", principal);
+	j->set_string(props, "principalType", "User");
+	j->add(body, "properties", props);
+	text = j->print(body);
 	j->free(body);
+	if (!text || azure_role_assignment_name(scope, principal, role, name)) {
+		c->h->mem_free(text);
+		return ES_FAILED;
+	}
+	snprintf(intent, sizeof(intent), "assign role %s to %s", role, upn);
+	s = az_json_write("PUT", text, intent);
+	/* 409 RoleAssignmentExists is the client's conflict: done. */
+	st = es_client_call(&c->arm, &r, &s,
+	                    "/%s/providers/Microsoft.Authorization/"
+	                    "roleAssignments/%s?api-version=" AUTHORIZATION_API,
+	                    scope, name);
+	c->h->mem_free(text);
+	code = c->h->json->get_string(r.json, "error.code");
+	if (st != ES_OK && code && strcmp(code, "PrincipalNotFound") == 0) {
+		/* A user made seconds ago has not replicated yet. */
+		c->h->diag->retry_after(c->call, PRINCIPAL_RETRY_MS);
+		st = ES_RETRY;
+	}
+	es_reply_free(&r);
 	return st;
 }
 
 static enum es_status assign(struct ctx *c, const char *upn,
                              const char *role_key)
 {
-	const char *role = az_cfg(c, role_key), *kept;
-	char key[400], principal[80], scope[400], detail[200];
-	char *filter = NULL;
-	struct reply r;
+	const char *role = az_cfg(c, role_key), *principal;
+	char key[400], scope[400], detail[200];
+	int found;
 	enum es_status st;
 
 	principal_key(key, sizeof(key), upn);
-	kept = c->h->state->get(c->call, key);
+	principal = c->h->state->get(c->call, key);
 	snprintf(detail, sizeof(detail), "%s %s", role_key, role ? role : "");
-	if (!kept || !role)
-		return az_reported(c, &st, ES_CHANGE_CREATE, "role_assignment",
-		                   upn, detail)
-		           ? st
-		           : (c->h->diag->error(
-		                  c->call, NULL,
-		                  "%s has no object id: the users "
-		                  "task has not made it",
-		                  upn),
-		              ES_FAILED);
-	snprintf(principal, sizeof(principal), "%s", kept);
-	if (role_scope(c, scope, sizeof(scope)) ||
-	    !(filter = az_odata_eq(c, "principalId", principal)))
+	if (!principal || !role) {
+		if (es_reported(c->x, &st, ES_CHANGE_CREATE, "role_assignment",
+		                upn, detail))
+			return st;
+		c->h->diag->error(c->call, NULL,
+		                  "%s has no object id: the users task has "
+		                  "not made it",
+		                  upn);
 		return ES_FAILED;
-	st = az_api(c, &r, ARM, "GET", NULL, NULL,
-	            "/%s/providers/Microsoft.Authorization/roleAssignments"
-	            "?api-version=" AUTHORIZATION_API "&$filter=%s",
-	            scope, filter);
-	c->h->mem_free(filter);
-	if (st != ES_OK)
+	}
+	if (role_scope(c, scope, sizeof(scope)))
+		return ES_FAILED;
+	st = find_assignment(c, scope, principal, role, &found);
+	if (st != ES_OK || found ||
+	    es_reported(c->x, &st, ES_CHANGE_CREATE, "role_assignment", upn,
+	                detail))
 		return st;
-	if (!has_role(c, c->h->json->get(r.json, "value"), role) &&
-	    !az_reported(c, &st, ES_CHANGE_CREATE, "role_assignment", upn,
-	                 detail))
-		st = put_assignment(c, scope, principal, role, upn);
-	az_reply_free(c, &r);
-	return st;
+	return put_assignment(c, scope, principal, role, upn);
 }
 
-enum es_status az_role_assignments(struct ctx *c)
+enum es_status az_role_assignments(const struct es_ctx *x)
 {
-	const struct es_config_api *conf = c->h->config;
-	enum es_status st = ES_OK;
+	struct ctx c;
+	const struct es_config_api *conf = x->host->config;
+	size_t admins = conf->list_size(x->call, "admin_users");
+	size_t users = conf->list_size(x->call, "users");
+	enum es_status st;
 
-	if (conf->list_size(c->call, "admin_users") +
-	        conf->list_size(c->call, "users") ==
-	    0)
+	if (admins + users == 0)
 		return ES_OK;
-	if (az_need_subscription(c, &st, "role_assignment",
-	                         "admin_users, users"))
+	st = az_open(x, &c, ARM);
+	if (st != ES_OK || az_need_subscription(&c, &st, "role_assignment",
+	                                        "admin_users, users"))
 		return st;
-	if (conf->list_size(c->call, "admin_users"))
-		st = check_role(c, "admin_role");
-	if (st == ES_OK && conf->list_size(c->call, "users"))
-		st = check_role(c, "user_role");
-	return st == ES_OK ? each_person(c, assign, 0) : st;
+	if (admins)
+		st = check_role(&c, "admin_role");
+	if (st == ES_OK && users)
+		st = check_role(&c, "user_role");
+	return st == ES_OK ? each_person(&c, assign, 0) : st;
 }

@@ -3,38 +3,92 @@
  * polled while ARM makes it) and the resource_group task.
  */
 #ifndef _GNU_SOURCE
-#define _GNU_SOURCE /* strcasestr */
+#define _GNU_SOURCE /* asprintf */
 #endif
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "azure.h"
 
 #define SUBSCRIPTION_API "2021-10-01"
 #define RESOURCES_API "2021-04-01"
+#define ALIAS_PATH                                                             \
+	"/providers/Microsoft.Subscription/aliases/%s"                         \
+	"?api-version=" SUBSCRIPTION_API
 
-/* ---- subscription (long-running when created) ------------------------ */
+/* ---- names and delays ------------------------------------------------- */
 
-/* The subscription is there: remember its id for the later tasks. */
-static enum es_status record_subscription(struct ctx *c, const char *id)
+/* "envsetup-" + the customer id in lower-case letters, digits and '-'
+ * (alias names allow no dots). -1 when nothing usable is left. */
+int azure_alias_name(const char *customer, char *out, size_t size)
 {
-	const char *old;
+	size_t n = 0;
+	int any = 0, cut = 0;
 
-	if (!id || !azure_is_guid(id)) {
-		c->h->diag->error(c->call, NULL, "no usable subscriptionId");
+	if (!customer || size < 10)
+		return -1;
+	memcpy(out, "envsetup-", 9);
+	n = 9;
+	for (const char *p = customer; *p; p++) {
+		unsigned char ch = (unsigned char)*p;
+
+		if (n + 1 >= size)
+			cut = 1;
+		else if (isalnum(ch))
+			out[n++] = (char)tolower(ch), any = 1;
+		else if (n > 9 && out[n - 1] != '-')
+			out[n++] = '-';
+	}
+	while (n > 9 && out[n - 1] == '-')
+		n--;
+	out[n] = '\0';
+	return any && !cut ? 0 : -1;
+}
+
+/* Retry-After in seconds (ARM sends no HTTP dates), or the fallback when
+ * it is absent or unreadable. es_poll_again() clamps the result; the cap
+ * here only keeps the product in range. */
+static uint64_t azure_retry_after_ms(const char *header, uint64_t fallback_ms)
+{
+	char *end;
+	long s;
+
+	if (!header)
+		return fallback_ms;
+	s = strtol(header, &end, 10);
+	if (end == header || s < 0)
+		return fallback_ms;
+	return (uint64_t)(s > 86400 ? 86400 : s) * 1000u;
+}
+
+static int is_state(const char *state, const char *a, const char *b)
+{
+	return state && (strcmp(state, a) == 0 || (b && strcmp(state, b) == 0));
+}
+
+/* ---- subscription: the id --------------------------------------------- */
+
+/* The subscription `name` is there with id `id`: the state records it for
+ * the later tasks (a plan change while it does not) and it is published. */
+static enum es_status record_subscription(struct ctx *c, const char *name,
+                                          const char *id)
+{
+	enum es_status st = ES_OK;
+
+	if (!id || !*id) {
+		c->h->diag->error(c->call, NULL,
+		                  "subscription %s: ARM gave no subscriptionId",
+		                  name);
 		return ES_FAILED;
 	}
-	snprintf(c->sub, sizeof(c->sub), "%s", id);
+	if (es_record(c->x, &st, "subscription_id", id, "subscription", name))
+		return st;
 	if (c->phase == ES_PHASE_PLAN)
 		return ES_OK;
-	old = c->h->state->get(c->call, "subscription_id");
-	if ((!old || strcmp(old, id) != 0) &&
-	    c->h->state->put(c->call, "subscription_id", id))
-		return ES_FAILED;
-	if (c->h->state->get(c->call, "alias_poll"))
+	if (c->phase == ES_PHASE_APPLY &&
+	    c->h->state->get(c->call, "alias_poll"))
 		c->h->state->del(c->call, "alias_poll");
 	return c->h->output->set(c->call, "subscription_id", id, 0) ? ES_FAILED
 	                                                            : ES_OK;
@@ -45,120 +99,107 @@ static enum es_status record_subscription(struct ctx *c, const char *id)
 static enum es_status adopt_subscription(struct ctx *c)
 {
 	const char *id = az_cfg(c, "subscription_id");
-	struct reply r;
+	struct es_reply r;
 	enum es_status st;
 
-	st =
-	    az_api(c, &r, ARM, "GET", NULL, NULL,
-	           "/subscriptions/%s/resourcegroups?api-version=" RESOURCES_API
-	           "&$top=1",
-	           c->sub);
-	if (st == ES_OK && r.absent) {
+	st = es_client_call(&c->arm, &r, NULL,
+	                    "/subscriptions/%s/resourcegroups"
+	                    "?api-version=" RESOURCES_API "&$top=1",
+	                    c->sub);
+	if (st == ES_OK && r.outcome == ES_ABSENT) {
 		c->h->diag->error(c->call, "subscription_id",
 		                  "subscription %s not found, or the service "
 		                  "principal has no role on it (%s)",
-		                  id, r.code);
+		                  id, r.message);
 		st = ES_INVALID_CONFIG;
 	} else if (st == ES_OK) {
-		st = record_subscription(c, id);
+		st = record_subscription(c, id, id);
 	}
-	az_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
-/* Keep the poll URL of the alias creation across runs, "async URL" or
- * "location URL", when it points at arm_url. */
-static void keep_poll_url(struct ctx *c, const struct reply *r)
-{
-	const char *url = r->async_url ? r->async_url : r->location;
-	char *v;
-
-	if (!url)
-		return;
-	if (!azure_same_origin(c->arm, url)) {
-		c->h->log->log(c->call, ES_LOG_WARNING,
-		               "not following a poll URL outside arm_url");
-		return;
-	}
-	if (asprintf(&v, "%s %s", r->async_url ? "async" : "location", url) < 0)
-		return;
-	c->h->state->put(c->call, "alias_poll", v);
-	free(v);
-}
+/* ---- subscription: the alias, created and polled ---------------------- */
 
 static enum es_status still_running(struct ctx *c, const char *alias,
-                                    uint32_t retry_ms)
+                                    const struct es_reply *r)
 {
-	c->h->progress->step(c->call,
-	                     "subscription alias %s is being "
-	                     "provisioned",
-	                     alias);
-	c->h->diag->retry_after(c->call, retry_ms ? retry_ms : az_poll_ms(c));
-	return ES_IN_PROGRESS;
+	c->h->progress->step(
+	    c->call, "subscription alias %s is being provisioned", alias);
+	return es_poll_again(
+	    c->x, azure_retry_after_ms(r ? az_header(r, "Retry-After") : NULL,
+	                               (uint64_t)c->h->config->get_duration_ms(
+	                                   c->call, "poll_interval")));
 }
 
 /* What an alias answer means: done, failed or still running. */
 static enum es_status alias_outcome(struct ctx *c, const char *alias,
-                                    const struct reply *r)
+                                    const struct es_reply *r)
 {
 	const char *state =
 	    c->h->json->get_string(r->json, "properties.provisioningState");
 
-	if (state && strcmp(state, "Succeeded") == 0)
+	if (is_state(state, "Succeeded", NULL))
 		return record_subscription(
-		    c, c->h->json->get_string(r->json,
-		                              "properties.subscriptionId"));
-	if (state &&
-	    (strcmp(state, "Failed") == 0 || strcmp(state, "Canceled") == 0)) {
+		    c, alias,
+		    c->h->json->get_string(r->json,
+		                           "properties.subscriptionId"));
+	if (is_state(state, "Failed", "Canceled")) {
 		c->h->diag->error(c->call, "billing_scope",
 		                  "creating subscription alias %s %s", alias,
 		                  state);
 		return ES_FAILED;
 	}
-	return still_running(c, alias, r->retry_after_ms);
+	return still_running(c, alias, r);
 }
 
-static enum es_status get_alias(struct ctx *c, struct reply *r,
-                                const char *alias)
+/* Keep the Azure-AsyncOperation URL of the alias creation across runs, as
+ * "async URL", when it points at arm_url. A Location header is not kept:
+ * its poll answers 202 with no body, and the alias itself tells the same. */
+static void keep_poll_url(struct ctx *c, const struct es_reply *r)
 {
-	return az_api(c, r, ARM, "GET", NULL, NULL,
-	              "/providers/Microsoft.Subscription/aliases/%s"
-	              "?api-version=" SUBSCRIPTION_API,
-	              alias);
+	const char *url = az_header(r, "Azure-AsyncOperation");
+	char *v;
+
+	if (!url || !*url)
+		return;
+	if (!azure_same_origin(c->arm.base, url)) {
+		c->h->log->log(c->call, ES_LOG_WARNING,
+		               "not following a poll URL outside arm_url");
+		return;
+	}
+	if (asprintf(&v, "async %s", url) < 0)
+		return;
+	c->h->state->put(c->call, "alias_poll", v);
+	free(v);
 }
 
 /*
- * apply, alias still provisioning: follow ARM's async rules. With an
- * Azure-AsyncOperation URL, GET it until its status is final; with a
- * Location URL, 202 means running and 200/204 done; then the alias itself
- * tells the subscription id. Without either, the alias GET was the poll.
+ * apply, alias still provisioning: follow ARM's async rules. GET the kept
+ * Azure-AsyncOperation URL until its status is final, then the alias
+ * itself tells the subscription id. Without one, the alias GET that found
+ * it provisioning was the poll.
  */
 static enum es_status poll_alias(struct ctx *c, const char *alias)
 {
 	const char *kept = c->h->state->get(c->call, "alias_poll");
-	char *poll = kept ? strdup(kept) : NULL;
-	const char *url = poll ? strchr(poll, ' ') : NULL;
+	const char *url =
+	    kept && strncmp(kept, "async ", 6) == 0 ? kept + 6 : NULL;
 	const char *status;
-	struct reply r;
+	struct es_reply r;
 	enum es_status st;
-	int async = poll && strncmp(poll, "async ", 6) == 0;
 
-	if (!url) {
-		free(poll);
-		return still_running(c, alias, 0);
-	}
-	st = az_send(c, &r, ARM, "GET", NULL, NULL, url + 1);
-	free(poll);
-	if (st != ES_OK)
-		return st;
+	/* Checked again here: arm_url may have changed since it was kept. */
+	if (!url || !azure_same_origin(c->arm.base, url))
+		return still_running(c, alias, NULL);
+	st = es_client_send_url(&c->arm, &r, NULL, url);
 	status = c->h->json->get_string(r.json, "status");
-	if (r.absent) {
-		c->h->state->del(c->call,
-		                 "alias_poll"); /* forgotten: use GET */
-		st = still_running(c, alias, r.retry_after_ms);
-	} else if (async && status &&
-	           (strcmp(status, "Failed") == 0 ||
-	            strcmp(status, "Canceled") == 0)) {
+	if (st != ES_OK) {
+		/* the client said why */
+	} else if (r.outcome == ES_ABSENT) {
+		c->h->state->del(c->call, "alias_poll"); /* forgotten: GET */
+		st = still_running(c, alias, &r);
+	} else if (is_state(status, "Failed", "Canceled")) {
 		const char *why =
 		    c->h->json->get_string(r.json, "error.message");
 
@@ -166,17 +207,17 @@ static enum es_status poll_alias(struct ctx *c, const char *alias)
 		                  "creating subscription alias %s: %s %s",
 		                  alias, status, why ? why : "");
 		st = ES_FAILED;
-	} else if (async ? status && strcmp(status, "Succeeded") == 0
-	                 : r.status != 202) {
-		az_reply_free(c, &r);
-		st = get_alias(c, &r, alias);
+	} else if (is_state(status, "Succeeded", NULL)) {
+		es_reply_free(&r);
+		st = es_client_call(&c->arm, &r, NULL, ALIAS_PATH, alias);
 		if (st == ES_OK)
-			st = r.absent ? still_running(c, alias, 0)
-			              : alias_outcome(c, alias, &r);
+			st = r.outcome == ES_ABSENT
+			         ? still_running(c, alias, NULL)
+			         : alias_outcome(c, alias, &r);
 	} else {
-		st = still_running(c, alias, r.retry_after_ms);
+		st = still_running(c, alias, &r);
 	}
-	az_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
@@ -184,93 +225,91 @@ static enum es_status put_alias(struct ctx *c, const char *alias)
 {
 	const struct es_json_api *j = c->h->json;
 	es_json *body = j->new_object(), *props = j->new_object();
-	char intent[160];
-	struct reply r;
-	enum es_status st = ES_FAILED;
-
-	if (body && props) {
-		j->set_string(props, "displayName",
-		              az_cfg(c, "subscription_name"));
-		j->set_string(props, "workload", az_cfg(c, "workload"));
-		j->set_string(props, "billingScope",
-		              az_cfg(c, "billing_scope"));
-		j->add(body, "properties", props);
-		props = NULL;
-		snprintf(intent, sizeof(intent), "create subscription alias %s",
-		         alias);
-		st = az_api(c, &r, ARM, "PUT", body, intent,
-		            "/providers/Microsoft.Subscription/aliases/%s"
-		            "?api-version=" SUBSCRIPTION_API,
-		            alias);
-	}
-	j->free(props);
-	j->free(body);
-	if (st != ES_OK)
-		return st;
-	keep_poll_url(c, &r);
-	st = alias_outcome(c, alias, &r);
-	az_reply_free(c, &r);
-	return st;
-}
-
-enum es_status az_subscription(struct ctx *c)
-{
-	const char *name = az_cfg(c, "subscription_name");
-	char alias[96];
-	const char *state;
-	struct reply r;
+	char intent[160], *text;
+	struct es_send s;
+	struct es_reply r;
 	enum es_status st;
 
-	if (!az_cfg_is(c, "subscription_mode", "create"))
-		return adopt_subscription(c);
-	if (azure_alias_name(c->h->config->customer(c->call), alias,
-	                     sizeof(alias))) {
-		c->h->diag->error(c->call, NULL,
-		                  "the customer id makes no "
-		                  "subscription alias name");
-		return ES_INVALID_CONFIG;
-	}
-	st = get_alias(c, &r, alias);
-	if (st != ES_OK)
-		return st;
-	state = c->h->json->get_string(r.json, "properties.provisioningState");
-	if (r.absent) {
-		if (!az_reported(c, &st, ES_CHANGE_CREATE, "subscription",
-		                 alias, name))
-			st = put_alias(c, alias);
-	} else if (state && (strcmp(state, "Succeeded") == 0 ||
-	                     strcmp(state, "Failed") == 0 ||
-	                     strcmp(state, "Canceled") == 0)) {
+	j->set_string(props, "displayName", az_cfg(c, "subscription_name"));
+	j->set_string(props, "workload", az_cfg(c, "workload"));
+	j->set_string(props, "billingScope", az_cfg(c, "billing_scope"));
+	j->add(body, "properties", props);
+	text = j->print(body);
+	j->free(body);
+	if (!text)
+		return ES_FAILED;
+	snprintf(intent, sizeof(intent), "create subscription alias %s", alias);
+	s = az_json_write("PUT", text, intent);
+	st = es_client_call(&c->arm, &r, &s, ALIAS_PATH, alias);
+	c->h->mem_free(text);
+	if (st == ES_OK && r.outcome == ES_FOUND) {
+		keep_poll_url(c, &r);
 		st = alias_outcome(c, alias, &r);
-	} else if (!az_reported(c, &st, ES_CHANGE_UNKNOWN, "subscription",
-	                        alias, "provisioning")) {
-		st = poll_alias(c, alias);
+	} else if (st == ES_OK) {
+		/* 409: another operation on the alias; the next look-up
+		 * finds where it stands. */
+		st = still_running(c, alias, &r);
 	}
-	az_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
-/* The subscription the other tasks work in; plan may not know it yet. */
+enum es_status az_subscription(const struct es_ctx *x)
+{
+	struct ctx c;
+	char alias[96];
+	const char *state;
+	struct es_reply r;
+	enum es_status st = az_open(x, &c, ARM);
+
+	if (st != ES_OK)
+		return st;
+	if (!az_cfg_is(&c, "subscription_mode", "create"))
+		return adopt_subscription(&c);
+	if (azure_alias_name(c.h->config->customer(c.call), alias,
+	                     sizeof(alias))) {
+		c.h->diag->error(c.call, NULL,
+		                 "the customer id makes no subscription alias "
+		                 "name");
+		return ES_INVALID_CONFIG;
+	}
+	/* A look-up that cannot be read is the client's ES_RETRY, never
+	 * "absent": only a 404 leads to the PUT. */
+	st = es_client_call(&c.arm, &r, NULL, ALIAS_PATH, alias);
+	state = c.h->json->get_string(r.json, "properties.provisioningState");
+	if (st != ES_OK) {
+		/* the client said why */
+	} else if (r.outcome == ES_ABSENT) {
+		if (!es_reported(x, &st, ES_CHANGE_CREATE, "subscription",
+		                 alias, az_cfg(&c, "subscription_name")))
+			st = put_alias(&c, alias);
+	} else if (is_state(state, "Succeeded", NULL) ||
+	           is_state(state, "Failed", "Canceled")) {
+		st = alias_outcome(&c, alias, &r);
+	} else if (!es_reported(x, &st, ES_CHANGE_UNKNOWN, "subscription",
+	                        alias, "provisioning")) {
+		st = poll_alias(&c, alias);
+	}
+	es_reply_free(&r);
+	return st;
+}
+
 int az_need_subscription(struct ctx *c, enum es_status *st, const char *kind,
                          const char *name)
 {
 	if (*c->sub)
 		return 0;
-	if (c->phase == ES_PHASE_PLAN) {
-		c->h->plan->change(c->call, ES_CHANGE_CREATE, kind, name,
-		                   "in the subscription being created");
-		*st = ES_OK;
-	} else {
-		c->h->diag->error(
-		    c->call, "subscription_id",
-		    "no subscription id yet: the subscription task "
-		    "has not finished");
+	if (!es_reported(c->x, st, ES_CHANGE_CREATE, kind, name,
+	                 "in the subscription being created")) {
+		c->h->diag->error(c->call, "subscription_id",
+		                  "no subscription id yet: the subscription "
+		                  "task has not finished");
 		*st = ES_FAILED;
 	}
 	return 1;
 }
 
-/* ---- resource_group ---------------------------------------------------- */
+/* ---- resource_group --------------------------------------------------- */
 
 /* "West Europe" and "westeurope" are the same region. */
 static int same_location(const char *a, const char *b)
@@ -287,71 +326,70 @@ static int same_location(const char *a, const char *b)
 	return a && b;
 }
 
-static enum es_status put_group(struct ctx *c, const char *rg)
+static enum es_status put_group(struct ctx *c)
 {
 	const struct es_json_api *j = c->h->json;
 	es_json *body = j->new_object(), *tags = j->new_object();
-	char intent[200];
-	struct reply r;
-	enum es_status st = ES_FAILED;
+	char intent[200], *text;
+	struct es_send s;
+	struct es_reply r;
+	enum es_status st;
 
-	if (body && tags) {
-		j->set_string(body, "location", az_cfg(c, "location"));
-		j->set_string(tags, "envsetup-customer",
-		              c->h->config->customer(c->call));
-		j->set_string(tags, "envsetup-environment",
-		              c->h->config->environment(c->call));
-		j->add(body, "tags", tags);
-		tags = NULL;
-		snprintf(intent, sizeof(intent), "create resource group %s",
-		         c->rg);
-		st = az_api(c, &r, ARM, "PUT", body, intent,
-		            "/subscriptions/%s/resourcegroups/%s"
-		            "?api-version=" RESOURCES_API,
-		            c->sub, rg);
-		if (st == ES_OK)
-			az_reply_free(c, &r);
-	}
-	j->free(tags);
+	j->set_string(body, "location", az_cfg(c, "location"));
+	j->set_string(tags, "envsetup-customer",
+	              c->h->config->customer(c->call));
+	j->set_string(tags, "envsetup-environment",
+	              c->h->config->environment(c->call));
+	j->add(body, "tags", tags);
+	text = j->print(body);
 	j->free(body);
+	if (!text)
+		return ES_FAILED;
+	snprintf(intent, sizeof(intent), "create resource group %s", c->rg);
+	s = az_json_write("PUT", text, intent);
+	st = es_client_call(&c->arm, &r, &s,
+	                    "/subscriptions/%s/resourcegroups/%s"
+	                    "?api-version=" RESOURCES_API,
+	                    c->sub, c->rg_path);
+	c->h->mem_free(text);
+	es_reply_free(&r);
 	return st;
 }
 
-enum es_status az_resource_group(struct ctx *c)
+enum es_status az_resource_group(const struct es_ctx *x)
 {
-	const char *want = az_cfg(c, "location"), *have, *id;
-	char *rg;
-	struct reply r;
-	enum es_status st;
+	struct ctx c;
+	const char *want, *have, *id;
+	struct es_reply r;
+	enum es_status st = az_open(x, &c, ARM);
 
-	if (az_need_subscription(c, &st, "resource_group", c->rg))
+	if (st != ES_OK ||
+	    az_need_subscription(&c, &st, "resource_group", c.rg))
 		return st;
-	if (!(rg = az_esc(c, c->rg)))
-		return ES_FAILED;
-	st = az_api(
-	    c, &r, ARM, "GET", NULL, NULL,
+	want = az_cfg(&c, "location");
+	st = es_client_call(
+	    &c.arm, &r, NULL,
 	    "/subscriptions/%s/resourcegroups/%s?api-version=" RESOURCES_API,
-	    c->sub, rg);
-	have = c->h->json->get_string(r.json, "location");
-	id = c->h->json->get_string(r.json, "id");
+	    c.sub, c.rg_path);
+	have = c.h->json->get_string(r.json, "location");
+	id = c.h->json->get_string(r.json, "id");
 	if (st != ES_OK) {
-		/* az_failure() said why */
-	} else if (r.absent) {
-		if (!az_reported(c, &st, ES_CHANGE_CREATE, "resource_group",
-		                 c->rg, want))
-			st = put_group(c, rg);
+		/* the client said why */
+	} else if (r.outcome == ES_ABSENT) {
+		if (!es_reported(x, &st, ES_CHANGE_CREATE, "resource_group",
+		                 c.rg, want))
+			st = put_group(&c);
 	} else if (!same_location(have, want)) {
-		c->h->diag->error(c->call, "location",
-		                  "resource group %s exists in %s, not %s; "
-		                  "Azure cannot move it",
-		                  c->rg, have ? have : "?", want ? want : "?");
+		c.h->diag->error(c.call, "location",
+		                 "resource group %s exists in %s, not %s; "
+		                 "Azure cannot move it",
+		                 c.rg, have ? have : "?", want ? want : "?");
 		st = ES_INVALID_CONFIG;
-	} else if (c->phase == ES_PHASE_VERIFY && id) {
-		st = c->h->output->set(c->call, "resource_group_id", id, 0)
+	} else if (c.phase == ES_PHASE_VERIFY && id) {
+		st = c.h->output->set(c.call, "resource_group_id", id, 0)
 		         ? ES_FAILED
 		         : ES_OK;
 	}
-	az_reply_free(c, &r);
-	c->h->mem_free(rg);
+	es_reply_free(&r);
 	return st;
 }

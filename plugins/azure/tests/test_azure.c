@@ -1,8 +1,10 @@
 /*
  * The azure plugin's pure helpers (name-based UUIDs, token lifetimes, poll
- * URL origins, alias names) and its token and error handling against the
- * shared mock host, whose HTTP answers come from a script. The plugin sources
- * are compiled in (its .so exports only the entry), static helpers and all.
+ * URL origins, alias names) and its tasks against the shared mock host,
+ * whose HTTP answers come from a script: tokens, errors, look-ups before
+ * creates, ids found at Azure but not recorded, polling and paging. The
+ * plugin sources are compiled in (its .so exports only the entry), static
+ * helpers and all.
  */
 #include <check.h>
 #include <math.h>
@@ -18,7 +20,7 @@
 #include "../azure_api.c"
 #include "../azure_subscription.c"
 
-/* ---- pure helpers ------------------------------------------------------ */
+/* ---- pure helpers ----------------------------------------------------- */
 
 START_TEST(uuid_v5_matches_rfc_vectors)
 {
@@ -56,7 +58,7 @@ START_TEST(role_assignment_name_is_stable_and_case_blind)
 	                     "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", c),
 	                 0);
 	ck_assert_str_ne(a, c);
-	ck_assert(azure_is_guid(c));
+	ck_assert_uint_eq(strlen(c), AZURE_UUID_LEN);
 	ck_assert_int_eq(azure_role_assignment_name(NULL, "p", "r", c), -1);
 }
 END_TEST
@@ -107,17 +109,20 @@ START_TEST(alias_names_and_retry_after)
 	ck_assert_uint_eq(azure_retry_after_ms(NULL, 7), 7);
 	ck_assert_uint_eq(azure_retry_after_ms("soon", 7), 7);
 	ck_assert_uint_eq(azure_retry_after_ms("-1", 7), 7);
-	ck_assert_uint_eq(azure_retry_after_ms("99999", 7), 3600000);
-	ck_assert(azure_is_guid("8e3af657-a8ff-443c-a75c-2fe8c4bcb635"));
-	ck_assert(!azure_is_guid("8e3af657-a8ff-443c-a75c-2fe8c4bcb63"));
-	ck_assert(!azure_is_guid("8e3af657xa8ff-443c-a75c-2fe8c4bcb635"));
-	ck_assert(!azure_is_guid(NULL));
+	/* Large values stay in range; es_poll_again() clamps them. */
+	ck_assert_uint_eq(azure_retry_after_ms("99999999999", 7), 86400000);
 }
 END_TEST
 
 /* ---- fixture: the shared mock host (tests/support/mock_host.h) -------- */
 
 static void *instance;
+
+/* Task `id` once in `phase`, as the core would call it. */
+static enum es_status run(const char *id, enum es_phase phase)
+{
+	return mock_run_task(&azure, id, phase, instance);
+}
 
 static void setup(void)
 {
@@ -144,7 +149,7 @@ static void setup(void)
 		mock_config_string(config[i][0], config[i][1]);
 	mock_config_duration("poll_interval", 1000);
 	mock_config_list("admin_users", "ops@acme.example", NULL);
-	ck_assert_int_eq(azure_create(mock_host(), mock_call(), &instance),
+	ck_assert_int_eq(azure_create(mock_ctx(ES_PHASE_PLAN, NULL), &instance),
 	                 ES_OK);
 }
 
@@ -193,48 +198,72 @@ static const char *remembered(const char *name)
 	"\"provisioningState\":\"Succeeded\",\"subscriptionId\":"              \
 	"\"11111111-2222-3333-4444-555555555555\"}}"
 
-/* ---- tokens and errors through the plugin ------------------------------- */
+/* ---- tokens and errors ------------------------------------------------ */
 
-START_TEST(token_is_fetched_once_and_refreshed_after_401)
+#define ALIAS_URL                                                              \
+	"http://127.0.0.1:1/arm/providers/Microsoft.Subscription/aliases/"     \
+	"envsetup-acme?api-version=2021-10-01"
+#define SUB_ID "11111111-2222-3333-4444-555555555555"
+
+START_TEST(token_is_cached_and_a_401_drops_it)
 {
 	answer("POST http://127.0.0.1:1/login/contoso.onmicrosoft.com/oauth2/"
 	       "v2.0/token",
 	       200, TOKEN_OK, NULL);
-	answer("GET http://127.0.0.1:1/arm/providers/Microsoft.Subscription/"
-	       "aliases/envsetup-acme?api-version=2021-10-01",
-	       200, ALIAS_OK, NULL);
-	answer("GET http://127.0.0.1:1/arm/providers/Microsoft.Subscription/"
-	       "aliases/envsetup-acme",
-	       401, "{\"error\":{\"code\":\"ExpiredAuthenticationToken\"}}",
-	       NULL);
+	answer("GET " ALIAS_URL, 200, ALIAS_OK, NULL);
+	answer("GET " ALIAS_URL, 401,
+	       "{\"error\":{\"code\":\"ExpiredAuthenticationToken\"}}", NULL);
 	answer("/oauth2/v2.0/token", 200, TOKEN_OK, NULL);
-	answer("aliases/envsetup-acme", 200, ALIAS_OK, NULL);
+	answer("GET " ALIAS_URL, 200, ALIAS_OK, NULL);
+	mock_state_set("subscription_id", SUB_ID);
 
-	ck_assert_int_eq(azure_verify(mock_call(), instance, "subscription"),
-	                 ES_OK);
+	ck_assert_int_eq(run("subscription", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_str_eq(remembered("arm_token"), "tok-1");
-	ck_assert_str_eq(mock_state("subscription_id"),
-	                 "11111111-2222-3333-4444-555555555555");
+	ck_assert_str_eq(mock_output("subscription_id", NULL), SUB_ID);
+	ck_assert_ptr_nonnull(
+	    strstr(mock_request_header(mock_http_sent(1), "Authorization"),
+	           "{{secret:arm_token}}"));
+	/* The cached token serves the next call. A 401 is the
+	 * credentials' fault, and drops the token: the call after signs
+	 * in again rather than sending it once more. */
+	ck_assert_int_eq(run("subscription", ES_PHASE_VERIFY),
+	                 ES_INVALID_CONFIG);
+	ck_assert_str_eq(mock_diag_key(), "client_id");
 	ck_assert_uint_eq(count_sent("/token"), 1);
-	/* The cached token serves the next call; a 401 drops it, the
-	 * request is sent once more with a new one. */
-	ck_assert_int_eq(azure_verify(mock_call(), instance, "subscription"),
-	                 ES_OK);
+	ck_assert_int_eq(run("subscription", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_uint_eq(count_sent("/token"), 2);
 	ck_assert_uint_eq(count_sent("aliases/envsetup-acme"), 3);
 }
 END_TEST
 
-START_TEST(rejected_secret_is_invalid_config)
+/* What the identity platform answers a refused grant, and the key at
+ * fault: the secret (401), else the one its AADSTS code names (400). */
+static const struct {
+	long status;
+	const char *body, *key;
+} refusals[] = {
+    {401,
+     "{\"error\":\"invalid_client\",\"error_description\":"
+     "\"AADSTS7000215: Invalid client secret provided.\"}",
+     "client_secret"},
+    {400,
+     "{\"error\":\"invalid_request\",\"error_description\":"
+     "\"AADSTS90002: Tenant 'x' not found.\"}",
+     "tenant_id"},
+    {400,
+     "{\"error\":\"unauthorized_client\",\"error_description\":"
+     "\"AADSTS700016: Application was not found in the directory.\"}",
+     "client_id"},
+};
+
+START_TEST(refused_grant_names_the_key_at_fault)
 {
-	answer("/token", 401,
-	       "{\"error\":\"invalid_client\",\"error_description\":"
-	       "\"AADSTS7000215: Invalid client secret provided.\"}",
-	       NULL);
-	ck_assert_int_eq(azure_plan(mock_call(), instance, "subscription"),
+	answer("/token", refusals[_i].status, refusals[_i].body, NULL);
+	ck_assert_int_eq(run(_i ? "users" : "subscription", ES_PHASE_PLAN),
 	                 ES_INVALID_CONFIG);
-	ck_assert_str_eq(mock_diag_key(), "client_secret");
-	ck_assert_str_eq(remembered("arm_token"), "");
+	ck_assert_str_eq(mock_diag_key(), refusals[_i].key);
+	ck_assert_str_eq(remembered(_i ? "graph_token" : "arm_token"), "");
+	ck_assert_uint_eq(mock_http_count(), 1); /* nothing sent after */
 }
 END_TEST
 
@@ -247,27 +276,66 @@ START_TEST(forbidden_is_invalid_config_and_429_is_retry)
 	       NULL);
 	answer("aliases", 429, "{\"error\":{\"code\":\"TooManyRequests\"}}",
 	       "Retry-After: 3");
-	ck_assert_int_eq(azure_plan(mock_call(), instance, "subscription"),
-	                 ES_INVALID_CONFIG);
+	ck_assert_int_eq(run("subscription", ES_PHASE_PLAN), ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "client_id");
-	ck_assert_int_eq(azure_plan(mock_call(), instance, "subscription"),
-	                 ES_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "AuthorizationFailed"));
+	ck_assert_int_eq(run("subscription", ES_PHASE_PLAN), ES_RETRY);
+}
+END_TEST
+
+/* ---- subscription: look up before create, record what is found -------- */
+
+START_TEST(malformed_alias_lookup_does_not_create_it)
+{
+	answer("/token", 200, TOKEN_OK, NULL);
+	answer("GET " ALIAS_URL, 200, "{\"properties\":{\"provisioningSt",
+	       NULL);
+	answer("GET " ALIAS_URL, 200, "", NULL);
+	mock_http_reply("PUT ", 201, ALIAS_OK, NULL, MOCK_REPLY_ALWAYS);
+
+	/* A 200 that does not parse, or says nothing, is no "absent". */
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(count_sent("GET " ALIAS_URL), 2);
+	ck_assert_uint_eq(count_sent("PUT "), 0);
+	ck_assert_ptr_null(mock_state("subscription_id"));
+}
+END_TEST
+
+START_TEST(alias_found_unrecorded_is_a_change_that_apply_records)
+{
+	answer("/token", 200, TOKEN_OK, NULL);
+	mock_http_reply("GET " ALIAS_URL, 200, ALIAS_OK, NULL,
+	                MOCK_REPLY_ALWAYS);
+
+	/* The last run died between Azure's answer and the state put. */
+	ck_assert_int_eq(run("subscription", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
+	ck_assert_str_eq(mock_plan(0)->name, "envsetup-acme");
+	ck_assert_ptr_null(mock_state("subscription_id"));
+	ck_assert_int_eq(run("subscription", ES_PHASE_VERIFY), ES_FAILED);
+
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_OK);
+	ck_assert_str_eq(mock_state("subscription_id"), SUB_ID);
+	ck_assert_str_eq(mock_output("subscription_id", NULL), SUB_ID);
+	ck_assert_uint_eq(count_sent("PUT "), 0);
+	ck_assert_int_eq(run("subscription", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1); /* nothing new */
 }
 END_TEST
 
 START_TEST(alias_poll_url_elsewhere_is_not_followed)
 {
 	answer("/token", 200, TOKEN_OK, NULL);
-	answer("GET http://127.0.0.1:1/arm/providers/Microsoft.Subscription/"
-	       "aliases/envsetup-acme",
-	       404, "{\"error\":{\"code\":\"NotFound\"}}", NULL);
-	answer("PUT http://127.0.0.1:1/arm/providers/Microsoft.Subscription/"
-	       "aliases/envsetup-acme?api-version=2021-10-01",
-	       201, "{\"properties\":{\"provisioningState\":\"Accepted\"}}",
+	answer("GET " ALIAS_URL, 404, "{\"error\":{\"code\":\"NotFound\"}}",
+	       NULL);
+	answer("PUT " ALIAS_URL, 201,
+	       "{\"properties\":{\"provisioningState\":\"Accepted\"}}",
 	       "Azure-AsyncOperation: https://evil.example/op/1");
-	ck_assert_int_eq(azure_apply(mock_call(), instance, "subscription"),
-	                 ES_IN_PROGRESS);
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_IN_PROGRESS);
 	ck_assert_ptr_null(mock_state("alias_poll"));
+	ck_assert_uint_eq(mock_retry_after(), 1000); /* poll_interval */
 }
 END_TEST
 
@@ -275,51 +343,87 @@ START_TEST(alias_poll_follows_async_operation)
 {
 	answer("/token", 200, TOKEN_OK, NULL);
 	answer("aliases/envsetup-acme", 404, "{}", NULL);
-	answer("PUT http://127.0.0.1:1/arm/providers/Microsoft.Subscription/"
-	       "aliases/envsetup-acme",
-	       201, "{\"properties\":{\"provisioningState\":\"Accepted\"}}",
-	       "Azure-AsyncOperation: http://127.0.0.1:1/arm/op/7");
+	answer("PUT " ALIAS_URL, 201,
+	       "{\"properties\":{\"provisioningState\":\"Accepted\"}}",
+	       "Azure-AsyncOperation: http://127.0.0.1:1/arm/op/7\n"
+	       "Retry-After: 2");
 	answer("aliases/envsetup-acme", 200,
 	       "{\"properties\":{\"provisioningState\":\"Accepted\"}}", NULL);
 	answer("GET http://127.0.0.1:1/arm/op/7", 200,
 	       "{\"status\":\"Succeeded\"}", NULL);
 	answer("aliases/envsetup-acme", 200, ALIAS_OK, NULL);
 
-	ck_assert_int_eq(azure_apply(mock_call(), instance, "subscription"),
-	                 ES_IN_PROGRESS);
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_IN_PROGRESS);
+	ck_assert_uint_eq(mock_retry_after(), 2000);
 	ck_assert_str_eq(mock_state("alias_poll"),
 	                 "async http://127.0.0.1:1/arm/op/7");
-	ck_assert_int_eq(azure_apply(mock_call(), instance, "subscription"),
-	                 ES_OK);
-	ck_assert_str_eq(mock_state("subscription_id"),
-	                 "11111111-2222-3333-4444-555555555555");
+	ck_assert_int_eq(run("subscription", ES_PHASE_APPLY), ES_OK);
+	ck_assert_str_eq(mock_state("subscription_id"), SUB_ID);
+	ck_assert_ptr_null(mock_state("alias_poll"));
 	ck_assert_uint_eq(count_sent("PUT "), 1);
+}
+END_TEST
+
+/* ---- users and roles -------------------------------------------------- */
+
+START_TEST(guest_on_a_later_page_is_recorded_not_invited)
+{
+	answer("/token", 200, TOKEN_OK, NULL);
+	answer("GET http://127.0.0.1:1/graph/v1.0/users?$filter=mail eq "
+	       "'ops@acme.example'",
+	       200,
+	       "{\"value\":[],\"@odata.nextLink\":"
+	       "\"http://127.0.0.1:1/graph/v1.0/users?$skiptoken=2\"}",
+	       NULL);
+	answer("GET http://127.0.0.1:1/graph/v1.0/users?$skiptoken=2", 200,
+	       "{\"value\":[{\"id\":\"user-object-1\"}]}", NULL);
+	mock_http_reply("POST http://127.0.0.1:1/graph", 201, "{}", NULL,
+	                MOCK_REPLY_ALWAYS);
+
+	ck_assert_int_eq(run("users", ES_PHASE_APPLY), ES_OK);
+	ck_assert_str_eq(mock_state("principal.ops@acme.example"),
+	                 "user-object-1");
+	ck_assert_uint_eq(count_sent("POST http://127.0.0.1:1/graph"), 0);
 }
 END_TEST
 
 START_TEST(existing_role_assignment_counts_as_done)
 {
-	mock_state_set("subscription_id",
-	               "11111111-2222-3333-4444-555555555555");
+	mock_state_set("subscription_id", SUB_ID);
 	mock_state_set("principal.ops@acme.example", "user-object-1");
 	answer("/token", 200, TOKEN_OK, NULL);
 	answer("roleDefinitions/" OWNER_ROLE "?api-version=2022-04-01", 200,
 	       "{\"name\":\"" OWNER_ROLE "\"}", NULL);
-	answer("GET http://127.0.0.1:1/arm/subscriptions/11111111-2222-3333-"
-	       "4444-555555555555/resourceGroups/acme-uat/providers/"
+	answer("GET http://127.0.0.1:1/arm/subscriptions/" SUB_ID
+	       "/resourceGroups/acme-uat/providers/"
 	       "Microsoft.Authorization/roleAssignments?api-version=2022-04-01"
 	       "&$filter=principalId eq 'user-object-1'",
 	       200, "{\"value\":[]}", NULL);
-	answer("PUT http://127.0.0.1:1/arm/subscriptions/11111111-2222-3333-"
-	       "4444-555555555555/resourceGroups/acme-uat/providers/"
+	answer("PUT http://127.0.0.1:1/arm/subscriptions/" SUB_ID
+	       "/resourceGroups/acme-uat/providers/"
 	       "Microsoft.Authorization/roleAssignments/",
 	       409,
 	       "{\"error\":{\"code\":\"RoleAssignmentExists\",\"message\":"
 	       "\"The role assignment already exists.\"}}",
 	       NULL);
-	ck_assert_int_eq(azure_apply(mock_call(), instance, "role_assignments"),
-	                 ES_OK);
+	ck_assert_int_eq(run("role_assignments", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(count_sent("PUT "), 1);
+}
+END_TEST
+
+START_TEST(unreplicated_principal_is_retried)
+{
+	mock_state_set("subscription_id", SUB_ID);
+	mock_state_set("principal.ops@acme.example", "user-object-1");
+	answer("/token", 200, TOKEN_OK, NULL);
+	answer("roleDefinitions/", 200, "{}", NULL);
+	answer("roleAssignments?", 200, "{\"value\":[]}", NULL);
+	answer("PUT ", 400,
+	       "{\"error\":{\"code\":\"PrincipalNotFound\",\"message\":"
+	       "\"Principal user-object-1 does not exist.\"}}",
+	       NULL);
+	ck_assert_int_eq(run("role_assignments", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(mock_retry_after(), PRINCIPAL_RETRY_MS);
 }
 END_TEST
 
@@ -334,12 +438,18 @@ static Suite *azure_suite(void)
 	tcase_add_test(pure, poll_urls_must_stay_on_arm);
 	tcase_add_test(pure, alias_names_and_retry_after);
 	tcase_add_checked_fixture(host, setup, teardown);
-	tcase_add_test(host, token_is_fetched_once_and_refreshed_after_401);
-	tcase_add_test(host, rejected_secret_is_invalid_config);
+	tcase_add_test(host, token_is_cached_and_a_401_drops_it);
+	tcase_add_loop_test(host, refused_grant_names_the_key_at_fault, 0,
+	                    sizeof(refusals) / sizeof(refusals[0]));
 	tcase_add_test(host, forbidden_is_invalid_config_and_429_is_retry);
+	tcase_add_test(host, malformed_alias_lookup_does_not_create_it);
+	tcase_add_test(host,
+	               alias_found_unrecorded_is_a_change_that_apply_records);
 	tcase_add_test(host, alias_poll_url_elsewhere_is_not_followed);
 	tcase_add_test(host, alias_poll_follows_async_operation);
+	tcase_add_test(host, guest_on_a_later_page_is_recorded_not_invited);
 	tcase_add_test(host, existing_role_assignment_counts_as_done);
+	tcase_add_test(host, unreplicated_principal_is_retried);
 	suite_add_tcase(s, pure);
 	suite_add_tcase(s, host);
 	return s;
