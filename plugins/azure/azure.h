@@ -59,11 +59,6 @@ char *az_odata_eq(struct ctx *c, const char *prop, const char *value);
 struct es_send az_json_write(const char *method, const char *text,
                              const char *intent);
 
-/* SDK-CANDIDATE: a header of the answer in `r` (nullable): client.h keeps
- * the response private and has no accessor, and ARM's long-running
- * operations speak through Azure-AsyncOperation and Retry-After. */
-const char *az_header(const struct es_reply *r, const char *name);
-
 /* ---- tasks: one function serves plan, apply and verify ---------------- */
 
 /* azure_subscription.c */

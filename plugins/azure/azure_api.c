@@ -47,14 +47,6 @@ int az_cfg_is(struct ctx *c, const char *key, const char *value)
 	return v && strcmp(v, value) == 0;
 }
 
-/* SDK-CANDIDATE: see azure.h. Reads the reply's private response. */
-const char *az_header(const struct es_reply *r, const char *name)
-{
-	return r->client && r->resp
-	           ? r->client->ctx->host->http->header(r->resp, name)
-	           : NULL;
-}
-
 struct es_send az_json_write(const char *method, const char *text,
                              const char *intent)
 {

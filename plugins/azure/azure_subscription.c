@@ -127,9 +127,10 @@ static enum es_status still_running(struct ctx *c, const char *alias,
 	c->h->progress->step(
 	    c->call, "subscription alias %s is being provisioned", alias);
 	return es_poll_again(
-	    c->x, azure_retry_after_ms(r ? az_header(r, "Retry-After") : NULL,
-	                               (uint64_t)c->h->config->get_duration_ms(
-	                                   c->call, "poll_interval")));
+	    c->x,
+	    azure_retry_after_ms(r ? es_reply_header(r, "Retry-After") : NULL,
+	                         (uint64_t)c->h->config->get_duration_ms(
+	                             c->call, "poll_interval")));
 }
 
 /* What an alias answer means: done, failed or still running. */
@@ -158,7 +159,7 @@ static enum es_status alias_outcome(struct ctx *c, const char *alias,
  * its poll answers 202 with no body, and the alias itself tells the same. */
 static void keep_poll_url(struct ctx *c, const struct es_reply *r)
 {
-	const char *url = az_header(r, "Azure-AsyncOperation");
+	const char *url = es_reply_header(r, "Azure-AsyncOperation");
 	char *v;
 
 	if (!url || !*url)
