@@ -80,8 +80,9 @@ static inline int es_reported(const struct es_ctx *ctx, enum es_status *st,
  * The provider holds `kind` `name` with id `value`; make sure state key
  * `key` records it. When it does, or value is NULL, returns 0. Otherwise
  * plan records "record the id" as a change (so apply runs and records
- * it), verify fails, and apply puts it: those return 1 with *st set. A
- * failed put is ES_FAILED with the reason (the core said why).
+ * it) and verify fails: both return 1 with *st set. Apply puts it and
+ * returns 0 (go on), or 1 with *st ES_FAILED when the put failed (the
+ * core said why).
  */
 static inline int es_record(const struct es_ctx *ctx, enum es_status *st,
                             const char *key, const char *value,
@@ -319,17 +320,6 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 		bad_body = 1;
 	if (!r->message[0])
 		es_reply_default_message(cl, r);
-	/* An empty 200 to a GET is a cut answer; 202 and 204 may be empty. */
-	if (ok2xx && (bad_body || (!r->body_len && r->http_status == 200 &&
-	                           strcmp(method, "GET") == 0))) {
-		h->diag->error(call, NULL,
-		               "%s: %s answered %ld with a body that does not "
-		               "parse; looking again later",
-		               what,
-		               cl->provider ? cl->provider : "the provider",
-		               r->http_status);
-		return r->status = ES_RETRY;
-	}
 	if (ok2xx)
 		r->outcome = ES_FOUND;
 	else if (r->http_status == 404 &&
@@ -341,6 +331,21 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 	else
 		return r->status = es_client_failure(cl, r->http_status,
 		                                     r->message, what);
+	/* A found, absent or conflict answer must be the provider's own: a
+	 * body that does not parse (a proxy's 404 page, a cut 200) says
+	 * nothing, and an empty 200 to a GET is a cut answer (202 and 204
+	 * may be empty). */
+	if (bad_body || (!r->body_len && r->http_status == 200 &&
+	                 strcmp(method, "GET") == 0)) {
+		h->diag->error(call, NULL,
+		               "%s: %s answered %ld with a body that does not "
+		               "parse; looking again later",
+		               what,
+		               cl->provider ? cl->provider : "the provider",
+		               r->http_status);
+		r->outcome = ES_FAILURE;
+		return r->status = ES_RETRY;
+	}
 	return r->status = ES_OK;
 }
 
