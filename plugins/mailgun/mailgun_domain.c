@@ -82,7 +82,7 @@ static enum es_status post_domain(struct ctx *c)
 	    {"name", c->domain},
 	    {"dkim_key_size", size ? size : "2048"},
 	};
-	char intent[320];
+	char intent[320] = "";
 	struct es_send s = mg_form("POST", form, 2, intent);
 	struct es_reply r;
 	enum es_status st;
@@ -194,7 +194,7 @@ static enum es_status add_webhook(struct ctx *c, const char *type,
 	const struct es_http_header create[] = {{"id", type}, {"url", url}};
 	struct es_http_header update[3];
 	size_t n = c->h->json->array_size(urls);
-	char intent[320];
+	char intent[320] = "";
 	struct es_send s = mg_form("POST", create, 2, intent);
 	struct es_reply r;
 	enum es_status st;
@@ -268,7 +268,7 @@ enum es_status mg_smtp_credentials(const struct es_ctx *x)
 {
 	struct ctx cs, *c = &cs;
 	const char *user;
-	char login[512], intent[600];
+	char login[512], intent[600] = "";
 	const struct es_http_header form[] = {
 	    {"login", login},
 	    /* The core fills the password in: it never enters the plugin. */
