@@ -8,7 +8,7 @@ cd "$top"
 if git rev-parse --git-dir >/dev/null 2>&1; then
   mapfile -t files < <(git ls-files '*.c' '*.h')
 else
-  mapfile -t files < <(find core include plugins tests -name '*.c' -o -name '*.h')
+  mapfile -t files < <(find core include sdk plugins tests -name '*.c' -o -name '*.h')
 fi
 case "${1:-all}" in
 format)
@@ -20,7 +20,7 @@ cppcheck)
   cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
     -D_GNU_SOURCE -Iinclude -Icore --inline-suppr \
     --suppress=missingIncludeSystem --suppress=unknownMacro \
-    core plugins tests/sandbox tests/abi tests/support
-  echo "style: cppcheck found nothing in core, plugins and the sandbox"
+    core sdk plugins tests/sandbox tests/abi
+  echo "style: cppcheck found nothing in core, the SDK, plugins and the sandbox"
   ;;
 esac

@@ -75,6 +75,10 @@ static enum es_status publish_domain(struct ctx *c, const es_json *answer)
 	return bad ? ES_FAILED : ES_OK;
 }
 
+/* POST the domain and record its id. "Already exists" is an earlier
+ * create whose answer was lost, or someone else's in between: look it up
+ * again and record the id it has, so verify holds in this run. Absent
+ * still, the name belongs to another Mailgun account. */
 static enum es_status post_domain(struct ctx *c)
 {
 	const char *size = mg_cfg(c, "dkim_key_size");
@@ -82,19 +86,31 @@ static enum es_status post_domain(struct ctx *c)
 	    {"name", c->domain},
 	    {"dkim_key_size", size ? size : "2048"},
 	};
-	char intent[320];
+	char intent[320] = "";
 	struct es_send s = mg_form("POST", form, 2, intent);
 	struct es_reply r;
 	enum es_status st;
 
 	snprintf(intent, sizeof(intent), "create domain %s", c->domain);
 	st = es_client_call(&c->api, &r, &s, "/v4/domains");
+	if (st == ES_OK && r.outcome == ES_CONFLICT) {
+		es_reply_free(&r);
+		st =
+		    es_client_call(&c->api, &r, NULL, "/v4/domains/%s", c->dom);
+	}
+	if (st == ES_OK && r.outcome == ES_ABSENT) {
+		c->h->diag->error(c->call, "domain",
+		                  "Mailgun says %s already exists, but not in "
+		                  "this account: another account holds it",
+		                  c->domain);
+		st = ES_FAILED;
+	}
 	if (st == ES_OK && r.outcome == ES_FOUND)
 		es_record(c->x, &st, "domain_id",
 		          c->h->json->get_string(r.json, "domain.id"), "domain",
 		          c->domain);
 	es_reply_free(&r);
-	return st; /* "already exists" too: the next look-up records it */
+	return st;
 }
 
 enum es_status mg_create_domain(const struct es_ctx *x)
@@ -194,7 +210,7 @@ static enum es_status add_webhook(struct ctx *c, const char *type,
 	const struct es_http_header create[] = {{"id", type}, {"url", url}};
 	struct es_http_header update[3];
 	size_t n = c->h->json->array_size(urls);
-	char intent[320];
+	char intent[320] = "";
 	struct es_send s = mg_form("POST", create, 2, intent);
 	struct es_reply r;
 	enum es_status st;
@@ -268,7 +284,7 @@ enum es_status mg_smtp_credentials(const struct es_ctx *x)
 {
 	struct ctx cs, *c = &cs;
 	const char *user;
-	char login[512], intent[600];
+	char login[512], intent[600] = "";
 	const struct es_http_header form[] = {
 	    {"login", login},
 	    /* The core fills the password in: it never enters the plugin. */

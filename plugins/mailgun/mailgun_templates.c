@@ -91,7 +91,7 @@ static enum es_status write_template(struct ctx *c,
 	    {"tag", t->tag},
 	    {"active", "yes"},
 	};
-	char intent[320];
+	char intent[320] = "";
 	struct es_send create = mg_form("POST", form, 3, intent),
 	               version = mg_form("POST", form + 1, 3, intent),
 	               activate = mg_form("PUT", form + 3, 1, intent);

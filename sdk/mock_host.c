@@ -1,6 +1,8 @@
 /*
- * The mock host of mock_host.h. Tables are fixed-size: a test that
- * outgrows one aborts with a message rather than losing a record.
+ * The mock host of envsetup/mock_host.h. Tables are fixed-size: a test
+ * that outgrows one aborts with a message rather than losing a record.
+ * The JSON table is the core's (core/host_json.c, linked into the same
+ * library), so a plugin's tests parse and print as the core does.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,8 +10,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "envsetup/mock_host.h"
 #include "host_tables.h"
-#include "mock_host.h"
 
 #define MOCK_MAX 256
 #define MOCK_CONFIG_MAX 64

@@ -1,25 +1,42 @@
 /*
- * A mock of the host table (include/envsetup/host.h) for plugin unit tests.
+ * envsetup mock host: the host table (host.h) as a plugin's unit test
+ * sees it, so a plugin's tasks run without the core, the network or a
+ * state directory. Part of the SDK: the library libenvsetup_mock_host.a
+ * (with libcjson) implements it; envsetup_add_plugin_test() in
+ * EnvsetupPlugin.cmake links it, in tree and out of tree, and lets a test
+ * write `#include "mock_host.h"` as well as "envsetup/mock_host.h".
  *
  * One mock host per test process: its state is global and a test resets it
  * with mock_host_reset() (in setup, and in teardown to free what it holds).
  * Config values and HTTP replies are scripted; every request, state put,
  * output, secret, plan change and diagnostic is recorded for assertions.
- * The JSON sub-table is the core's (es_host_json); logging, progress steps
- * and sleeps do nothing, nothing is interrupted, cancelled or confirmed.
+ * The JSON sub-table is the core's own; logging, progress steps and sleeps
+ * do nothing, nothing is interrupted, cancelled or confirmed.
+ *
+ *   mock_host_reset();
+ *   mock_config_string("domain", "mail.acme.example");
+ *   mock_http_reply("GET https://api.example/v4/domains/", 404, "{}", NULL,
+ *                   MOCK_REPLY_ALWAYS);
+ *   ck_assert_int_eq(mock_run_task(&desc, "create_domain", ES_PHASE_PLAN,
+ *                                  NULL), ES_OK);
+ *   ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
  *
  * Strings handed to the mock are borrowed (transfer none) and must stay
  * valid until the next mock_host_reset(); string literals are the rule.
  * Strings the mock returns are valid until the next mock_host_reset().
- * Nothing here is thread-safe.
+ * Nothing here is thread-safe. Since ABI 2.0.
  */
-#ifndef ENVSETUP_TESTS_MOCK_HOST_H
-#define ENVSETUP_TESTS_MOCK_HOST_H
+#ifndef ENVSETUP_MOCK_HOST_H
+#define ENVSETUP_MOCK_HOST_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 #include "envsetup/host.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
 
 /* The host table to hand to a plugin's create(). */
 const struct es_host *mock_host(void);
@@ -151,5 +168,9 @@ const char *mock_diag_text(void);
 uint32_t mock_retry_after(void);
 /* The last diag.ask() question ("" when none). */
 const char *mock_ask(void);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
