@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 : "${ES_BUILD_DIR:?}"
 
-[ -f "$ES_BUILD_DIR/sdk/libenvsetup_mock_host.a" ] ||
+[ -f "$ES_BUILD_DIR/tests/support/libenvsetup_mock_host.a" ] ||
   fail "build the target envsetup_mock_host first"
 cmake --install "$ES_BUILD_DIR" --component sdk --prefix "$WORK/prefix" \
   >"$WORK/install.log" 2>&1 || fail "install: $(tail -5 "$WORK/install.log")"
