@@ -508,8 +508,21 @@ static int state_interrupted(es_call *call)
 static int output_set(es_call *call, const char *name, const char *value,
                       int secret)
 {
+	const struct es_plugin *p = call->inst->plugin;
+	const struct es_output *decl;
+
 	if (!name || !value || !call->inst->run->state)
 		return -1;
+	/* A plugin that declares its outputs publishes those, as declared:
+	 * other plugins and the platform rely on the list. */
+	decl = p->n_outputs ? es_plugin_output(p, name) : NULL;
+	if (p->n_outputs &&
+	    (!decl || !(decl->flags & ES_OUTPUT_SECRET) != !secret)) {
+		es_log(ES_LOG_ERROR, call->prefix,
+		       "output '%s' is not declared%s by the plugin", name,
+		       decl ? " with that secrecy" : "");
+		return -1;
+	}
 	if (secret)
 		es_redact_add(value);
 	else if (es_redact_contains(value)) {

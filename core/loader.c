@@ -34,6 +34,7 @@ const char *const es_reserved_keys[] = {
 	SIZE_UPTO(struct es_plugin_descriptor, rate_limit_per_min)
 #define KEY_MIN SIZE_UPTO(struct es_key, required_when)
 #define TASK_MIN SIZE_UPTO(struct es_task, run)
+#define OUTPUT_MIN SIZE_UPTO(struct es_output, description)
 
 char *es_plugin_dir_default(const char *argv0)
 {
@@ -202,6 +203,50 @@ static int check_keys(struct es_plugin *p, char *err, size_t errlen)
 	return 0;
 }
 
+static int check_outputs(struct es_plugin *p, char *err, size_t errlen)
+{
+	const void *tmp[MAX_ENTRIES];
+	long n = 0;
+
+	if (p->desc->outputs)
+		n = walk_array(p->desc->outputs, OUTPUT_MIN,
+		               offsetof(struct es_output, name), tmp,
+		               MAX_ENTRIES, err, errlen);
+	if (n < 0)
+		return -1;
+	p->outputs = calloc((size_t)n + 1, sizeof(*p->outputs));
+	if (!p->outputs)
+		return -1;
+	p->n_outputs = (size_t)n;
+	for (long i = 0; i < n; i++) {
+		const struct es_output *o = tmp[i];
+
+		p->outputs[i] = o;
+		if (!valid_name(o->name, 0) || o->type < ES_OUTPUT_STRING ||
+		    o->type > ES_OUTPUT_RECORDS || !o->description ||
+		    !*o->description) {
+			snprintf(err, errlen,
+			         "output '%s' needs a snake_case name, a known "
+			         "type and a description",
+			         o->name);
+			return -1;
+		}
+		if (!o->task || !es_plugin_task(p, o->task)) {
+			snprintf(err, errlen,
+			         "output '%s' names no task of the plugin",
+			         o->name);
+			return -1;
+		}
+		for (long j = 0; j < i; j++)
+			if (strcmp(p->outputs[j]->name, o->name) == 0) {
+				snprintf(err, errlen,
+				         "output '%s' declared twice", o->name);
+				return -1;
+			}
+	}
+	return 0;
+}
+
 static int check_tasks(struct es_plugin *p, char *err, size_t errlen)
 {
 	const void *tmp[MAX_ENTRIES];
@@ -334,7 +379,8 @@ static int check_descriptor(struct es_plugin *p, const char *expected_name,
 		         "reverse");
 		return -1;
 	}
-	if (check_keys(p, err, errlen) < 0 || check_tasks(p, err, errlen) < 0)
+	if (check_keys(p, err, errlen) < 0 || check_tasks(p, err, errlen) < 0 ||
+	    check_outputs(p, err, errlen) < 0)
 		return -1;
 	return 0;
 }
@@ -374,6 +420,7 @@ static void plugin_release(struct es_plugin *p)
 	free(p->path);
 	free(p->keys);
 	free(p->tasks);
+	free(p->outputs);
 	/* The handle stays open: descriptor strings live in it until exit. */
 	memset(p, 0, sizeof(*p));
 }
@@ -560,6 +607,22 @@ const struct es_task *es_plugin_task(const struct es_plugin *p, const char *id)
 	for (size_t i = 0; i < p->n_tasks; i++)
 		if (strcmp(p->tasks[i]->id, id) == 0)
 			return p->tasks[i];
+	return NULL;
+}
+
+const struct es_output *es_plugin_output(const struct es_plugin *p,
+                                         const char *name)
+{
+	size_t n = strcspn(name, ":");
+
+	for (size_t i = 0; i < p->n_outputs; i++) {
+		const struct es_output *o = p->outputs[i];
+
+		if (strlen(o->name) == n && strncmp(o->name, name, n) == 0 &&
+		    (name[n] == '\0' ||
+		     ((o->flags & ES_OUTPUT_PER_ITEM) && name[n + 1])))
+			return o;
+	}
 	return NULL;
 }
 

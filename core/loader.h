@@ -11,7 +11,9 @@
  *  - keys and tasks well-formed: unique names/ids, types known, enum keys
  *    with allowed values, reserved names unused, `needs` naming keys of
  *    the schema, in-plugin dependencies existing, manual tasks with a
- *    question and no function, every other task with its function.
+ *    question and no function, every other task with its function;
+ *  - outputs, when declared: unique snake_case names, a known type, the
+ *    task that publishes them.
  * Cross-plugin dependencies and cycles are checked by the task graph.
  */
 #ifndef ENVSETUP_CORE_LOADER_H
@@ -33,6 +35,8 @@ struct es_plugin {
 	size_t n_keys;
 	const struct es_task **tasks;
 	size_t n_tasks;
+	const struct es_output **outputs; /* what it declares publishing */
+	size_t n_outputs;
 };
 
 struct es_registry {
@@ -59,6 +63,10 @@ const struct es_plugin *es_registry_find(const struct es_registry *r,
                                          const char *name);
 const struct es_key *es_plugin_key(const struct es_plugin *p, const char *name);
 const struct es_task *es_plugin_task(const struct es_plugin *p, const char *id);
+/* The declared output that publishes `name` ("dns_records", or
+ * "key_path:app.acme.example" for a per-item output), or NULL. */
+const struct es_output *es_plugin_output(const struct es_plugin *p,
+                                         const char *name);
 void es_registry_free(struct es_registry *r);
 
 /* An optional callback of `ops` the plugin provides (inside its size). */

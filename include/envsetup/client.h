@@ -47,10 +47,11 @@ extern "C" {
  * ------------------------------------------------------------------- */
 
 /*
- * `kind` `name` is not in place (detail, nullable, says how). In plan it
- * is recorded as `change`, in verify reported as what is missing: both
- * return 1 with *st set (ES_OK, ES_FAILED) for the task to return. In
- * apply it returns 0: the caller goes on to make it.
+ * `kind` `name` is not in place (detail, nullable, says how). In plan (and
+ * plan --destroy) it is recorded as `change`, in verify reported as what
+ * is missing: both return 1 with *st set (ES_OK, ES_FAILED) for the task
+ * to return. In apply (and destroy) it returns 0: the caller goes on to
+ * make (remove) it.
  *
  *   if (es_reported(ctx, &st, ES_CHANGE_CREATE, "domain", d, NULL))
  *           return st;
@@ -62,9 +63,10 @@ static inline int es_reported(const struct es_ctx *ctx, enum es_status *st,
 {
 	const struct es_host *h = ctx->host;
 
-	if (ctx->phase == ES_PHASE_APPLY)
+	if (ctx->phase == ES_PHASE_APPLY || ctx->phase == ES_PHASE_DESTROY)
 		return 0;
-	if (ctx->phase == ES_PHASE_PLAN) {
+	if (ctx->phase == ES_PHASE_PLAN ||
+	    ctx->phase == ES_PHASE_PLAN_DESTROY) {
 		h->plan->change(ctx->call, change, kind, name, detail);
 		*st = ES_OK;
 		return 1;

@@ -158,6 +158,13 @@ enum es_phase {
 	ES_PHASE_VERIFY = 2, /* read-only: ES_OK ticks the checklist item;
 	                        ES_FAILED with a diagnostic says what is
 	                        missing */
+	/* Teardown (`envsetup destroy`), tasks in reverse order. */
+	ES_PHASE_PLAN_DESTROY = 3, /* read-only: record ES_CHANGE_DELETE for
+	                              what destroy would remove */
+	ES_PHASE_DESTROY = 4,      /* remove what this task made. Accepts a
+	                              task never applied and a resource already
+	                              gone (done). Never removes what the
+	                              customer had before (adopted) */
 };
 
 /*
@@ -183,6 +190,33 @@ struct es_ctx {
  * (429, 5xx, resets) are the HTTP service's, never the plugin's.
  */
 typedef enum es_status (*es_task_fn)(const struct es_ctx *ctx);
+
+/* ---------------------------------------------------------------------
+ * Outputs: what the plugin publishes (es_output_api.set) for people, the
+ * platform and other plugins (`${plugin.name}` in a customer file).
+ * ------------------------------------------------------------------- */
+
+enum es_output_type {
+	ES_OUTPUT_STRING = 1,
+	ES_OUTPUT_JSON = 2,    /* a JSON document */
+	ES_OUTPUT_RECORDS = 3, /* JSON: DNS records to publish, a list of
+	                          {type, name, value[, priority, ttl]} */
+};
+
+/* Output flags. */
+#define ES_OUTPUT_SECRET (1u << 0) /* kept 0600, masked, never logged */
+/* One output per item, named "NAME:ITEM" ("key_path:app.acme.example"). */
+#define ES_OUTPUT_PER_ITEM (1u << 1)
+
+/* One output. Arrays end with an entry whose `name` is NULL. */
+struct es_output {
+	uint32_t struct_size; /* sizeof(struct es_output); use ES_OUTPUT() */
+	const char *name;     /* snake_case */
+	enum es_output_type type;
+	uint32_t flags;          /* ES_OUTPUT_* */
+	const char *task;        /* the task that publishes it */
+	const char *description; /* one line: what it is for */
+};
 
 /* Task flags. */
 #define ES_TASK_MUTATING (1u << 0)     /* changes something at the provider */
@@ -252,6 +286,9 @@ struct es_plugin_descriptor {
 	uint32_t max_concurrency;
 	uint32_t
 	    rate_limit_per_min; /* the provider's documented limit; 0: none */
+	/* nullable, NULL-name terminated: what es_output_api.set publishes.
+	 * A plugin that declares outputs publishes no others. */
+	const struct es_output *outputs;
 };
 
 /* ---------------------------------------------------------------------
@@ -281,6 +318,14 @@ typedef const struct es_plugin_descriptor *(*es_plugin_entry_fn)(
 #define ES_TASK(...)                                                           \
 	{                                                                      \
 		.struct_size = sizeof(struct es_task), __VA_ARGS__             \
+	}
+#define ES_OUTPUT(...)                                                         \
+	{                                                                      \
+		.struct_size = sizeof(struct es_output), __VA_ARGS__           \
+	}
+#define ES_OUTPUTS_END                                                         \
+	{                                                                      \
+		0                                                              \
 	}
 #define ES_KEYS_END                                                            \
 	{                                                                      \

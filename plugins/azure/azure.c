@@ -207,6 +207,17 @@ static const struct es_plugin_ops azure_ops = {
 
 /* ---- descriptor ------------------------------------------------------- */
 
+static const struct es_output azure_outputs[] = {
+    ES_OUTPUT(.name = "subscription_id", .type = ES_OUTPUT_STRING,
+              .task = "subscription",
+              .description = "The customer's subscription, created or "
+                             "adopted"),
+    ES_OUTPUT(.name = "resource_group_id", .type = ES_OUTPUT_STRING,
+              .task = "resource_group",
+              .description = "The environment's resource group (ARM id)"),
+    ES_OUTPUTS_END,
+};
+
 static const struct es_plugin_descriptor azure = {
     ES_DESCRIPTOR_HEADER,
     .name = "azure",
@@ -215,6 +226,7 @@ static const struct es_plugin_descriptor azure = {
                    "assignments (checklist 1)",
     .keys = azure_keys,
     .tasks = azure_tasks,
+    .outputs = azure_outputs,
     .ops = &azure_ops,
     /* ARM throttles per subscription with a token bucket and answers 429
      * with Retry-After, which the core honours; no fixed limit to state. */

@@ -112,6 +112,30 @@ static const struct es_task mailgun_tasks[] = {
     ES_TASKS_END,
 };
 
+/* ---- outputs: what the platform and other plugins read --------------- */
+
+static const struct es_output mailgun_outputs[] = {
+    ES_OUTPUT(.name = "dns_records", .type = ES_OUTPUT_RECORDS,
+              .task = "create_domain",
+              .description = "The SPF, DKIM, MX and tracking records the "
+                             "sending domain needs in the customer's DNS"),
+    ES_OUTPUT(.name = "smtp_host", .type = ES_OUTPUT_STRING,
+              .task = "create_domain",
+              .description = "Mailgun's SMTP server for the account's "
+                             "region"),
+    ES_OUTPUT(.name = "domain_state", .type = ES_OUTPUT_STRING,
+              .task = "verify_domain",
+              .description = "Mailgun's verdict on the domain's DNS "
+                             "(active once verified)"),
+    ES_OUTPUT(.name = "smtp_login", .type = ES_OUTPUT_STRING,
+              .task = "smtp_credentials",
+              .description = "The SMTP login the platform sends with"),
+    ES_OUTPUT(.name = "smtp_password", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_SECRET, .task = "smtp_credentials",
+              .description = "Its generated password"),
+    ES_OUTPUTS_END,
+};
+
 /* ---- validate: offline cross-checks beyond the schema ---------------- */
 
 static enum es_status mailgun_validate(const struct es_ctx *x)
@@ -145,6 +169,7 @@ static const struct es_plugin_descriptor mailgun = {
                    "templates and SMTP login (checklist 4.4)",
     .keys = mailgun_keys,
     .tasks = mailgun_tasks,
+    .outputs = mailgun_outputs,
     .ops = &mailgun_ops,
     /* No rate limit is documented for these calls: Mailgun answers 429
      * with Retry-After, which the core honours. */
