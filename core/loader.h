@@ -61,6 +61,13 @@ size_t es_registry_load(struct es_registry *r, const char *dir,
                         struct es_diags *d);
 const struct es_plugin *es_registry_find(const struct es_registry *r,
                                          const char *name);
+/* A plugin, key or task name: lower-case letters, digits and '_' (and '-'
+ * with allow_dash), starting with a letter. */
+int es_valid_name(const char *s, int allow_dash);
+/* descriptor.c: every rule above on p->desc; fills p's key, task and
+ * output arrays. 0, or -1 with the reason in err. */
+int es_descriptor_check(struct es_plugin *p, const char *expected_name,
+                        char *err, size_t errlen);
 const struct es_key *es_plugin_key(const struct es_plugin *p, const char *name);
 const struct es_task *es_plugin_task(const struct es_plugin *p, const char *id);
 /* The declared output that publishes `name` ("dns_records", or

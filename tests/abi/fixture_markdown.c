@@ -49,6 +49,16 @@ static const struct es_task markdown_tasks[] = {
     ES_TASKS_END,
 };
 
+static const struct es_output markdown_outputs[] = {
+    ES_OUTPUT(.name = "records", .type = ES_OUTPUT_RECORDS,
+              .flags = ES_OUTPUT_SECRET | ES_OUTPUT_PER_ITEM, .task = "first",
+              .description = "Records | pipes\nand <b>not bold</b>"),
+    ES_OUTPUT(.name = "plain", .type = ES_OUTPUT_STRING, .task = "wait",
+              .description = "A `code` span"),
+    ES_OUTPUTS_END,
+};
+
 FIXTURE_PLUGIN("markdown", .keys = markdown_keys, .tasks = markdown_tasks,
                .description = "1. Not a list | a pipe\nand a second line",
-               .max_concurrency = 3, .rate_limit_per_min = 120)
+               .outputs = markdown_outputs, .max_concurrency = 3,
+               .rate_limit_per_min = 120)
