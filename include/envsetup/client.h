@@ -283,6 +283,26 @@ static inline enum es_status es_client_failure(const struct es_client *cl,
 	return http_status == 429 || http_status >= 500 ? ES_RETRY : ES_FAILED;
 }
 
+/*
+ * A 2xx that parsed but lacks what request `what` returns (`expected`:
+ * "the certificate list"): a failure of that request like a body that does
+ * not parse, never "absent". Returns ES_RETRY with the diagnostic; the
+ * caller frees r as usual.
+ */
+static inline enum es_status es_reply_malformed(const struct es_client *cl,
+                                                struct es_reply *r,
+                                                const char *what,
+                                                const char *expected)
+{
+	cl->ctx->host->diag->error(
+	    cl->ctx->call, NULL,
+	    "%s: %s answered %ld without %s; looking again later", what,
+	    cl->provider ? cl->provider : "the provider", r->http_status,
+	    expected);
+	r->outcome = ES_FAILURE;
+	return r->status = ES_RETRY;
+}
+
 /* The "message" member of a JSON error, or the body's first line. */
 static inline void es_reply_default_message(const struct es_client *cl,
                                             struct es_reply *r)
@@ -312,6 +332,10 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 	if (!resp) /* no answer: the core recorded why */
 		return r->status = ES_RETRY;
 	r->http_status = h->http->status(resp);
+	/* A write whose answer was lost comes back with status 0 (the core
+	 * never resends it): the task looks it up, later. */
+	if (r->http_status == 0)
+		return r->status = ES_RETRY;
 	r->body = h->http->body(resp, &r->body_len);
 	ok2xx = r->http_status >= 200 && r->http_status <= 299;
 	if (r->body && r->body_len > 0 && !cl->raw_body) {
