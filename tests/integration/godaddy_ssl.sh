@@ -3,7 +3,8 @@
 # through the real binary and loader: plan, SIGKILL while the order is on
 # the wire then resume with exactly one order, plan again with no changes,
 # apply again without duplicates, renewal, DNS hosted elsewhere (a person
-# publishes the token and confirms), 403 ACCESS_DENIED and a rejected key.
+# publishes the token and confirms), 403 ACCESS_DENIED, a rejected key, and
+# the schema's and validate()'s checks.
 # The private key's text must never appear in any output or in the state.
 . "$(dirname "$0")/lib.sh"
 
@@ -138,11 +139,18 @@ grep -q "api_key" "$WORK/out" "$WORK/err" || fail "rejected key not named"
 grep -rqF "wrong-secret" "$WORK/out" "$WORK/err" "$WORK/state" && fail "the secret leaked"
 grep -rqF "$GODADDY_API_SECRET" "$WORK/all-output" "$WORK/state" && fail "the API secret leaked"
 
-# Offline cross-checks (validate) refuse the run before any call.
+# The schema refuses malformed values before any plugin code runs...
 write_godaddy_config "$WORK/bad.cfg" 'records = [ "app.uat=MX:x" ]; subject_country = "usa";'
-sed -i 's|certificates = \[ "app.uat.acme.example" \];|certificates = [ "*.uat.acme.example" ];|; /^      records = /d' "$WORK/bad.cfg"
+sed -i '/^      records = /d; s/domain = "acme.example";/domain = "acme example";/; s/contact_email = "[^"]*"/contact_email = "ops"/' "$WORK/bad.cfg"
 es plan "$WORK/bad.cfg" --env uat; expect_rc 1
-expect_err "is not \"name=TYPE:target\""
+expect_err "godaddy-ssl.records: item 1: 'app.uat=MX:x' does not match the pattern"
+expect_err "godaddy-ssl.subject_country: 'usa' does not match the pattern"
+expect_err "'ops' is not an e-mail address"
+expect_err "'acme example' is not a host name"
+# ... and validate() checks the rules between keys, before any call.
+write_godaddy_config "$WORK/bad.cfg" 'product_type = "OV_SSL";'
+sed -i 's|certificates = \[ "app.uat.acme.example" \];|certificates = [ "*.uat.acme.example" ];|' "$WORK/bad.cfg"
+es plan "$WORK/bad.cfg" --env uat; expect_rc 1
 expect_err "need a WILDCARD product"
-expect_err "two-letter code"
+expect_err "OV_SSL needs subject_org and subject_country"
 echo "godaddy_ssl: all checks passed"
