@@ -479,7 +479,7 @@ int main(void)
 {
 	Suite *s = suite_create("godaddy_csr");
 	TCase *tc = tcase_create("csr");
-	SRunner *sr;
+	SRunner *sr = srunner_create(s);
 	int failed;
 
 	tcase_set_timeout(tc, 60);
@@ -494,7 +494,6 @@ int main(void)
 	tcase_add_test(tc, temp_symlink_not_followed);
 	tcase_add_test(tc, kill_before_rename_leaves_final_name_whole);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
