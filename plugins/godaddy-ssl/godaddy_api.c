@@ -149,10 +149,11 @@ enum es_status gd_malformed(struct ctx *c, struct es_reply *r, const char *what,
  * response of status 0, "the plugin returns ES_RETRY"; es_client_classify()
  * takes only a NULL response for that and reports the 0 as a failure
  * (ES_FAILED), so the write would never be looked up. Until the client
- * does it, every write's status goes through here. */
+ * does it, every write's status goes through here. (r->resp, private to
+ * the client, tells that answer from a request that was never sent.) */
 enum es_status gd_write_status(struct es_reply *r)
 {
-	if (r->outcome == ES_FAILURE && r->http_status == 0)
+	if (r->outcome == ES_FAILURE && r->http_status == 0 && r->resp)
 		r->status = ES_RETRY;
 	return r->status;
 }
