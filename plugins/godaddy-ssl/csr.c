@@ -336,6 +336,19 @@ char *gd_csr_make(EVP_PKEY *key, const struct gd_subject *subj, char *err,
 	return pem;
 }
 
+int gd_csr_for_key(const char *csr, EVP_PKEY *key)
+{
+	BIO *bio = BIO_new_mem_buf(csr, -1);
+	X509_REQ *req =
+	    bio ? PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL) : NULL;
+	EVP_PKEY *pub = req ? X509_REQ_get0_pubkey(req) : NULL;
+	int same = pub ? EVP_PKEY_eq(pub, key) == 1 : -1;
+
+	X509_REQ_free(req);
+	BIO_free(bio);
+	return same;
+}
+
 int gd_write_file(const char *path, const char *text, unsigned mode, char *err,
                   size_t errlen)
 {

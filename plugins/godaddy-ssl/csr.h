@@ -46,6 +46,10 @@ const char *gd_key_type(EVP_PKEY *key);
 char *gd_csr_make(EVP_PKEY *key, const struct gd_subject *subj, char *err,
                   size_t errlen);
 
+/* Whether the PEM CSR `csr` carries `key`'s public key: 1 yes, 0 it
+ * carries another key, -1 it cannot be read. */
+int gd_csr_for_key(const char *csr, EVP_PKEY *key);
+
 /* Write `text` to `path` with `mode`, atomically: to "<path>.tmp" (a
  * killed run's leftover there is replaced), fsync, rename, fsync of the
  * directory, so `path` holds the old file or the whole new one, never part.

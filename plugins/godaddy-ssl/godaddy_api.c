@@ -1,15 +1,32 @@
 /*
- * godaddy-ssl: one callback's context (config, state, outputs, the plan
- * or verify report) and the requests to GoDaddy with their error mapping.
+ * godaddy-ssl: the client. GoDaddy's base URL (production or OTE), the
+ * sso-key header, how GoDaddy words its errors, and one task call's
+ * context; the requests themselves and what their answers mean are the
+ * SDK's (client.h).
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "godaddy_ssl.h"
+
+/* The core fills the credentials in: they never enter plugin memory. */
+static const struct es_http_header godaddy_headers[] = {
+    {"Authorization", "sso-key {{secret:api_key}}:{{secret:api_secret}}"},
+    {"Accept", "application/json"},
+};
+
+/* What GoDaddy's 403 usually means: production API access is gated. */
+static const char forbidden_hint[] =
+    "its production Domains and Certificates APIs are only open to "
+    "accounts with 10 or more domains and/or an active Discount Domain "
+    "Club Premier membership; meet that rule, or use environment = "
+    "\"ote\" with OTE keys";
+
+/* Longest wait GoDaddy's retryAfterSec may ask for: a day. */
+#define RETRY_AFTER_MAX_S 86400.0
 
 const char *gd_cfg(struct ctx *c, const char *key)
 {
@@ -26,7 +43,6 @@ const char *gd_item(struct ctx *c, const char *key, size_t i)
 	return c->h->config->list_item(c->call, key, i);
 }
 
-/* Per-certificate names: "key_path:app.uat.acme.example". */
 int gd_publish(struct ctx *c, const char *name, const char *cn,
                const char *value)
 {
@@ -36,16 +52,21 @@ int gd_publish(struct ctx *c, const char *name, const char *cn,
 	return c->h->output->set(c->call, full, value, 0);
 }
 
-/* A copy in `buf` (the host's pointer lasts only until the next get), or
- * NULL when unset. Values are GoDaddy ids and serials, used in URL paths:
- * anything else is refused. */
+void gd_state_key(const char *what, const char *cn, char *key, size_t size)
+{
+	snprintf(key, size, "%s:%s", what, cn);
+}
+
+/* A copy in `buf` (the host's pointer lasts only until the callback
+ * ends), or NULL when unset. Values are GoDaddy ids and serials, used in
+ * URL paths: anything else is refused. */
 const char *gd_state_get(struct ctx *c, const char *what, const char *cn,
                          char *buf, size_t size)
 {
 	char key[320];
 	const char *v;
 
-	snprintf(key, sizeof(key), "%s:%s", what, cn);
+	gd_state_key(what, cn, key, sizeof(key));
 	v = c->h->state->get(c->call, key);
 	if (!v || !*v ||
 	    strspn(v, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop"
@@ -60,160 +81,81 @@ int gd_state_put(struct ctx *c, const char *what, const char *cn,
 {
 	char key[320];
 
-	snprintf(key, sizeof(key), "%s:%s", what, cn);
+	gd_state_key(what, cn, key, sizeof(key));
 	return value ? c->h->state->put(c->call, key, value)
 	             : c->h->state->del(c->call, key);
 }
 
-/* Not in place: plan records it, verify fails on it (both return 1);
- * apply gets 0 and goes on to make it. As in mailgun. */
-int gd_reported(struct ctx *c, enum es_status *st, enum es_change change,
-                const char *kind, const char *name, const char *detail)
-{
-	if (c->phase == ES_PHASE_APPLY)
-		return 0;
-	*st = es_phase_differs(c->h, c->call, c->phase, change, kind, name,
-	                       detail);
-	return 1;
-}
+/* ---- GoDaddy's answers ----------------------------------------------- */
 
-/* Who a task waits for: 1 a person (wins), 2 GoDaddy. */
-void gd_wait_for(int *waiting, int who)
+/* GoDaddy's Error shape: "CODE: message (path: message; ...)", and the
+ * delay a 429 asks for in retryAfterSec. */
+static int read_error(const struct es_client *cl, struct es_reply *r)
 {
-	*waiting = *waiting == 1 || who == 1 ? 1 : 2;
-}
-
-/* ---- requests ------------------------------------------------------- */
-
-void gd_reply_free(struct ctx *c, struct reply *r)
-{
-	c->h->json->free(r->json);
-	r->json = NULL;
-}
-
-/* "CODE: message (path: message; ...)" from GoDaddy's Error shape. */
-static void read_error(struct ctx *c, struct reply *r)
-{
-	const struct es_json_api *j = c->h->json;
+	const struct es_host *h = cl->ctx->host;
+	const struct es_json_api *j = h->json;
 	const char *code = j->get_string(r->json, "code");
 	const char *msg = j->get_string(r->json, "message");
 	const es_json *fields = j->get(r->json, "fields");
-	size_t n = strlen(r->text);
+	size_t n = 0, size = sizeof(r->message);
+	double wait = j->get_number(r->json, "retryAfterSec", 0);
 
-	n +=
-	    snprintf(r->text + n, sizeof(r->text) - n, "%s%s%s",
-	             code ? code : "", code && msg ? ": " : "", msg ? msg : "");
-	for (size_t i = 0; n < sizeof(r->text) && i < j->array_size(fields);
-	     i++) {
+	if (r->http_status >= 200 && r->http_status <= 299)
+		return 0; /* a result, not an Error */
+	if (r->http_status == 429 && wait > 0)
+		h->diag->retry_after(
+		    cl->ctx->call, (uint32_t)(wait < RETRY_AFTER_MAX_S
+		                                  ? wait * 1000
+		                                  : RETRY_AFTER_MAX_S * 1000));
+	n += (size_t)snprintf(r->message, size, "%s%s%s", code ? code : "",
+	                      code && msg ? ": " : "", msg ? msg : "");
+	for (size_t i = 0; n < size && i < j->array_size(fields); i++) {
 		const es_json *f = j->array_item(fields, i);
-		const char *fm = j->get_string(f, "message");
-
 		const char *path = j->get_string(f, "path");
+		const char *fm = j->get_string(f, "message");
 		const char *fc = j->get_string(f, "code");
 
-		n += snprintf(r->text + n, sizeof(r->text) - n, "%s%s: %s",
-		              i ? "; " : " (", path ? path : "?",
-		              fm   ? fm
-		              : fc ? fc
-		                   : "?");
-		if (i + 1 == j->array_size(fields) && n < sizeof(r->text))
-			n += snprintf(r->text + n, sizeof(r->text) - n, ")");
+		n +=
+		    (size_t)snprintf(r->message + n, size - n, "%s%s: %s%s",
+		                     i ? "; " : " (", path ? path : "?",
+		                     fm   ? fm
+		                     : fc ? fc
+		                          : "?",
+		                     i + 1 == j->array_size(fields) ? ")" : "");
 	}
-	for (char *p = r->text; *p; p++)
+	for (char *p = r->message; *p; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
+	return 0;
 }
 
-enum es_status gd_failure(struct ctx *c, struct reply *r, const char *what)
+/* SDK-CANDIDATE: client.h fails a 2xx whose body does not parse (ES_RETRY,
+ * "looking again later"); a body that parses but lacks what the call
+ * documents is the same failure, yet only the caller knows the shape. An
+ * es_reply_malformed(cl, r, what, expected) beside es_client_failure()
+ * would give every plugin the one wording. */
+enum es_status gd_malformed(struct ctx *c, struct es_reply *r, const char *what,
+                            const char *expected)
 {
-	double wait = c->h->json->get_number(r->json, "retryAfterSec", 0);
-
-	if (r->status == 401) {
-		c->h->diag->error(c->call, "api_key",
-		                  "GoDaddy rejected the API key and secret "
-		                  "(401 %s)",
-		                  r->text);
-		return ES_INVALID_CONFIG;
-	}
-	if (r->status == 403) {
-		c->h->diag->error(
-		    c->call, "api_key",
-		    "GoDaddy refused API access for this account (403 %s): "
-		    "its production Domains and Certificates APIs are only "
-		    "open to accounts with 10 or more domains and/or an "
-		    "active Discount Domain Club Premier membership; meet "
-		    "that rule, or use environment = \"ote\" with OTE keys",
-		    r->text);
-		return ES_INVALID_CONFIG;
-	}
-	c->h->diag->error(c->call, NULL, "%s: GoDaddy answered %ld %s", what,
-	                  r->status, r->text);
-	if (r->status == 429 && wait > 0 && wait < 3600)
-		c->h->diag->retry_after(c->call, (uint32_t)(wait * 1000));
-	return r->status == 429 || r->status >= 500 ? ES_RETRY : ES_FAILED;
+	c->h->diag->error(c->call, NULL,
+	                  "%s: %s answered %ld with a body that lacks %s; "
+	                  "looking again later",
+	                  what, c->api.provider, r->http_status, expected);
+	r->outcome = ES_FAILURE;
+	return r->status = ES_RETRY;
 }
 
-/*
- * `method` base+path with an optional JSON body. `intent` (nullable) marks
- * a write the core journals and never resends. ES_OK for a 2xx, a GET's
- * 404 (r->absent) and a 409 (r->conflict); the caller then gd_reply_free()s.
- */
-enum es_status gd_api(struct ctx *c, struct reply *r, const char *method,
-                      const char *body, const char *intent, const char *fmt,
-                      ...)
+/* SDK-CANDIDATE: host.h hands a write whose answer never came back as a
+ * response of status 0, "the plugin returns ES_RETRY"; es_client_classify()
+ * takes only a NULL response for that and reports the 0 as a failure
+ * (ES_FAILED), so the write would never be looked up. Until the client
+ * does it, every write's status goes through here. (r->resp, private to
+ * the client, tells that answer from a request that was never sent.) */
+enum es_status gd_write_status(struct es_reply *r)
 {
-	static const struct es_http_header headers[] = {
-	    {"Authorization",
-	     "sso-key {{secret:api_key}}:{{secret:api_secret}}"},
-	    {"Accept", "application/json"},
-	};
-	char url[2048];
-	size_t n = strlen(c->base), len = 0;
-	struct es_http_request req = {
-	    .struct_size = sizeof(req),
-	    .method = method,
-	    .url = url,
-	    .headers = headers,
-	    .n_headers = 2,
-	    .body = body,
-	    .body_len = body ? strlen(body) : 0,
-	    .content_type = body ? "application/json" : NULL,
-	    .mutating = intent != NULL,
-	    .intent = intent,
-	};
-	enum es_status st = ES_OK;
-	es_http_response *resp;
-	const char *text;
-	va_list ap;
-	int w;
-
-	memset(r, 0, sizeof(*r));
-	memcpy(url, c->base, n + 1);
-	va_start(ap, fmt);
-	w = vsnprintf(url + n, sizeof(url) - n, fmt, ap);
-	va_end(ap);
-	if (w < 0 || (size_t)w >= sizeof(url) - n) {
-		c->h->diag->error(c->call, NULL, "URL too long: %s", fmt);
-		return ES_FAILED;
-	}
-	resp = c->h->http->request(c->call, &req);
-	if (!resp)
-		return ES_RETRY; /* no answer: the core recorded why */
-	r->status = c->h->http->status(resp);
-	text = c->h->http->body(resp, &len);
-	r->json = text && len ? c->h->json->parse(text, len) : NULL;
-	if (r->status == 404 && strcmp(method, "GET") == 0)
-		r->absent = 1;
-	else if (r->status == 409)
-		r->conflict = 1;
-	if (r->status < 200 || r->status > 299)
-		read_error(c, r);
-	if ((r->status < 200 || r->status > 299) && !r->absent && !r->conflict)
-		st = gd_failure(c, r, intent ? intent : url + n);
-	c->h->http->response_free(resp);
-	if (st != ES_OK)
-		gd_reply_free(c, r);
-	return st;
+	if (r->outcome == ES_FAILURE && r->http_status == 0 && r->resp)
+		r->status = ES_RETRY;
+	return r->status;
 }
 
 int gd_is_dead(const char *status)
@@ -225,4 +167,75 @@ int gd_is_dead(const char *status)
 		if (strcmp(status, dead[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* ---- one task call --------------------------------------------------- */
+
+/* Names that become path segments must not climb out of secrets_dir. */
+static int safe_segment(const char *s)
+{
+	return s && *s && !strchr(s, '/') && strcmp(s, ".") && strcmp(s, "..");
+}
+
+/* api_url, or ote_url for GoDaddy's test environment. */
+int gd_open(const struct es_ctx *x, struct ctx *c)
+{
+	const char *env, *dir, *cust, *run_env;
+
+	*c = (struct ctx){
+	    .x = x, .h = x->host, .call = x->call, .phase = x->phase};
+	env = gd_cfg(c, "environment");
+	if (es_client_init(&c->api, x,
+	                   env && !strcmp(env, "ote") ? "ote_url" : "api_url"))
+		return -1;
+	c->api.provider = "GoDaddy";
+	c->api.auth_key = "api_key";
+	c->api.forbidden_hint = forbidden_hint;
+	c->api.headers = godaddy_headers;
+	c->api.n_headers = sizeof(godaddy_headers) / sizeof(godaddy_headers[0]);
+	c->api.read = read_error;
+	c->domain = gd_cfg(c, "domain");
+	dir = gd_cfg(c, "secrets_dir");
+	cust = c->h->config->customer(c->call);
+	run_env = c->h->config->environment(c->call);
+	if (!c->domain || !dir || !safe_segment(cust) ||
+	    !safe_segment(run_env) ||
+	    (size_t)snprintf(c->dir, sizeof(c->dir), "%s/%s/%s", dir, cust,
+	                     run_env) >= sizeof(c->dir)) {
+		c->h->diag->error(c->call, NULL,
+		                  "no usable domain, secrets_dir, customer or "
+		                  "environment name");
+		return -1;
+	}
+	return 0;
+}
+
+void gd_wait_for(struct ctx *c, enum gd_wait who)
+{
+	if (who > c->waiting)
+		c->waiting = who;
+}
+
+enum es_status gd_each_certificate(const struct es_ctx *x, gd_cert_fn fn)
+{
+	struct ctx c;
+	enum es_status st = ES_OK;
+
+	if (gd_open(x, &c))
+		return ES_INVALID_CONFIG;
+	for (size_t i = 0; st == ES_OK && i < gd_n_items(&c, "certificates");
+	     i++)
+		st = fn(&c, i, gd_item(&c, "certificates", i));
+	if (st != ES_OK || c.phase != ES_PHASE_APPLY || !c.waiting)
+		return st;
+	if (c.waiting == GD_WAIT_PERSON) {
+		c.h->diag->ask(
+		    c.call,
+		    "Publish at your DNS host: %s. Then run envsetup "
+		    "confirm godaddy-ssl:validate_domain",
+		    c.ask);
+		return ES_NEEDS_PERSON;
+	}
+	return es_poll_again(
+	    x, (uint64_t)c.h->config->get_duration_ms(c.call, "poll_interval"));
 }

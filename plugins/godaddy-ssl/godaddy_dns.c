@@ -49,66 +49,94 @@ static int same_data(const char *type, const char *a, const char *b)
 	return la == lb && strncasecmp(a, b, la) == 0;
 }
 
-static enum es_status put_records(struct ctx *c, const char *type,
-                                  const char *name, es_json *list,
-                                  const char *intent)
+/* The record set at `type`/`name` of the domain, as GoDaddy lists it:
+ * ES_OK with r->json an array; a domain not in the account is the
+ * config's fault, a list that cannot be read a failure of the request. */
+static enum es_status get_records(struct ctx *c, struct es_reply *r,
+                                  const char *type, const char *name)
 {
-	char *body = c->h->json->print(list), *n = c->h->http->escape(name);
-	struct reply r;
-	enum es_status st = ES_FAILED;
-
-	if (body && n)
-		st = gd_api(c, &r, "PUT", body, intent,
-		            "/v1/domains/%s/records/%s/%s", c->domain, type, n);
-	if (st == ES_OK && r.conflict)
-		st = gd_failure(c, &r, intent);
-	if (st == ES_OK)
-		gd_reply_free(c, &r);
-	c->h->mem_free(body);
-	c->h->mem_free(n);
-	return st;
-}
-
-static enum es_status sync_record(struct ctx *c, const struct record *rec)
-{
-	const struct es_json_api *j = c->h->json;
-	int64_t ttl = c->h->config->get_int(c->call, "ttl");
-	char *name = c->h->http->escape(rec->name), intent[800];
-	es_json *list, *o;
-	struct reply r;
-	const es_json *got;
+	char path[1024], *n = c->h->http->escape(name);
 	enum es_status st;
 
-	if (!name)
+	if (!n) {
+		memset(r, 0, sizeof(*r));
 		return ES_FAILED;
-	st = gd_api(c, &r, "GET", NULL, NULL, "/v1/domains/%s/records/%s/%s",
-	            c->domain, rec->type, name);
-	c->h->mem_free(name);
-	if (st != ES_OK)
-		return st;
-	got = j->array_item(r.json, 0);
-	if (r.absent) {
+	}
+	snprintf(path, sizeof(path), "/v1/domains/%s/records/%s/%s", c->domain,
+	         type, n);
+	c->h->mem_free(n);
+	st = es_client_call(&c->api, r, NULL, "%s", path);
+	if (st == ES_OK && r->outcome == ES_ABSENT) {
 		c->h->diag->error(c->call, "domain",
 		                  "%s is not a domain of this GoDaddy account "
 		                  "(404); set dns_at_godaddy = false if its "
 		                  "DNS is hosted elsewhere",
 		                  c->domain);
 		st = ES_INVALID_CONFIG;
-	} else if (!(j->array_size(r.json) == 1 &&
-	             same_data(rec->type,
-	                       j->get_string(got, "data")
-	                           ? j->get_string(got, "data")
-	                           : "",
-	                       rec->target) &&
-	             (int64_t)j->get_number(got, "ttl", 0) == ttl) &&
-	           !gd_reported(c, &st,
-	                        j->array_size(r.json) ? ES_CHANGE_UPDATE
-	                                              : ES_CHANGE_CREATE,
-	                        "dns_record", rec->name, rec->target)) {
+	} else if (st == ES_OK &&
+	           (r->outcome != ES_FOUND ||
+	            c->h->json->kind(r->json) != ES_JSON_ARRAY)) {
+		st = gd_malformed(c, r, path, "a list of records");
+	}
+	return st;
+}
+
+/* PUT replaces the whole set at `type`/`name` with `list`. */
+static enum es_status put_records(struct ctx *c, const char *type,
+                                  const char *name, const es_json *list,
+                                  const char *intent)
+{
+	char *body = c->h->json->print(list), *n = c->h->http->escape(name);
+	struct es_send s = gd_json("PUT", body, intent);
+	struct es_reply r = {0};
+	enum es_status st = ES_FAILED;
+
+	if (body && n) {
+		es_client_call(&c->api, &r, &s, "/v1/domains/%s/records/%s/%s",
+		               c->domain, type, n);
+		st = gd_write_status(&r);
+	}
+	if (st == ES_OK && r.outcome == ES_CONFLICT)
+		st = es_client_failure(&c->api, r.http_status, r.message,
+		                       intent);
+	es_reply_free(&r);
+	c->h->mem_free(body);
+	c->h->mem_free(n);
+	return st;
+}
+
+/* Exactly one record, `target` with `ttl`. */
+static int in_place(struct ctx *c, const struct record *rec, const es_json *set,
+                    int64_t ttl)
+{
+	const struct es_json_api *j = c->h->json;
+	const es_json *got = j->array_item(set, 0);
+	const char *data = j->get_string(got, "data");
+
+	return j->array_size(set) == 1 && data &&
+	       same_data(rec->type, data, rec->target) &&
+	       (int64_t)j->get_number(got, "ttl", 0) == ttl;
+}
+
+static enum es_status sync_record(struct ctx *c, const struct record *rec)
+{
+	const struct es_json_api *j = c->h->json;
+	int64_t ttl = c->h->config->get_int(c->call, "ttl");
+	char intent[800];
+	es_json *list, *o;
+	struct es_reply r;
+	enum es_status st = get_records(c, &r, rec->type, rec->name);
+
+	if (st == ES_OK && !in_place(c, rec, r.json, ttl) &&
+	    !es_reported(c->x, &st,
+	                 j->array_size(r.json) ? ES_CHANGE_UPDATE
+	                                       : ES_CHANGE_CREATE,
+	                 "dns_record", rec->name, rec->target)) {
 		snprintf(intent, sizeof(intent), "set %s %s.%s to %s",
 		         rec->type, rec->name, c->domain, rec->target);
 		list = j->new_array();
 		o = j->new_object();
+		st = ES_FAILED;
 		if (list && o) {
 			j->set_string(o, "data", rec->target);
 			j->set_number(o, "ttl", (double)ttl);
@@ -119,23 +147,32 @@ static enum es_status sync_record(struct ctx *c, const struct record *rec)
 		j->free(o);
 		j->free(list);
 	}
-	gd_reply_free(c, &r);
+	es_reply_free(&r);
 	return st;
 }
 
-enum es_status gd_dns_records(struct ctx *c)
+enum es_status gd_dns_records(const struct es_ctx *x)
 {
-	const struct es_json_api *j = c->h->json;
-	es_json *out = j->new_array();
-	enum es_status st = out ? ES_OK : ES_FAILED;
-	int at_godaddy = c->h->config->get_bool(c->call, "dns_at_godaddy");
+	struct ctx cs, *c = &cs;
+	const struct es_json_api *j = x->host->json;
+	es_json *out;
+	enum es_status st;
+	int at_godaddy;
 
+	if (gd_open(x, c))
+		return ES_INVALID_CONFIG;
+	out = j->new_array();
+	st = out ? ES_OK : ES_FAILED;
+	at_godaddy = c->h->config->get_bool(c->call, "dns_at_godaddy");
 	for (size_t i = 0; st == ES_OK && i < gd_n_items(c, "records"); i++) {
 		struct record rec;
 		es_json *o;
 
-		if (gd_parse_record(gd_item(c, "records", i), &rec))
-			return j->free(out), ES_INVALID_CONFIG;
+		/* The schema's pattern lets only well-formed records in. */
+		if (gd_parse_record(gd_item(c, "records", i), &rec)) {
+			st = ES_INVALID_CONFIG;
+			break;
+		}
 		if (at_godaddy)
 			st = sync_record(c, &rec);
 		if ((o = j->new_object())) {
@@ -164,14 +201,13 @@ enum es_status gd_publish_txt(struct ctx *c, const char *token)
 	const struct es_json_api *j = c->h->json;
 	es_json *list = j->new_array(), *o;
 	char intent[600];
-	struct reply r;
 	int64_t ttl = c->h->config->get_int(c->call, "ttl");
-	enum es_status st =
-	    list ? gd_api(c, &r, "GET", NULL, NULL,
-	                  "/v1/domains/%s/records/TXT/@", c->domain)
-	         : ES_FAILED;
+	struct es_reply r;
+	enum es_status st = get_records(c, &r, "TXT", "@");
 	int have = 0;
 
+	if (!list)
+		st = ES_FAILED;
 	for (size_t i = 0; st == ES_OK && i < j->array_size(r.json); i++) {
 		const es_json *e = j->array_item(r.json, i);
 		const char *data = j->get_string(e, "data");
@@ -183,8 +219,7 @@ enum es_status gd_publish_txt(struct ctx *c, const char *token)
 			j->add(list, NULL, o);
 		}
 	}
-	if (st == ES_OK)
-		gd_reply_free(c, &r);
+	es_reply_free(&r);
 	if (st == ES_OK && !have && (o = j->new_object())) {
 		j->set_string(o, "data", token);
 		j->set_number(o, "ttl", (double)ttl);

@@ -1,9 +1,11 @@
 /*
  * Internals of the godaddy-ssl plugin, shared by its source files:
- *   godaddy_ssl.c       schema, tasks, dispatch, validate, descriptor
- *   godaddy_api.c       callback context helpers, requests, error mapping
+ *   godaddy_ssl.c       schema, tasks, validate, descriptor
+ *   godaddy_api.c       the client for GoDaddy (base URL, sso-key, its
+ *                       Error shape) and one task call's context
  *   godaddy_dns.c       dns_records and the domain-control TXT record
- *   godaddy_certs.c     certificate files, certificate_key, order_certificate
+ *   godaddy_certs.c     certificate files and certificate_key
+ *   godaddy_order.c     order_certificate and the look-up before an order
  *   godaddy_issuance.c  validate_domain, wait_issued, download_certificate
  *   csr.c               keys, CSRs and files (libcrypto, no host)
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
@@ -16,22 +18,38 @@
 #include "csr.h"
 #include "envsetup/envsetup.h"
 
-/* ---- one callback's context ------------------------------------------ */
+/* ---- one task call (godaddy_api.c) ----------------------------------- */
 
-struct godaddy {
-	const struct es_host *host;
+/* What a task waits for once every certificate had its turn; a person
+ * outranks GoDaddy, since GoDaddy cannot move before the person acts. */
+enum gd_wait {
+	GD_READY = 0,
+	GD_WAIT_GODADDY = 1,
+	GD_WAIT_PERSON = 2,
 };
 
 struct ctx {
+	const struct es_ctx *x;
 	const struct es_host *h;
 	es_call *call;
 	enum es_phase phase;
+	struct es_client api; /* GoDaddy: sso-key header, its Error shape */
 	const char *domain;
-	char base[512];
 	char dir[4096]; /* secrets_dir/customer/environment */
+	enum gd_wait waiting;
+	char ask[2048]; /* the TXT records a person must publish */
 };
 
-/* ---- context helpers (godaddy_api.c) ---------------------------------- */
+/* Set up `c` for task call `x`: 0, or -1 with a diagnostic. */
+int gd_open(const struct es_ctx *x, struct ctx *c);
+
+/* One certificate's share of a task: plan, apply or verify it for common
+ * name `cn`, the `idx`th of the certificates list. */
+typedef enum es_status (*gd_cert_fn)(struct ctx *c, size_t idx, const char *cn);
+/* Run `fn` for every certificate of task call `x`; in apply, then answer
+ * for what the certificates wait for (a person's DNS record, GoDaddy). */
+enum es_status gd_each_certificate(const struct es_ctx *x, gd_cert_fn fn);
+void gd_wait_for(struct ctx *c, enum gd_wait who);
 
 const char *gd_cfg(struct ctx *c, const char *key);
 size_t gd_n_items(struct ctx *c, const char *key);
@@ -45,36 +63,39 @@ const char *gd_state_get(struct ctx *c, const char *what, const char *cn,
 /* Store `value` (NULL: delete) under "what:cn". */
 int gd_state_put(struct ctx *c, const char *what, const char *cn,
                  const char *value);
-/* Not in place: plan records it, verify fails on it (both return 1);
- * apply gets 0 and goes on to make it. */
-int gd_reported(struct ctx *c, enum es_status *st, enum es_change change,
-                const char *kind, const char *name, const char *detail);
-/* Who a task waits for: 1 a person (wins), 2 GoDaddy. */
-void gd_wait_for(int *waiting, int who);
+/* The state key "what:cn". */
+void gd_state_key(const char *what, const char *cn, char *key, size_t size);
 
-/* ---- requests (godaddy_api.c) ----------------------------------------- */
+/* A JSON body; `intent` non-NULL marks a write (see struct es_send). */
+static inline struct es_send gd_json(const char *method, const char *body,
+                                     const char *intent)
+{
+	struct es_send s = {.method = method,
+	                    .body = body,
+	                    .content_type = body ? "application/json" : NULL,
+	                    .intent = intent};
 
-struct reply {
-	long status;
-	int absent;   /* a GET answered 404 */
-	int conflict; /* 409: the state does not allow it (yet) */
-	es_json *json;
-	char text[768]; /* code, message and fields[] messages */
-};
+	return s;
+}
 
-void gd_reply_free(struct ctx *c, struct reply *r);
-/* The status for a failed reply, with a diagnostic (401/403: api_key). */
-enum es_status gd_failure(struct ctx *c, struct reply *r, const char *what);
-/*
- * `method` base+path with an optional JSON body. `intent` (nullable) marks
- * a write the core journals and never resends. ES_OK for a 2xx, a GET's
- * 404 (r->absent) and a 409 (r->conflict); the caller then gd_reply_free()s.
- */
-enum es_status gd_api(struct ctx *c, struct reply *r, const char *method,
-                      const char *body, const char *intent, const char *fmt,
-                      ...) ES_PRINTF(6, 7);
+/* A 2xx whose body lacks `expected` fails request `what` like one that
+ * does not parse: ES_RETRY, never read as "absent" or "done". */
+enum es_status gd_malformed(struct ctx *c, struct es_reply *r, const char *what,
+                            const char *expected);
+/* The status of write reply `r`: one whose answer never came (status 0)
+ * is ES_RETRY, so the next call looks the write up before any resend. */
+enum es_status gd_write_status(struct es_reply *r);
 /* 1 for an order status that will never issue. */
 int gd_is_dead(const char *status);
+
+/* ---- tasks: one function serves plan, apply and verify --------------- */
+
+enum es_status gd_dns_records(const struct es_ctx *x);
+enum es_status gd_certificate_key(const struct es_ctx *x);
+enum es_status gd_order_certificate(const struct es_ctx *x);
+enum es_status gd_validate_domain(const struct es_ctx *x);
+enum es_status gd_wait_issued(const struct es_ctx *x);
+enum es_status gd_download_certificate(const struct es_ctx *x);
 
 /* ---- dns (godaddy_dns.c) ---------------------------------------------- */
 
@@ -84,34 +105,38 @@ struct record {
 
 /* "app.uat=CNAME:lb.example.net"; 0 when well formed. */
 int gd_parse_record(const char *s, struct record *rec);
-enum es_status gd_dns_records(struct ctx *c);
 /* Add `token` to the TXT records at @ of the domain, keeping the others. */
 enum es_status gd_publish_txt(struct ctx *c, const char *token);
 
-/* ---- certificates (godaddy_certs.c) ----------------------------------- */
+/* ---- certificate files (godaddy_certs.c) ------------------------------ */
+
+#define GD_MAX_SANS 100 /* per certificate; GoDaddy's largest UCC slot */
 
 /* <dir>/<cn>.<ext>, "*." written "wildcard." */
 void gd_cert_file(struct ctx *c, const char *cn, const char *ext, char *out,
                   size_t size);
+/* The SANs of certificate `idx` into `out` (GD_MAX_SANS at most). */
+size_t gd_sans_of(struct ctx *c, size_t idx, const char *cn, const char **out);
 /* The private key of `cn` (NULL: *absent, or an error was reported). */
 EVP_PKEY *gd_load_key(struct ctx *c, const char *cn, int *absent);
 /* The CSR certificate_key made, for an order or a renewal (transfer full). */
 char *gd_order_csr(struct ctx *c, size_t idx, const char *cn);
+
+/* ---- orders (godaddy_order.c) ----------------------------------------- */
+
 /* The CertificateCreate (or, renew, CertificateRenew) body. */
 char *gd_order_body(struct ctx *c, size_t idx, const char *cn, const char *csr,
                     int renew);
-/* The live order of `cn` recorded in state: ES_OK with *live set, or not. */
-enum es_status gd_recorded_order(struct ctx *c, const char *cn, int *live,
-                                 char *status, size_t size);
-enum es_status gd_one_key(struct ctx *c, size_t idx, const char *cn);
-enum es_status gd_one_order(struct ctx *c, size_t idx, const char *cn);
+/* The order of one certificate, as state records it and GoDaddy shows. */
+struct gd_order {
+	char id[128];     /* "" when state records none */
+	char status[64];  /* "none", "not found" or GoDaddy's status */
+	char serial[128]; /* while ISSUED ("unknown" if GoDaddy shows none) */
+	int live;         /* found and not in a status that never issues */
+};
 
-/* ---- issuance (godaddy_issuance.c) ------------------------------------ */
-
-enum es_status gd_one_validation(struct ctx *c, const char *cn, char *ask,
-                                 size_t size, int *waiting);
-enum es_status gd_one_issuance(struct ctx *c, const char *cn, int *waiting);
-enum es_status gd_one_download(struct ctx *c, size_t idx, const char *cn,
-                               int *waiting);
+/* The order of `cn` recorded in state, looked up at GoDaddy. */
+enum es_status gd_recorded_order(struct ctx *c, const char *cn,
+                                 struct gd_order *o);
 
 #endif

@@ -58,5 +58,11 @@ for t in dns_records certificate_key order_certificate validate_domain wait_issu
 done
 es plan "$cfg" --env uat; expect_rc 0
 es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
+# A lost state directory: the look-up before an order (the v2 listing and
+# the detail whose CSR carries the key) finds the order and records it.
+rm -rf "$WORK/state"
+es plan "$cfg" --env uat; expect_rc 2
+es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
+grep -q '"order:app.uat.acme.example"' "$WORK/state/uat/state.json" || fail "the order was not found again through Prism"
 openapi_summary godaddy-ssl --spec "$domains_spec" --spec "$certs_spec" \
   --auth 'sso-key [^:\s]+:\S+' || fail "GoDaddy calls off-spec"

@@ -2,8 +2,10 @@
 # The godaddy-ssl plugin end to end against the sandbox's GoDaddy fake,
 # through the real binary and loader: plan, SIGKILL while the order is on
 # the wire then resume with exactly one order, plan again with no changes,
-# apply again without duplicates, renewal, DNS hosted elsewhere (a person
-# publishes the token and confirms), 403 ACCESS_DENIED and a rejected key.
+# apply again without duplicates, a lost state directory, renewal, an
+# order whose answer times out, a certificate list that does not parse,
+# DNS hosted elsewhere (a person publishes the token and confirms), 403
+# ACCESS_DENIED, a rejected key, and the schema's and validate()'s checks.
 # The private key's text must never appear in any output or in the state.
 . "$(dirname "$0")/lib.sh"
 
@@ -83,6 +85,16 @@ es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
 [ "$(resources_count godaddy certificate_order)" = 1 ] || fail "re-apply ordered again"
 [ "$(resources_count godaddy record)" = 3 ] || fail "re-apply duplicated records"
 
+# The state directory is lost, the keys are kept: GoDaddy's certificate
+# list (by name, then the CSR's key) finds the order, which plan shows and
+# apply records instead of ordering again.
+rm -rf "$WORK/state"
+es plan "$cfg" --env uat; expect_rc 2
+expect_out "found at the provider: record its id"
+es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "ordered again after the state was lost"
+grep -q '"order:app.uat.acme.example"' "$WORK/state/uat/state.json" || fail "the order id was not recorded again"
+
 es status "$cfg" --env uat; expect_rc 0
 expect_out "godaddy-ssl.key_path:app.uat.acme.example = $key"
 expect_out "godaddy-ssl.certificate_path:app.uat.acme.example"
@@ -106,6 +118,32 @@ if grep -rqF -- "$body" "$WORK/all-output" "$WORK/sandbox.log" "$WORK/state"; th
   fail "private key text leaked"
 fi
 grep -rq "PRIVATE KEY" "$WORK/all-output" "$WORK/state" && fail "a private key header leaked"
+
+# The order's answer is lost: the sandbox makes the order, then holds its
+# reply past http_timeout. The request is not resent; the same apply looks
+# the list up, adopts the order and converges with exactly one.
+stop_sandbox
+rm -rf "$WORK/state" "$WORK/keys"
+start_sandbox --async-polls 1 --faults 'slow:POST /godaddy/v1/certificates:nth=1,ms=3000'
+write_godaddy_config "$WORK/timeout.cfg" 'http_timeout = "1s";'
+es apply "$WORK/timeout.cfg" --env uat --max-poll-interval 100; expect_rc 0
+grep -E "godaddy-ssl:download_certificate +done" "$WORK/out" >/dev/null || fail "no convergence after the lost answer"
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "a lost answer led to a second order"
+
+# A certificate list that does not parse is a failure of that request,
+# never "no order yet": nothing is ordered until GoDaddy's answer can be
+# read, and the failure names GoDaddy and the request.
+stop_sandbox
+rm -rf "$WORK/state"
+start_sandbox --async-polls 1 --faults 'malformed:GET /godaddy/v2/customers:count=5'
+write_godaddy_config "$WORK/timeout.cfg" 'http_timeout = "1s";'
+es apply "$WORK/timeout.cfg" --env uat --max-poll-interval 100; expect_rc 4
+grep -qE "godaddy-ssl:order_certificate +failed" "$WORK/out" || fail "order_certificate did not fail on a malformed list"
+grep -q "/godaddy/v2/customers/[^ ]*/certificates?offset=0&limit=100: GoDaddy answered 200 with a body that does not parse" "$WORK/err" ||
+  fail "the malformed list is not reported with GoDaddy and the request"
+[ "$(resources_count godaddy certificate_order)" = 0 ] || fail "ordered on a list it could not read"
+es apply "$WORK/timeout.cfg" --env uat --max-poll-interval 100; expect_rc 0
+[ "$(resources_count godaddy certificate_order)" = 1 ] || fail "expected exactly one order once the list reads"
 
 # DNS elsewhere: a person publishes the token, then confirms.
 stop_sandbox
@@ -138,11 +176,18 @@ grep -q "api_key" "$WORK/out" "$WORK/err" || fail "rejected key not named"
 grep -rqF "wrong-secret" "$WORK/out" "$WORK/err" "$WORK/state" && fail "the secret leaked"
 grep -rqF "$GODADDY_API_SECRET" "$WORK/all-output" "$WORK/state" && fail "the API secret leaked"
 
-# Offline cross-checks (validate) refuse the run before any call.
+# The schema refuses malformed values before any plugin code runs...
 write_godaddy_config "$WORK/bad.cfg" 'records = [ "app.uat=MX:x" ]; subject_country = "usa";'
-sed -i 's|certificates = \[ "app.uat.acme.example" \];|certificates = [ "*.uat.acme.example" ];|; /^      records = /d' "$WORK/bad.cfg"
+sed -i '/^      records = /d; s/domain = "acme.example";/domain = "acme example";/; s/contact_email = "[^"]*"/contact_email = "ops"/' "$WORK/bad.cfg"
 es plan "$WORK/bad.cfg" --env uat; expect_rc 1
-expect_err "is not \"name=TYPE:target\""
+expect_err "godaddy-ssl.records: item 1: 'app.uat=MX:x' does not match the pattern"
+expect_err "godaddy-ssl.subject_country: 'usa' does not match the pattern"
+expect_err "'ops' is not an e-mail address"
+expect_err "'acme example' is not a host name"
+# ... and validate() checks the rules between keys, before any call.
+write_godaddy_config "$WORK/bad.cfg" 'product_type = "OV_SSL";'
+sed -i 's|certificates = \[ "app.uat.acme.example" \];|certificates = [ "*.uat.acme.example" ];|' "$WORK/bad.cfg"
+es plan "$WORK/bad.cfg" --env uat; expect_rc 1
 expect_err "need a WILDCARD product"
-expect_err "two-letter code"
+expect_err "OV_SSL needs subject_org and subject_country"
 echo "godaddy_ssl: all checks passed"

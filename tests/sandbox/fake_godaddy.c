@@ -1,7 +1,7 @@
 /*
  * GoDaddy fake: DNS records of the Domains API and the certificate order
  * life cycle of the Certificates API (order, domain control, issuance,
- * download, renewal, the v2 customer listing), shaped after
+ * download, renewal, the v2 customer listing and detail), shaped after
  * /work/shared/specs/godaddy-certificates-openapi.yaml and
  * godaddy-domains-swagger.json so a validating proxy accepts the replies.
  *
@@ -363,11 +363,10 @@ static int names_of(const cJSON *a, const char **names, int max)
 	return n;
 }
 
-static void certificate_reply(struct route *rt, cJSON *a)
+/* The fields v1's Certificate and v2's CertificateDetailV2 share. */
+static cJSON *order_fields(cJSON *a)
 {
-	cJSON *c = cJSON_CreateObject(), *sans;
-	const char *names[32];
-	int n = names_of(a, names, 32);
+	cJSON *c = cJSON_CreateObject();
 
 	cJSON_AddStringToObject(c, "certificateId", attr(a, "certificateId"));
 	cJSON_AddStringToObject(c, "commonName", attr(a, "commonName"));
@@ -378,12 +377,22 @@ static void certificate_reply(struct route *rt, cJSON *a)
 	cJSON_AddNumberToObject(c, "period",
 	                        cJSON_GetObjectItem(a, "period")->valuedouble);
 	cJSON_AddStringToObject(c, "createdAt", attr(a, "createdAt"));
+	if (attr(a, "serialNumber") && !strcmp(attr(a, "status"), "ISSUED"))
+		cJSON_AddStringToObject(c, "serialNumber",
+		                        attr(a, "serialNumber"));
+	return c;
+}
+
+static void certificate_reply(struct route *rt, cJSON *a)
+{
+	cJSON *c = order_fields(a), *sans;
+	const char *names[32];
+	int n = names_of(a, names, 32);
+
 	cJSON_AddStringToObject(c, "productType", attr(a, "productType"));
 	cJSON_AddNumberToObject(c, "progress",
 	                        strcmp(attr(a, "status"), "ISSUED") ? 50 : 100);
 	if (attr(a, "serialNumber") && !strcmp(attr(a, "status"), "ISSUED")) {
-		cJSON_AddStringToObject(c, "serialNumber",
-		                        attr(a, "serialNumber"));
 		cJSON_AddStringToObject(c, "validStart", attr(a, "validStart"));
 		cJSON_AddStringToObject(c, "validEnd", attr(a, "validEnd"));
 	}
@@ -597,7 +606,23 @@ static void domain_verifications(struct route *rt, cJSON *a)
 	sb_reply_json(rt->resp, 200, out);
 }
 
-/* /v2/customers/{customerId}/certificates[/{id}/domainVerifications] */
+/* CertificateDetailV2: the order with the CSR it was made from, so a
+ * client can tell its own orders from others of the same name. */
+static void detail_v2(struct route *rt, cJSON *a)
+{
+	cJSON *c = order_fields(a), *sans;
+	const char *names[32];
+	int n = names_of(a, names, 32);
+
+	cJSON_AddStringToObject(c, "type", attr(a, "productType"));
+	cJSON_AddStringToObject(c, "csr", attr(a, "csr"));
+	sans = cJSON_AddArrayToObject(c, "subjectAlternativeNames");
+	for (int i = 1; i < n; i++)
+		cJSON_AddItemToArray(sans, cJSON_CreateString(names[i]));
+	sb_reply_json(rt->resp, 200, c);
+}
+
+/* /v2/customers/{customerId}/certificates[/{id}[/domainVerifications]] */
 static void customers(struct route *rt)
 {
 	const char *cust = env_or("SANDBOX_GODADDY_CUSTOMER_ID",
@@ -614,7 +639,9 @@ static void customers(struct route *rt)
 		return;
 	}
 	a = sb_resource_find(P, "certificate_order", rt->seg[4]);
-	if (!a || rt->n != 6 || strcmp(rt->seg[5], "domainVerifications"))
+	if (a && rt->n == 5)
+		detail_v2(rt, a);
+	else if (!a || rt->n != 6 || strcmp(rt->seg[5], "domainVerifications"))
 		not_found(rt->resp, "Certificate id not found");
 	else
 		domain_verifications(rt, a);

@@ -179,6 +179,34 @@ START_TEST(key_readable_by_others_is_refused)
 }
 END_TEST
 
+/* How an order found at GoDaddy is told ours: its CSR carries our key. */
+START_TEST(csr_is_matched_to_its_key)
+{
+	struct gd_subject subj = {.common_name = "app.acme.example"};
+	char path[512];
+	EVP_PKEY *key, *other;
+	char *pem;
+
+	make_dir();
+	path_of(path, sizeof(path), "a.key");
+	key = gd_key_create(path, NULL, err, sizeof(err));
+	path_of(path, sizeof(path), "b.key");
+	other = gd_key_create(path, "rsa-3072", err, sizeof(err));
+	ck_assert_ptr_nonnull(key);
+	ck_assert_ptr_nonnull(other);
+	pem = gd_csr_make(key, &subj, err, sizeof(err));
+	ck_assert_ptr_nonnull(pem);
+	ck_assert_int_eq(gd_csr_for_key(pem, key), 1);
+	ck_assert_int_eq(gd_csr_for_key(pem, other), 0);
+	ck_assert_int_eq(gd_csr_for_key("MIIBCSR without its PEM lines", key),
+	                 -1);
+	free(pem);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(other);
+	remove_dir();
+}
+END_TEST
+
 /* A self-signed certificate for `key`, valid `days` days. */
 static char *self_signed(EVP_PKEY *key, long days)
 {
@@ -451,7 +479,7 @@ int main(void)
 {
 	Suite *s = suite_create("godaddy_csr");
 	TCase *tc = tcase_create("csr");
-	SRunner *sr;
+	SRunner *sr = srunner_create(s);
 	int failed;
 
 	tcase_set_timeout(tc, 60);
@@ -459,13 +487,13 @@ int main(void)
 	tcase_add_test(tc, rsa_key_and_wildcard_csr);
 	tcase_add_test(tc, key_readable_by_others_is_refused);
 	tcase_add_test(tc, chain_expiry_and_key_match);
+	tcase_add_test(tc, csr_is_matched_to_its_key);
 	tcase_add_test(tc, key_never_printed);
 	tcase_add_test(tc, leftover_temp_key_is_replaced);
 	tcase_add_test(tc, leftover_temp_file_is_replaced);
 	tcase_add_test(tc, temp_symlink_not_followed);
 	tcase_add_test(tc, kill_before_rename_leaves_final_name_whole);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
