@@ -129,35 +129,6 @@ static int read_error(const struct es_client *cl, struct es_reply *r)
 	return 0;
 }
 
-/* SDK-CANDIDATE: client.h fails a 2xx whose body does not parse (ES_RETRY,
- * "looking again later"); a body that parses but lacks what the call
- * documents is the same failure, yet only the caller knows the shape. An
- * es_reply_malformed(cl, r, what, expected) beside es_client_failure()
- * would give every plugin the one wording. */
-enum es_status gd_malformed(struct ctx *c, struct es_reply *r, const char *what,
-                            const char *expected)
-{
-	c->h->diag->error(c->call, NULL,
-	                  "%s: %s answered %ld with a body that lacks %s; "
-	                  "looking again later",
-	                  what, c->api.provider, r->http_status, expected);
-	r->outcome = ES_FAILURE;
-	return r->status = ES_RETRY;
-}
-
-/* SDK-CANDIDATE: host.h hands a write whose answer never came back as a
- * response of status 0, "the plugin returns ES_RETRY"; es_client_classify()
- * takes only a NULL response for that and reports the 0 as a failure
- * (ES_FAILED), so the write would never be looked up. Until the client
- * does it, every write's status goes through here. (r->resp, private to
- * the client, tells that answer from a request that was never sent.) */
-enum es_status gd_write_status(struct es_reply *r)
-{
-	if (r->outcome == ES_FAILURE && r->http_status == 0 && r->resp)
-		r->status = ES_RETRY;
-	return r->status;
-}
-
 int gd_is_dead(const char *status)
 {
 	static const char *const dead[] = {"CANCELED", "DENIED", "REVOKED",

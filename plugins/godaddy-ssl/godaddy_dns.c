@@ -76,7 +76,7 @@ static enum es_status get_records(struct ctx *c, struct es_reply *r,
 	} else if (st == ES_OK &&
 	           (r->outcome != ES_FOUND ||
 	            c->h->json->kind(r->json) != ES_JSON_ARRAY)) {
-		st = gd_malformed(c, r, path, "a list of records");
+		st = es_reply_malformed(&c->api, r, path, "a list of records");
 	}
 	return st;
 }
@@ -94,7 +94,7 @@ static enum es_status put_records(struct ctx *c, const char *type,
 	if (body && n) {
 		es_client_call(&c->api, &r, &s, "/v1/domains/%s/records/%s/%s",
 		               c->domain, type, n);
-		st = gd_write_status(&r);
+		st = r.status;
 	}
 	if (st == ES_OK && r.outcome == ES_CONFLICT)
 		st = es_client_failure(&c->api, r.http_status, r.message,

@@ -40,8 +40,8 @@ static enum es_status pending_checks(struct ctx *c, const char *id, int act,
 	c->h->mem_free(eid);
 	if (st == ES_OK &&
 	    (r.outcome != ES_FOUND || j->kind(r.json) != ES_JSON_ARRAY))
-		st =
-		    gd_malformed(c, &r, path, "a list of domain verifications");
+		st = es_reply_malformed(&c->api, &r, path,
+		                        "a list of domain verifications");
 	for (size_t i = 0; st == ES_OK && i < j->array_size(r.json); i++) {
 		const es_json *e = j->array_item(r.json, i);
 		const char *s = j->get_string(e, "status");
@@ -223,7 +223,7 @@ static enum es_status download(struct ctx *c, const char *cn, const char *id)
 		                  url, cn, r.http_status, r.message);
 		st = r.outcome == ES_CONFLICT ? ES_RETRY : ES_FAILED;
 	} else if (st == ES_OK && !(chain = chain_of(c, r.json))) {
-		st = gd_malformed(c, &r, url, "a PEM certificate");
+		st = es_reply_malformed(&c->api, &r, url, "a PEM certificate");
 	}
 	gd_cert_file(c, cn, "crt", path, sizeof(path));
 	if (chain && gd_write_file(path, chain, 0644, err, sizeof(err))) {
@@ -260,7 +260,7 @@ static enum es_status ask_renewal(struct ctx *c, size_t idx, const char *cn,
 	}
 	snprintf(intent, sizeof(intent), "renew certificate %s", cn);
 	es_client_call(&c->api, &r, &s, "/v1/certificates/%s/renew", o->id);
-	st = gd_write_status(&r);
+	st = r.status;
 	c->h->mem_free(body);
 	if (st == ES_OK && r.outcome == ES_CONFLICT)
 		st = es_client_failure(&c->api, r.http_status, r.message,

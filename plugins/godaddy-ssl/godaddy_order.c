@@ -116,7 +116,8 @@ enum es_status gd_recorded_order(struct ctx *c, const char *cn,
 	st = es_client_call(&c->api, &r, NULL, "%s", path);
 	if (st == ES_OK && r.outcome == ES_FOUND &&
 	    !(status = j->get_string(r.json, "status")))
-		st = gd_malformed(c, &r, path, "the order's status");
+		st =
+		    es_reply_malformed(&c->api, &r, path, "the order's status");
 	if (st == ES_OK) {
 		serial = j->get_string(r.json, "serialNumber");
 		snprintf(o->status, sizeof(o->status), "%s",
@@ -155,7 +156,8 @@ static enum es_status made_from_key(struct ctx *c, const char *cust,
 	 * answer that cannot tell must not lead to an order. */
 	if (st == ES_OK && (r.outcome != ES_FOUND ||
 	                    c->h->json->kind(r.json) != ES_JSON_OBJECT))
-		st = gd_malformed(c, &r, path, "the listed certificate");
+		st = es_reply_malformed(&c->api, &r, path,
+		                        "the listed certificate");
 	if (st == ES_OK && r.outcome == ES_FOUND) {
 		csr = c->h->json->get_string(r.json, "csr");
 		same = csr ? gd_csr_for_key(csr, key) : -1;
@@ -225,7 +227,8 @@ static enum es_status search_list(struct ctx *c, const char *cust,
 			                  path, gd_cfg(c, "customer_id"));
 			st = ES_INVALID_CONFIG;
 		} else if (st == ES_OK && j->kind(list) != ES_JSON_ARRAY) {
-			st = gd_malformed(c, &r, path, "a certificates array");
+			st = es_reply_malformed(&c->api, &r, path,
+			                        "a certificates array");
 		}
 		if (st == ES_OK)
 			st = match_page(c, list, cust, cn, key, id, size);
@@ -279,14 +282,14 @@ static enum es_status place_order(struct ctx *c, size_t idx, const char *cn)
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "order certificate %s", cn);
 	es_client_call(&c->api, &r, &s, "/v1/certificates");
-	st = gd_write_status(&r);
+	st = r.status;
 	c->h->mem_free(body);
 	id = c->h->json->get_string(r.json, "certificateId");
 	if (st == ES_OK && r.outcome == ES_CONFLICT)
 		st = es_client_failure(&c->api, r.http_status, r.message,
 		                       intent);
 	else if (st == ES_OK && !id) /* placed or not: the look-up tells */
-		st = gd_malformed(c, &r, intent, "a certificateId");
+		st = es_reply_malformed(&c->api, &r, intent, "a certificateId");
 	/* Recorded at once: the next run looks this order up. */
 	else if (st == ES_OK && gd_state_put(c, "order", cn, id)) {
 		c->h->diag->error(c->call, NULL,

@@ -78,13 +78,6 @@ static inline struct es_send gd_json(const char *method, const char *body,
 	return s;
 }
 
-/* A 2xx whose body lacks `expected` fails request `what` like one that
- * does not parse: ES_RETRY, never read as "absent" or "done". */
-enum es_status gd_malformed(struct ctx *c, struct es_reply *r, const char *what,
-                            const char *expected);
-/* The status of write reply `r`: one whose answer never came (status 0)
- * is ES_RETRY, so the next call looks the write up before any resend. */
-enum es_status gd_write_status(struct es_reply *r);
 /* 1 for an order status that will never issue. */
 int gd_is_dead(const char *status);
 

@@ -204,8 +204,8 @@ START_TEST(list_of_another_shape_is_a_failure_not_absent)
 	ck_assert_int_eq(run("order_certificate", ES_PHASE_APPLY), ES_RETRY);
 	ck_assert_uint_eq(sent_count(ORDER), 0);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(),
-	                             "GoDaddy answered 200 with a body that "
-	                             "lacks a certificates array"));
+	                             "GoDaddy answered 200 without a "
+	                             "certificates array"));
 }
 END_TEST
 
