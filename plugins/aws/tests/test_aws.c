@@ -869,33 +869,37 @@ END_TEST
 
 int main(void)
 {
+	const TTest *tests[] = {
+	    xml_helpers,
+	    xml_hostile,
+	    create_account_flow,
+	    create_account_found_on_page_two,
+	    create_account_email_taken,
+	    errors_map_to_statuses,
+	    unreadable_listing_never_creates,
+	    account_found_but_not_recorded,
+	    account_request_found_by_name,
+	    adopt_needs_an_account_of_the_organization,
+	    assume_role_denied,
+	    sts_reply_fields_are_secret,
+	    session_opened_once_and_renewed_when_expired,
+	    users_created_with_password_reference,
+	    iam_never_creates_twice,
+	    group_members_on_two_pages,
+	    plan_before_the_account_exists,
+	    zone_found_but_not_recorded,
+	    zone_created_once,
+	    records_upsert_then_insync,
+	    schema_and_validate,
+	};
 	Suite *s = suite_create("aws");
 	TCase *tc = tcase_create("aws");
 	SRunner *sr;
 	int failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
-	tcase_add_test(tc, xml_helpers);
-	tcase_add_test(tc, xml_hostile);
-	tcase_add_test(tc, create_account_flow);
-	tcase_add_test(tc, create_account_found_on_page_two);
-	tcase_add_test(tc, create_account_email_taken);
-	tcase_add_test(tc, errors_map_to_statuses);
-	tcase_add_test(tc, unreadable_listing_never_creates);
-	tcase_add_test(tc, account_found_but_not_recorded);
-	tcase_add_test(tc, account_request_found_by_name);
-	tcase_add_test(tc, adopt_needs_an_account_of_the_organization);
-	tcase_add_test(tc, assume_role_denied);
-	tcase_add_test(tc, sts_reply_fields_are_secret);
-	tcase_add_test(tc, session_opened_once_and_renewed_when_expired);
-	tcase_add_test(tc, users_created_with_password_reference);
-	tcase_add_test(tc, iam_never_creates_twice);
-	tcase_add_test(tc, group_members_on_two_pages);
-	tcase_add_test(tc, plan_before_the_account_exists);
-	tcase_add_test(tc, zone_found_but_not_recorded);
-	tcase_add_test(tc, zone_created_once);
-	tcase_add_test(tc, records_upsert_then_insync);
-	tcase_add_test(tc, schema_and_validate);
+	for (size_t i = 0; i < sizeof(tests) / sizeof(*tests); i++)
+		tcase_add_test(tc, tests[i]);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
