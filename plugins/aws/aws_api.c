@@ -218,8 +218,12 @@ enum es_status aws_query(struct aws_client *c, struct es_reply *r,
 	                          .intent = intent};
 
 	memset(r, 0, sizeof(*r));
-	if (n > QUERY_MAX_PARAMS)
+	if (n > QUERY_MAX_PARAMS) {
+		c->api.ctx->host->diag->error(c->api.ctx->call, NULL,
+		                              "%s: more than %d parameters",
+		                              action, QUERY_MAX_PARAMS);
 		return r->status = ES_FAILED;
+	}
 	memcpy(form + 2, params, n * sizeof(*params));
 	name_operation(c, action);
 	es_client_call(&c->api, r, &s, "/");
