@@ -6,17 +6,24 @@
  * the admin and simple-user IAM groups and users, and publishes the
  * component URLs in a Route 53 hosted zone. See README.md.
  *
- * This file: schema -> tasks -> descriptor -> per-task dispatch table.
+ * This file reads top to bottom: schema, tasks, validate(), the instance
+ * (the STS session of the run), the descriptor. aws_api.c sets up the
+ * clients; aws_account.c, aws_session.c, aws_iam.c, aws_zone.c and
+ * aws_records.c hold one function per task. Each function walks the same
+ * look-ups in plan, apply and verify: when something is not in place,
+ * plan records a change, verify reports it and only apply writes.
  */
 #include <stdlib.h>
-#include <string.h>
 
 #include <libxml/parser.h>
 
 #include "aws.h"
-#include "envsetup/plugin.h"
 
 /* ---------------------------------------------------------------- schema */
+
+/* IAM user, group and role names: [\w+=,.@-], up to 64 or 128. */
+#define IAM_NAME_64 "^[A-Za-z0-9_+=,.@-]{1,64}$"
+#define IAM_NAME_128 "^[A-Za-z0-9_+=,.@-]{1,128}$"
 
 static const struct es_key aws_keys[] = {
     ES_KEY(.name = "access_key_id", .type = ES_TYPE_STRING,
@@ -37,34 +44,41 @@ static const struct es_key aws_keys[] = {
            .flags = ES_KEY_PER_ENV,
            .question = "12-digit id of the existing account to adopt "
                        "(account_mode = adopt)",
-           .example = "123456789012"),
+           .example = "123456789012", .pattern = "^[0-9]{12}$",
+           .required_when = "account_mode=adopt"),
+    /* CreateAccount's limits: an address of 6 to 64 characters. */
     ES_KEY(.name = "account_email", .type = ES_TYPE_STRING,
            .flags = ES_KEY_PER_ENV,
            .question = "Root e-mail address of the infrastructure account "
                        "(account_mode = create; unique across AWS)",
-           .example = "aws+uat@acme.example"),
+           .example = "aws+uat@acme.example", .format = ES_FORMAT_EMAIL,
+           .pattern = "^.{6,64}$", .required_when = "account_mode=create"),
     ES_KEY(.name = "account_name", .type = ES_TYPE_STRING,
            .flags = ES_KEY_PER_ENV,
            .question = "Display name of the infrastructure account "
                        "(account_mode = create)",
-           .example = "acme-uat"),
+           .example = "acme-uat", .pattern = "^.{1,50}$",
+           .required_when = "account_mode=create"),
     ES_KEY(.name = "role_name", .type = ES_TYPE_STRING,
            .default_value = "OrganizationAccountAccessRole",
            .question = "Role in the member account the management account "
-                       "may assume"),
+                       "may assume",
+           .pattern = IAM_NAME_64),
     ES_KEY(.name = "admin_group", .type = ES_TYPE_STRING,
            .default_value = "admins",
-           .question = "IAM group of the administrators"),
+           .question = "IAM group of the administrators",
+           .pattern = IAM_NAME_128),
     ES_KEY(.name = "user_group", .type = ES_TYPE_STRING,
            .default_value = "users",
-           .question = "IAM group of the simple users"),
+           .question = "IAM group of the simple users",
+           .pattern = IAM_NAME_128),
     ES_KEY(.name = "admin_users", .type = ES_TYPE_LIST,
            .question = "Who are the administrators of the infrastructure "
                        "management tool? (IAM user names)",
-           .example = "[ \"alice\" ]"),
+           .example = "[ \"alice\" ]", .pattern = IAM_NAME_64),
     ES_KEY(.name = "users", .type = ES_TYPE_LIST,
            .question = "Who are its simple users? (IAM user names)",
-           .example = "[ \"bob\", \"carol\" ]"),
+           .example = "[ \"bob\", \"carol\" ]", .pattern = IAM_NAME_64),
     ES_KEY(.name = "admin_policy_arns", .type = ES_TYPE_LIST,
            .default_value =
                "[ \"arn:aws:iam::aws:policy/AdministratorAccess\" ]",
@@ -77,10 +91,13 @@ static const struct es_key aws_keys[] = {
            .question = "Customer domain served by Route 53 for the "
                        "component URLs",
            .example = "acme.example"),
+    /* name=target; the target goes into XML, escaped, but a space or a
+     * quote in it is a typo, not a record. */
     ES_KEY(.name = "records", .type = ES_TYPE_LIST, .flags = ES_KEY_PER_ENV,
            .question = "Component URLs of this environment, as "
                        "\"name=target\" (name relative to hosted_zone)",
-           .example = "[ \"app=lb-uat.example.net\" ]"),
+           .example = "[ \"app=lb-uat.example.net\" ]",
+           .pattern = "^[^=[:space:]\"<>&]+=[^[:space:]\"<>&]+$"),
     ES_KEY(.name = "record_type", .type = ES_TYPE_ENUM, .flags = ES_KEY_PER_ENV,
            .default_value = "CNAME",
            .allowed = ES_LIST("CNAME", "A", "AAAA", "TXT"),
@@ -121,256 +138,89 @@ static const struct es_task aws_tasks[] = {
             .needs = ES_LIST(CREDS, "account_mode", "account_id",
                              "account_email", "account_name", "role_name",
                              "organizations_url", "poll_interval"),
-            .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING,
-            .timeout_s = 3600),
+            .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING, .timeout_s = 3600,
+            .run = aws_create_account),
     ES_TASK(.id = "assume_role",
             .title = "Open a session inside the infrastructure account",
             .section = "1", .depends_on = ES_LIST("create_account"),
-            .needs = ES_LIST(CREDS, "role_name", "sts_url")),
+            .needs = ES_LIST(CREDS, "role_name", "sts_url"),
+            .run = aws_assume_role),
     ES_TASK(.id = "iam_groups",
             .title = "Create the admin and user groups with their policies",
             .section = "1", .depends_on = ES_LIST("assume_role"),
             .needs =
                 ES_LIST(CREDS, "admin_group", "user_group", "admin_policy_arns",
                         "user_policy_arns", "iam_url"),
-            .flags = ES_TASK_MUTATING),
+            .flags = ES_TASK_MUTATING, .run = aws_iam_groups),
     ES_TASK(.id = "iam_users",
             .title = "Create the admin and simple users of the "
                      "infrastructure management tool",
             .section = "1", .depends_on = ES_LIST("iam_groups"),
             .needs = ES_LIST(CREDS, "admin_users", "users", "admin_group",
                              "user_group", "iam_url"),
-            .flags = ES_TASK_MUTATING),
+            .flags = ES_TASK_MUTATING, .run = aws_iam_users),
     ES_TASK(.id = "hosted_zone",
             .title = "Create the DNS zone of the component URLs",
             .section = "1", .depends_on = ES_LIST("assume_role"),
             .needs = ES_LIST(CREDS, "hosted_zone", "route53_url"),
-            .flags = ES_TASK_MUTATING),
+            .flags = ES_TASK_MUTATING, .run = aws_hosted_zone),
     ES_TASK(.id = "dns_records",
             .title = "Publish the component URLs of the environment",
             .section = "1", .depends_on = ES_LIST("hosted_zone"),
             .needs = ES_LIST(CREDS, "hosted_zone", "records", "record_type",
                              "ttl", "route53_url", "poll_interval"),
-            .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING,
-            .timeout_s = 3600),
+            .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING, .timeout_s = 3600,
+            .run = aws_dns_records),
     ES_TASKS_END,
 };
 
-/* Verifying a session means opening one. */
-static enum es_status role_verify(es_call *call, struct aws *a)
+/* ---- validate: offline cross-checks beyond the schema ---------------- */
+
+static enum es_status aws_validate(const struct es_ctx *x)
 {
-	return aws_session(call, a);
-}
-
-struct aws_task_ops {
-	const char *id;
-	aws_task_fn plan, apply, verify;
-};
-
-static const struct aws_task_ops task_ops[] = {
-    {"create_account", aws_account_plan, aws_account_apply, aws_account_verify},
-    {"assume_role", aws_role_plan, aws_role_apply, role_verify},
-    {"iam_groups", aws_groups_plan, aws_groups_apply, aws_groups_verify},
-    {"iam_users", aws_users_plan, aws_users_apply, aws_users_verify},
-    {"hosted_zone", aws_zone_plan, aws_zone_apply, aws_zone_verify},
-    {"dns_records", aws_records_plan, aws_records_apply, aws_records_verify},
-};
-
-static const struct aws_task_ops *find_task(const char *id)
-{
-	for (size_t i = 0;
-	     id != NULL && i < sizeof(task_ops) / sizeof(*task_ops); i++)
-		if (strcmp(task_ops[i].id, id) == 0)
-			return &task_ops[i];
-	return NULL;
-}
-
-/* ------------------------------------------------------------- callbacks */
-
-static enum es_status aws_create(const struct es_host *host, es_call *call,
-                                 void **state)
-{
-	struct aws *a;
-
-	(void)call;
-	a = calloc(1, sizeof(*a));
-	if (a == NULL)
-		return ES_FAILED;
-	a->host = host;
-	/* libxml2's one-time setup, before any thread might parse. */
-	xmlInitParser();
-	*state = a;
+	if (x->host->config->list_size(x->call, "records") > 0 &&
+	    !aws_cfg(x, "hosted_zone")) {
+		x->host->diag->error(
+		    x->call, "hosted_zone",
+		    "records need the hosted_zone they live in");
+		return ES_INVALID_CONFIG;
+	}
 	return ES_OK;
 }
 
-static void aws_destroy_instance(void *state)
+/* ---- instance: the STS session of the run ----------------------------- */
+
+static enum es_status aws_create(const struct es_ctx *x, void **instance)
 {
-	free(state);
+	struct aws *a = calloc(1, sizeof(*a));
+
+	(void)x;
+	if (!a)
+		return ES_FAILED;
+	/* libxml2's one-time setup, before any thread might parse. */
+	xmlInitParser();
+	*instance = a;
+	return ES_OK;
 }
 
-/* IAM names: [\w+=,.@-]{1,max}. */
-static int iam_name_ok(const char *s, size_t max)
+static void aws_destroy_instance(void *instance)
 {
-	size_t n = s != NULL ? strlen(s) : 0;
-
-	if (n == 0 || n > max)
-		return 0;
-	for (; *s; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		      (*s >= '0' && *s <= '9') || strchr("_+=,.@-", *s)))
-			return 0;
-	return 1;
+	free(instance);
 }
 
-static int check_names(es_call *call, struct aws *a, const char *key,
-                       size_t max)
-{
-	const struct es_config_api *c = a->host->config;
-	int bad = 0;
-
-	for (size_t i = 0; i < c->list_size(call, key); i++) {
-		const char *n = c->list_item(call, key, i);
-		if (!iam_name_ok(n, max)) {
-			a->host->diag->error(call, key,
-			                     "\"%s\" is not a valid IAM name "
-			                     "(1-%zu of A-Z a-z 0-9 _+=,.@-)",
-			                     n != NULL ? n : "", max);
-			bad = 1;
-		}
-	}
-	return bad;
-}
-
-static int check_account(es_call *call, struct aws *a)
-{
-	const struct es_config_api *c = a->host->config;
-	const char *mode = c->get_string(call, "account_mode");
-	const char *id = c->get_string(call, "account_id");
-	int bad = 0;
-
-	if (mode != NULL && strcmp(mode, "adopt") == 0) {
-		if (id == NULL || strlen(id) != 12 ||
-		    strspn(id, "0123456789") != 12) {
-			a->host->diag->error(call, "account_id",
-			                     "account_mode = adopt needs the "
-			                     "12-digit account_id");
-			bad = 1;
-		}
-		return bad;
-	}
-	const char *email = c->get_string(call, "account_email");
-	const char *name = c->get_string(call, "account_name");
-	if (email == NULL || strlen(email) < 6 || strlen(email) > 64 ||
-	    strchr(email, '@') == NULL || strchr(email, ' ') != NULL) {
-		a->host->diag->error(
-		    call, "account_email",
-		    "account_mode = create needs the account's "
-		    "e-mail address (6-64 characters)");
-		bad = 1;
-	}
-	if (name == NULL || *name == '\0' || strlen(name) > 50) {
-		a->host->diag->error(call, "account_name",
-		                     "account_mode = create needs an "
-		                     "account_name of 1-50 characters");
-		bad = 1;
-	}
-	return bad;
-}
-
-static int check_records(es_call *call, struct aws *a)
-{
-	const struct es_config_api *c = a->host->config;
-	size_t n = c->list_size(call, "records");
-	int bad = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		const char *r = c->list_item(call, "records", i);
-		const char *eq = r != NULL ? strchr(r, '=') : NULL;
-		if (eq == NULL || eq == r || eq[1] == '\0' ||
-		    strpbrk(r, " \t\"<>&") != NULL) {
-			a->host->diag->error(call, "records",
-			                     "\"%s\" is not name=target",
-			                     r != NULL ? r : "");
-			bad = 1;
-		}
-	}
-	if (n > 0 && c->get_string(call, "hosted_zone") == NULL) {
-		a->host->diag->error(
-		    call, "hosted_zone",
-		    "records need the hosted_zone they live in");
-		bad = 1;
-	}
-	return bad;
-}
-
-static enum es_status aws_validate(es_call *call, void *state)
-{
-	struct aws *a = state;
-	const struct es_config_api *c = a->host->config;
-	int bad = check_account(call, a);
-
-	bad |= check_names(call, a, "admin_users", 64);
-	bad |= check_names(call, a, "users", 64);
-	if (!iam_name_ok(c->get_string(call, "admin_group"), 128)) {
-		a->host->diag->error(call, "admin_group",
-		                     "not a valid IAM name");
-		bad = 1;
-	}
-	if (!iam_name_ok(c->get_string(call, "user_group"), 128)) {
-		a->host->diag->error(call, "user_group",
-		                     "not a valid IAM name");
-		bad = 1;
-	}
-	if (!iam_name_ok(c->get_string(call, "role_name"), 64)) {
-		a->host->diag->error(call, "role_name",
-		                     "not a valid role name");
-		bad = 1;
-	}
-	bad |= check_records(call, a);
-	return bad ? ES_INVALID_CONFIG : ES_OK;
-}
-
-static enum es_status run(es_call *call, void *state, const char *task_id,
-                          int which)
-{
-	const struct aws_task_ops *t = find_task(task_id);
-	aws_task_fn fn;
-
-	if (t == NULL)
-		return ES_UNSUPPORTED;
-	fn = which == 0 ? t->plan : which == 1 ? t->apply : t->verify;
-	return fn(call, state);
-}
-
-static enum es_status aws_plan(es_call *call, void *state, const char *id)
-{
-	return run(call, state, id, 0);
-}
-
-static enum es_status aws_apply(es_call *call, void *state, const char *id)
-{
-	return run(call, state, id, 1);
-}
-
-static enum es_status aws_verify(es_call *call, void *state, const char *id)
-{
-	return run(call, state, id, 2);
-}
+/* ---- descriptor ------------------------------------------------------ */
 
 static const struct es_plugin_ops aws_ops = {
     .struct_size = sizeof(struct es_plugin_ops),
     .create = aws_create,
     .destroy_instance = aws_destroy_instance,
     .validate = aws_validate,
-    .plan = aws_plan,
-    .apply = aws_apply,
-    .verify = aws_verify,
 };
 
 static const struct es_plugin_descriptor aws = {
     ES_DESCRIPTOR_HEADER,
     .name = "aws",
-    .version = "1.0.0",
+    .version = "2.0.0",
     .description = "AWS infrastructure account, IAM users and Route 53 "
                    "records (checklist section 1)",
     .keys = aws_keys,

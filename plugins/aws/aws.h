@@ -1,11 +1,13 @@
 /*
  * Internals of the aws plugin, shared by its source files:
- *   aws.c          schema, tasks, descriptor, per-task dispatch table
- *   aws_api.c      the three AWS wire protocols and the error mapping
+ *   aws.c          schema, tasks, validate, descriptor, the session cache
+ *   aws_api.c      the clients for the four AWS endpoints and their errors
  *   aws_xml.c      the XML reader/escaper (libxml2, no network, no entities)
- *   aws_account.c  Organizations account + STS session
- *   aws_iam.c      IAM groups and users
- *   aws_route53.c  hosted zone and records
+ *   aws_account.c  create_account: the member account (Organizations)
+ *   aws_session.c  assume_role: the STS session inside it
+ *   aws_iam.c      iam_groups, iam_users
+ *   aws_zone.c     hosted_zone
+ *   aws_records.c  dns_records
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
  */
 #ifndef ENVSETUP_PLUGIN_AWS_H
@@ -15,17 +17,17 @@
 
 #include <libxml/tree.h>
 
-#include "envsetup/host.h"
+#include "envsetup/envsetup.h"
 
-/* One customer environment. */
+/* ---- instance: one customer environment ------------------------------ */
+
+/* The STS session lives only in the core's memory ({{secret:sts_*}}),
+ * for this run: opened once, not once per task and phase. */
 struct aws {
-	const struct es_host *host;
-	/* 1 once STS credentials for the member account were remembered in
-	 * this run (they live only in the core's memory). */
-	int session_ready;
+	int session_open;
 };
 
-/* ------------------------------------------------------------------ xml */
+/* ---- xml ------------------------------------------------------------- */
 
 /* Parse a reply without network access or entity expansion (NULL if not
  * well-formed XML). Free with xmlFreeDoc(). */
@@ -43,101 +45,94 @@ char *aws_xml_get(xmlNodePtr from, const char *path);
 xmlNodePtr aws_xml_next(xmlNodePtr node, const char *name);
 /* First child element named `name` of `parent`. */
 xmlNodePtr aws_xml_child(xmlNodePtr parent, const char *name);
-/* The error code and message of an AWS XML error body: ErrorResponse/
+/* The error code and message of a parsed AWS XML error: ErrorResponse/
  * Error/{Code,Message}, or Route 53's <InvalidChangeBatch><messages>.
  * *code and *message are malloc'd (either may be NULL). 0 if found. */
-int aws_xml_error(const char *text, size_t len, char **code, char **message);
+int aws_xml_error(xmlDocPtr doc, char **code, char **message);
 /* `in` with & < > " ' escaped for element text (malloc'd). */
 char *aws_xml_escape(const char *in);
+/* The body of an answer, parsed (NULL: not XML). Free with xmlFreeDoc().
+ * The client's read hook has already refused a 2xx that does not parse. */
+xmlDocPtr aws_xml_reply(const struct es_reply *r);
 
-/* ------------------------------------------------------------------ api */
+/* ---- the clients (aws_api.c) ----------------------------------------- */
 
 enum aws_service {
-	AWS_ORGANIZATIONS = 0,
-	AWS_STS,
-	AWS_IAM,
-	AWS_ROUTE53,
+	AWS_ORGANIZATIONS = 0, /* JSON 1.1, the management account's keys */
+	AWS_STS,               /* query protocol, the management account's */
+	AWS_IAM,               /* query protocol, the member session's */
+	AWS_ROUTE53,           /* REST-XML, the member session's */
 };
 
-/* Which credentials sign a call. */
-enum aws_creds {
-	AWS_MANAGEMENT = 0, /* the configured access keys */
-	AWS_MEMBER,         /* the STS session inside the member account */
+/* The SDK's client for one AWS endpoint, and what AWS's protocols need
+ * beside it. Set up in place (api points into it); never copied. */
+struct aws_client {
+	struct es_client api;
+	enum aws_service service;
+	struct aws *instance; /* its session is closed when it expires */
+	char sigv4[96];       /* "aws:amz:us-east-1:iam" */
+	/* Every query and JSON 1.1 operation is a POST to the same URL, so
+	 * the messages name it: "AWS IAM GetUser". */
+	char provider[96];
+	char code[64]; /* the last answer's AWS error code ("" for none) */
 };
 
-/* A finished call: the status, the body, and the error code when not 2xx. */
-struct aws_reply {
-	long status; /* 0: no answer */
-	char *body;  /* malloc'd, NUL-terminated, nullable */
-	size_t len;
-	char *code;     /* error code ("NoSuchEntity"), nullable */
-	char *message;  /* error message, nullable */
-	char *location; /* Location header, nullable */
-};
+/* Set up `c` for `service`. The member services (IAM, Route 53) open the
+ * STS session first. ES_OK, or the status to return (diagnosed). */
+enum es_status aws_client(struct aws_client *c, const struct es_ctx *x,
+                          enum aws_service service);
 
-void aws_reply_clear(struct aws_reply *r);
-int aws_ok(const struct aws_reply *r);
-/* 1 when the reply is the error `code`. */
-int aws_is(const struct aws_reply *r, const char *code);
+/* Organizations: POST / with X-Amz-Target `op` and the JSON `body`. */
+enum es_status aws_org(struct aws_client *c, struct es_reply *r, const char *op,
+                       const es_json *body, const char *intent);
+/* STS, IAM: POST / with Action `action`, the service's Version and the
+ * form fields `params` (values raw; {{secret:...}} filled by the core). */
+enum es_status aws_query(struct aws_client *c, struct es_reply *r,
+                         const char *action,
+                         const struct es_http_header *params, size_t n,
+                         const char *intent);
+/* Route 53: `method` base + `path` (query sorted and encoded), `xml` body
+ * (nullable); `op` names it in messages. */
+enum es_status aws_rest(struct aws_client *c, struct es_reply *r,
+                        const char *op, const char *method, const char *path,
+                        const char *xml, const char *intent);
 
-/* Organizations JSON 1.1: POST / with X-Amz-Target and `json` as body. */
-int aws_json_call(es_call *call, struct aws *a, const char *op,
-                  const char *json, int mutating, const char *intent,
-                  struct aws_reply *out);
-/* Query protocol (STS, IAM): POST / with Action, Version and the
- * name/value pairs `params` (NULL-terminated, values raw: encoded here,
- * except "{{secret:...}}" references which the core fills in). */
-int aws_query_call(es_call *call, struct aws *a, enum aws_service svc,
-                   enum aws_creds creds, const char *action,
-                   const char *const *params, int mutating, const char *intent,
-                   struct aws_reply *out);
-/* Route 53 REST-XML: `path_and_query` after the endpoint, query already
- * sorted and encoded; `xml` body or NULL. */
-int aws_rest_call(es_call *call, struct aws *a, const char *method,
-                  const char *path_and_query, const char *xml, int mutating,
-                  const char *intent, struct aws_reply *out);
+/* A 2xx answer without `missing`, the element the call is about:
+ * ES_RETRY, as for a body that does not parse, so that a look-up never
+ * reads as "absent" and leads to a second create. */
+enum es_status aws_unreadable(const struct aws_client *c, const char *missing);
 
-/* The status for a failed reply, with a diagnostic naming the key at
- * fault: credentials -> ES_INVALID_CONFIG, throttling/5xx/concurrency ->
- * ES_RETRY, the rest ES_FAILED. `what` says what was being done. */
-enum es_status aws_fail(es_call *call, struct aws *a, const struct aws_reply *r,
-                        const char *what);
+/* SDK-CANDIDATE: es_client_page() for APIs that take the page token in a
+ * POST body. Starts the next page of `pg` (ES_PAGE_TOKEN, `.next` NULL,
+ * the caller hands each page's token to es_pages_next()): 0 with *token
+ * the token to send (NULL on the first page), or -1 with a diagnostic
+ * past pg->max_pages. */
+int aws_page(const struct es_ctx *x, struct es_pages *pg, const char *what,
+             const char **token);
 
-/* Percent-encode for a query value (RFC 3986 unreserved kept; malloc'd). */
-char *aws_uri_encode(const char *in);
-/* The poll_interval key in ms, kept within 1 ms .. 10 min. */
-uint32_t aws_poll_ms(es_call *call, struct aws *a);
-/* printf into a malloc'd string (NULL on failure). */
-char *aws_strdupf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* ---- shared by the tasks ---------------------------------------------- */
 
-/* ---------------------------------------------------------------- tasks */
+const char *aws_cfg(const struct es_ctx *x, const char *key);
+/* The member account id: config (adopt) or state (create); nullable. */
+const char *aws_account_id(const struct es_ctx *x);
+/* Open the STS session inside the member account, once per run. */
+enum es_status aws_session(const struct es_ctx *x);
+/* poll_interval as es_poll_again() takes it. */
+enum es_status aws_poll_again(const struct es_ctx *x);
+/* 1 when a, b name the same DNS name (case, trailing dot ignored). */
+int aws_same_name(const char *a, const char *b);
+/* The public zone named `zone`, ours (our CallerReference) before
+ * another: 1 with id (no "/hostedzone/") in buf, 0 absent, -1 with *st. */
+int aws_find_zone(struct aws_client *r53, const char *zone, char *id,
+                  size_t idlen, enum es_status *st);
 
-typedef enum es_status (*aws_task_fn)(es_call *call, struct aws *a);
+/* ---- tasks: one function serves plan, apply and verify --------------- */
 
-/* The member account id: state (create) or config (adopt); nullable,
- * transfer none (valid until the end of the callback). */
-const char *aws_account_id(es_call *call, struct aws *a);
-/* Make sure {{secret:sts_*}} hold credentials inside the member account. */
-enum es_status aws_session(es_call *call, struct aws *a);
-
-enum es_status aws_account_plan(es_call *call, struct aws *a);
-enum es_status aws_account_apply(es_call *call, struct aws *a);
-enum es_status aws_account_verify(es_call *call, struct aws *a);
-enum es_status aws_role_plan(es_call *call, struct aws *a);
-enum es_status aws_role_apply(es_call *call, struct aws *a);
-
-enum es_status aws_groups_plan(es_call *call, struct aws *a);
-enum es_status aws_groups_apply(es_call *call, struct aws *a);
-enum es_status aws_groups_verify(es_call *call, struct aws *a);
-enum es_status aws_users_plan(es_call *call, struct aws *a);
-enum es_status aws_users_apply(es_call *call, struct aws *a);
-enum es_status aws_users_verify(es_call *call, struct aws *a);
-
-enum es_status aws_zone_plan(es_call *call, struct aws *a);
-enum es_status aws_zone_apply(es_call *call, struct aws *a);
-enum es_status aws_zone_verify(es_call *call, struct aws *a);
-enum es_status aws_records_plan(es_call *call, struct aws *a);
-enum es_status aws_records_apply(es_call *call, struct aws *a);
-enum es_status aws_records_verify(es_call *call, struct aws *a);
+enum es_status aws_create_account(const struct es_ctx *x); /* long-running */
+enum es_status aws_assume_role(const struct es_ctx *x);
+enum es_status aws_iam_groups(const struct es_ctx *x);
+enum es_status aws_iam_users(const struct es_ctx *x);
+enum es_status aws_hosted_zone(const struct es_ctx *x);
+enum es_status aws_dns_records(const struct es_ctx *x); /* long-running */
 
 #endif

@@ -1,326 +1,113 @@
 /*
- * The AWS wire protocols the plugin speaks, all signed by the core with
- * SigV4 (CURLOPT_AWS_SIGV4) from {{secret:...}} credentials, so no key
- * ever enters plugin memory:
- *   Organizations  JSON 1.1   POST / + X-Amz-Target
- *   STS, IAM       query      POST / Action=..&Version=..
- *   Route 53       REST-XML   /2013-04-01/...
- * and the one place where an AWS error becomes an es_status.
+ * aws: the clients. One es_client per AWS endpoint, signed by the core
+ * with SigV4 from {{secret:...}} credentials, so no key ever enters
+ * plugin memory:
+ *   Organizations  JSON 1.1  POST / + X-Amz-Target     management keys
+ *   STS            query     POST / Action=&Version=   management keys
+ *   IAM            query     POST / Action=&Version=   member session
+ *   Route 53       REST-XML  /2013-04-01/...           member session
+ * and what AWS's error codes say beyond the HTTP status. Sending, the
+ * classes of answers and their diagnostics are the SDK's (client.h).
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "aws.h"
 
-#define ORG_TARGET_PREFIX "AWSOrganizationsV20161128."
-#define STS_VERSION "2011-06-15"
-#define IAM_VERSION "2010-05-08"
+static const struct {
+	const char *url_key, *signing_name, *provider;
+	const char *version; /* query protocol: the API version */
+} services[] = {
+    [AWS_ORGANIZATIONS] = {"organizations_url", "organizations",
+                           "AWS Organizations", NULL},
+    [AWS_STS] = {"sts_url", "sts", "AWS STS", "2011-06-15"},
+    [AWS_IAM] = {"iam_url", "iam", "AWS IAM", "2010-05-08"},
+    [AWS_ROUTE53] = {"route53_url", "route53", "Amazon Route 53", NULL},
+};
 
-static const char *const url_keys[] = {"organizations_url", "sts_url",
-                                       "iam_url", "route53_url"};
-static const char *const sigv4_services[] = {"organizations", "sts", "iam",
-                                             "route53"};
+/* AssumeRole's reply is traced (-vv) before its values are remembered as
+ * secrets, so its fields are masked by name. */
+static const char *const sts_secret_fields[] = {
+    "AccessKeyId", "SecretAccessKey", "SessionToken", NULL};
 
-char *aws_strdupf(const char *fmt, ...)
+static const struct es_http_header session_token = {
+    "X-Amz-Security-Token", "{{secret:sts_session_token}}"};
+
+const char *aws_cfg(const struct es_ctx *x, const char *key)
 {
-	va_list ap;
-	char *out = NULL;
-
-	va_start(ap, fmt);
-	if (vasprintf(&out, fmt, ap) < 0)
-		out = NULL;
-	va_end(ap);
-	return out;
+	return x->host->config->get_string(x->call, key);
 }
 
-char *aws_uri_encode(const char *in)
+enum es_status aws_poll_again(const struct es_ctx *x)
 {
-	static const char hex[] = "0123456789ABCDEF";
-	char *out, *o;
+	int64_t ms = x->host->config->get_duration_ms(x->call, "poll_interval");
 
-	if (in == NULL)
-		return NULL;
-	out = malloc(strlen(in) * 3 + 1);
-	if (out == NULL)
-		return NULL;
-	o = out;
-	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-		if ((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-		    (*p >= '0' && *p <= '9') || strchr("-_.~", *p) != NULL) {
-			*o++ = (char)*p;
-		} else {
-			*o++ = '%';
-			*o++ = hex[*p >> 4];
-			*o++ = hex[*p & 15];
-		}
-	}
-	*o = '\0';
-	return out;
+	return es_poll_again(x, ms > 0 ? (uint64_t)ms : 0);
 }
 
-uint32_t aws_poll_ms(es_call *call, struct aws *a)
+/* ---- reading AWS's errors ------------------------------------------- */
+
+static void keep_error(struct es_reply *r, const char *code, const char *msg)
 {
-	int64_t ms = a->host->config->get_duration_ms(call, "poll_interval");
-	return ms <= 0 ? 15000u : ms > 600000 ? 600000u : (uint32_t)ms;
+	struct aws_client *c = r->client->user;
+
+	snprintf(c->code, sizeof(c->code), "%s", code);
+	snprintf(r->message, sizeof(r->message), "%s%s%.*s", code,
+	         msg ? ": " : "", msg ? (int)strcspn(msg, "\r\n") : 0,
+	         msg ? msg : "");
 }
 
-void aws_reply_clear(struct aws_reply *r)
+/* IAM, STS, Route 53: a body that is not XML fails the request, so that
+ * a malformed 200 is never read as "absent"; an error gives its code. */
+static int read_xml(const struct es_client *cl, struct es_reply *r)
 {
-	free(r->body);
-	free(r->code);
-	free(r->message);
-	free(r->location);
-	memset(r, 0, sizeof(*r));
-}
+	xmlDocPtr doc = aws_xml_reply(r);
+	char *code = NULL, *msg = NULL;
 
-int aws_ok(const struct aws_reply *r)
-{
-	return r->status >= 200 && r->status < 300;
-}
-
-int aws_is(const struct aws_reply *r, const char *code)
-{
-	return !aws_ok(r) && r->code != NULL && strcmp(r->code, code) == 0;
-}
-
-/* "https://iam.amazonaws.com/" + "/x" without a doubled slash. */
-static char *endpoint(es_call *call, struct aws *a, enum aws_service svc,
-                      const char *rest)
-{
-	const char *base = a->host->config->get_string(call, url_keys[svc]);
-	size_t n;
-
-	if (base == NULL)
-		return NULL;
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		n--;
-	return aws_strdupf("%.*s%s", (int)n, base, rest);
-}
-
-static void json_error(struct aws *a, struct aws_reply *r)
-{
-	const struct es_json_api *j = a->host->json;
-	es_json *doc = j->parse(r->body, r->len);
-	const char *type, *msg;
-
-	if (doc == NULL)
-		return;
-	type = j->get_string(doc, "__type");
-	if (type != NULL) {
-		const char *hash = strrchr(type, '#');
-		r->code = strdup(hash != NULL ? hash + 1 : type);
-	}
-	msg = j->get_string(doc, "message");
-	if (msg == NULL)
-		msg = j->get_string(doc, "Message");
-	if (msg != NULL)
-		r->message = strdup(msg);
-	j->free(doc);
-}
-
-/* Send and copy the answer into `out`; the error code is parsed with the
- * service's protocol. */
-static int perform(es_call *call, struct aws *a, enum aws_service svc,
-                   const struct es_http_request *req, struct aws_reply *out)
-{
-	const struct es_http_api *http = a->host->http;
-	es_http_response *resp;
-	const char *body, *loc;
-	size_t len = 0;
-
-	memset(out, 0, sizeof(*out));
-	resp = http->request(call, req);
-	if (resp == NULL)
+	(void)cl;
+	if (!doc)
 		return -1;
-	out->status = http->status(resp);
-	body = http->body(resp, &len);
-	out->body = malloc(len + 1);
-	loc = http->header(resp, "Location");
-	if (loc != NULL)
-		out->location = strdup(loc);
-	if (out->body != NULL) {
-		if (len > 0)
-			memcpy(out->body, body, len);
-		out->body[len] = '\0';
-		out->len = len;
-	}
-	http->response_free(resp);
-	if (out->body == NULL)
-		return -1;
-	if (!aws_ok(out)) {
-		if (svc == AWS_ORGANIZATIONS)
-			json_error(a, out);
-		else
-			aws_xml_error(out->body, out->len, &out->code,
-			              &out->message);
-	}
+	if ((r->http_status < 200 || r->http_status > 299) &&
+	    aws_xml_error(doc, &code, &msg) == 0)
+		keep_error(r, code, msg);
+	free(code);
+	free(msg);
+	xmlFreeDoc(doc);
 	return 0;
 }
 
-/* Fill the signing part of `req`. `scope` must hold 64 bytes. */
-static void sign(es_call *call, struct aws *a, enum aws_service svc,
-                 enum aws_creds creds, struct es_http_request *req, char *scope,
-                 size_t scope_len)
+/* Organizations: {"__type": "...#Code", "message": ...}; the SDK has
+ * already refused a body that is not JSON. */
+static int read_json(const struct es_client *cl, struct es_reply *r)
 {
-	const char *region = a->host->config->get_string(call, "region");
+	const struct es_json_api *j = cl->ctx->host->json;
+	const char *type = j->get_string(r->json, "__type");
+	const char *msg = j->get_string(r->json, "message");
 
-	snprintf(scope, scope_len, "aws:amz:%s:%s",
-	         region != NULL ? region : "us-east-1", sigv4_services[svc]);
-	req->aws_sigv4 = scope;
-	if (creds == AWS_MEMBER) {
-		req->basic_user = "{{secret:sts_access_key_id}}";
-		req->basic_password = "{{secret:sts_secret_access_key}}";
-	} else {
-		req->basic_user = "{{secret:access_key_id}}";
-		req->basic_password = "{{secret:secret_access_key}}";
-	}
-}
-
-static const struct es_http_header session_header = {
-    "X-Amz-Security-Token", "{{secret:sts_session_token}}"};
-
-int aws_json_call(es_call *call, struct aws *a, const char *op,
-                  const char *json, int mutating, const char *intent,
-                  struct aws_reply *out)
-{
-	char scope[96], *url = endpoint(call, a, AWS_ORGANIZATIONS, "/");
-	char *target = aws_strdupf(ORG_TARGET_PREFIX "%s", op);
-	struct es_http_header headers[1] = {{"X-Amz-Target", target}};
-	struct es_http_request req = {
-	    .struct_size = sizeof(req),
-	    .method = "POST",
-	    .url = url,
-	    .headers = headers,
-	    .n_headers = 1,
-	    .body = json,
-	    .body_len = strlen(json),
-	    .content_type = "application/x-amz-json-1.1",
-	    .mutating = mutating,
-	    .intent = intent,
-	};
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (url != NULL && target != NULL) {
-		sign(call, a, AWS_ORGANIZATIONS, AWS_MANAGEMENT, &req, scope,
-		     sizeof(scope));
-		rc = perform(call, a, AWS_ORGANIZATIONS, &req, out);
-	}
-	free(url);
-	free(target);
-	return rc;
-}
-
-/* A query value is encoded here unless it is a whole {{secret:...}}
- * reference: the core substitutes those raw into the body, and the
- * generated secrets use only form-safe characters. */
-static char *query_value(const char *v)
-{
-	size_t n = strlen(v);
-
-	if (n > 11 && strncmp(v, "{{secret:", 9) == 0 &&
-	    strcmp(v + n - 2, "}}") == 0)
-		return strdup(v);
-	return aws_uri_encode(v);
-}
-
-static char *query_body(const char *action, const char *version,
-                        const char *const *params)
-{
-	char *body = aws_strdupf("Action=%s&Version=%s", action, version);
-
-	for (size_t i = 0; body != NULL && params != NULL && params[i] != NULL;
-	     i += 2) {
-		char *v =
-		    params[i + 1] != NULL ? query_value(params[i + 1]) : NULL;
-		char *next = v != NULL
-		                 ? aws_strdupf("%s&%s=%s", body, params[i], v)
-		                 : NULL;
-		free(v);
-		free(body);
-		body = next;
-		if (params[i + 1] == NULL)
-			break;
-	}
-	return body;
-}
-
-int aws_query_call(es_call *call, struct aws *a, enum aws_service svc,
-                   enum aws_creds creds, const char *action,
-                   const char *const *params, int mutating, const char *intent,
-                   struct aws_reply *out)
-{
-	char scope[96], *url = endpoint(call, a, svc, "/");
-	char *body = query_body(
-	    action, svc == AWS_STS ? STS_VERSION : IAM_VERSION, params);
-	struct es_http_request req = {
-	    .struct_size = sizeof(req),
-	    .method = "POST",
-	    .url = url,
-	    .headers = creds == AWS_MEMBER ? &session_header : NULL,
-	    .n_headers = creds == AWS_MEMBER ? 1 : 0,
-	    .body = body,
-	    .body_len = body != NULL ? strlen(body) : 0,
-	    .content_type = "application/x-www-form-urlencoded; charset=utf-8",
-	    .mutating = mutating,
-	    .intent = intent,
-	};
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (url != NULL && body != NULL) {
-		sign(call, a, svc, creds, &req, scope, sizeof(scope));
-		rc = perform(call, a, svc, &req, out);
-	}
-	free(url);
-	free(body);
-	return rc;
-}
-
-int aws_rest_call(es_call *call, struct aws *a, const char *method,
-                  const char *path_and_query, const char *xml, int mutating,
-                  const char *intent, struct aws_reply *out)
-{
-	char scope[96], *url = endpoint(call, a, AWS_ROUTE53, path_and_query);
-	struct es_http_request req = {
-	    .struct_size = sizeof(req),
-	    .method = method,
-	    .url = url,
-	    .headers = &session_header,
-	    .n_headers = 1,
-	    .body = xml,
-	    .body_len = xml != NULL ? strlen(xml) : 0,
-	    .content_type = xml != NULL ? "application/xml" : NULL,
-	    .mutating = mutating,
-	    .intent = intent,
-	};
-	int rc = -1;
-
-	memset(out, 0, sizeof(*out));
-	if (url != NULL) {
-		/* Route 53 acts inside the member account, like IAM. */
-		sign(call, a, AWS_ROUTE53, AWS_MEMBER, &req, scope,
-		     sizeof(scope));
-		rc = perform(call, a, AWS_ROUTE53, &req, out);
-	}
-	free(url);
-	return rc;
+	if (!msg)
+		msg = j->get_string(r->json, "Message");
+	if (type)
+		keep_error(
+		    r, strrchr(type, '#') ? strrchr(type, '#') + 1 : type, msg);
+	return 0;
 }
 
 static int code_in(const char *code, const char *const *list)
 {
-	for (size_t i = 0; code != NULL && list[i] != NULL; i++)
+	for (size_t i = 0; list[i]; i++)
 		if (strcmp(code, list[i]) == 0)
 			return 1;
 	return 0;
 }
 
-static const char *const credential_codes[] = {"AccessDenied",
-                                               "AccessDeniedException",
+/* A read's "no such thing", answered to a POST. */
+static const char *const not_found_codes[] = {
+    "NoSuchEntity", "CreateAccountStatusNotFoundException", NULL};
+static const char *const expired_codes[] = {"ExpiredToken",
+                                            "ExpiredTokenException", NULL};
+/* Rejected keys, which JSON 1.1 services answer with 400. */
+static const char *const credential_codes[] = {"AccessDeniedException",
                                                "InvalidClientTokenId",
                                                "SignatureDoesNotMatch",
                                                "UnrecognizedClientException",
@@ -329,55 +116,200 @@ static const char *const credential_codes[] = {"AccessDenied",
                                                "MissingAuthenticationToken",
                                                "AuthFailure",
                                                NULL};
+/* Worth trying again, though answered with 400. */
 static const char *const transient_codes[] = {"Throttling",
                                               "ThrottlingException",
                                               "TooManyRequestsException",
                                               "RequestLimitExceeded",
                                               "PriorRequestNotComplete",
-                                              "ServiceUnavailable",
-                                              "ServiceFailure",
-                                              "ServiceException",
-                                              "InternalFailure",
                                               "ConcurrentModification",
                                               "ConcurrentModificationException",
                                               "RequestTimeTooSkewed",
                                               "FinalizingOrganizationException",
                                               NULL};
 
-enum es_status aws_fail(es_call *call, struct aws *a, const struct aws_reply *r,
-                        const char *what)
+/*
+ * SDK-CANDIDATE (a hook of es_client): what AWS's error code says beyond
+ * the HTTP status. AWS answers a read's "no such thing" to a POST, which
+ * es_client counts as absent only for GET and DELETE (the diagnostic it
+ * recorded stays, shown only if the task fails), and puts throttling and
+ * rejected credentials in 400s.
+ */
+static enum es_status settle(struct aws_client *c, struct es_reply *r,
+                             const char *intent)
 {
-	const struct es_diag_api *d = a->host->diag;
-	const char *code = r->code != NULL ? r->code : "";
-	const char *msg = r->message != NULL ? r->message : "";
+	const struct es_ctx *x = c->api.ctx;
 
-	if (r->status == 0) {
-		d->error(call, NULL, "%s: no answer from AWS", what);
-		return ES_RETRY;
+	if (r->outcome != ES_FAILURE || !c->code[0])
+		return r->status;
+	if (!intent && code_in(c->code, not_found_codes)) {
+		r->outcome = ES_ABSENT;
+		return r->status = ES_OK;
 	}
-	if (strcmp(code, "ExpiredToken") == 0 ||
-	    strcmp(code, "ExpiredTokenException") == 0) {
-		/* The STS session ran out: take a new one next time. */
-		a->session_ready = 0;
-		d->error(call, NULL, "%s: the STS session expired", what);
-		return ES_RETRY;
+	if (code_in(c->code, expired_codes)) {
+		if (c->instance)
+			c->instance->session_open = 0;
+		x->host->diag->error(x->call, NULL,
+		                     "the STS session expired; a new one is "
+		                     "opened on the next try");
+		return r->status = ES_RETRY;
 	}
-	if (code_in(code, credential_codes) || r->status == 403 ||
-	    r->status == 401) {
-		d->error(call, "access_key_id",
-		         "%s: AWS refused the credentials (%s%s%s, HTTP %ld)",
-		         what, *code ? code : "no code", *msg ? ": " : "", msg,
-		         r->status);
+	if (r->status == ES_FAILED && code_in(c->code, credential_codes)) {
+		x->host->diag->error(x->call, "access_key_id",
+		                     "%s refused the credentials in "
+		                     "access_key_id (%s)",
+		                     c->provider, c->code);
+		return r->status = ES_INVALID_CONFIG;
+	}
+	if (r->status == ES_FAILED && code_in(c->code, transient_codes)) {
+		x->host->diag->retry_after(x->call, 5000);
+		return r->status = ES_RETRY;
+	}
+	return r->status;
+}
+
+/* ---- the three protocols ---------------------------------------------- */
+
+/* Messages name the operation: the query and JSON 1.1 protocols post
+ * every operation to the same URL. */
+static void name_operation(struct aws_client *c, const char *op)
+{
+	snprintf(c->provider, sizeof(c->provider), "%s %s",
+	         services[c->service].provider, op);
+	c->code[0] = '\0';
+}
+
+enum es_status aws_org(struct aws_client *c, struct es_reply *r, const char *op,
+                       const es_json *body, const char *intent)
+{
+	const struct es_host *h = c->api.ctx->host;
+	char target[96], *text = h->json->print(body);
+	const struct es_http_header header = {"X-Amz-Target", target};
+	const struct es_send s = {.method = "POST",
+	                          .body = text,
+	                          .content_type = "application/x-amz-json-1.1",
+	                          .intent = intent,
+	                          .headers = &header,
+	                          .n_headers = 1};
+
+	memset(r, 0, sizeof(*r));
+	if (!text)
+		return r->status = ES_FAILED;
+	snprintf(target, sizeof(target), "AWSOrganizationsV20161128.%s", op);
+	name_operation(c, op);
+	es_client_call(&c->api, r, &s, "/");
+	h->mem_free(text);
+	return settle(c, r, intent);
+}
+
+#define QUERY_MAX_PARAMS 8
+
+enum es_status aws_query(struct aws_client *c, struct es_reply *r,
+                         const char *action,
+                         const struct es_http_header *params, size_t n,
+                         const char *intent)
+{
+	struct es_http_header form[QUERY_MAX_PARAMS + 2] = {
+	    {"Action", action}, {"Version", services[c->service].version}};
+	const struct es_send s = {.method = "POST",
+	                          .form_kind = ES_FORM_URLENCODED,
+	                          .form = form,
+	                          .n_form = n + 2,
+	                          .intent = intent};
+
+	memset(r, 0, sizeof(*r));
+	if (n > QUERY_MAX_PARAMS) {
+		c->api.ctx->host->diag->error(c->api.ctx->call, NULL,
+		                              "%s: more than %d parameters",
+		                              action, QUERY_MAX_PARAMS);
+		return r->status = ES_FAILED;
+	}
+	memcpy(form + 2, params, n * sizeof(*params));
+	name_operation(c, action);
+	es_client_call(&c->api, r, &s, "/");
+	return settle(c, r, intent);
+}
+
+enum es_status aws_rest(struct aws_client *c, struct es_reply *r,
+                        const char *op, const char *method, const char *path,
+                        const char *xml, const char *intent)
+{
+	const struct es_send s = {.method = method,
+	                          .body = xml,
+	                          .content_type =
+	                              xml ? "application/xml" : NULL,
+	                          .intent = intent};
+
+	name_operation(c, op);
+	es_client_call(&c->api, r, &s, "%s", path);
+	return settle(c, r, intent);
+}
+
+enum es_status aws_unreadable(const struct aws_client *c, const char *missing)
+{
+	const struct es_ctx *x = c->api.ctx;
+
+	x->host->diag->error(x->call, NULL,
+	                     "%s answered without %s; looking again later",
+	                     c->provider, missing);
+	return ES_RETRY;
+}
+
+int aws_page(const struct es_ctx *x, struct es_pages *pg, const char *what,
+             const char **token)
+{
+	unsigned max = pg->max_pages ? pg->max_pages : 1000;
+
+	if (pg->page >= max) {
+		x->host->diag->error(x->call, NULL,
+		                     "%s: more than %u pages; giving up", what,
+		                     max);
+		pg->done = 1;
+		return -1;
+	}
+	*token = pg->page++ > 0 ? pg->cursor : NULL;
+	return 0;
+}
+
+/* ---- setting a client up ---------------------------------------------- */
+
+enum es_status aws_client(struct aws_client *c, const struct es_ctx *x,
+                          enum aws_service service)
+{
+	int member = service == AWS_IAM || service == AWS_ROUTE53;
+	const char *region = aws_cfg(x, "region");
+	enum es_status st;
+
+	memset(c, 0, sizeof(*c));
+	if (member && (st = aws_session(x)) != ES_OK)
+		return st;
+	if (es_client_init(&c->api, x, services[service].url_key))
 		return ES_INVALID_CONFIG;
+	c->service = service;
+	c->instance = x->instance;
+	snprintf(c->sigv4, sizeof(c->sigv4), "aws:amz:%s:%s",
+	         region ? region : "us-east-1", services[service].signing_name);
+	snprintf(c->provider, sizeof(c->provider), "%s",
+	         services[service].provider);
+	c->api.provider = c->provider;
+	c->api.auth_key = "access_key_id";
+	c->api.aws_sigv4 = c->sigv4;
+	c->api.raw_body = service != AWS_ORGANIZATIONS;
+	c->api.read = service == AWS_ORGANIZATIONS ? read_json : read_xml;
+	c->api.user = c;
+	if (member) {
+		/* Inside the member account, through the assumed role. */
+		c->api.basic_user = "{{secret:sts_access_key_id}}";
+		c->api.basic_password = "{{secret:sts_secret_access_key}}";
+		c->api.headers = &session_token;
+		c->api.n_headers = 1;
+		c->api.forbidden_hint = "the role in role_name may lack this "
+		                        "permission in the member account";
+	} else {
+		c->api.basic_user = "{{secret:access_key_id}}";
+		c->api.basic_password = "{{secret:secret_access_key}}";
 	}
-	if (code_in(code, transient_codes) || r->status == 429 ||
-	    r->status >= 500) {
-		d->error(call, NULL, "%s: %s (HTTP %ld), will retry", what,
-		         *code ? code : "server error", r->status);
-		d->retry_after(call, 5000);
-		return ES_RETRY;
-	}
-	d->error(call, NULL, "%s: %s%s%s (HTTP %ld)", what,
-	         *code ? code : "error", *msg ? ": " : "", msg, r->status);
-	return ES_FAILED;
+	if (service == AWS_STS)
+		c->api.secret_fields = sts_secret_fields;
+	return ES_OK;
 }

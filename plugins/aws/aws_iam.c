@@ -1,20 +1,19 @@
 /*
- * IAM inside the member account: an admin group and a user group with
- * their managed policies, and one user per configured name with a console
- * password (generated once by the core, sent as {{secret:password_<user>}},
- * reset required at first sign-in) in the matching group.
+ * iam_groups, iam_users: IAM inside the member account. An admin group
+ * and a user group with their managed policies, and one user per
+ * configured name with a console password (generated once by the core,
+ * sent as {{secret:password_<user>}}, reset required at first sign-in) in
+ * the matching group.
  *
- * plan, apply and verify walk the same comparison; `mode` says whether a
- * difference is recorded, fixed, or reported.
+ * Every create is preceded by its look-up (GetGroup's policies, GetUser,
+ * GetLoginProfile), and EntityAlreadyExists, the answer to a create whose
+ * first answer was lost, counts as done.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "aws.h"
-#include "envsetup/phase.h"
-
-#define IAM_MAX_PAGES 100
 
 struct group {
 	const char *name_key, *policies_key, *users_key;
@@ -25,134 +24,133 @@ static const struct group groups[] = {
     {"user_group", "user_policy_arns", "users"},
 };
 
-static int iam(es_call *call, struct aws *a, const char *action,
-               const char *const *params, const char *intent,
-               struct aws_reply *r)
-{
-	return aws_query_call(call, a, AWS_IAM, AWS_MEMBER, action, params,
-	                      intent != NULL, intent, r);
-}
+#define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
-/* A read that may say NoSuchEntity: 1 found (*doc set, may be NULL), 0
- * absent, -1 failed with *st. */
-static int iam_get(es_call *call, struct aws *a, const char *action,
-                   const char *const *params, xmlDocPtr *doc,
-                   enum es_status *st)
+/* ---- requests ------------------------------------------------------- */
+
+/* GetUser or GetLoginProfile of `user`: 1 found, 0 absent, -1 with *st. */
+static int user_has(struct aws_client *iam, const char *action,
+                    const char *user, enum es_status *st)
 {
-	struct aws_reply r = {0};
+	const struct es_http_header param = {"UserName", user};
+	struct es_reply r;
 	int found;
 
-	if (doc != NULL)
-		*doc = NULL;
-	if (iam(call, a, action, params, NULL, &r) != 0 || !aws_ok(&r)) {
-		found = aws_is(&r, "NoSuchEntity") ? 0 : -1;
-		if (found < 0)
-			*st = aws_fail(call, a, &r, action);
-	} else {
-		found = 1;
-		if (doc != NULL)
-			*doc = aws_xml_parse(r.body, r.len);
-	}
-	aws_reply_clear(&r);
+	*st = aws_query(iam, &r, action, &param, 1, NULL);
+	found = *st != ES_OK ? -1 : r.outcome != ES_ABSENT;
+	es_reply_free(&r);
 	return found;
 }
 
-/* A write that may say EntityAlreadyExists (which is success here). */
-static enum es_status iam_put(es_call *call, struct aws *a, const char *action,
-                              const char *const *params, const char *what)
+/* A write; EntityAlreadyExists (ES_CONFLICT) is success here. */
+static enum es_status iam_write(struct aws_client *iam, const char *action,
+                                const struct es_http_header *params, size_t n,
+                                const char *name)
 {
-	struct aws_reply r = {0};
-	char *intent = aws_strdupf("%s %s", action, what);
-	enum es_status st = ES_OK;
+	char intent[192];
+	struct es_reply r;
+	enum es_status st;
 
-	if (intent == NULL)
-		return ES_FAILED;
-	if (iam(call, a, action, params, intent, &r) != 0 || !aws_ok(&r))
-		st = aws_is(&r, "EntityAlreadyExists")
-		         ? ES_OK
-		         : aws_fail(call, a, &r, action);
-	aws_reply_clear(&r);
-	free(intent);
+	snprintf(intent, sizeof(intent), "%s %s", action, name);
+	st = aws_query(iam, &r, action, params, n, intent);
+	es_reply_free(&r);
 	return st;
 }
 
-/* Names listed under `path` ("GetGroupResult/Users") -> member/<field>,
- * appended to *list as "\nname\n" entries for strstr look-ups. */
-static int collect(xmlDocPtr doc, const char *path, const char *field,
-                   char **list)
+/* Append each <member><field> under `items` of `result` to *list as
+ * "name\n" (the list starts with "\n", for listed()). */
+static int collect(xmlNodePtr items, const char *field, char **list)
 {
-	xmlNodePtr m = aws_xml_child(
-	    aws_xml_path(xmlDocGetRootElement(doc), path), "member");
-
-	for (; m != NULL; m = aws_xml_next(m, "member")) {
+	for (xmlNodePtr m = aws_xml_child(items, "member"); m;
+	     m = aws_xml_next(m, "member")) {
 		char *v = aws_xml_get(m, field);
-		char *next = v != NULL ? aws_strdupf("%s%s\n", *list, v) : NULL;
-		free(v);
-		if (next == NULL)
+		size_t have = strlen(*list), add = v ? strlen(v) : 0;
+		char *grown = v ? realloc(*list, have + add + 2) : NULL;
+
+		if (!grown) {
+			free(v);
 			return -1;
-		free(*list);
-		*list = next;
+		}
+		memcpy(grown + have, v, add);
+		strcpy(grown + have + add, "\n");
+		*list = grown;
+		free(v);
 	}
 	return 0;
 }
 
 static int listed(const char *list, const char *name)
 {
-	char *needle = aws_strdupf("\n%s\n", name);
-	int hit = needle != NULL && strstr(list, needle) != NULL;
+	size_t n = strlen(name);
 
-	free(needle);
-	return hit;
+	for (const char *p = strstr(list, name); n && p;
+	     p = strstr(p + 1, name))
+		if (p[-1] == '\n' && p[n] == '\n')
+			return 1;
+	return 0;
 }
 
 /*
- * GetGroup (members) or ListAttachedGroupPolicies (ARNs) of one group,
- * all pages, as a "\n"-separated list. 1 ok, 0 no such group, -1 *st.
+ * GetGroup (members) or ListAttachedGroupPolicies (ARNs) of `group`, all
+ * pages, as a list for listed(): 1 with *out, 0 when the group is absent
+ * (*out empty), -1 with *st.
  */
-static int group_list(es_call *call, struct aws *a, const char *group,
-                      int policies, char **out, enum es_status *st)
+static int group_list(struct aws_client *iam, const char *group, int policies,
+                      char **out, enum es_status *st)
 {
+	const struct es_ctx *x = iam->api.ctx;
 	const char *action =
 	    policies ? "ListAttachedGroupPolicies" : "GetGroup";
-	char *marker = NULL;
+	const char *result =
+	    policies ? "ListAttachedGroupPoliciesResult" : "GetGroupResult";
+	struct es_pages pg = {.style = ES_PAGE_TOKEN, .max_pages = 100};
 	int found = 1;
 
 	*out = strdup("\n");
-	for (int page = 0; *out != NULL && page < IAM_MAX_PAGES; page++) {
-		const char *params[] = {"GroupName", group, "Marker", marker,
-		                        NULL};
-		xmlDocPtr doc;
+	*st = *out ? ES_OK : ES_FAILED;
+	while (*st == ES_OK && found && es_pages_more(&pg)) {
+		struct es_http_header params[] = {{"GroupName", group},
+		                                  {"Marker", NULL}};
+		xmlNodePtr res = NULL, items = NULL;
+		xmlDocPtr doc = NULL;
+		struct es_reply r;
+		char *more = NULL;
 
-		if (marker == NULL)
-			params[2] = NULL;
-		found = iam_get(call, a, action, params, &doc, st);
-		free(marker);
-		marker = NULL;
-		if (found <= 0)
+		if (aws_page(x, &pg, action, &params[1].value)) {
+			*st = ES_FAILED;
 			break;
-		xmlNodePtr res =
-		    aws_xml_child(xmlDocGetRootElement(doc),
-		                  policies ? "ListAttachedGroupPoliciesResult"
-		                           : "GetGroupResult");
-		char *more = aws_xml_get(res, "IsTruncated");
-		if (collect(
-		        doc,
-		        policies
-		            ? "ListAttachedGroupPoliciesResult/AttachedPolicies"
-		            : "GetGroupResult/Users",
-		        policies ? "PolicyArn" : "UserName", out) != 0)
-			found = -1;
-		if (more != NULL && strcmp(more, "true") == 0)
-			marker = aws_xml_get(res, "Marker");
+		}
+		*st = aws_query(iam, &r, action, params,
+		                params[1].value ? 2 : 1, NULL);
+		if (*st == ES_OK && r.outcome == ES_FOUND) {
+			doc = aws_xml_reply(&r);
+			res = aws_xml_child(xmlDocGetRootElement(doc), result);
+			items = aws_xml_child(res, policies ? "AttachedPolicies"
+			                                    : "Users");
+		}
+		if (*st == ES_OK && r.outcome == ES_ABSENT)
+			found = 0;
+		else if (*st == ES_OK && !items)
+			*st = aws_unreadable(iam, result);
+		else if (*st == ES_OK &&
+		         collect(items, policies ? "PolicyArn" : "UserName",
+		                 out))
+			*st = ES_FAILED;
+		if (*st == ES_OK && found &&
+		    (more = aws_xml_get(res, "IsTruncated")) &&
+		    strcmp(more, "true") == 0) {
+			char *marker = aws_xml_get(res, "Marker");
+
+			es_pages_next(&pg, marker);
+			free(marker);
+		} else {
+			es_pages_next(&pg, NULL);
+		}
 		free(more);
 		xmlFreeDoc(doc);
-		if (marker == NULL || found < 0)
-			break;
+		es_reply_free(&r);
 	}
-	free(marker);
-	if (*out == NULL || found < 0) {
-		if (found >= 0)
-			*st = ES_FAILED;
+	if (*st != ES_OK) {
 		free(*out);
 		*out = NULL;
 		return -1;
@@ -160,226 +158,171 @@ static int group_list(es_call *call, struct aws *a, const char *group,
 	return found;
 }
 
-/* Record, fix or report one difference (see envsetup/phase.h). */
-static enum es_status differ(es_call *call, struct aws *a, enum es_phase mode,
-                             enum es_change change, const char *kind,
-                             const char *name, const char *detail)
-{
-	return es_phase_differs(a->host, call, mode, change, kind, name,
-	                        detail);
-}
+/* ---- iam_groups ----------------------------------------------------- */
 
-static enum es_status one_group(es_call *call, struct aws *a,
-                                enum es_phase mode, const struct group *g)
+static enum es_status one_group(struct aws_client *iam, const struct group *g)
 {
-	const struct es_config_api *c = a->host->config;
-	const char *name = c->get_string(call, g->name_key);
-	enum es_status st = ES_OK, worst = ES_OK;
+	const struct es_ctx *x = iam->api.ctx;
+	const struct es_config_api *conf = x->host->config;
+	const char *name = aws_cfg(x, g->name_key);
+	const struct es_http_header create = {"GroupName", name};
 	char *attached = NULL;
-	int r = group_list(call, a, name, 1, &attached, &st);
+	enum es_status st;
+	int found = group_list(iam, name, 1, &attached, &st);
 
-	if (r < 0)
+	if (found < 0)
 		return st;
-	if (r == 0) {
-		const char *params[] = {"GroupName", name, NULL};
-		worst = differ(call, a, mode, ES_CHANGE_CREATE, "iam_group",
-		               name, "the group");
-		if (mode == ES_PHASE_APPLY)
-			worst = iam_put(call, a, "CreateGroup", params, name);
-	}
-	for (size_t i = 0;
-	     worst == ES_OK && i < c->list_size(call, g->policies_key); i++) {
-		const char *arn = c->list_item(call, g->policies_key, i);
-		const char *params[] = {"GroupName", name, "PolicyArn", arn,
-		                        NULL};
+	/* In plan, the group's creation stands for its policies too. */
+	if (!found && es_reported(x, &st, ES_CHANGE_CREATE, "iam_group", name,
+	                          "the group"))
+		goto out;
+	if (!found && (st = iam_write(iam, "CreateGroup", &create, 1, name)))
+		goto out;
+	for (size_t i = 0; i < conf->list_size(x->call, g->policies_key); i++) {
+		const char *arn = conf->list_item(x->call, g->policies_key, i);
+		const struct es_http_header attach[] = {{"GroupName", name},
+		                                        {"PolicyArn", arn}};
+
 		if (listed(attached, arn))
 			continue;
-		if (mode == ES_PHASE_PLAN && r == 0)
-			continue; /* the CREATE above covers it */
-		st = differ(call, a, mode, ES_CHANGE_UPDATE, "iam_group", name,
-		            arn);
-		if (mode == ES_PHASE_APPLY)
-			st =
-			    iam_put(call, a, "AttachGroupPolicy", params, name);
-		if (st != ES_OK)
-			worst = st;
-	}
-	free(attached);
-	return worst;
-}
-
-/* Plan for an account that does not exist yet: everything is new. */
-static void plan_all_new(es_call *call, struct aws *a, int users)
-{
-	const struct es_config_api *c = a->host->config;
-
-	for (size_t g = 0; g < 2; g++) {
-		const char *group = c->get_string(call, groups[g].name_key);
-		if (!users) {
-			a->host->plan->change(call, ES_CHANGE_CREATE,
-			                      "iam_group", group,
-			                      "in the new account");
+		if (es_reported(x, &st, ES_CHANGE_UPDATE, "iam_group", name,
+		                arn)) {
+			if (st != ES_OK)
+				break;
 			continue;
 		}
-		for (size_t i = 0; i < c->list_size(call, groups[g].users_key);
-		     i++)
-			a->host->plan->change(
-			    call, ES_CHANGE_CREATE, "iam_user",
-			    c->list_item(call, groups[g].users_key, i), group);
+		if ((st = iam_write(iam, "AttachGroupPolicy", attach, 2, name)))
+			break;
 	}
-}
-
-static enum es_status run_groups(es_call *call, struct aws *a, enum es_phase m)
-{
-	enum es_status st;
-
-	if (m == ES_PHASE_PLAN && aws_account_id(call, a) == NULL) {
-		plan_all_new(call, a, 0);
-		return ES_OK;
-	}
-	st = aws_session(call, a);
-	for (size_t g = 0; st == ES_OK && g < 2; g++)
-		st = one_group(call, a, m, &groups[g]);
+out:
+	free(attached);
 	return st;
 }
 
-enum es_status aws_groups_plan(es_call *call, struct aws *a)
+/* Plan for an account that does not exist yet: everything is new. */
+static enum es_status plan_new_iam(const struct es_ctx *x, int users)
 {
-	return run_groups(call, a, ES_PHASE_PLAN);
+	const struct es_config_api *conf = x->host->config;
+	enum es_status st = ES_OK;
+
+	for (size_t g = 0; g < N_GROUPS; g++) {
+		const char *group = aws_cfg(x, groups[g].name_key);
+		const char *key = groups[g].users_key;
+
+		if (!users)
+			es_reported(x, &st, ES_CHANGE_CREATE, "iam_group",
+			            group, "in the new account");
+		for (size_t i = 0; users && i < conf->list_size(x->call, key);
+		     i++)
+			es_reported(x, &st, ES_CHANGE_CREATE, "iam_user",
+			            conf->list_item(x->call, key, i), group);
+	}
+	return st;
 }
 
-enum es_status aws_groups_apply(es_call *call, struct aws *a)
+enum es_status aws_iam_groups(const struct es_ctx *x)
 {
-	return run_groups(call, a, ES_PHASE_APPLY);
+	struct aws_client iam;
+	enum es_status st;
+
+	if (x->phase == ES_PHASE_PLAN && !aws_account_id(x))
+		return plan_new_iam(x, 0);
+	if ((st = aws_client(&iam, x, AWS_IAM)) != ES_OK)
+		return st;
+	for (size_t g = 0; st == ES_OK && g < N_GROUPS; g++)
+		st = one_group(&iam, &groups[g]);
+	return st;
 }
 
-enum es_status aws_groups_verify(es_call *call, struct aws *a)
+/* ---- iam_users ------------------------------------------------------ */
+
+/* The secret's name: "password_<user>" folded to [a-z0-9_]. */
+static void password_name(const char *user, char *buf, size_t n)
 {
-	return run_groups(call, a, ES_PHASE_VERIFY);
-}
-
-/* ----------------------------------------------------------------- users */
-
-/* "password_<user>" with the name folded to [a-z0-9_]. */
-static char *password_name(const char *user)
-{
-	char *s = aws_strdupf("password_%s", user);
-
-	for (char *p = s != NULL ? s + 9 : NULL; p != NULL && *p; p++) {
+	snprintf(buf, n, "password_%s", user);
+	for (char *p = buf + strlen("password_"); *p; p++) {
 		if (*p >= 'A' && *p <= 'Z')
 			*p = (char)(*p - 'A' + 'a');
 		else if (!((*p >= 'a' && *p <= 'z') ||
 		           (*p >= '0' && *p <= '9')))
 			*p = '_';
 	}
-	return s;
 }
 
-static enum es_status login_profile(es_call *call, struct aws *a,
-                                    enum es_phase m, const char *user)
+static enum es_status login_profile(struct aws_client *iam, const char *user)
 {
-	const char *params[] = {"UserName", user, NULL};
-	enum es_status st = ES_OK;
-	int r = iam_get(call, a, "GetLoginProfile", params, NULL, &st);
+	const struct es_ctx *x = iam->api.ctx;
+	char secret[96], ref[112];
+	const struct es_http_header create[] = {
+	    {"UserName", user},
+	    {"Password", ref},
+	    {"PasswordResetRequired", "true"}};
+	enum es_status st;
+	int found = user_has(iam, "GetLoginProfile", user, &st);
 
-	if (r != 0)
-		return r < 0 ? st : ES_OK;
-	st = differ(call, a, m, ES_CHANGE_CREATE, "login_profile", user,
-	            "console password");
-	if (m != ES_PHASE_APPLY)
+	if (found)
+		return found < 0 ? st : ES_OK;
+	if (es_reported(x, &st, ES_CHANGE_CREATE, "login_profile", user,
+	                "console password"))
 		return st;
-	char *secret = password_name(user);
-	char *ref =
-	    secret != NULL ? aws_strdupf("{{secret:%s}}", secret) : NULL;
-	if (ref == NULL || a->host->secret->generate(call, secret, 20) != 0) {
-		a->host->diag->error(call, NULL,
-		                     "could not make a password "
-		                     "for %s",
-		                     user);
-		st = ES_FAILED;
-	} else {
-		const char *create[] = {
-		    "UserName", user, "Password", ref, "PasswordResetRequired",
-		    "true",     NULL};
-		st = iam_put(call, a, "CreateLoginProfile", create, user);
+	password_name(user, secret, sizeof(secret));
+	snprintf(ref, sizeof(ref), "{{secret:%s}}", secret);
+	if (x->host->secret->generate(x->call, secret, 20) != 0) {
+		x->host->diag->error(x->call, NULL,
+		                     "could not make a password for %s", user);
+		return ES_FAILED;
 	}
-	free(secret);
-	free(ref);
-	return st;
+	return iam_write(iam, "CreateLoginProfile", create, 3, user);
 }
 
-static enum es_status one_user(es_call *call, struct aws *a, enum es_phase m,
-                               const char *user, const char *group,
-                               const char *members)
+static enum es_status one_user(struct aws_client *iam, const char *user,
+                               const char *group, const char *members)
 {
-	const char *params[] = {"UserName", user, NULL};
-	enum es_status st = ES_OK;
-	int r = iam_get(call, a, "GetUser", params, NULL, &st);
+	const struct es_ctx *x = iam->api.ctx;
+	const struct es_http_header create = {"UserName", user};
+	const struct es_http_header add[] = {{"GroupName", group},
+	                                     {"UserName", user}};
+	enum es_status st;
+	int found = user_has(iam, "GetUser", user, &st);
 
-	if (r < 0)
+	if (found < 0)
 		return st;
-	if (r == 0) {
-		st = differ(call, a, m, ES_CHANGE_CREATE, "iam_user", user,
-		            group);
-		if (m == ES_PHASE_APPLY)
-			st = iam_put(call, a, "CreateUser", params, user);
-		if (m == ES_PHASE_PLAN || st != ES_OK)
-			return st; /* CREATE covers the profile and group */
-	}
-	st = login_profile(call, a, m, user);
-	if (st == ES_OK && !listed(members, user)) {
-		const char *add[] = {"GroupName", group, "UserName", user,
-		                     NULL};
-		st = differ(call, a, m, ES_CHANGE_UPDATE, "iam_user", user,
-		            "group membership");
-		if (m == ES_PHASE_APPLY)
-			st = iam_put(call, a, "AddUserToGroup", add, user);
-	}
-	return st;
+	/* In plan, the user's creation stands for its profile and group. */
+	if (!found &&
+	    es_reported(x, &st, ES_CHANGE_CREATE, "iam_user", user, group))
+		return st;
+	if (!found && (st = iam_write(iam, "CreateUser", &create, 1, user)))
+		return st;
+	if ((st = login_profile(iam, user)) || listed(members, user))
+		return st;
+	if (es_reported(x, &st, ES_CHANGE_UPDATE, "iam_user", user,
+	                "group membership"))
+		return st;
+	return iam_write(iam, "AddUserToGroup", add, 2, user);
 }
 
-static enum es_status run_users(es_call *call, struct aws *a, enum es_phase m)
+enum es_status aws_iam_users(const struct es_ctx *x)
 {
-	const struct es_config_api *c = a->host->config;
+	const struct es_config_api *conf = x->host->config;
+	struct aws_client iam;
 	enum es_status st;
 
-	if (m == ES_PHASE_PLAN && aws_account_id(call, a) == NULL) {
-		plan_all_new(call, a, 1);
-		return ES_OK;
-	}
-	st = aws_session(call, a);
-	for (size_t g = 0; st == ES_OK && g < 2; g++) {
-		const char *group = c->get_string(call, groups[g].name_key);
-		char *members = NULL;
-		if (group_list(call, a, group, 0, &members, &st) < 0)
+	if (x->phase == ES_PHASE_PLAN && !aws_account_id(x))
+		return plan_new_iam(x, 1);
+	if ((st = aws_client(&iam, x, AWS_IAM)) != ES_OK)
+		return st;
+	for (size_t g = 0; st == ES_OK && g < N_GROUPS; g++) {
+		const char *group = aws_cfg(x, groups[g].name_key);
+		const char *key = groups[g].users_key;
+		char *members;
+
+		if (group_list(&iam, group, 0, &members, &st) < 0)
 			return st;
-		if (members == NULL)
-			members = strdup("\n"); /* no group yet */
-		if (members == NULL)
-			return ES_FAILED;
 		for (size_t i = 0;
-		     st == ES_OK && i < c->list_size(call, groups[g].users_key);
-		     i++)
-			st =
-			    one_user(call, a, m,
-			             c->list_item(call, groups[g].users_key, i),
-			             group, members);
+		     st == ES_OK && i < conf->list_size(x->call, key); i++)
+			st = one_user(&iam, conf->list_item(x->call, key, i),
+			              group, members);
 		free(members);
 	}
 	return st;
-}
-
-enum es_status aws_users_plan(es_call *call, struct aws *a)
-{
-	return run_users(call, a, ES_PHASE_PLAN);
-}
-
-enum es_status aws_users_apply(es_call *call, struct aws *a)
-{
-	return run_users(call, a, ES_PHASE_APPLY);
-}
-
-enum es_status aws_users_verify(es_call *call, struct aws *a)
-{
-	return run_users(call, a, ES_PHASE_VERIFY);
 }

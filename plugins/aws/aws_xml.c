@@ -103,29 +103,24 @@ char *aws_xml_get(xmlNodePtr from, const char *path)
 	return aws_xml_text(aws_xml_path(from, path));
 }
 
-int aws_xml_error(const char *text, size_t len, char **code, char **message)
+int aws_xml_error(xmlDocPtr doc, char **code, char **message)
 {
-	xmlDocPtr doc = aws_xml_parse(text, len);
-	xmlNodePtr root, err;
+	xmlNodePtr root = xmlDocGetRootElement(doc), err;
 
 	*code = NULL;
 	*message = NULL;
-	if (doc == NULL)
+	if (root == NULL)
 		return -1;
-	root = xmlDocGetRootElement(doc);
-	err = root != NULL && named(root, "Error", 5)
-	          ? root
-	          : aws_xml_find(root, "Error");
+	err = named(root, "Error", 5) ? root : aws_xml_find(root, "Error");
 	if (err != NULL) {
 		*code = aws_xml_get(err, "Code");
 		*message = aws_xml_get(err, "Message");
-	} else if (root != NULL) {
+	} else {
 		/* <InvalidChangeBatch><messages><Message>...: the root names
 		 * the error (Route 53). */
 		*code = strdup((const char *)root->name);
 		*message = aws_xml_text(aws_xml_find(root, "Message"));
 	}
-	xmlFreeDoc(doc);
 	return *code != NULL ? 0 : -1;
 }
 
@@ -171,4 +166,9 @@ char *aws_xml_escape(const char *in)
 	}
 	*o = '\0';
 	return out;
+}
+
+xmlDocPtr aws_xml_reply(const struct es_reply *r)
+{
+	return aws_xml_parse(r->body, r->body_len);
 }

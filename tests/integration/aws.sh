@@ -3,7 +3,8 @@
 # through the real binary and loader: plan, apply (account creation and
 # DNS changes polled to completion), plan again with no changes, apply
 # again without duplicates, SIGKILL during create_account then resume with
-# exactly one account, rejected credentials, and no secret in any output.
+# exactly one account, answers that cannot be read creating nothing,
+# rejected credentials, and no secret in any output (-vv traces included).
 . "$(dirname "$0")/lib.sh"
 
 export AWS_ACCESS_KEY_ID=AKIASANDBOX000000001
@@ -82,6 +83,14 @@ assert recs == {"app.uat.acme.example.": ["lb-uat.example.net"],
 es plan "$cfg" --env uat; expect_rc 0
 expect_out "No changes"
 
+# -vv traces AssumeRole's reply before its keys are remembered as secrets:
+# they are masked there by name.
+es -vv plan "$cfg" --env uat; expect_rc 0
+grep -q "SecretAccessKey>\*\*\*<" "$WORK/err" || fail "no masked AssumeRole reply in the -vv trace"
+if grep -qE "(AccessKeyId|SecretAccessKey|SessionToken)>[^*<]" "$WORK/err"; then
+  fail "-vv shows a value of the STS session"
+fi
+
 es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
 expect_converged "second apply"
 
@@ -116,6 +125,26 @@ for attempt in 1 2 3; do
 done
 [ "$converged" = 1 ] || fail "faults: no convergence (exit $RC)"
 expect_converged "faults"
+stop_sandbox
+
+# --- answers that cannot be read: a retry, never "absent" ------------------
+# Every Organizations answer is a 200 with a cut-short body: ListAccounts
+# cannot be read, so CreateAccount is never sent, and the task fails
+# naming the request once its retries are spent.
+start_sandbox --faults 'malformed:POST /aws/organizations'
+rm -rf "$WORK/state"
+write_aws_config "$cfg"
+es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 4
+expect_err "AWS Organizations ListAccounts answered 200 with a body that does not parse"
+count_is aws create_account_status 0 "malformed ListAccounts: "
+stop_sandbox
+# The same for Route 53's zone listing (XML): no zone is created.
+start_sandbox --async-polls 1 --faults 'malformed:GET /aws/route53/2013-04-01/hostedzonesbyname'
+rm -rf "$WORK/state"
+write_aws_config "$cfg"
+es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 4
+expect_err "Amazon Route 53 ListHostedZonesByName answered 200 with a body that does not parse"
+count_is aws hosted_zone 0 "malformed ListHostedZonesByName: "
 stop_sandbox
 
 # --- SIGKILL during create_account, then resume ----------------------------
