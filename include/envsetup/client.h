@@ -150,6 +150,7 @@ struct es_reply {
 	const char *body;      /* the raw body, NUL-terminated (nullable) */
 	size_t body_len;
 	char message[256]; /* the provider's error text, one line */
+	int write;         /* the request was a write (it had an intent) */
 	/* private */
 	const struct es_client *client;
 	es_http_response *resp;
@@ -189,7 +190,12 @@ struct es_client {
 	/* nullable. Called for every answer with a body, before it is
 	 * classified: fills r->message from the provider's error shape, may
 	 * call diag.retry_after for a body-borne delay. Returns -1 when the
-	 * body does not parse (a failure of the request), else 0. */
+	 * body does not parse (a failure of the request), else 0. For an
+	 * error answer it may also say what the provider's own error code
+	 * means beyond the HTTP status: r->outcome = ES_ABSENT or ES_CONFLICT
+	 * (AWS's NoSuchEntity to a read sent as POST), or r->status =
+	 * ES_RETRY (a throttle sent as 400) or ES_INVALID_CONFIG (rejected
+	 * credentials sent as 400, blamed on auth_key). */
 	int (*read)(const struct es_client *cl, struct es_reply *r);
 	/* nullable: 1 when a non-2xx answer means "it already exists"
 	 * (Mailgun's 400 "... already exists"). 409 always does. */
@@ -303,6 +309,22 @@ static inline enum es_status es_reply_malformed(const struct es_client *cl,
 	return r->status = ES_RETRY;
 }
 
+/* The read hook found rejected credentials in an answer that is not a
+ * 401 or 403 (AWS's InvalidClientTokenId with 400). */
+static inline enum es_status es_client_refused(const struct es_client *cl,
+                                               struct es_reply *r,
+                                               const char *what)
+{
+	cl->ctx->host->diag->error(
+	    cl->ctx->call, cl->auth_key,
+	    "%s: %s refused the credentials in %s (%ld %s)", what,
+	    cl->provider ? cl->provider : "the provider",
+	    cl->auth_key ? cl->auth_key : "the config", r->http_status,
+	    r->message);
+	r->outcome = ES_FAILURE;
+	return r->status = ES_INVALID_CONFIG;
+}
+
 /* The "message" member of a JSON error, or the body's first line. */
 static inline void es_reply_default_message(const struct es_client *cl,
                                             struct es_reply *r)
@@ -325,17 +347,23 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 	es_call *call = cl->ctx->call;
 	int ok2xx, bad_body = 0;
 
+	int write = r->write;
+
 	memset(r, 0, sizeof(*r));
 	r->client = cl;
 	r->resp = resp;
-	r->outcome = ES_FAILURE;
-	if (!resp) /* no answer: the core recorded why */
+	r->write = write;
+	if (!resp) { /* no answer: the core recorded why */
+		r->outcome = ES_FAILURE;
 		return r->status = ES_RETRY;
+	}
 	r->http_status = h->http->status(resp);
 	/* A write whose answer was lost comes back with status 0 (the core
 	 * never resends it): the task looks it up, later. */
-	if (r->http_status == 0)
+	if (r->http_status == 0) {
+		r->outcome = ES_FAILURE;
 		return r->status = ES_RETRY;
+	}
 	r->body = h->http->body(resp, &r->body_len);
 	ok2xx = r->http_status >= 200 && r->http_status <= 299;
 	if (r->body && r->body_len > 0 && !cl->raw_body) {
@@ -348,15 +376,26 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 		es_reply_default_message(cl, r);
 	if (ok2xx)
 		r->outcome = ES_FOUND;
+	else if (r->outcome == ES_ABSENT || r->outcome == ES_CONFLICT)
+		; /* the provider's error code said so (the read hook) */
+	else if (r->status == ES_INVALID_CONFIG)
+		return es_client_refused(cl, r, what);
 	else if (r->http_status == 404 &&
 	         (!strcmp(method, "GET") || !strcmp(method, "DELETE")))
 		r->outcome = ES_ABSENT;
 	else if (r->http_status == 409 ||
 	         (cl->is_conflict && cl->is_conflict(cl, r)))
 		r->outcome = ES_CONFLICT;
-	else
-		return r->status = es_client_failure(cl, r->http_status,
-		                                     r->message, what);
+	else {
+		enum es_status said = r->status; /* the read hook's, or ES_OK */
+
+		r->outcome = ES_FAILURE;
+		r->status =
+		    es_client_failure(cl, r->http_status, r->message, what);
+		if (said == ES_RETRY) /* even a 403: an expired session */
+			r->status = ES_RETRY;
+		return r->status;
+	}
 	/* A found, absent or conflict answer must be the provider's own: a
 	 * body that does not parse (a proxy's 404 page, a cut 200) says
 	 * nothing, and an empty 200 to a GET is a cut answer (202 and 204
@@ -411,10 +450,12 @@ static inline enum es_status es_client_send_url(const struct es_client *cl,
 	req.basic_password = cl->basic_password;
 	req.aws_sigv4 = cl->aws_sigv4;
 	req.secret_fields = cl->secret_fields;
+	r->write = req.mutating;
 	resp = h->http->request(cl->ctx->call, &req);
 	if (resp && h->http->status(resp) == 401 && cl->reauth &&
 	    cl->reauth(cl) == 0) {
 		h->http->response_free(resp);
+		r->write = req.mutating;
 		resp = h->http->request(cl->ctx->call, &req);
 	}
 	return es_client_classify(cl, r, method, resp,
@@ -510,6 +551,28 @@ static inline void es_pages_next(struct es_pages *pg, const char *token)
 }
 
 /*
+ * For pages the caller sends itself (the token in a POST body, as AWS's
+ * query and JSON protocols want): counts the page and sets *token to the
+ * token to send (NULL on the first page). -1 with a diagnostic past
+ * max_pages, which ends the listing.
+ */
+static inline int es_pages_take(const struct es_ctx *ctx, struct es_pages *pg,
+                                const char *what, const char **token)
+{
+	unsigned max = pg->max_pages ? pg->max_pages : 1000;
+
+	if (pg->page >= max) {
+		ctx->host->diag->error(ctx->call, NULL,
+		                       "%s: more than %u pages; giving up",
+		                       what, max);
+		pg->done = 1;
+		return -1;
+	}
+	*token = pg->page++ > 0 ? pg->cursor : NULL;
+	return 0;
+}
+
+/*
  * GET the next page of base + the formatted path into *r (which the caller
  * frees after reading it, as with es_client_call). A page that is absent
  * (404) ends the listing with r->outcome ES_ABSENT.
@@ -531,31 +594,26 @@ static inline enum es_status es_client_page(const struct es_client *cl,
 	const struct es_host *h = cl->ctx->host;
 	char url[ES_CLIENT_URL_MAX], *v = NULL;
 	size_t n = strlen(cl->base);
-	unsigned max = pg->max_pages ? pg->max_pages : 1000;
 	enum es_status st;
 	va_list ap;
 	int len;
+	const char *token;
 
 	memset(r, 0, sizeof(*r));
-	if (pg->page >= max) {
-		h->diag->error(cl->ctx->call, NULL,
-		               "%s: more than %u pages; giving up", fmt, max);
-		pg->done = 1;
+	if (es_pages_take(cl->ctx, pg, fmt, &token) < 0) {
 		r->outcome = ES_FAILURE;
 		return r->status = ES_FAILED;
 	}
-	pg->page++;
-	if (pg->style == ES_PAGE_LINK && pg->page > 1) {
-		snprintf(url, sizeof(url), "%s", pg->cursor);
+	if (pg->style == ES_PAGE_LINK && token) {
+		snprintf(url, sizeof(url), "%s", token);
 	} else {
 		memcpy(url, cl->base, n + 1);
 		va_start(ap, fmt);
 		len = vsnprintf(url + n, sizeof(url) - n, fmt, ap);
 		va_end(ap);
-		if (pg->style == ES_PAGE_TOKEN && pg->page > 1)
-			v = h->http->escape(pg->cursor);
+		if (pg->style == ES_PAGE_TOKEN && token)
+			v = h->http->escape(token);
 		if (len >= 0 && (size_t)len < sizeof(url) - n &&
-		    pg->style != ES_PAGE_LINK && (pg->page > 1 || !v) &&
 		    (v || pg->style == ES_PAGE_NUMBER)) {
 			size_t at = strlen(url);
 

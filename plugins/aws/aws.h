@@ -102,14 +102,6 @@ enum es_status aws_rest(struct aws_client *c, struct es_reply *r,
  * reads as "absent" and leads to a second create. */
 enum es_status aws_unreadable(const struct aws_client *c, const char *missing);
 
-/* SDK-CANDIDATE: es_client_page() for APIs that take the page token in a
- * POST body. Starts the next page of `pg` (ES_PAGE_TOKEN, `.next` NULL,
- * the caller hands each page's token to es_pages_next()): 0 with *token
- * the token to send (NULL on the first page), or -1 with a diagnostic
- * past pg->max_pages. */
-int aws_page(const struct es_ctx *x, struct es_pages *pg, const char *what,
-             const char **token);
-
 /* ---- shared by the tasks ---------------------------------------------- */
 
 const char *aws_cfg(const struct es_ctx *x, const char *key);

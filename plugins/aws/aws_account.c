@@ -92,7 +92,7 @@ static int find_account(struct aws_client *org, int requests, const char *want,
 		struct es_reply r;
 		es_json *body;
 
-		if (aws_page(x, &pg, op, &token)) {
+		if (es_pages_take(x, &pg, op, &token)) {
 			*st = ES_FAILED;
 			return -1;
 		}

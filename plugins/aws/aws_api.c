@@ -48,6 +48,8 @@ enum es_status aws_poll_again(const struct es_ctx *x)
 
 /* ---- reading AWS's errors ------------------------------------------- */
 
+static void say_what_code_means(struct aws_client *c, struct es_reply *r);
+
 static void keep_error(struct es_reply *r, const char *code, const char *msg)
 {
 	struct aws_client *c = r->client->user;
@@ -56,6 +58,7 @@ static void keep_error(struct es_reply *r, const char *code, const char *msg)
 	snprintf(r->message, sizeof(r->message), "%s%s%.*s", code,
 	         msg ? ": " : "", msg ? (int)strcspn(msg, "\r\n") : 0,
 	         msg ? msg : "");
+	say_what_code_means(c, r);
 }
 
 /* IAM, STS, Route 53: a body that is not XML fails the request, so that
@@ -129,43 +132,29 @@ static const char *const transient_codes[] = {"Throttling",
                                               NULL};
 
 /*
- * SDK-CANDIDATE (a hook of es_client): what AWS's error code says beyond
- * the HTTP status. AWS answers a read's "no such thing" to a POST, which
- * es_client counts as absent only for GET and DELETE (the diagnostic it
- * recorded stays, shown only if the task fails), and puts throttling and
- * rejected credentials in 400s.
+ * What AWS's error code says beyond the HTTP status (client.h's read hook
+ * rule): a read's "no such thing" answered to a POST is absent, throttling
+ * and rejected keys come as 400, and an expired session is opened again.
  */
-static enum es_status settle(struct aws_client *c, struct es_reply *r,
-                             const char *intent)
+static void say_what_code_means(struct aws_client *c, struct es_reply *r)
 {
 	const struct es_ctx *x = c->api.ctx;
 
-	if (r->outcome != ES_FAILURE || !c->code[0])
-		return r->status;
-	if (!intent && code_in(c->code, not_found_codes)) {
+	if (!r->write && code_in(c->code, not_found_codes)) {
 		r->outcome = ES_ABSENT;
-		return r->status = ES_OK;
-	}
-	if (code_in(c->code, expired_codes)) {
+	} else if (code_in(c->code, expired_codes)) {
 		if (c->instance)
 			c->instance->session_open = 0;
 		x->host->diag->error(x->call, NULL,
 		                     "the STS session expired; a new one is "
 		                     "opened on the next try");
-		return r->status = ES_RETRY;
-	}
-	if (r->status == ES_FAILED && code_in(c->code, credential_codes)) {
-		x->host->diag->error(x->call, "access_key_id",
-		                     "%s refused the credentials in "
-		                     "access_key_id (%s)",
-		                     c->provider, c->code);
-		return r->status = ES_INVALID_CONFIG;
-	}
-	if (r->status == ES_FAILED && code_in(c->code, transient_codes)) {
+		r->status = ES_RETRY;
+	} else if (code_in(c->code, credential_codes)) {
+		r->status = ES_INVALID_CONFIG;
+	} else if (code_in(c->code, transient_codes)) {
 		x->host->diag->retry_after(x->call, 5000);
-		return r->status = ES_RETRY;
+		r->status = ES_RETRY;
 	}
-	return r->status;
 }
 
 /* ---- the three protocols ---------------------------------------------- */
@@ -191,15 +180,16 @@ enum es_status aws_org(struct aws_client *c, struct es_reply *r, const char *op,
 	                          .intent = intent,
 	                          .headers = &header,
 	                          .n_headers = 1};
+	enum es_status st;
 
 	memset(r, 0, sizeof(*r));
 	if (!text)
 		return r->status = ES_FAILED;
 	snprintf(target, sizeof(target), "AWSOrganizationsV20161128.%s", op);
 	name_operation(c, op);
-	es_client_call(&c->api, r, &s, "/");
+	st = es_client_call(&c->api, r, &s, "/");
 	h->mem_free(text);
-	return settle(c, r, intent);
+	return st;
 }
 
 #define QUERY_MAX_PARAMS 8
@@ -226,8 +216,7 @@ enum es_status aws_query(struct aws_client *c, struct es_reply *r,
 	}
 	memcpy(form + 2, params, n * sizeof(*params));
 	name_operation(c, action);
-	es_client_call(&c->api, r, &s, "/");
-	return settle(c, r, intent);
+	return es_client_call(&c->api, r, &s, "/");
 }
 
 enum es_status aws_rest(struct aws_client *c, struct es_reply *r,
@@ -241,8 +230,7 @@ enum es_status aws_rest(struct aws_client *c, struct es_reply *r,
 	                          .intent = intent};
 
 	name_operation(c, op);
-	es_client_call(&c->api, r, &s, "%s", path);
-	return settle(c, r, intent);
+	return es_client_call(&c->api, r, &s, "%s", path);
 }
 
 enum es_status aws_unreadable(const struct aws_client *c, const char *missing)
@@ -253,22 +241,6 @@ enum es_status aws_unreadable(const struct aws_client *c, const char *missing)
 	                     "%s answered without %s; looking again later",
 	                     c->provider, missing);
 	return ES_RETRY;
-}
-
-int aws_page(const struct es_ctx *x, struct es_pages *pg, const char *what,
-             const char **token)
-{
-	unsigned max = pg->max_pages ? pg->max_pages : 1000;
-
-	if (pg->page >= max) {
-		x->host->diag->error(x->call, NULL,
-		                     "%s: more than %u pages; giving up", what,
-		                     max);
-		pg->done = 1;
-		return -1;
-	}
-	*token = pg->page++ > 0 ? pg->cursor : NULL;
-	return 0;
 }
 
 /* ---- setting a client up ---------------------------------------------- */

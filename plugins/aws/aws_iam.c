@@ -116,7 +116,7 @@ static int group_list(struct aws_client *iam, const char *group, int policies,
 		struct es_reply r;
 		char *more = NULL;
 
-		if (aws_page(x, &pg, action, &params[1].value)) {
+		if (es_pages_take(x, &pg, action, &params[1].value)) {
 			*st = ES_FAILED;
 			break;
 		}

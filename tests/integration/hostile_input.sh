@@ -24,11 +24,17 @@ python3 -c 'import sys; open(sys.argv[1],"w").write("# x\n" * 2000000)' "$WORK/h
 reject huge.cfg 1 "huge.cfg"
 printf '@include "self.cfg"\n' >"$WORK/self.cfg"; reject self.cfg 1 "self.cfg"
 
-# A plugin's own validate() runs in check: its finding names file, line, key.
+# A schema format (ES_FORMAT_HOSTNAME) is checked with file, line and key.
 sed 's|uat = { domain = "mail.uat.acme.example";|uat = { domain = "not a hostname";|' "$good" >"$WORK/badhost.cfg"
 grep -q 'not a hostname' "$WORK/badhost.cfg" || fail "badhost.cfg: the sed found no uat domain"
 reject badhost.cfg 1 "is not a host name"
-grep -qE "badhost.cfg:[0-9]+: mailgun.domain" "$WORK/err" || fail "no file:line: key for the validate() finding"
+grep -qE "badhost.cfg:[0-9]+: mailgun(\.environments\.uat)?\.domain" "$WORK/err" ||
+  fail "no file:line: key for the format finding"
+# A plugin's own validate() runs in check: its finding names file, line, key.
+sed 's|webhook_events = \[ "delivered", "permanent_fail", "complained" \];|webhook_events = [ ];|' "$good" >"$WORK/noevents.cfg"
+grep -q 'webhook_events = \[ \];' "$WORK/noevents.cfg" || fail "noevents.cfg: the sed found no webhook_events"
+reject noevents.cfg 1 "webhook_url is set but no event is chosen"
+grep -qE "noevents.cfg:[0-9]+: mailgun.webhook_events" "$WORK/err" || fail "no file:line: key for the validate() finding"
 
 sed 's|    region = "us";|    region = "us";\n    domian = "x.example";|' "$good" >"$WORK/typo.cfg"
 reject typo.cfg 1 "did you mean 'domain'"
