@@ -359,6 +359,23 @@ typedef const struct es_plugin_descriptor *(*es_plugin_entry_fn)(
 		return host_major == ES_ABI_MAJOR ? &(descriptor) : NULL;      \
 	}
 
+/*
+ * The descriptor `ident` and the entry in one, the optional callbacks
+ * inline (ES_OPS: a static compound literal):
+ *
+ *   ES_PLUGIN(mailgun, .name = "mailgun", .version = "2.0.0",
+ *             .description = "...", .keys = mailgun_keys,
+ *             .tasks = mailgun_tasks, .outputs = mailgun_outputs,
+ *             .ops = ES_OPS(.validate = mailgun_validate))
+ */
+#define ES_OPS(...)                                                            \
+	(&(const struct es_plugin_ops){                                        \
+	    .struct_size = sizeof(struct es_plugin_ops), __VA_ARGS__})
+#define ES_PLUGIN(ident, ...)                                                  \
+	static const struct es_plugin_descriptor ident = {                     \
+	    ES_DESCRIPTOR_HEADER, __VA_ARGS__};                                \
+	ES_PLUGIN_DEFINE(ident)
+
 #ifdef __cplusplus
 }
 #endif

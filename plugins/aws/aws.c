@@ -210,24 +210,12 @@ static void aws_destroy_instance(void *instance)
 
 /* ---- descriptor ------------------------------------------------------ */
 
-static const struct es_plugin_ops aws_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .create = aws_create,
-    .destroy_instance = aws_destroy_instance,
-    .validate = aws_validate,
-};
-
-static const struct es_plugin_descriptor aws = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "aws",
-    .version = "2.0.0",
-    .description = "AWS infrastructure account, IAM users and Route 53 "
-                   "records (checklist section 1)",
-    .keys = aws_keys,
-    .tasks = aws_tasks,
-    .ops = &aws_ops,
-    /* IAM's documented control-plane limit is low; stay well under it. */
-    .rate_limit_per_min = 300,
-};
-
-ES_PLUGIN_DEFINE(aws)
+/* IAM's documented control-plane limit is low; stay well under it. */
+ES_PLUGIN(aws, .name = "aws", .version = "2.0.0",
+          .description = "AWS infrastructure account, IAM users and Route 53 "
+                         "records (checklist section 1)",
+          .keys = aws_keys, .tasks = aws_tasks,
+          .ops = ES_OPS(.create = aws_create,
+                        .destroy_instance = aws_destroy_instance,
+                        .validate = aws_validate),
+          .rate_limit_per_min = 300)

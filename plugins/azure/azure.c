@@ -198,13 +198,6 @@ static void azure_destroy_instance(void *instance)
 	free(instance);
 }
 
-static const struct es_plugin_ops azure_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .create = azure_create,
-    .destroy_instance = azure_destroy_instance,
-    .validate = azure_validate,
-};
-
 /* ---- descriptor ------------------------------------------------------- */
 
 static const struct es_output azure_outputs[] = {
@@ -218,18 +211,12 @@ static const struct es_output azure_outputs[] = {
     ES_OUTPUTS_END,
 };
 
-static const struct es_plugin_descriptor azure = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "azure",
-    .version = "2.0.0",
-    .description = "Azure subscription, resource group, users and role "
-                   "assignments (checklist 1)",
-    .keys = azure_keys,
-    .tasks = azure_tasks,
-    .outputs = azure_outputs,
-    .ops = &azure_ops,
-    /* ARM throttles per subscription with a token bucket and answers 429
-     * with Retry-After, which the core honours; no fixed limit to state. */
-};
-
-ES_PLUGIN_DEFINE(azure)
+/* ARM throttles per subscription with a token bucket and answers 429
+ * with Retry-After, which the core honours: no fixed rate declared. */
+ES_PLUGIN(azure, .name = "azure", .version = "2.0.0",
+          .description = "Azure subscription, resource group, users and role "
+                         "assignments (checklist 1)",
+          .keys = azure_keys, .tasks = azure_tasks, .outputs = azure_outputs,
+          .ops = ES_OPS(.create = azure_create,
+                        .destroy_instance = azure_destroy_instance,
+                        .validate = azure_validate))

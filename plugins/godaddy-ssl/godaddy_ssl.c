@@ -231,22 +231,9 @@ static enum es_status godaddy_validate(const struct es_ctx *x)
 
 /* ---- descriptor ------------------------------------------------------ */
 
-static const struct es_plugin_ops godaddy_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .validate = godaddy_validate,
-};
-
-static const struct es_plugin_descriptor godaddy_ssl = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "godaddy-ssl",
-    .version = "2.0.0",
-    .description = "URLs (DNS records) and SSL certificates for UAT and "
-                   "production on GoDaddy (checklist 1)",
-    .keys = godaddy_keys,
-    .tasks = godaddy_tasks,
-    .ops = &godaddy_ops,
-    /* GoDaddy API terms: 60 requests per minute per endpoint. */
-    .rate_limit_per_min = 60,
-};
-
-ES_PLUGIN_DEFINE(godaddy_ssl)
+/* GoDaddy API terms: 60 requests per minute per endpoint. */
+ES_PLUGIN(godaddy_ssl, .name = "godaddy-ssl", .version = "2.0.0",
+          .description = "URLs (DNS records) and SSL certificates for UAT and "
+                         "production on GoDaddy (checklist 1)",
+          .keys = godaddy_keys, .tasks = godaddy_tasks,
+          .ops = ES_OPS(.validate = godaddy_validate), .rate_limit_per_min = 60)

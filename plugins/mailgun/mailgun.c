@@ -156,23 +156,11 @@ static enum es_status mailgun_validate(const struct es_ctx *x)
 
 /* ---- descriptor ------------------------------------------------------ */
 
-static const struct es_plugin_ops mailgun_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .validate = mailgun_validate,
-};
-
-static const struct es_plugin_descriptor mailgun = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "mailgun",
-    .version = "2.0.0",
-    .description = "Mailgun sending domain, DNS records, webhooks, "
-                   "templates and SMTP login (checklist 4.4)",
-    .keys = mailgun_keys,
-    .tasks = mailgun_tasks,
-    .outputs = mailgun_outputs,
-    .ops = &mailgun_ops,
-    /* No rate limit is documented for these calls: Mailgun answers 429
-     * with Retry-After, which the core honours. */
-};
-
-ES_PLUGIN_DEFINE(mailgun)
+/* No rate limit is documented for these calls: Mailgun answers 429 with
+ * Retry-After, which the core honours. */
+ES_PLUGIN(mailgun, .name = "mailgun", .version = "2.0.0",
+          .description = "Mailgun sending domain, DNS records, webhooks, "
+                         "templates and SMTP login (checklist 4.4)",
+          .keys = mailgun_keys, .tasks = mailgun_tasks,
+          .outputs = mailgun_outputs,
+          .ops = ES_OPS(.validate = mailgun_validate))
