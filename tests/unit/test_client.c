@@ -1,0 +1,439 @@
+/*
+ * The SDK's provider client (include/envsetup/client.h) through the mock
+ * host: how answers are classified, the phase rules, polling, the three
+ * paging styles and GraphQL's errors in a 200. Every plugin relies on
+ * these rules, so each is pinned here once.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "envsetup/client.h"
+#include "mock_host.h"
+
+#define API "https://api.example.test"
+
+static struct es_client cl;
+
+static void setup(void)
+{
+	mock_host_reset();
+	mock_config_string("api_url", API "//");
+	ck_assert_int_eq(
+	    es_client_init(&cl, mock_ctx(ES_PHASE_APPLY, NULL), "api_url"), 0);
+	cl.provider = "Example";
+	cl.auth_key = "api_key";
+}
+
+static void teardown(void)
+{
+	mock_host_reset();
+}
+
+/* The status and outcome of one GET of `path` answered `status`, `body`. */
+static enum es_status get(long status, const char *body,
+                          enum es_outcome *outcome)
+{
+	struct es_reply r;
+	enum es_status st;
+
+	mock_http_reply("GET " API "/thing\n", status, body, NULL,
+	                MOCK_REPLY_ALWAYS);
+	st = es_client_call(&cl, &r, NULL, "/thing");
+	*outcome = r.outcome;
+	es_reply_free(&r);
+	return st;
+}
+
+START_TEST(base_url_is_trimmed)
+{
+	ck_assert_str_eq(cl.base, API);
+}
+END_TEST
+
+START_TEST(answers_are_classified)
+{
+	enum es_outcome o;
+
+	ck_assert_int_eq(get(200, "{\"id\": 1}", &o), ES_OK);
+	ck_assert_int_eq(o, ES_FOUND);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(get(404, "{\"message\": \"no\"}", &o), ES_OK);
+	ck_assert_int_eq(o, ES_ABSENT);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(get(409, "{}", &o), ES_OK);
+	ck_assert_int_eq(o, ES_CONFLICT);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(get(500, "{}", &o), ES_RETRY);
+	ck_assert_int_eq(o, ES_FAILURE);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(get(400, "{\"message\": \"bad\"}", &o), ES_FAILED);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Example answered 400"));
+}
+END_TEST
+
+/* A body that does not parse says nothing, whatever its status: never
+ * found, never absent. */
+START_TEST(unparsable_bodies_are_failures_not_absent)
+{
+	enum es_outcome o;
+
+	ck_assert_int_eq(get(200, "<html>oops", &o), ES_RETRY);
+	ck_assert_int_eq(o, ES_FAILURE);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(get(404, "<html>Not Found</html>", &o), ES_RETRY);
+	ck_assert_int_eq(o, ES_FAILURE);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(get(200, "", &o), ES_RETRY); /* a cut answer */
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "does not parse"));
+}
+END_TEST
+
+START_TEST(rejected_credentials_name_the_key)
+{
+	enum es_outcome o;
+
+	ck_assert_int_eq(get(401, "{\"message\": \"nope\"}", &o),
+	                 ES_INVALID_CONFIG);
+	ck_assert_str_eq(mock_diag_key(), "api_key");
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "nope"));
+}
+END_TEST
+
+START_TEST(no_answer_is_a_retry)
+{
+	enum es_outcome o;
+	struct es_reply r;
+
+	/* No scripted reply: the mock answers NULL, as for a request that
+	 * never got an answer. */
+	ck_assert_int_eq(es_client_call(&cl, &r, NULL, "/nothing"), ES_RETRY);
+	ck_assert_int_eq(r.outcome, ES_FAILURE);
+	es_reply_free(&r);
+	ck_assert_int_eq(get(0, NULL, &o), ES_RETRY); /* a lost write */
+}
+END_TEST
+
+START_TEST(a_write_carries_its_intent)
+{
+	struct es_send s = {.method = "POST",
+	                    .body = "{}",
+	                    .content_type = "application/json",
+	                    .intent = "create thing"};
+	struct es_reply r;
+
+	mock_http_reply("POST " API "/things\n", 201, "{\"id\": \"t1\"}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_int_eq(es_client_call(&cl, &r, &s, "/things"), ES_OK);
+	ck_assert(r.write);
+	es_reply_free(&r);
+	ck_assert(mock_http_sent(0)->mutating);
+	ck_assert_str_eq(mock_http_sent(0)->intent, "create thing");
+}
+END_TEST
+
+/* What a provider's own error code means, said by the read hook. */
+static int read_codes(const struct es_client *c, struct es_reply *r)
+{
+	const char *code = c->ctx->host->json->get_string(r->json, "code");
+
+	if (code && !strcmp(code, "NoSuchEntity") && !r->write)
+		r->outcome = ES_ABSENT;
+	else if (code && !strcmp(code, "Throttling"))
+		r->status = ES_RETRY;
+	else if (code && !strcmp(code, "InvalidClientTokenId"))
+		r->status = ES_INVALID_CONFIG;
+	return 0;
+}
+
+START_TEST(the_read_hook_says_what_error_codes_mean)
+{
+	enum es_outcome o;
+
+	cl.read = read_codes;
+	ck_assert_int_eq(get(400, "{\"code\": \"NoSuchEntity\"}", &o), ES_OK);
+	ck_assert_int_eq(o, ES_ABSENT);
+	mock_host_reset();
+	setup();
+	cl.read = read_codes;
+	ck_assert_int_eq(get(400, "{\"code\": \"Throttling\"}", &o), ES_RETRY);
+	mock_host_reset();
+	setup();
+	cl.read = read_codes;
+	ck_assert_int_eq(get(400, "{\"code\": \"InvalidClientTokenId\"}", &o),
+	                 ES_INVALID_CONFIG);
+	ck_assert_str_eq(mock_diag_key(), "api_key");
+}
+END_TEST
+
+static int reauths;
+
+static int reauth(const struct es_client *c)
+{
+	(void)c;
+	reauths++;
+	return 0;
+}
+
+START_TEST(reauth_sends_once_more_after_a_401)
+{
+	struct es_reply r;
+
+	cl.reauth = reauth;
+	reauths = 0;
+	mock_http_reply("GET " API "/thing\n", 401, "{}", NULL,
+	                MOCK_REPLY_ONCE);
+	mock_http_reply("GET " API "/thing\n", 200, "{\"ok\": true}", NULL,
+	                MOCK_REPLY_ONCE);
+	ck_assert_int_eq(es_client_call(&cl, &r, NULL, "/thing"), ES_OK);
+	ck_assert_int_eq(r.outcome, ES_FOUND);
+	es_reply_free(&r);
+	ck_assert_int_eq(reauths, 1);
+	ck_assert_uint_eq(mock_http_count(), 2);
+}
+END_TEST
+
+START_TEST(es_reported_follows_the_phase)
+{
+	enum es_status st = ES_FAILED;
+
+	ck_assert(es_reported(mock_ctx(ES_PHASE_PLAN, NULL), &st,
+	                      ES_CHANGE_CREATE, "thing", "t1", NULL));
+	ck_assert_int_eq(st, ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert(es_reported(mock_ctx(ES_PHASE_VERIFY, NULL), &st,
+	                      ES_CHANGE_CREATE, "thing", "t1", "why"));
+	ck_assert_int_eq(st, ES_FAILED);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "thing t1 is not"));
+	ck_assert(!es_reported(mock_ctx(ES_PHASE_APPLY, NULL), &st,
+	                       ES_CHANGE_CREATE, "thing", "t1", NULL));
+	ck_assert(es_reported(mock_ctx(ES_PHASE_PLAN_DESTROY, NULL), &st,
+	                      ES_CHANGE_DELETE, "thing", "t1", NULL));
+	ck_assert_uint_eq(mock_plan_count(), 2);
+	ck_assert(!es_reported(mock_ctx(ES_PHASE_DESTROY, NULL), &st,
+	                       ES_CHANGE_DELETE, "thing", "t1", NULL));
+}
+END_TEST
+
+/* Found at the provider, missing from the state: a change, then recorded;
+ * never "in place". */
+START_TEST(es_record_records_what_the_provider_holds)
+{
+	enum es_status st = ES_FAILED;
+
+	ck_assert(es_record(mock_ctx(ES_PHASE_PLAN, NULL), &st, "thing_id",
+	                    "t1", "thing", "t1"));
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert(es_record(mock_ctx(ES_PHASE_VERIFY, NULL), &st, "thing_id",
+	                    "t1", "thing", "t1"));
+	ck_assert_int_eq(st, ES_FAILED);
+	ck_assert(!es_record(mock_ctx(ES_PHASE_APPLY, NULL), &st, "thing_id",
+	                     "t1", "thing", "t1"));
+	ck_assert_str_eq(mock_state("thing_id"), "t1");
+	ck_assert(!es_record(mock_ctx(ES_PHASE_PLAN, NULL), &st, "thing_id",
+	                     "t1", "thing", "t1"));
+	ck_assert_uint_eq(mock_plan_count(), 1);
+}
+END_TEST
+
+START_TEST(poll_intervals_are_clamped)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_APPLY, NULL);
+
+	ck_assert_int_eq(es_poll_again(x, 10), ES_IN_PROGRESS);
+	ck_assert_uint_eq(mock_retry_after(), ES_POLL_MIN_MS);
+	es_poll_again(x, 86400000);
+	ck_assert_uint_eq(mock_retry_after(), ES_POLL_MAX_MS);
+	es_poll_again(x, 0);
+	ck_assert_uint_eq(mock_retry_after(), ES_POLL_DEFAULT_MS);
+	es_poll_again(x, 30000);
+	ck_assert_uint_eq(mock_retry_after(), 30000);
+}
+END_TEST
+
+/* Count the items over every page of a listing. */
+static size_t list_all(struct es_pages *pg, const char *items,
+                       enum es_status *st)
+{
+	size_t n = 0;
+	struct es_reply r;
+
+	while (es_pages_more(pg)) {
+		*st = es_client_page(&cl, pg, &r, "/items?limit=2");
+		if (*st == ES_OK)
+			n += mock_host()->json->array_size(
+			    mock_host()->json->get(r.json, items));
+		es_reply_free(&r);
+		if (*st != ES_OK)
+			break;
+	}
+	return n;
+}
+
+START_TEST(pages_by_token)
+{
+	struct es_pages pg = {
+	    .style = ES_PAGE_TOKEN, .next = "next", .param = "cursor"};
+	enum es_status st;
+
+	mock_http_reply("GET " API "/items?limit=2&cursor=b+\n", 200,
+	                "{\"items\": [3]}", NULL, MOCK_REPLY_ALWAYS);
+	mock_http_reply("GET " API "/items?limit=2\n", 200,
+	                "{\"items\": [1, 2], \"next\": \"b+\"}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_uint_eq(list_all(&pg, "items", &st), 3);
+	ck_assert_int_eq(st, ES_OK);
+	ck_assert_uint_eq(mock_http_count(), 2);
+}
+END_TEST
+
+START_TEST(pages_by_next_link)
+{
+	struct es_pages pg = {.style = ES_PAGE_LINK, .next = "@odata.nextLink"};
+	enum es_status st;
+
+	mock_http_reply("GET " API "/items?$skiptoken=x\n", 200,
+	                "{\"value\": [3, 4]}", NULL, MOCK_REPLY_ALWAYS);
+	mock_http_reply("GET " API "/items?limit=2\n", 200,
+	                "{\"value\": [1, 2], \"@odata.nextLink\": \"" API
+	                "/items?$skiptoken=x\"}",
+	                NULL, MOCK_REPLY_ALWAYS);
+	ck_assert_uint_eq(list_all(&pg, "value", &st), 4);
+	ck_assert_uint_eq(mock_http_count(), 2);
+}
+END_TEST
+
+START_TEST(pages_by_number_until_a_short_page)
+{
+	struct es_pages pg = {.style = ES_PAGE_NUMBER,
+	                      .param = "page",
+	                      .items = "items",
+	                      .page_size = 2};
+	enum es_status st;
+
+	mock_http_reply("limit=2&page=1\n", 200, "{\"items\": [1, 2]}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	mock_http_reply("limit=2&page=2\n", 200, "{\"items\": [3]}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_uint_eq(list_all(&pg, "items", &st), 3);
+	ck_assert_uint_eq(mock_http_count(), 2);
+}
+END_TEST
+
+START_TEST(a_listing_without_end_gives_up)
+{
+	struct es_pages pg = {.style = ES_PAGE_TOKEN,
+	                      .next = "next",
+	                      .param = "cursor",
+	                      .max_pages = 3};
+	enum es_status st;
+
+	mock_http_reply("GET " API "/items", 200,
+	                "{\"items\": [1], \"next\": \"again\"}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	list_all(&pg, "items", &st);
+	ck_assert_int_eq(st, ES_FAILED);
+	ck_assert_uint_eq(mock_http_count(), 3);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "more than 3 pages"));
+}
+END_TEST
+
+static enum es_status graphql(const char *answer)
+{
+	struct es_reply r;
+	enum es_status st;
+
+	mock_http_reply("POST " API "/graphql\n", 200, answer, NULL,
+	                MOCK_REPLY_ALWAYS);
+	st = es_graphql(&cl, &r, "/graphql", "{ actor { user { name } } }",
+	                NULL, NULL);
+	es_reply_free(&r);
+	return st;
+}
+
+START_TEST(graphql_errors_in_a_200_are_failures)
+{
+	ck_assert_int_eq(graphql("{\"data\": {\"actor\": {}}}"), ES_OK);
+	ck_assert_ptr_nonnull(strstr(mock_http_sent(0)->body, "\"query\""));
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"slow down\", "
+	                         "\"extensions\": {\"code\": "
+	                         "\"TOO_MANY_REQUESTS\"}}]}"),
+	                 ES_RETRY);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"bad key\", "
+	                         "\"extensions\": {\"errorClass\": "
+	                         "\"BAD_API_KEY\"}}]}"),
+	                 ES_INVALID_CONFIG);
+	ck_assert_str_eq(mock_diag_key(), "api_key");
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"data\": null, \"errors\": [{\"message\": "
+	                         "\"Cannot query field\"}]}"),
+	                 ES_FAILED);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Cannot query field"));
+}
+END_TEST
+
+START_TEST(graphql_pages_by_cursor)
+{
+	const struct es_json_api *j = mock_host()->json;
+	es_json *vars = j->new_object();
+	struct es_reply r;
+
+	mock_http_reply(
+	    "POST " API "/graphql\n", 200,
+	    "{\"data\": {\"list\": {\"pageInfo\": {\"hasNextPage\": "
+	    "true, \"endCursor\": \"c2\"}}}}",
+	    NULL, MOCK_REPLY_ALWAYS);
+	ck_assert_int_eq(es_graphql(&cl, &r, "/graphql", "query", vars, NULL),
+	                 ES_OK);
+	ck_assert(es_graphql_next_page(&cl, &r, "data.list.pageInfo.endCursor",
+	                               "data.list.pageInfo.hasNextPage", vars,
+	                               "after"));
+	ck_assert_str_eq(j->get_string(vars, "after"), "c2");
+	es_reply_free(&r);
+	j->free(vars);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("client");
+	TCase *tc = tcase_create("client");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, base_url_is_trimmed);
+	tcase_add_test(tc, answers_are_classified);
+	tcase_add_test(tc, unparsable_bodies_are_failures_not_absent);
+	tcase_add_test(tc, rejected_credentials_name_the_key);
+	tcase_add_test(tc, no_answer_is_a_retry);
+	tcase_add_test(tc, a_write_carries_its_intent);
+	tcase_add_test(tc, the_read_hook_says_what_error_codes_mean);
+	tcase_add_test(tc, reauth_sends_once_more_after_a_401);
+	tcase_add_test(tc, es_reported_follows_the_phase);
+	tcase_add_test(tc, es_record_records_what_the_provider_holds);
+	tcase_add_test(tc, poll_intervals_are_clamped);
+	tcase_add_test(tc, pages_by_token);
+	tcase_add_test(tc, pages_by_next_link);
+	tcase_add_test(tc, pages_by_number_until_a_short_page);
+	tcase_add_test(tc, a_listing_without_end_gives_up);
+	tcase_add_test(tc, graphql_errors_in_a_200_are_failures);
+	tcase_add_test(tc, graphql_pages_by_cursor);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
