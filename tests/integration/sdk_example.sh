@@ -37,7 +37,16 @@ enable_testing()
 envsetup_add_plugin(hello SOURCES hello.c)
 envsetup_add_plugin_test(hello tests/test_hello.c)
 CMAKE
-cmake -S "$WORK/hello" -B "$WORK/hello/build" >"$WORK/cmake.log" 2>&1 || fail "configure: $(tail -5 "$WORK/cmake.log")"
+# A sanitized tree installs a sanitized mock host library: an author's
+# build links it with the same flags.
+san=()
+if grep -q '^ENVSETUP_SANITIZE:BOOL=ON' "$ES_BUILD_DIR/CMakeCache.txt"; then
+  san=("-DCMAKE_C_FLAGS=-fsanitize=address,undefined"
+       "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"
+       "-DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=address,undefined"
+       "-DCMAKE_MODULE_LINKER_FLAGS=-fsanitize=address,undefined")
+fi
+cmake -S "$WORK/hello" -B "$WORK/hello/build" "${san[@]}" >"$WORK/cmake.log" 2>&1 || fail "configure: $(tail -5 "$WORK/cmake.log")"
 cmake --build "$WORK/hello/build" >>"$WORK/cmake.log" 2>&1 || fail "build: $(tail -20 "$WORK/cmake.log")"
 grep -q "$ES_SOURCE_DIR" "$WORK/hello/build/CMakeCache.txt" && fail "the example used the source tree"
 exports=$(nm -D --defined-only "$WORK/plugins/hello.so" | awk '{print $3}')
