@@ -1,0 +1,87 @@
+/*
+ * Internals of the mandrill plugin, shared by its source files:
+ *   mandrill.c            schema, tasks, outputs, validate, descriptor
+ *   mandrill_api.c        the client for Mandrill: base URL, the key in
+ *                         the JSON body, Mandrill's error names
+ *   mandrill_domain.c     API key, sender domain, its DNS records, its
+ *                         verification
+ *   mandrill_account.c    subaccount and webhook
+ *   mandrill_templates.c  templates_dir: scanning, checking, add/update,
+ *                         publish
+ * Nothing here is exported: the .so exports envsetup_plugin_entry only.
+ */
+#ifndef ENVSETUP_PLUGIN_MANDRILL_H
+#define ENVSETUP_PLUGIN_MANDRILL_H
+
+#include <stddef.h>
+
+#include "envsetup/envsetup.h"
+
+/* ---- one task call -------------------------------------------------- */
+
+struct ctx {
+	const struct es_ctx *x;
+	const struct es_host *h;
+	es_call *call;
+	enum es_phase phase;
+	struct es_client api; /* Mandrill: every call a POST of JSON */
+	const char *domain;   /* as configured (nullable) */
+};
+
+/* Set up `c` for task call `x`: 0, or -1 with a diagnostic. */
+int md_open(const struct es_ctx *x, struct ctx *c);
+const char *md_cfg(struct ctx *c, const char *key);
+enum es_status md_publish(struct ctx *c, const char *name, const char *value,
+                          int secret);
+
+/*
+ * POST `params` (nullable: only the key) as a JSON object to base + path,
+ * after setting its "key" to "{{secret:api_key}}"; the core substitutes the key
+ * JSON-escaped and masks it in every trace. `intent` non-NULL marks a
+ * write. Every Mandrill call, read or write, is a POST of this shape.
+ */
+enum es_status md_call(struct ctx *c, struct es_reply *r, const char *path,
+                       es_json *params, const char *intent);
+/* The same with one string parameter: {"name": value}. */
+enum es_status md_call1(struct ctx *c, struct es_reply *r, const char *path,
+                        const char *name, const char *value,
+                        const char *intent);
+
+/*
+ * Ownership. Destroy removes only what envsetup created, never what it
+ * adopted. Before a create, "own.<key>" is put to the id the create will
+ * have; the id itself goes to <key> after the answer, as usual. A run
+ * killed between the two finds the resource, records <key>, and still
+ * knows it made it. SDK-CANDIDATE: every plugin with a destroy needs it.
+ */
+int md_claim(struct ctx *c, const char *key, const char *id);
+/* Drop the claim: the create found it made by someone else (adopted). */
+int md_unclaim(struct ctx *c, const char *key);
+/* 1 when state records `key` and envsetup claimed it before creating
+ * it. `claim` is what md_claim was given: NULL for the recorded id (a
+ * name we chose), else what identified it before it had an id (the
+ * webhook's URL). */
+int md_owned(struct ctx *c, const char *key, const char *claim);
+/* After a delete (or its 404): forget <key> and its claim. */
+enum es_status md_forget(struct ctx *c, const char *key);
+/* The teardown of one recorded resource of `kind`: plan-destroy records
+ * the delete, destroy sends it (`path`, {param: id}) and forgets it; a
+ * resource envsetup did not create is kept. */
+enum es_status md_teardown(struct ctx *c, const char *key, const char *claim,
+                           const char *kind, const char *path,
+                           const char *param, int numeric_id);
+
+/* ---- tasks: one function serves every phase ------------------------- */
+
+enum es_status md_verify_api_key(const struct es_ctx *x);
+enum es_status md_add_sender_domain(const struct es_ctx *x);
+enum es_status md_verify_sender_domain(const struct es_ctx *x); /* long */
+enum es_status md_subaccount(const struct es_ctx *x);
+enum es_status md_configure_webhook(const struct es_ctx *x);
+enum es_status md_upload_templates(const struct es_ctx *x);
+
+/* validate: the number of template files that make no valid template
+ * name, each with a diagnostic (1 if templates_dir cannot be read). */
+int md_bad_templates(const struct es_ctx *x, const char *dir);
+
+#endif
