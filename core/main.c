@@ -29,7 +29,8 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  check    validate the file; list the questions still unanswered\n"
-    "  plan     show what apply would change (read-only)\n"
+    "  plan     show what apply would change (read-only); --out FILE\n"
+    "           saves it\n"
     "  apply    make the changes, in checklist order, resuming where the\n"
     "           last run stopped\n"
     "  status   the checklist with each item's state, and the outputs\n"
@@ -49,6 +50,7 @@ static const char usage_text[] =
     "      --lock-timeout S   wait up to S seconds for another run's lock\n"
     "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
     "      --by NAME          who confirms (confirm)\n"
+    "      --out FILE         plan: save the plan document (--json) to FILE\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -69,6 +71,7 @@ struct cli {
 	const char *plugin_dir;
 	const char *state_dir;
 	const char *by;
+	const char *out;
 	char **only, **skip;
 	size_t n_only, n_skip;
 	unsigned parallelism;
@@ -141,7 +144,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_BY,
 		OPT_JSON,
 		OPT_MARKDOWN,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_OUT
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -153,6 +157,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK},
 	    {"max-poll-interval", required_argument, NULL, OPT_POLL},
 	    {"by", required_argument, NULL, OPT_BY},
+	    {"out", required_argument, NULL, OPT_OUT},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"markdown", no_argument, NULL, OPT_MARKDOWN},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -207,6 +212,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_BY:
 			cli->by = optarg;
 			break;
+		case OPT_OUT:
+			cli->out = optarg;
+			break;
 		case OPT_JSON:
 			cli->json = 1;
 			break;
@@ -245,6 +253,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("%s",
 		                   "--markdown goes with 'plugins describe "
 		                   "NAME' alone");
+	if (cli->out && (strcmp(cli->command, "plan") || cli->n_args != 1))
+		return usage_error("%s", "--out goes with 'plan' and one "
+		                         "customer file");
 	return 0;
 }
 
@@ -355,6 +366,7 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.lock_wait_s = cli->lock_wait_s;
 	opt.state_dir = cli->state_dir;
 	opt.cancelled = &cancelled;
+	opt.plan_out = cli->out;
 	mode = is_check    ? ES_STATE_NONE
 	       : is_status ? ES_STATE_READONLY
 	                   : ES_STATE_LOCKED_RW;

@@ -77,6 +77,7 @@ struct es_run_options {
 	int lock_wait_s;
 	const char *state_dir; /* override of the file's */
 	volatile sig_atomic_t *cancelled;
+	const char *plan_out; /* plan --out FILE */
 };
 
 struct es_run {

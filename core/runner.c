@@ -656,10 +656,12 @@ static void run_all(struct es_run *run, int mode_apply)
 
 int es_run_plan(struct es_run *run)
 {
-	int changes = 0, failed = 0;
+	int changes = 0, failed = 0, rc;
 
 	run_all(run, 0);
-	es_render_plan(run);
+	rc = es_render_plan(run);
+	if (rc != ES_EXIT_OK)
+		return rc;
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 

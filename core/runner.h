@@ -43,8 +43,8 @@ int es_run_confirm(struct es_run *run, const char *ref, const char *by);
 /* Longest wait between polls of a long-running task; set by the CLI. */
 extern uint32_t es_max_poll_ms;
 
-/* render.c */
-void es_render_plan(struct es_run *run);
+/* render.c; es_render_plan returns an es_exit code (writing --out). */
+int es_render_plan(struct es_run *run);
 void es_render_status(struct es_run *run);
 void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds);
