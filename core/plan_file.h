@@ -7,6 +7,7 @@
  *
  *   plan_digest.c  the SHA-256 of the files a plan was made from
  *   plan_file.c    the document's header members, checksum and writing
+ *   plan_saved.c   reading a saved plan back and applying it
  */
 #ifndef ENVSETUP_CORE_PLAN_FILE_H
 #define ENVSETUP_CORE_PLAN_FILE_H
@@ -18,6 +19,8 @@
 #include "config.h"
 
 struct es_run;
+struct es_node;
+struct es_registry;
 
 /* The one format_version of plan documents this code writes and reads. */
 #define ES_PLAN_FORMAT_VERSION 1
@@ -51,5 +54,32 @@ int es_plan_file_is_plan(const char *path);
 /* "sha256:HEX" of `doc` printed compactly without its "checksum" member
  * (malloc'd), or NULL. */
 char *es_plan_checksum(cJSON *doc);
+
+/* plan_saved.c ----------------------------------------------------------- */
+
+struct es_saved_plan;
+
+/* Read `path` and check what it says about itself (JSON, checksum,
+ * format and envsetup versions, `env` when not NULL). Logs the reason and
+ * returns an es_exit code; on success *out is the plan. */
+int es_saved_plan_read(const char *path, const char *env,
+                       struct es_saved_plan **out);
+void es_saved_plan_free(struct es_saved_plan *sp);
+/* The customer file, environment and state directory it was made for. */
+const char *es_saved_plan_config(const struct es_saved_plan *sp);
+const char *es_saved_plan_env(const struct es_saved_plan *sp);
+const char *es_saved_plan_state_dir(const struct es_saved_plan *sp);
+
+/* After es_run_open: the state is at the plan's serial; the customer,
+ * the digests of the customer file and what it reads, and the plugin
+ * versions are the plan's. Then the run selects exactly the plan's
+ * tasks. Logs what changed; returns an es_exit code (ES_EXIT_STALE when
+ * the world moved). */
+int es_saved_plan_bind(struct es_saved_plan *sp, struct es_run *run);
+/* 1 when every change `n` plans now is one the saved plan reviewed;
+ * otherwise 0 and *why (malloc'd) says which is not. */
+int es_saved_plan_covers(const struct es_saved_plan *sp,
+                         const struct es_run *run, const struct es_node *n,
+                         char **why);
 
 #endif

@@ -203,7 +203,9 @@ int es_render_plan(struct es_run *run)
 		printf(
 		    "No changes. The environment matches the configuration.\n");
 	if (run->opt.plan_out && !failed && rc == ES_EXIT_OK)
-		printf("\nSaved the plan to %s.\n", run->opt.plan_out);
+		printf("\nSaved the plan to %s. To make exactly these changes: "
+		       "envsetup apply %s\n",
+		       run->opt.plan_out, run->opt.plan_out);
 	return rc;
 }
 

@@ -19,6 +19,7 @@ enum es_exit {
 	ES_EXIT_LOCKED = 3, /* another run holds the state lock */
 	ES_EXIT_FAILED = 4, /* a task failed at the provider */
 	ES_EXIT_PLUGIN = 5, /* a plugin could not be loaded */
+	ES_EXIT_STALE = 6,  /* apply FILE: the plan no longer holds */
 	ES_EXIT_USAGE = 64, /* command line not understood */
 };
 
