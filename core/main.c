@@ -11,6 +11,7 @@
 
 #include "describe.h"
 #include "log.h"
+#include "plan_file.h"
 #include "runner.h"
 
 static volatile sig_atomic_t cancelled;
@@ -29,9 +30,11 @@ static const char usage_text[] =
     "\n"
     "Commands:\n"
     "  check    validate the file; list the questions still unanswered\n"
-    "  plan     show what apply would change (read-only)\n"
+    "  plan     show what apply would change (read-only); --out FILE\n"
+    "           saves it for apply\n"
     "  apply    make the changes, in checklist order, resuming where the\n"
-    "           last run stopped\n"
+    "           last run stopped; apply PLANFILE makes exactly a saved\n"
+    "           plan's changes, or refuses if it is stale\n"
     "  status   the checklist with each item's state, and the outputs\n"
     "  report   the checklist, answers, states and outputs as Markdown\n"
     "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
@@ -49,6 +52,7 @@ static const char usage_text[] =
     "      --lock-timeout S   wait up to S seconds for another run's lock\n"
     "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
     "      --by NAME          who confirms (confirm)\n"
+    "      --out FILE         plan: save the plan for 'apply FILE'\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -61,7 +65,8 @@ static const char usage_text[] =
     "Exit codes: 0 done / no changes; 1 invalid input (config, state,\n"
     "arguments); 2 pending (plan: changes; check: unanswered questions;\n"
     "apply: items wait for a person or are blocked); 3 state locked by\n"
-    "another run; 4 a task failed; 5 a plugin could not be loaded; 64 usage.\n";
+    "another run; 4 a task failed; 5 a plugin could not be loaded; 6 the\n"
+    "saved plan is stale (plan again); 64 usage.\n";
 
 struct cli {
 	const char *command;
@@ -69,6 +74,7 @@ struct cli {
 	const char *plugin_dir;
 	const char *state_dir;
 	const char *by;
+	const char *out;
 	char **only, **skip;
 	size_t n_only, n_skip;
 	unsigned parallelism;
@@ -141,7 +147,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_BY,
 		OPT_JSON,
 		OPT_MARKDOWN,
-		OPT_VERSION
+		OPT_VERSION,
+		OPT_OUT
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -153,6 +160,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK},
 	    {"max-poll-interval", required_argument, NULL, OPT_POLL},
 	    {"by", required_argument, NULL, OPT_BY},
+	    {"out", required_argument, NULL, OPT_OUT},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"markdown", no_argument, NULL, OPT_MARKDOWN},
 	    {"verbose", no_argument, NULL, 'v'},
@@ -207,6 +215,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_BY:
 			cli->by = optarg;
 			break;
+		case OPT_OUT:
+			cli->out = optarg;
+			break;
 		case OPT_JSON:
 			cli->json = 1;
 			break;
@@ -245,6 +256,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("%s",
 		                   "--markdown goes with 'plugins describe "
 		                   "NAME' alone");
+	if (cli->out && (strcmp(cli->command, "plan") || cli->n_args != 1))
+		return usage_error("%s", "--out goes with 'plan' and one "
+		                         "customer file");
 	return 0;
 }
 
@@ -324,12 +338,35 @@ static void unload_customer(struct loaded *l)
 	es_registry_free(&l->reg);
 }
 
+/* apply PLANFILE: the plan names the customer file, the environment and
+ * the state directory, and holds its own selection of tasks. */
+static int open_saved_plan(const struct cli *cli, const char *path,
+                           struct es_saved_plan **sp, struct cli *planned)
+{
+	int rc;
+
+	if (cli->n_only || cli->n_skip || cli->state_dir)
+		return usage_error("apply %s: a saved plan holds its tasks and "
+		                   "state: --only, --skip and --state-dir go "
+		                   "with plan",
+		                   path);
+	rc = es_saved_plan_read(path, cli->env, sp);
+	if (rc)
+		return rc;
+	*planned = *cli;
+	planned->env = es_saved_plan_env(*sp);
+	planned->state_dir = es_saved_plan_state_dir(*sp);
+	return ES_EXIT_OK;
+}
+
 static int run_command(const struct cli *cli, const char *path,
                        const char *plugin_dir)
 {
 	struct loaded l;
 	struct es_run run;
 	struct es_run_options opt = {0};
+	struct es_saved_plan *sp = NULL;
+	struct cli planned;
 	int is_apply = strcmp(cli->command, "apply") == 0;
 	int is_confirm = strcmp(cli->command, "confirm") == 0;
 	int is_report = strcmp(cli->command, "report") == 0;
@@ -338,13 +375,21 @@ static int run_command(const struct cli *cli, const char *path,
 	enum es_state_mode mode;
 	int rc;
 
-	if ((is_apply || is_confirm) && !cli->env)
+	if (is_apply && es_plan_file_is_plan(path)) {
+		rc = open_saved_plan(cli, path, &sp, &planned);
+		if (rc)
+			return rc;
+		cli = &planned;
+		path = es_saved_plan_config(sp);
+	} else if ((is_apply || is_confirm) && !cli->env) {
 		return usage_error("%s needs --env (uat, production, ...): it "
 		                   "changes things",
 		                   cli->command);
+	}
 	rc = load_customer(cli, path, plugin_dir, &l);
 	if (rc) {
 		unload_customer(&l);
+		es_saved_plan_free(sp);
 		return rc;
 	}
 	opt.env = l.env;
@@ -355,11 +400,15 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.lock_wait_s = cli->lock_wait_s;
 	opt.state_dir = cli->state_dir;
 	opt.cancelled = &cancelled;
+	opt.plan_out = cli->out;
+	opt.saved_plan = sp;
 	mode = is_check    ? ES_STATE_NONE
 	       : is_status ? ES_STATE_READONLY
 	                   : ES_STATE_LOCKED_RW;
 	rc = es_run_open(&run, l.cfg, &l.reg, &opt, mode,
 	                 !is_status && !is_confirm);
+	if (rc == ES_EXIT_OK && sp)
+		rc = es_saved_plan_bind(sp, &run);
 	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
 		char log_path[4096];
 
@@ -386,6 +435,7 @@ static int run_command(const struct cli *cli, const char *path,
 	es_run_close(&run);
 	es_log_close_file();
 	unload_customer(&l);
+	es_saved_plan_free(sp);
 	return rc;
 }
 

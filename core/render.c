@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "plan_file.h"
 #include "runner.h"
 
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -67,16 +68,23 @@ static void print_header(const struct es_run *run, const char *command)
 
 /* ---- plan ------------------------------------------------------------ */
 
-void es_render_plan(struct es_run *run)
+int es_render_plan(struct es_run *run)
 {
 	int create = 0, update = 0, del = 0, unknown = 0, resume = 0;
 	int in_place = 0;
-	int waiting = 0, failed = 0, blocked = 0;
+	int waiting = 0, failed = 0, blocked = 0, rc = ES_EXIT_OK;
 	const struct es_section *last = NULL;
-	cJSON *doc = run->opt.json ? run_header(run, "plan") : NULL;
-	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
+	/* --json prints the document --out saves: one format (plan_file.h). */
+	int json = run->opt.json;
+	cJSON *doc = json || run->opt.plan_out ? run_header(run, "plan") : NULL;
+	cJSON *items;
 
-	if (!doc)
+	if (doc && es_plan_file_header(run, doc) < 0) {
+		cJSON_Delete(doc);
+		return ES_EXIT_INPUT;
+	}
+	items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
+	if (!json)
 		print_header(run, "plan");
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
@@ -124,8 +132,9 @@ void es_render_plan(struct es_run *run)
 				    o, "changes",
 				    cJSON_Duplicate(n->changes, 1));
 			cJSON_AddItemToArray(items, o);
-			continue;
 		}
+		if (json)
+			continue;
 		/* Gates are the status command's business: plan lists them
 		 * only with -v, and counts them in the summary. */
 		if (strcmp(what, "waiting") == 0 && es_log_verbosity() < 2)
@@ -175,8 +184,12 @@ void es_render_plan(struct es_run *run)
 		cJSON_AddNumberToObject(s, "waiting_for_person", waiting);
 		cJSON_AddNumberToObject(s, "blocked", blocked);
 		cJSON_AddNumberToObject(s, "failed", failed);
-		print_json(doc);
-		return;
+		rc = es_plan_file_finish(run, doc, failed);
+		if (json) {
+			print_json(doc);
+			return rc;
+		}
+		cJSON_Delete(doc);
 	}
 	printf("\nPlan: %d to create, %d to update, %d to delete, %d known "
 	       "only after apply, %d to resume or record; %d in place; %d "
@@ -189,6 +202,11 @@ void es_render_plan(struct es_run *run)
 	if (!create && !update && !del && !unknown && !resume && !failed)
 		printf(
 		    "No changes. The environment matches the configuration.\n");
+	if (run->opt.plan_out && !failed && rc == ES_EXIT_OK)
+		printf("\nSaved the plan to %s. To make exactly these changes: "
+		       "envsetup apply %s\n",
+		       run->opt.plan_out, run->opt.plan_out);
+	return rc;
 }
 
 /* ---- apply ----------------------------------------------------------- */

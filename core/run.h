@@ -66,6 +66,7 @@ struct es_node {
 	enum es_task_state result;
 	char *message;
 	cJSON *changes; /* plan: array of change objects */
+	int stale;      /* apply FILE: not applied, its plan changed */
 };
 
 struct es_run_options {
@@ -77,6 +78,9 @@ struct es_run_options {
 	int lock_wait_s;
 	const char *state_dir; /* override of the file's */
 	volatile sig_atomic_t *cancelled;
+	const char *plan_out; /* plan --out FILE */
+	/* apply FILE: the plan to apply (plan_file.h), or NULL */
+	struct es_saved_plan *saved_plan;
 };
 
 struct es_run {

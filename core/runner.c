@@ -15,6 +15,7 @@
 
 #include "host_tables.h"
 #include "log.h"
+#include "plan_file.h"
 
 #define DEFAULT_PARALLELISM 4
 #define RETRY_ATTEMPTS 5
@@ -448,7 +449,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 	struct es_call call;
 	enum es_task_state prev;
 	enum es_status st;
-	char *unanswered;
+	char *unanswered, *why = NULL;
 	int slot = -1;
 
 	if (n->task->flags & ES_TASK_MANUAL) {
@@ -474,6 +475,13 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 		call.changes = NULL;
 		if (cJSON_GetArraySize(n->changes) == 0)
 			add_resume_change(run, n, prev);
+	}
+	/* apply FILE: what was not reviewed is not done. */
+	if (st == ES_OK && mode_apply && run->opt.saved_plan &&
+	    !es_saved_plan_covers(run->opt.saved_plan, run, n, &why)) {
+		n->stale = 1;
+		finish(n, ES_TS_FAILED, why ? why : strdup("plan changed"));
+		goto out;
 	}
 	if (st != ES_OK || !mode_apply) {
 		if (st != ES_OK)
@@ -656,10 +664,12 @@ static void run_all(struct es_run *run, int mode_apply)
 
 int es_run_plan(struct es_run *run)
 {
-	int changes = 0, failed = 0;
+	int changes = 0, failed = 0, rc;
 
 	run_all(run, 0);
-	es_render_plan(run);
+	rc = es_render_plan(run);
+	if (rc != ES_EXIT_OK)
+		return rc;
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 
@@ -675,7 +685,7 @@ int es_run_plan(struct es_run *run)
 
 int es_run_apply(struct es_run *run)
 {
-	int failed = 0, pending = 0;
+	int failed = 0, pending = 0, stale = 0;
 
 	run_all(run, 1);
 	es_render_apply_summary(run);
@@ -686,11 +696,18 @@ int es_run_apply(struct es_run *run)
 			continue;
 		failed |= n->result == ES_TS_FAILED;
 		pending |= n->result != ES_TS_DONE;
+		stale |= n->stale;
 	}
 	if (cancelled(run)) {
 		es_log(ES_LOG_ERROR, NULL,
 		       "interrupted: run apply again to resume");
 		return ES_EXIT_FAILED;
+	}
+	if (stale) {
+		es_log(ES_LOG_ERROR, NULL,
+		       "tasks whose plan changed since the saved plan were not "
+		       "applied: run plan again");
+		return ES_EXIT_STALE;
 	}
 	if (failed)
 		return ES_EXIT_FAILED;

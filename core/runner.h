@@ -19,6 +19,7 @@ enum es_exit {
 	ES_EXIT_LOCKED = 3, /* another run holds the state lock */
 	ES_EXIT_FAILED = 4, /* a task failed at the provider */
 	ES_EXIT_PLUGIN = 5, /* a plugin could not be loaded */
+	ES_EXIT_STALE = 6,  /* apply FILE: the plan no longer holds */
 	ES_EXIT_USAGE = 64, /* command line not understood */
 };
 
@@ -43,8 +44,8 @@ int es_run_confirm(struct es_run *run, const char *ref, const char *by);
 /* Longest wait between polls of a long-running task; set by the CLI. */
 extern uint32_t es_max_poll_ms;
 
-/* render.c */
-void es_render_plan(struct es_run *run);
+/* render.c; es_render_plan returns an es_exit code (writing --out). */
+int es_render_plan(struct es_run *run);
 void es_render_status(struct es_run *run);
 void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds);

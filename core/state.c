@@ -320,6 +320,21 @@ const char *es_state_path(const struct es_state *s)
 	return s ? s->be->path(s->store) : NULL;
 }
 
+uint64_t es_state_serial(struct es_state *s)
+{
+	const cJSON *v;
+	uint64_t serial = 0;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	v = cJSON_GetObjectItemCaseSensitive(s->model, "serial");
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 9e15)
+		serial = (uint64_t)v->valuedouble;
+	pthread_mutex_unlock(&s->lock);
+	return serial;
+}
+
 /* ---- tasks and confirmations ---------------------------------------- */
 
 static double now_s(void)

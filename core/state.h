@@ -115,4 +115,10 @@ int es_state_interrupted_clear(struct es_state *s, const char *ref);
 /* Directory of this state (for the run log), transfer none. */
 const char *es_state_path(const struct es_state *s);
 
+/* How many times what the state says has changed since it was first
+ * written (a record that only refreshes a timestamp does not count):
+ * a saved plan holds the serial it was made at, and is stale once it
+ * moved. Persisted in state.json as "serial". */
+uint64_t es_state_serial(struct es_state *s);
+
 #endif

@@ -248,16 +248,88 @@ static const struct {
     {"interrupted_clear", apply_interrupted_clear},
 };
 
+/* ---- the serial -------------------------------------------------------- */
+
+static int same_string(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * Whether `r` would change what the model says, not only when. A saved
+ * plan is stale once the serial moves (plan_file.c), so an apply that
+ * changes nothing (every task re-recorded "done", "no changes") must not
+ * move it: a record that only refreshes a timestamp does not count.
+ * Secrets count always: their values live in secrets.json, not here.
+ */
+static int record_changes(const cJSON *m, const cJSON *r)
+{
+	const char *type = es_state_str_member(r, "type");
+	const cJSON *old;
+
+	if (strcmp(type, "task") == 0) {
+		old = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(m, "tasks"),
+		    es_state_str_member(r, "ref"));
+		return !old ||
+		       !same_string(es_state_str_member(old, "state"),
+		                    es_state_str_member(r, "state")) ||
+		       !same_string(es_state_str_member(old, "message"),
+		                    es_state_str_member(r, "message"));
+	}
+	if (strcmp(type, "kv_put") == 0 || strcmp(type, "kv_del") == 0) {
+		old = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(m, "kv"),
+		        es_state_str_member(r, "plugin")),
+		    es_state_str_member(r, "key"));
+		return !same_string(cJSON_IsString(old) ? old->valuestring
+		                                        : NULL,
+		                    es_state_str_member(r, "value"));
+	}
+	if (strcmp(type, "output") == 0 &&
+	    !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "secret"))) {
+		old = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(m, "outputs"),
+		        es_state_str_member(r, "plugin")),
+		    es_state_str_member(r, "name"));
+		return !same_string(es_state_str_member(old, "value"),
+		                    es_state_str_member(r, "value"));
+	}
+	return 1;
+}
+
+/* Count a change in the model's "serial" (absent: 0). The journal's
+ * replay at open goes through here too, so the serial a run leaves is
+ * the one the next run loads. */
+static int bump_serial(cJSON *m)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(m, "serial");
+	double next =
+	    cJSON_IsNumber(s) && s->valuedouble >= 0 && s->valuedouble < 9e15
+	        ? s->valuedouble + 1
+	        : 1;
+
+	return es_state_put(m, "serial", cJSON_CreateNumber(next));
+}
+
 /* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
 int es_state_apply_record(cJSON *model, const cJSON *record)
 {
 	const char *type = es_state_str_member(record, "type");
 
 	for (size_t i = 0;
-	     type && i < sizeof(record_types) / sizeof(record_types[0]); i++)
-		if (strcmp(type, record_types[i].type) == 0)
-			return record_types[i].apply(model, record) < 0 ? -1
-			                                                : 0;
+	     type && i < sizeof(record_types) / sizeof(record_types[0]); i++) {
+		int changes;
+
+		if (strcmp(type, record_types[i].type) != 0)
+			continue;
+		changes = record_changes(model, record);
+		if (record_types[i].apply(model, record) < 0)
+			return -1;
+		return changes && bump_serial(model) < 0 ? -1 : 0;
+	}
 	return type ? 1 : -1;
 }
 
