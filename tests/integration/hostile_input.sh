@@ -28,7 +28,7 @@ printf '@include "self.cfg"\n' >"$WORK/self.cfg"; reject self.cfg 1 "self.cfg"
 sed 's|uat = { domain = "mail.uat.acme.example";|uat = { domain = "not a hostname";|' "$good" >"$WORK/badhost.cfg"
 grep -q 'not a hostname' "$WORK/badhost.cfg" || fail "badhost.cfg: the sed found no uat domain"
 reject badhost.cfg 1 "is not a host name"
-grep -qE "badhost.cfg:[0-9]+: mailgun.domain" "$WORK/err" || fail "no file:line: key for the validate() finding"
+grep -qE "badhost.cfg:[0-9]+: mailgun(\.environments\.uat)?\.domain" "$WORK/err" || fail "no file:line: key for the validate() finding"
 
 sed 's|    region = "us";|    region = "us";\n    domian = "x.example";|' "$good" >"$WORK/typo.cfg"
 reject typo.cfg 1 "did you mean 'domain'"
@@ -54,7 +54,8 @@ es check "$WORK/filemode.cfg" --env uat; expect_rc 0
 sed 's|api_url = "[^"]*";|api_url = "http://mail.example.com/";|' "$good" >"$WORK/plainhttp.cfg"
 reject plainhttp.cfg 1 "mailgun.api_url"
 
-sed 's|plugins = \[ "mailgun" \];|plugins = [ "mailgun", "nosuchplugin" ];|' "$good" >"$WORK/noplugin.cfg"
+sed 's|{ section = "1"; manual = (|{ section = "1"; plugins = [ "nosuchplugin" ]; manual = (|' "$good" >"$WORK/noplugin.cfg"
+grep -q nosuchplugin "$WORK/noplugin.cfg" || fail "noplugin.cfg: the sed found no section"
 es check "$WORK/noplugin.cfg" --env uat; no_crash noplugin; [ "$RC" -ne 0 ] || fail "unknown plugin accepted"
 
 es check "$good" --env staging; expect_rc 1; expect_err "staging"
