@@ -474,8 +474,9 @@ static void parse_checklist(struct loader *l, const config_setting_t *root)
 
 /* `checklist_file`: the shared checklist's sections, then the customer's
  * own `checklist` (changes and additions, parsed as partial) merged into
- * them by config_checklist.c. Without it, `checklist` is the whole list. */
-static void parse_checklists(struct loader *l, const config_setting_t *root)
+ * them by config_checklist.c. Without it, `checklist` is the whole list.
+ * -1 when the shared file could not be read. */
+static int parse_checklists(struct loader *l, const config_setting_t *root)
 {
 	struct es_section *shared;
 	size_t n_shared;
@@ -484,13 +485,13 @@ static void parse_checklists(struct loader *l, const config_setting_t *root)
 
 	if (!config_setting_get_member(root, "checklist_file")) {
 		parse_checklist(l, root);
-		return;
+		return 0;
 	}
 	path = es_checklist_path(root, l->c->path, l->dir, l->d);
 	cf = path ? es_checklist_read(path, l->d) : NULL;
 	free(path);
 	if (!cf)
-		return;
+		return -1;
 	parse_checklist(l, config_root_setting(cf));
 	shared = l->c->sections;
 	n_shared = l->c->n_sections;
@@ -504,6 +505,7 @@ static void parse_checklists(struct loader *l, const config_setting_t *root)
 	es_checklist_merge(l->c, shared, n_shared, l->d);
 	config_destroy(cf);
 	free(cf);
+	return 0;
 }
 
 /* ---- plugin groups and cross-checks ---------------------------------- */
@@ -611,7 +613,10 @@ static void parse_all(struct loader *l, const config_setting_t *root)
 	check_members(l, root, keys, NULL);
 	parse_customer(l, root);
 	parse_environments(l, root);
-	parse_checklists(l, root);
+	/* Without its shared checklist every answer and plugin would be
+	 * reported too: the file's own problem says it all. */
+	if (parse_checklists(l, root) < 0)
+		return;
 	parse_plugins(l, root);
 	/* Answers, drops and choices before the cross-check: a choice turns
 	 * plugin groups on or off. */
