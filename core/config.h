@@ -25,6 +25,12 @@
  * }; };
  *   };
  *
+ * Usually the checklist is shared instead (docs/config.md): the file says
+ * checklist_file = "../checklists/enterprise.cfg"; and holds `answers`
+ * (id = "answer"), its `checklist` changes by section and a `drop` list;
+ * es_config_load merges them, so consumers see one checklist either way
+ * (config_checklist.c), with the choices applied (config_choices.c).
+ *
  * Reserved keys in every plugin group, handled by the core:
  *   enabled (bool, default true), rate_limit_per_min (int), max_concurrency
  *   (int), http_timeout (duration, default "30s"), ca_file (string path),
