@@ -424,6 +424,20 @@ static void apply_drop(struct es_config *c, const config_setting_t *root,
 	}
 }
 
+/* The element's answer, and where the customer wrote it. */
+static int set_answer(struct es_manual_item *it, const char *text,
+                      const config_setting_t *a, const char *fallback)
+{
+	const char *file = config_setting_source_file(a);
+
+	free(it->answer);
+	free(it->answer_file);
+	it->answer = strdup(text);
+	it->answer_file = strdup(file ? file : fallback);
+	it->answer_line = config_setting_source_line(a);
+	return it->answer && it->answer_file ? 0 : -1;
+}
+
 static void apply_answers(struct es_config *c, const config_setting_t *root,
                           struct es_diags *d)
 {
@@ -466,17 +480,8 @@ static void apply_answers(struct es_config *c, const config_setting_t *root,
 			                   "an answer is a non-empty string; "
 			                   "leave the line out (or commented) "
 			                   "while unanswered");
-		} else {
-			const char *file = config_setting_source_file(a);
-
-			free(r.item->answer);
-			free(r.item->answer_file);
-			r.item->answer = strdup(text);
-			r.item->answer_file = strdup(file ? file : c->path);
-			r.item->answer_line = config_setting_source_line(a);
-			if (!r.item->answer || !r.item->answer_file)
-				es_diags_add(d, c->path, 0, NULL,
-				             "out of memory");
+		} else if (set_answer(r.item, text, a, c->path) < 0) {
+			es_diags_add(d, c->path, 0, NULL, "out of memory");
 		}
 	}
 }
