@@ -19,6 +19,9 @@ struct loader {
 	struct es_diags *d;
 	const char *dir; /* the config's directory, absolute */
 	int oom;
+	/* Parsing a customer's changes to a shared checklist: an item or
+	 * section may give only what it changes (config_checklist.c). */
+	int partial;
 };
 
 /* ---- structure helpers ---------------------------------------------- */
@@ -30,16 +33,11 @@ static void problem(struct loader *l, const config_setting_t *s,
 static void problem(struct loader *l, const config_setting_t *s,
                     const char *where, const char *fmt, ...)
 {
-	const char *file = s ? config_setting_source_file(s) : NULL;
-	char text[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(text, sizeof(text), fmt, ap);
+	es_setting_vproblem(l->d, s, l->c->path, where, fmt, ap);
 	va_end(ap);
-	es_diags_add(l->d, file ? file : l->c->path,
-	             s ? (int)config_setting_source_line(s) : 0, where, "%s",
-	             text);
 }
 
 static char *dup_checked(struct loader *l, const char *s)
@@ -340,8 +338,9 @@ static void parse_item(struct loader *l, struct checklist_walk *w,
                        config_setting_t *g, int manual, const char *where,
                        struct es_manual_item *it)
 {
-	static const char *const keys[] = {
-	    "id", "title", "question", "owner", "answer", "depends_on", NULL};
+	static const char *const keys[] = {"id",      "title",  "question",
+	                                   "owner",   "answer", "depends_on",
+	                                   "choices", NULL};
 	const char *id;
 	size_t n = 0;
 
@@ -359,12 +358,15 @@ static void parse_item(struct loader *l, struct checklist_walk *w,
 		remember_id(l, w, g, where, id, it->file, it->line);
 	/* Kept even when refused, so no consumer meets a NULL id. */
 	it->id = dup_checked(l, id);
-	it->title = dup_checked(l, member_string(l, g, "title", manual, where));
+	it->title = dup_checked(
+	    l, member_string(l, g, "title", manual && !l->partial, where));
 	it->question =
-	    dup_checked(l, member_string(l, g, "question", 1, where));
+	    dup_checked(l, member_string(l, g, "question", !l->partial, where));
 	it->owner = dup_checked(l, member_string(l, g, "owner", 0, where));
 	it->answer = dup_checked(l, member_string(l, g, "answer", 0, where));
 	it->depends_on = member_strings(l, g, "depends_on", where, &n);
+	it->choices = es_choices_parse(g, manual, where, l->c->path, l->d,
+	                               &it->n_choices, &l->oom);
 }
 
 /* `elements` or `manual`: a list of groups. */
@@ -430,7 +432,8 @@ static void parse_section(struct loader *l, struct checklist_walk *w,
 		}
 	}
 	sec->id = dup_checked(l, id);
-	sec->title = dup_checked(l, member_string(l, g, "title", 1, where));
+	sec->title =
+	    dup_checked(l, member_string(l, g, "title", !l->partial, where));
 	sec->plugins = member_strings(l, g, "plugins", where, &sec->n_plugins);
 	sec->elements =
 	    parse_items(l, w, g, "elements", where, &sec->n_elements);
@@ -467,6 +470,42 @@ static void parse_checklist(struct loader *l, const config_setting_t *root)
 		parse_section(l, &w, g, i, &l->c->sections[l->c->n_sections++]);
 	}
 	free(w.ids);
+}
+
+/* `checklist_file`: the shared checklist's sections, then the customer's
+ * own `checklist` (changes and additions, parsed as partial) merged into
+ * them by config_checklist.c. Without it, `checklist` is the whole list.
+ * -1 when the shared file could not be read. */
+static int parse_checklists(struct loader *l, const config_setting_t *root)
+{
+	struct es_section *shared;
+	size_t n_shared;
+	char *path;
+	config_t *cf;
+
+	if (!config_setting_get_member(root, "checklist_file")) {
+		parse_checklist(l, root);
+		return 0;
+	}
+	path = es_checklist_path(root, l->c->path, l->dir, l->d);
+	cf = path ? es_checklist_read(path, l->d) : NULL;
+	free(path);
+	if (!cf)
+		return -1;
+	parse_checklist(l, config_root_setting(cf));
+	shared = l->c->sections;
+	n_shared = l->c->n_sections;
+	l->c->sections = NULL;
+	l->c->n_sections = 0;
+	if (config_setting_get_member(root, "checklist")) {
+		l->partial = 1;
+		parse_checklist(l, root);
+		l->partial = 0;
+	}
+	es_checklist_merge(l->c, shared, n_shared, l->d);
+	config_destroy(cf);
+	free(cf);
+	return 0;
 }
 
 /* ---- plugin groups and cross-checks ---------------------------------- */
@@ -567,14 +606,22 @@ static void cross_check(struct loader *l)
 
 static void parse_all(struct loader *l, const config_setting_t *root)
 {
-	static const char *const keys[] = {"customer", "environments",
-	                                   "checklist", "plugins", NULL};
+	static const char *const keys[] = {
+	    "customer",       "environments", "checklist", "plugins",
+	    "checklist_file", "answers",      "drop",      NULL};
 
 	check_members(l, root, keys, NULL);
 	parse_customer(l, root);
 	parse_environments(l, root);
-	parse_checklist(l, root);
+	/* Without its shared checklist every answer and plugin would be
+	 * reported too: the file's own problem says it all. */
+	if (parse_checklists(l, root) < 0)
+		return;
 	parse_plugins(l, root);
+	/* Answers, drops and choices before the cross-check: a choice turns
+	 * plugin groups on or off. */
+	if (!l->oom)
+		es_checklist_apply(l->c, root, l->d);
 	if (!l->oom)
 		cross_check(l);
 }
@@ -621,6 +668,25 @@ struct es_config *es_config_load(const char *path, struct es_diags *d)
 	return l.c;
 }
 
+struct es_config *es_config_load_checklist(const char *path, struct es_diags *d)
+{
+	struct loader l = {.d = d};
+	config_t *cf = es_checklist_read(path, d);
+
+	if (!cf)
+		return NULL;
+	l.c = calloc(1, sizeof(*l.c));
+	if (l.c && (l.c->path = strdup(path)))
+		parse_checklist(&l, config_root_setting(cf));
+	else
+		l.oom = 1;
+	if (l.oom)
+		es_diags_add(d, path, 0, NULL, "out of memory");
+	config_destroy(cf);
+	free(cf);
+	return l.c;
+}
+
 /* ---- lookups and release -------------------------------------------- */
 
 struct es_plugin_conf *es_config_plugin(const struct es_config *c,
@@ -650,18 +716,33 @@ const char *es_config_env_value(const struct es_environment *e,
 	return NULL;
 }
 
-static void free_items(struct es_manual_item *items, size_t n)
+void es_item_clear(struct es_manual_item *it)
 {
-	for (size_t i = 0; i < n; i++) {
-		free(items[i].id);
-		free(items[i].title);
-		free(items[i].question);
-		free(items[i].owner);
-		free(items[i].answer);
-		free_strings(items[i].depends_on);
-		free(items[i].file);
-	}
-	free(items);
+	free(it->id);
+	free(it->title);
+	free(it->question);
+	free(it->owner);
+	free(it->answer);
+	free_strings(it->depends_on);
+	free(it->file);
+	es_choices_free(it->choices, it->n_choices);
+	free(it->answer_file);
+	memset(it, 0, sizeof(*it));
+}
+
+void es_section_clear(struct es_section *s)
+{
+	free(s->id);
+	free(s->title);
+	free_strings(s->plugins);
+	for (size_t i = 0; i < s->n_elements; i++)
+		es_item_clear(&s->elements[i]);
+	free(s->elements);
+	for (size_t i = 0; i < s->n_manual; i++)
+		es_item_clear(&s->manual[i]);
+	free(s->manual);
+	free(s->file);
+	memset(s, 0, sizeof(*s));
 }
 
 void es_config_free(struct es_config *c)
@@ -674,16 +755,8 @@ void es_config_free(struct es_config *c)
 		free_strings(c->envs[i].values);
 		free(c->envs[i].file);
 	}
-	for (size_t i = 0; i < c->n_sections; i++) {
-		struct es_section *s = &c->sections[i];
-
-		free(s->id);
-		free(s->title);
-		free_strings(s->plugins);
-		free_items(s->elements, s->n_elements);
-		free_items(s->manual, s->n_manual);
-		free(s->file);
-	}
+	for (size_t i = 0; i < c->n_sections; i++)
+		es_section_clear(&c->sections[i]);
 	for (size_t i = 0; i < c->n_plugins; i++) {
 		es_config_unbind(&c->plugins[i]);
 		free(c->plugins[i].name);

@@ -25,6 +25,12 @@
  * }; };
  *   };
  *
+ * Usually the checklist is shared instead (docs/config.md): the file says
+ * checklist_file = "../checklists/enterprise.cfg"; and holds `answers`
+ * (id = "answer"), its `checklist` changes by section and a `drop` list;
+ * es_config_load merges them, so consumers see one checklist either way
+ * (config_checklist.c), with the choices applied (config_choices.c).
+ *
  * Reserved keys in every plugin group, handled by the core:
  *   enabled (bool, default true), rate_limit_per_min (int), max_concurrency
  *   (int), http_timeout (duration, default "30s"), ca_file (string path),
@@ -45,6 +51,17 @@
 /* Files larger than this are refused before parsing. */
 #define ES_CONFIG_MAX_BYTES (4u * 1024u * 1024u)
 
+/* One answer an element with `choices` can take, and what it brings into
+ * the run: the plugins it runs and the manual items it keeps. Plugins and
+ * items named only by the other choices of the element leave the run. */
+struct es_choice {
+	char **answers; /* NULL-terminated; matched as es_choice_matches says */
+	char **plugins; /* NULL-terminated plugin names */
+	char **manual;  /* NULL-terminated manual item ids */
+	char *file;
+	int line;
+};
+
 /* A person's item in the checklist: an element to answer before start
  * (has `answer` when answered) or a manual task to confirm. */
 struct es_manual_item {
@@ -57,6 +74,13 @@ struct es_manual_item {
 	    *depends_on; /* NULL-terminated; "plugin:task" or "checklist:id" */
 	char *file;
 	int line;
+	/* Elements only: the answers that drive plugins (NULL: a free
+	 * answer), and where the answer was written when it came from the
+	 * customer's `answers` group (NULL: at file:line). */
+	struct es_choice *choices;
+	size_t n_choices;
+	char *answer_file;
+	int answer_line;
 };
 
 struct es_section {
@@ -184,6 +208,18 @@ int es_key_schema_check(const struct es_key *k,
 const char *es_format_name(enum es_format f);
 
 void es_config_free(struct es_config *c);
+
+/* A shared checklist file alone (its sections; no customer, no plugins),
+ * for `envsetup init`. NULL or problems in d, as es_config_load. */
+struct es_config *es_config_load_checklist(const char *path,
+                                           struct es_diags *d);
+
+/* 1 if `answer` picks choice `ch`: it begins with one of the choice's
+ * answers, case aside, followed by the end or a character that is not a
+ * letter or digit ("AWS, new account" picks "AWS", "AWSome" does not). */
+int es_choice_matches(const struct es_choice *ch, const char *answer);
+/* The choice an element's answer picks, or NULL. */
+const struct es_choice *es_choice_of(const struct es_manual_item *it);
 
 /* Closest of `candidates` (NULL-terminated) to `word` within edit
  * distance 2, or NULL. */

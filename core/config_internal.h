@@ -6,6 +6,7 @@
 #define ENVSETUP_CORE_CONFIG_INTERNAL_H
 
 #include <libconfig.h>
+#include <stdarg.h>
 
 #include "config.h"
 
@@ -43,5 +44,72 @@ int es_value_check_text(const struct es_key *k, const char *s, size_t item,
 
 /* Free a value's strings and mark it unset. */
 void es_value_clear(struct es_value *v);
+
+/* Shared by the loader's files: a problem at setting `s` (its file and
+ * line; `fallback` at line 0 when s is NULL). */
+void es_setting_problem(struct es_diags *d, const config_setting_t *s,
+                        const char *fallback, const char *where,
+                        const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+void es_setting_vproblem(struct es_diags *d, const config_setting_t *s,
+                         const char *fallback, const char *where,
+                         const char *fmt, va_list ap)
+    __attribute__((format(printf, 5, 0)));
+
+/* Free what an item or a section holds and zero it (config.c). */
+void es_item_clear(struct es_manual_item *it);
+void es_section_clear(struct es_section *s);
+
+/* ---- the shared checklist (config_checklist.c) ---------------------- */
+
+/* The file `checklist_file` names, relative to `dir` (the customer file's
+ * folder), as messages will show it (free()); NULL after a diagnostic. */
+char *es_checklist_path(const config_setting_t *root, const char *cfg_path,
+                        const char *dir, struct es_diags *d);
+/* Read a shared checklist file: the hostile-file checks, libconfig, and
+ * nothing but a `checklist` list at the top. NULL after diagnostics. */
+config_t *es_checklist_read(const char *path, struct es_diags *d);
+/* Merge the customer's sections (c->sections, parsed partial) into the
+ * shared ones (transfer full), which become c->sections. */
+void es_checklist_merge(struct es_config *c, struct es_section *shared,
+                        size_t n_shared, struct es_diags *d);
+/* `drop`, `answers`, then the choices (es_choices_resolve). */
+void es_checklist_apply(struct es_config *c, const config_setting_t *root,
+                        struct es_diags *d);
+
+/* An item found by id, and whether it is a manual one. */
+struct es_item_ref {
+	struct es_section *sec;
+	struct es_manual_item *item;
+	int manual;
+};
+struct es_item_ref es_checklist_find(struct es_section *secs, size_t n,
+                                     const char *id);
+const char *es_checklist_closest(const struct es_section *secs, size_t n,
+                                 const char *id);
+/* Clear the item and close the gap in its section. */
+void es_checklist_remove(struct es_section *sec, struct es_manual_item *it);
+
+/* ---- choices (config_choices.c) ------------------------------------ */
+
+/* A set of names (plugins, item ids). */
+struct es_names {
+	char **v;
+	size_t n;
+};
+int es_names_add(struct es_names *s, const char *name);
+int es_names_has(const struct es_names *s, const char *name);
+void es_names_free(struct es_names *s);
+
+/* The `choices` of an element's group (NULL when it has none, or after a
+ * diagnostic; `manual` items may not have any). */
+struct es_choice *es_choices_parse(const config_setting_t *item, int manual,
+                                   const char *where, const char *fallback,
+                                   struct es_diags *d, size_t *count, int *oom);
+void es_choices_free(struct es_choice *v, size_t n);
+/* Turn plugin groups on or off and remove manual items as the answers
+ * choose; `dropped` ids count as gone for depends_on. */
+void es_choices_resolve(struct es_config *c, const config_setting_t *root,
+                        const struct es_names *dropped, struct es_diags *d);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "describe.h"
+#include "init.h"
 #include "log.h"
 #include "plan_file.h"
 #include "runner.h"
@@ -38,6 +39,8 @@ static const char usage_text[] =
     "  status   the checklist with each item's state, and the outputs\n"
     "  report   the checklist, answers, states and outputs as Markdown\n"
     "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
+    "  init     CUSTOMER_ID [--checklist FILE]: write CUSTOMER_ID.cfg, the\n"
+    "           shared checklist's questions and the plugins' keys to fill\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
     "\n"
     "Options:\n"
@@ -53,6 +56,8 @@ static const char usage_text[] =
     "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
     "      --by NAME          who confirms (confirm)\n"
     "      --out FILE         plan: save the plan for 'apply FILE'\n"
+    "      --checklist FILE   the shared checklist init names (default: the\n"
+    "                         installed etc/checklists/enterprise.cfg)\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -75,6 +80,7 @@ struct cli {
 	const char *state_dir;
 	const char *by;
 	const char *out;
+	const char *checklist; /* init */
 	char **only, **skip;
 	size_t n_only, n_skip;
 	unsigned parallelism;
@@ -148,7 +154,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_JSON,
 		OPT_MARKDOWN,
 		OPT_VERSION,
-		OPT_OUT
+		OPT_OUT,
+		OPT_CHECKLIST
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -167,6 +174,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, OPT_VERSION},
+	    {"checklist", required_argument, NULL, OPT_CHECKLIST},
 	    {0},
 	};
 	unsigned long num;
@@ -223,6 +231,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			break;
 		case OPT_MARKDOWN:
 			cli->markdown = 1;
+			break;
+		case OPT_CHECKLIST:
+			cli->checklist = optarg;
 			break;
 		case 'v':
 			cli->verbosity++;
@@ -450,6 +461,22 @@ static int plugins_command(const struct cli *cli, const char *plugin_dir)
 	return usage_error("%s", "plugins takes 'list' or 'describe NAME'");
 }
 
+static int init_command(const struct cli *cli, const char *plugin_dir)
+{
+	char *checklist;
+	int rc;
+
+	if (cli->n_args != 1)
+		return usage_error("%s", "usage: envsetup init CUSTOMER_ID "
+		                         "[--checklist FILE]");
+	checklist =
+	    cli->checklist ? strdup(cli->checklist) : es_checklist_default();
+	rc = checklist ? es_init_customer(cli->args[0], checklist, plugin_dir)
+	               : ES_EXIT_INPUT;
+	free(checklist);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -473,6 +500,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cli.command, "plugins") == 0) {
 		rc = plugins_command(&cli, plugin_dir);
+	} else if (strcmp(cli.command, "init") == 0) {
+		rc = init_command(&cli, plugin_dir);
 	} else if (!strcmp(cli.command, "check") ||
 	           !strcmp(cli.command, "plan") ||
 	           !strcmp(cli.command, "apply") ||

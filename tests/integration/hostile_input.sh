@@ -60,7 +60,8 @@ es check "$WORK/filemode.cfg" --env uat; expect_rc 0
 sed 's|api_url = "[^"]*";|api_url = "http://mail.example.com/";|' "$good" >"$WORK/plainhttp.cfg"
 reject plainhttp.cfg 1 "mailgun.api_url"
 
-sed 's|plugins = \[ "mailgun" \];|plugins = [ "mailgun", "nosuchplugin" ];|' "$good" >"$WORK/noplugin.cfg"
+sed 's|{ section = "1"; manual = (|{ section = "1"; plugins = [ "nosuchplugin" ]; manual = (|' "$good" >"$WORK/noplugin.cfg"
+grep -q nosuchplugin "$WORK/noplugin.cfg" || fail "noplugin.cfg: the sed found no section"
 es check "$WORK/noplugin.cfg" --env uat; no_crash noplugin; [ "$RC" -ne 0 ] || fail "unknown plugin accepted"
 
 es check "$good" --env staging; expect_rc 1; expect_err "staging"
