@@ -227,7 +227,15 @@ char *es_records_parse(const char *text, const void *list, char *err,
 			rc = add_item(out,
 			              config_setting_get_elem(s, (unsigned)i),
 			              err, errlen);
-	else {
+	else if (text && es_ref_present(text) &&
+	         es_ref_scan(text, &(struct es_ref){0}, 1, err, errlen) >= 0) {
+		snprintf(err, errlen,
+		         "a records value is one reference alone, "
+		         "\"${plugin.output}\", or a list ( ... )");
+		rc = -1;
+	} else if (text && es_ref_present(text)) {
+		rc = -1; /* es_ref_scan said what is malformed */
+	} else {
 		snprintf(
 		    err, errlen,
 		    "expected a list of records ( { type = \"TXT\"; name = "
