@@ -9,8 +9,8 @@
 start_sandbox --async-polls 1
 cfg="$WORK/acme.cfg"
 write_acme_config "$cfg"
-grep -q 'publish_records = "${mailgun.dns_records}";' "$cfg" ||
-  fail "acme.cfg no longer publishes mailgun.dns_records through godaddy-ssl"
+grep -q 'publish_records = ( "${mailgun.dns_records}", "${aws.delegation}" );' "$cfg" ||
+  fail "acme.cfg no longer publishes mailgun.dns_records and aws.delegation through godaddy-ssl"
 
 # variant NAME SED...: $WORK/NAME.cfg, the example with the sed edits.
 variant() {
@@ -31,7 +31,7 @@ refused() {
   echo "refused: $name"
 }
 
-ref='publish_records = "${mailgun.dns_records}";'
+ref='publish_records = ( "${mailgun.dns_records}", "${aws.delegation}" );'
 variant unknown_plugin -e "s|$ref|publish_records = \"\${mailgum.dns_records}\";|"
 refused unknown_plugin godaddy-ssl.publish_records "names plugin 'mailgum'" mailgum
 expect_err "did you mean 'mailgun'"
@@ -87,7 +87,7 @@ assert any(c["action"] == "unknown" and c["detail"] == "(known after apply)" for
 assert doc["summary"]["unknown"] >= 1
 PY
 
-# apply: the producer first, then the records at GoDaddy.
+# apply: the producers first, then the records at GoDaddy.
 es apply "$cfg" --env uat --max-poll-interval 100
 expect_rc 2
 grep -qE "^\[[0-9.]+\] +[a-z-]+:[a-z_]+ +failed" "$WORK/out" && fail "a task failed"
@@ -100,13 +100,22 @@ count() {
 [ "$(count MX)" = 2 ] || fail "MX records: $(count MX)"
 python3 -c 'import json,sys; rs=json.loads(sys.argv[1]); mx=[r for r in rs if r["id"]=="acme.example/MX/mail.uat"][0]["attrs"]["records"]; assert sorted((e["data"], e["priority"]) for e in mx)==[("mxa.mailgun.org",10),("mxb.mailgun.org",10)], mx' "$records" ||
   fail "MX records without their priorities"
-[ "$(resources_count godaddy record)" = 6 ] || fail "GoDaddy record sets: $(resources_count godaddy record)"
+# The Route 53 zone, delegated from acme.example by aws.delegation.
+python3 - "$records" "$WORK/state" <<'PY' || fail "the Route 53 zone is not delegated at GoDaddy"
+import glob, json, sys
+rs = json.loads(sys.argv[1])
+ns = [r for r in rs if r.get("provider") == "godaddy" and r["id"] == "acme.example/NS/cloud.uat"]
+state = json.load(open(glob.glob(sys.argv[2] + "/*/state.json")[0]))
+want = state["outputs"]["aws"]["name_servers"]["value"].split(",")
+assert ns and sorted(e["data"] for e in ns[0]["attrs"]["records"]) == sorted(want), (ns, want)
+PY
+[ "$(resources_count godaddy record)" = 7 ] || fail "GoDaddy record sets: $(resources_count godaddy record)"
 
 # Converged: nothing left to plan, and a second apply changes nothing.
 es plan "$cfg" --env uat; expect_rc 0
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
 grep -qE "^Apply: [0-9]+ done \(0 changed\)" "$WORK/out" || fail "the second apply changed something"
-[ "$(resources_count godaddy record)" = 6 ] || fail "the second apply added record sets"
+[ "$(resources_count godaddy record)" = 7 ] || fail "the second apply added record sets"
 es status "$cfg" --env uat; expect_rc 0
 expect_out "godaddy-ssl.dns_records"
 echo "references: bad references refused, unknown until apply, converged"
