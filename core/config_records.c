@@ -23,20 +23,22 @@ static const char *const members[] = {"type",     "name", "value",
  * [min, max]; -1 when neither. */
 static long long number_of(const cJSON *m, long long min, long long max)
 {
-	char *end;
+	char *end = NULL;
 	long long n;
 
-	if (cJSON_IsNumber(m))
+	if (cJSON_IsNumber(m)) {
 		n = (long long)m->valuedouble;
-	else if (cJSON_IsString(m) && isdigit((unsigned char)*m->valuestring))
+		if ((double)n != m->valuedouble)
+			return -1;
+	} else if (cJSON_IsString(m) &&
+	           isdigit((unsigned char)*m->valuestring)) {
 		n = strtoll(m->valuestring, &end, 10);
-	else
+		if (*end)
+			return -1;
+	} else {
 		return -1;
-	if ((cJSON_IsString(m) && *end) ||
-	    (cJSON_IsNumber(m) && (double)n != m->valuedouble) || n < min ||
-	    n > max)
-		return -1;
-	return n;
+	}
+	return n < min || n > max ? -1 : n;
 }
 
 static const char *text_of(const cJSON *rec, const char *name)
