@@ -18,6 +18,7 @@
 
 #include "config_internal.h"
 #include "log.h"
+#include "refs.h"
 
 /* What es_config_bind hangs on a plugin group. pc->values points at
  * `values`; the contract struct has no room for the resolved secrets. */
@@ -428,7 +429,9 @@ static void bind_secrets(struct binder *b, struct es_plugin_conf *pc)
 	for (size_t i = 0; pc->enabled && block && i < block->n; i++) {
 		struct es_value *v = &pc->values[i];
 
-		if (!(v->key->flags & ES_KEY_SECRET) || !v->is_set)
+		/* A secret output is read at run time (refs.c). */
+		if (!(v->key->flags & ES_KEY_SECRET) || !v->is_set ||
+		    es_ref_present(v->str))
 			continue;
 		snprintf(where, sizeof(where), "%s.%s", pc->name, v->key->name);
 		block->secrets[i] =
@@ -570,6 +573,7 @@ size_t es_config_bind(struct es_config *c, const char *env,
 		if (desc && g)
 			bind_plugin(&b, pc, desc, g);
 	}
+	b.problems += es_refs_check(c, descs, n_descs, d);
 	free(b.dir);
 	return b.problems;
 }

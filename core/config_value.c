@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "refs.h"
 
 /* ---- closest match -------------------------------------------------- */
 
@@ -273,8 +274,10 @@ static int bounds_problem(const struct es_key *k, long long n, char *err,
 static int check_items(const struct es_key *k, const struct es_value *v,
                        char *err, size_t errlen)
 {
+	/* An item that reads an output is checked once resolved (refs.c). */
 	for (size_t i = 0; i < v->n_list; i++)
-		if (es_value_check_text(k, v->list[i], i + 1, err, errlen) < 0)
+		if (!es_ref_present(v->list[i]) &&
+		    es_value_check_text(k, v->list[i], i + 1, err, errlen) < 0)
 			return -1;
 	return 0;
 }
@@ -291,18 +294,21 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
 
 	snprintf(err, errlen, "out of memory");
 	if (k->flags & ES_KEY_SECRET) {
-		if (is_string && secret_ref_form(r->s))
+		/* "${plugin.output}": a secret output, checked by refs. */
+		if (is_string &&
+		    (secret_ref_form(r->s) || es_ref_present(r->s)))
 			return (v->str = strdup(r->s)) ? 0 : -1;
-		snprintf(
-		    err, errlen,
-		    "secret keys take a reference, env:NAME "
-		    "or file:PATH; a literal value is refused (not shown)");
+		snprintf(err, errlen,
+		         "secret keys take a reference, env:NAME, file:PATH or "
+		         "${plugin.output}; a literal value is refused (not "
+		         "shown)");
 		return -1;
 	}
 	switch (k->type) {
 	case ES_TYPE_STRING:
 		if (is_string) {
-			if (es_value_check_text(k, r->s, 0, err, errlen) < 0)
+			if (!es_ref_present(r->s) &&
+			    es_value_check_text(k, r->s, 0, err, errlen) < 0)
 				return -1;
 			return (v->str = strdup(r->s)) ? 0 : -1;
 		}
@@ -353,6 +359,10 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
 			return (v->str = strdup(r->s)) ? 0 : -1;
 		return asprintf(&v->str, "%s/%s", r->base_dir, r->s) < 0 ? -1
 		                                                         : 0;
+	case ES_TYPE_RECORDS:
+		v->str = es_records_parse(is_string ? r->s : NULL, r->agg, err,
+		                          errlen);
+		return v->str ? 0 : -1;
 	case ES_TYPE_DURATION:
 		if (is_int && r->i >= 0 && r->i <= INT64_MAX / 1000) {
 			v->i = r->i * 1000;

@@ -13,12 +13,14 @@ static const char *const type_names[] = {
     [ES_TYPE_BOOL] = "bool",         [ES_TYPE_ENUM] = "enum",
     [ES_TYPE_LIST] = "list",         [ES_TYPE_URL] = "url",
     [ES_TYPE_DURATION] = "duration", [ES_TYPE_PATH] = "path",
+    [ES_TYPE_RECORDS] = "records",
 };
 
 const char *es_key_type_name(enum es_type type)
 {
-	return type >= ES_TYPE_STRING && type <= ES_TYPE_PATH ? type_names[type]
-	                                                      : "?";
+	return type >= ES_TYPE_STRING && type <= ES_TYPE_RECORDS
+	           ? type_names[type]
+	           : "?";
 }
 
 const char *es_output_type_name(enum es_output_type type)

@@ -123,7 +123,7 @@ static int check_keys(struct es_plugin *p, char *err, size_t errlen)
 			         "key '%s' is reserved by the core", k->name);
 			return -1;
 		}
-		if (k->type < ES_TYPE_STRING || k->type > ES_TYPE_PATH) {
+		if (k->type < ES_TYPE_STRING || k->type > ES_TYPE_RECORDS) {
 			snprintf(err, errlen, "key '%s' has unknown type %d",
 			         k->name, (int)k->type);
 			return -1;

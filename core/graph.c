@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "refs_run.h"
 #include "run.h"
 
 static struct es_node *add_node(struct es_run *run, const char *ref)
@@ -86,6 +87,34 @@ static size_t resolve_deps(struct es_run *run, size_t idx,
 	return problems;
 }
 
+/* The edge an output reference implies: the producing task first. */
+static void add_ref_dep(struct es_run *run, size_t idx, size_t producer,
+                        void *problems)
+{
+	if (add_dep(&run->nodes[idx], producer) < 0)
+		(*(size_t *)problems)++;
+}
+
+/* A cycle through an output reference is reported at the value that
+ * reads it, so `check` names the line to change. */
+static void cycle_site(struct es_run *run, const size_t *path, size_t n,
+                       const char **file, int *line, char *where, size_t len)
+{
+	for (size_t s = 0; s < n; s++) {
+		const struct es_value *v =
+		    es_refs_edge_value(run, path[s], path[(s + 1) % n]);
+
+		if (v) {
+			*file = v->file;
+			*line = v->line;
+			snprintf(where, len, "%s.%s",
+			         run->nodes[path[s]].inst->plugin->name,
+			         v->key->name);
+			return;
+		}
+	}
+}
+
 /* Depth-first search for a cycle; colour 1 = on the stack. */
 static int find_cycle(struct es_run *run, size_t i, unsigned char *colour,
                       size_t *stack, size_t depth, struct es_diags *d)
@@ -107,9 +136,16 @@ static int find_cycle(struct es_run *run, size_t i, unsigned char *colour,
 				strncat(path, " -> ",
 				        sizeof(path) - strlen(path) - 1);
 			}
+			const char *file = NULL;
+			int line = 0;
+			char where[192];
+
+			snprintf(where, sizeof(where), "%s", run->nodes[j].ref);
 			strncat(path, run->nodes[j].ref,
 			        sizeof(path) - strlen(path) - 1);
-			es_diags_add(d, NULL, 0, run->nodes[j].ref,
+			cycle_site(run, stack + start, depth - start + 1, &file,
+			           &line, where, sizeof(where));
+			es_diags_add(d, file, line, where,
 			             "dependency cycle: %s", path);
 			return 1;
 		}
@@ -181,11 +217,12 @@ size_t es_graph_build(struct es_run *run, struct es_diags *d)
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		struct es_node *n = &run->nodes[i];
 
-		if (n->kind == ES_NODE_PLUGIN_TASK)
+		if (n->kind == ES_NODE_PLUGIN_TASK) {
 			problems += resolve_deps(
 			    run, i, n->task->depends_on, n->inst->plugin->name,
 			    n->inst->conf->file, n->inst->conf->line, d);
-		else
+			es_refs_producers(run, i, add_ref_dep, &problems);
+		} else
 			problems += resolve_deps(
 			    run, i, (const char *const *)n->item->depends_on,
 			    NULL, n->item->file, n->item->line, d);

@@ -15,6 +15,7 @@
 
 #include "host_tables.h"
 #include "log.h"
+#include "refs_run.h"
 #include "run.h"
 
 void es_call_init(struct es_call *call, struct es_instance *inst,
@@ -43,6 +44,7 @@ void es_call_release(struct es_call *call)
 	call->n_state_values = 0;
 	call->question = NULL;
 	call->changes = NULL;
+	es_refs_release(call);
 }
 
 /* ---- secrets ------------------------------------------------------- */
@@ -136,6 +138,10 @@ static int secret_get(es_call *call, const char *name, char *buf, size_t buflen,
 	if (!name || !is_declared_secret(call->inst, name))
 		return -1;
 	v = es_config_secret(call->inst->conf, name);
+	/* A secret key that reads a secret output: resolved (and remembered)
+	 * before the task was called. */
+	if (!v && es_refs_value(call, es_config_value(call->inst->conf, name)))
+		v = es_instance_secret(call->inst, name);
 	if (!v)
 		return -1;
 	n = strlen(v);
@@ -248,6 +254,8 @@ static const struct es_value *value_of(es_call *call, const char *key)
 {
 	const struct es_value *v = es_config_value(call->inst->conf, key);
 
+	/* A value that reads an output: as resolved for this call. */
+	v = es_refs_value(call, v);
 	return v && v->is_set ? v : NULL;
 }
 
@@ -296,6 +304,11 @@ static int config_is_explicit(es_call *call, const char *key)
 	const struct es_value *v = value_of(call, key);
 
 	return v && !v->from_default;
+}
+
+static const es_json *config_get_json(es_call *call, const char *key)
+{
+	return es_refs_json(call, key);
 }
 
 static const char *config_customer(es_call *call)
@@ -641,6 +654,7 @@ static const struct es_config_api config_api = {
     .environment = config_environment,
     .env_value = config_env_value,
     .is_explicit = config_is_explicit,
+    .get_json = config_get_json,
 };
 static const struct es_http_api http_api = {
     .struct_size = sizeof(http_api),

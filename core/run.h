@@ -113,6 +113,9 @@ struct es_call {
 	struct es_http_client *http;
 	char **state_values; /* es_state_api.get results, freed at the end */
 	size_t n_state_values;
+	/* Values of the task's needs read through output references, as
+	 * resolved for this call (refs.c). */
+	struct es_refs_call *refs;
 };
 
 void es_call_init(struct es_call *call, struct es_instance *inst,

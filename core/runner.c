@@ -16,6 +16,7 @@
 #include "host_tables.h"
 #include "log.h"
 #include "plan_file.h"
+#include "refs_run.h"
 
 #define DEFAULT_PARALLELISM 4
 #define RETRY_ATTEMPTS 5
@@ -444,6 +445,38 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 	}
 }
 
+/*
+ * The values the task reads from other plugins' outputs (refs.c), before
+ * it is called. An output not published yet: plan records the task as
+ * "(known after apply)" without calling it (planned as unknown, not
+ * skipped); apply ran the producer first, so there it is a failure.
+ * Returns 1 when the node is finished here.
+ */
+static int resolve_refs(struct es_node *n, struct es_call *call, int mode_apply,
+                        enum es_task_state prev)
+{
+	cJSON *unknown = cJSON_CreateArray();
+	int rc = es_refs_resolve(call, unknown);
+
+	if (rc > 0 && !mode_apply) {
+		n->changes = unknown;
+		finish(n, prev == ES_TS_FAILED ? ES_TS_PENDING : prev, NULL);
+		return 1;
+	}
+	if (rc > 0)
+		es_diags_add(
+		    &call->diags, NULL, 0, call->prefix,
+		    "%s is not published yet (read by %s)",
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(unknown, 0), "name")
+		        ->valuestring,
+		    cJSON_GetObjectItem(cJSON_GetArrayItem(unknown, 0), "kind")
+		        ->valuestring);
+	cJSON_Delete(unknown);
+	if (rc != 0)
+		finish(n, ES_TS_FAILED, diags_text(call, "reference failed"));
+	return rc != 0;
+}
+
 static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 {
 	struct es_call call;
@@ -468,8 +501,10 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 		       "the last run stopped during a change request of this "
 		       "task; the plugin looks up what it may have made before "
 		       "creating anything");
-	st = call_with_retry(run, n, ES_PHASE_PLAN, &call);
 	prev = es_state_task_get(run->state, n->ref, NULL, NULL);
+	if (resolve_refs(n, &call, mode_apply, prev))
+		goto out;
+	st = call_with_retry(run, n, ES_PHASE_PLAN, &call);
 	if (st == ES_OK) {
 		n->changes = call.changes ? call.changes : cJSON_CreateArray();
 		call.changes = NULL;

@@ -99,6 +99,17 @@ struct es_config_api {
 	/* 1 when the customer file sets `key` (for this environment), 0 when
 	 * it only has the schema's default or no value. */
 	int (*is_explicit)(es_call *call, const char *key);
+
+	/* Since 2.1. An ES_TYPE_RECORDS key as a JSON array of records
+	 * {type, name, value[, priority, ttl]} (plugin.h), references to
+	 * other plugins' outputs already resolved; borrowed, valid until the
+	 * callback returns. NULL when unset or not a RECORDS key.
+	 *
+	 * For every key, a value that holds a reference ("${mailgun.x}") is
+	 * resolved when a task whose `needs` lists the key is called, and is
+	 * valid until that callback returns. Anywhere else (create, validate,
+	 * a task that does not list the key) such a key reads as unset. */
+	const struct es_json *(*get_json)(es_call *call, const char *key);
 };
 
 /* ---------------------------------------------------------------------

@@ -65,6 +65,9 @@ void mock_config_bool(const char *key, int value);
 void mock_config_duration(const char *key, int64_t ms);
 /* The items, up to 8, end with NULL; with none the key is set and empty. */
 void mock_config_list(const char *key, ...);
+/* An ES_TYPE_RECORDS key (or any get_json read): `json` as get_json
+ * gives it, parsed here, e.g. "[{\"type\":\"TXT\",...}]". Since 2.1. */
+void mock_config_json(const char *key, const char *json);
 /* What is_explicit() answers for a set key (1 unless told otherwise). */
 void mock_config_explicit(const char *key, int is_explicit);
 /* customer() and environment(); "acme" and "uat" after a reset. */

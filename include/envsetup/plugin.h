@@ -89,6 +89,14 @@ enum es_type {
 	ES_TYPE_PATH = 8, /* a file or directory; relative paths are taken
 	                     from the customer file's directory and the
 	                     plugin reads the absolute path */
+	/* Since 2.1: DNS records to publish, read with es_config_api.get_json
+	 * as a JSON array of {type, name, value[, priority, ttl]} (type upper
+	 * case; name fully qualified or relative to the zone, "@" its apex;
+	 * priority and ttl numbers). Written as a list of groups
+	 * ( { type = "TXT"; name = "x"; value = "y"; ttl = 600; } ), whose
+	 * items may also be "${plugin.output}" references to RECORDS outputs
+	 * spliced in, or as one such reference alone. */
+	ES_TYPE_RECORDS = 9,
 };
 
 /* Key flags. */
@@ -194,6 +202,19 @@ typedef enum es_status (*es_task_fn)(const struct es_ctx *ctx);
 /* ---------------------------------------------------------------------
  * Outputs: what the plugin publishes (es_output_api.set) for people, the
  * platform and other plugins (`${plugin.name}` in a customer file).
+ *
+ * References (since 2.1): a customer file's value may read another
+ * plugin's output: "${mailgun.smtp_host}" inside a string (STRING outputs
+ * only), "${godaddy-ssl.status:app.acme.example}" for one item of a
+ * per-item output, or "${mailgun.dns_records}" as a whole ES_TYPE_RECORDS
+ * value (RECORDS outputs only). A SECRET output may only be the whole
+ * value of an ES_KEY_SECRET key, read like any secret. `check` refuses an
+ * unknown plugin or output, a disabled plugin, a wrong type and a cycle.
+ * A task reads only the references of the keys in its `needs`: each adds
+ * the edge "the publishing task runs before this one" to the task graph,
+ * and the core resolves them before calling the task. Until the output
+ * exists, plan does not call the task and shows it as "(known after
+ * apply)"; the plugin never sees a reference's text.
  * ------------------------------------------------------------------- */
 
 enum es_output_type {

@@ -21,8 +21,10 @@
 
 /* 2.0: task functions with a phase (es_task.run), optional ops, the
  * provider client (client.h). */
+/* 2.1: ES_TYPE_RECORDS keys, es_config_api.get_json, and output
+ * references in customer files. */
 #define ES_ABI_MAJOR 2
-#define ES_ABI_MINOR 0
+#define ES_ABI_MINOR 1
 
 /* The envsetup release these headers belong to. */
 #define ES_VERSION_STRING "0.2.0"

@@ -174,6 +174,33 @@ static const struct es_task aws_tasks[] = {
     ES_TASKS_END,
 };
 
+/* ---- outputs: what the platform, people and other plugins read ------ */
+
+static const struct es_output aws_outputs[] = {
+    ES_OUTPUT(.name = "account_id", .type = ES_OUTPUT_STRING,
+              .task = "create_account",
+              .description = "The infrastructure account's 12-digit id"),
+    ES_OUTPUT(.name = "console_url", .type = ES_OUTPUT_STRING,
+              .task = "create_account",
+              .description = "The account's console sign-in URL"),
+    ES_OUTPUT(.name = "role_arn", .type = ES_OUTPUT_STRING,
+              .task = "assume_role",
+              .description = "The role the management account assumes in "
+                             "it"),
+    ES_OUTPUT(.name = "zone_id", .type = ES_OUTPUT_STRING,
+              .task = "hosted_zone",
+              .description = "The Route 53 hosted zone's id"),
+    ES_OUTPUT(.name = "name_servers", .type = ES_OUTPUT_STRING,
+              .task = "hosted_zone",
+              .description = "The zone's name servers, comma-separated, "
+                             "for the registrar"),
+    ES_OUTPUT(.name = "delegation", .type = ES_OUTPUT_RECORDS,
+              .task = "hosted_zone",
+              .description = "The NS records that delegate the zone from "
+                             "its parent (publish them there)"),
+    ES_OUTPUTS_END,
+};
+
 /* ---- validate: offline cross-checks beyond the schema ---------------- */
 
 static enum es_status aws_validate(const struct es_ctx *x)
@@ -214,7 +241,7 @@ static void aws_destroy_instance(void *instance)
 ES_PLUGIN(aws, .name = "aws", .version = "2.0.0",
           .description = "AWS infrastructure account, IAM users and Route 53 "
                          "records (checklist section 1)",
-          .keys = aws_keys, .tasks = aws_tasks,
+          .keys = aws_keys, .tasks = aws_tasks, .outputs = aws_outputs,
           .ops = ES_OPS(.create = aws_create,
                         .destroy_instance = aws_destroy_instance,
                         .validate = aws_validate),

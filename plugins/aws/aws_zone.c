@@ -106,12 +106,32 @@ int aws_find_zone(struct aws_client *r53, const char *zone, char *id,
 	return *st != ES_OK ? -1 : best > 0;
 }
 
-/* Outputs zone_id and name_servers (from GetHostedZone's DelegationSet). */
+/* The NS records that delegate the zone from its parent, in the common
+ * shape another plugin publishes ("${aws.delegation}"). */
+static int add_delegation(const struct es_ctx *x, es_json *records,
+                          const char *ns)
+{
+	const struct es_json_api *j = x->host->json;
+	es_json *o = j->new_object();
+
+	if (!o)
+		return -1;
+	j->set_string(o, "type", "NS");
+	j->set_string(o, "name", aws_cfg(x, "hosted_zone"));
+	j->set_string(o, "value", ns);
+	j->add(records, NULL, o);
+	return 0;
+}
+
+/* Outputs zone_id, name_servers and delegation (from GetHostedZone's
+ * DelegationSet). */
 static enum es_status publish_zone(struct aws_client *r53, const char *id)
 {
 	const struct es_ctx *x = r53->api.ctx;
+	const struct es_json_api *j = x->host->json;
+	es_json *records = j->new_array();
 	xmlNodePtr ns = NULL;
-	char path[256], list[2048] = "";
+	char path[256], list[2048] = "", *text = NULL;
 	xmlDocPtr doc = NULL;
 	struct es_reply r;
 	enum es_status st;
@@ -132,14 +152,20 @@ static enum es_status publish_zone(struct aws_client *r53, const char *id)
 
 		at += (size_t)snprintf(list + at, sizeof(list) - at, "%s%s",
 		                       at ? "," : "", v ? v : "");
+		if (!v || add_delegation(x, records, v) < 0)
+			st = ES_FAILED;
 		free(v);
 	}
 	xmlFreeDoc(doc);
 	es_reply_free(&r);
+	text = records ? j->print(records) : NULL;
 	if (st == ES_OK &&
-	    (x->host->output->set(x->call, "zone_id", id, 0) ||
-	     x->host->output->set(x->call, "name_servers", list, 0)))
+	    (!text || x->host->output->set(x->call, "zone_id", id, 0) ||
+	     x->host->output->set(x->call, "name_servers", list, 0) ||
+	     x->host->output->set(x->call, "delegation", text, 0)))
 		st = ES_FAILED;
+	x->host->mem_free(text);
+	j->free(records);
 	return st;
 }
 

@@ -151,10 +151,198 @@ static enum es_status sync_record(struct ctx *c, const struct record *rec)
 	return st;
 }
 
+/* ---- publish_records: records in the common shape, often another
+ * plugin's output ("${mailgun.dns_records}") ---------------------------- */
+
+/* `name` relative to the domain, as GoDaddy's paths take it: "@" for the
+ * domain itself; a name outside it is taken as already relative. */
+static void relative_name(struct ctx *c, const char *name, char *out,
+                          size_t len)
+{
+	size_t n = strlen(name), d = strlen(c->domain);
+
+	n -= n && name[n - 1] == '.';
+	if (n == d && strncasecmp(name, c->domain, d) == 0)
+		snprintf(out, len, "@");
+	else if (n > d + 1 && name[n - d - 1] == '.' &&
+	         strncasecmp(name + n - d, c->domain, d) == 0)
+		snprintf(out, len, "%.*s", (int)(n - d - 1), name);
+	else
+		snprintf(out, len, "%.*s", (int)n, name);
+}
+
+/* What GoDaddy should hold for one record of the set. */
+static es_json *wanted_entry(struct ctx *c, const es_json *rec)
+{
+	const struct es_json_api *j = c->h->json;
+	int64_t ttl = j->get_int64(rec, "ttl", 0);
+	int64_t prio = j->get_int64(rec, "priority", -1);
+	es_json *o = j->new_object();
+
+	/* GoDaddy refuses a TTL under 600 s: such a record gets the least
+	 * it takes. Without one, the plugin's ttl. */
+	if (ttl == 0)
+		ttl = c->h->config->get_int(c->call, "ttl");
+	if (o) {
+		j->set_string(o, "data", j->get_string(rec, "value"));
+		j->set_int64(o, "ttl", ttl < 600 ? 600 : ttl);
+		if (prio >= 0)
+			j->set_int64(o, "priority", prio);
+	}
+	return o;
+}
+
+/* A copy of a set's entry (data, ttl, priority) for a PUT. */
+static es_json *copy_entry(struct ctx *c, const es_json *e)
+{
+	const struct es_json_api *j = c->h->json;
+	int64_t prio = j->get_int64(e, "priority", -1);
+	es_json *o = j->new_object();
+
+	if (o) {
+		j->set_string(o, "data", j->get_string(e, "data"));
+		j->set_int64(o, "ttl", j->get_int64(e, "ttl", 600));
+		if (prio >= 0)
+			j->set_int64(o, "priority", prio);
+	}
+	return o;
+}
+
+/* `want` (an entry as wanted_entry makes it) is in `set` as it is. */
+static int entry_in(struct ctx *c, const char *type, const es_json *want,
+                    const es_json *set)
+{
+	const struct es_json_api *j = c->h->json;
+
+	for (size_t i = 0; i < j->array_size(set); i++) {
+		const es_json *e = j->array_item(set, i);
+		const char *data = j->get_string(e, "data");
+
+		if (data &&
+		    same_data(type, data, j->get_string(want, "data")) &&
+		    j->get_int64(e, "ttl", 0) == j->get_int64(want, "ttl", 0) &&
+		    j->get_int64(e, "priority", -1) ==
+		        j->get_int64(want, "priority", -1))
+			return 1;
+	}
+	return 0;
+}
+
+/* The set at type/rel made to hold `want` (a list of entries). A CNAME
+ * set is replaced (one per name); other sets keep what the customer has
+ * beside the wanted values (the SPF of a domain, other MX hosts). */
+static enum es_status sync_set(struct ctx *c, const char *type, const char *rel,
+                               const es_json *want, const char *values)
+{
+	const struct es_json_api *j = c->h->json;
+	int keep = strcmp(type, "CNAME") != 0;
+	es_json *list;
+	struct es_reply r;
+	enum es_status st = get_records(c, &r, type, rel);
+	size_t have = st == ES_OK ? j->array_size(r.json) : 0, missing = 0;
+	char intent[800], what[300];
+
+	for (size_t i = 0; st == ES_OK && i < j->array_size(want); i++)
+		missing += !entry_in(c, type, j->array_item(want, i), r.json);
+	snprintf(what, sizeof(what), "%s %s", type, rel);
+	if (st != ES_OK || (missing == 0 && (keep || have == 1)) ||
+	    es_reported(c->x, &st, have ? ES_CHANGE_UPDATE : ES_CHANGE_CREATE,
+	                "dns_record", what, values)) {
+		es_reply_free(&r);
+		return st;
+	}
+	list = j->new_array();
+	for (size_t i = 0; list && keep && i < have; i++) {
+		const es_json *e = j->array_item(r.json, i);
+		const char *data = j->get_string(e, "data");
+		int wanted = 0;
+
+		for (size_t k = 0; data && k < j->array_size(want); k++)
+			wanted |= same_data(
+			    type, data,
+			    j->get_string(j->array_item(want, k), "data"));
+		if (data && !wanted)
+			j->add(list, NULL, copy_entry(c, e));
+	}
+	for (size_t k = 0; list && k < j->array_size(want); k++)
+		j->add(list, NULL, copy_entry(c, j->array_item(want, k)));
+	es_reply_free(&r);
+	snprintf(intent, sizeof(intent), "publish %s %s.%s: %.400s", type, rel,
+	         c->domain, values);
+	st = list ? put_records(c, type, rel, list, intent) : ES_FAILED;
+	j->free(list);
+	return st;
+}
+
+/* Record i of `all` opens its set (no earlier record has its type and
+ * name): the set's wanted entries, and their values for messages. */
+static int set_of(struct ctx *c, const es_json *all, size_t i, es_json *want,
+                  char *values, size_t len)
+{
+	const struct es_json_api *j = c->h->json;
+	const es_json *rec = j->array_item(all, i);
+	const char *type = j->get_string(rec, "type");
+	char rel[256], other[256];
+
+	relative_name(c, j->get_string(rec, "name"), rel, sizeof(rel));
+	values[0] = '\0';
+	for (size_t k = 0; k < j->array_size(all); k++) {
+		const es_json *o = j->array_item(all, k);
+
+		relative_name(c, j->get_string(o, "name"), other,
+		              sizeof(other));
+		if (strcmp(j->get_string(o, "type"), type) ||
+		    strcasecmp(other, rel))
+			continue;
+		if (k < i)
+			return 0;
+		j->add(want, NULL, wanted_entry(c, o));
+		snprintf(values + strlen(values), len - strlen(values), "%s%s",
+		         *values ? ", " : "", j->get_string(o, "value"));
+	}
+	return 1;
+}
+
+/* Publish publish_records (when the DNS is at GoDaddy) and list them in
+ * `out` in the common shape, names fully qualified. */
+static enum es_status publish_records(struct ctx *c, es_json *out,
+                                      int at_godaddy)
+{
+	const struct es_json_api *j = c->h->json;
+	const es_json *all = c->h->config->get_json(c->call, "publish_records");
+	enum es_status st = ES_OK;
+	char values[1024], rel[256];
+
+	for (size_t i = 0; st == ES_OK && i < j->array_size(all); i++) {
+		const es_json *rec = j->array_item(all, i);
+		es_json *want = j->new_array(), *o = j->new_object();
+		int64_t prio = j->get_int64(rec, "priority", -1);
+
+		relative_name(c, j->get_string(rec, "name"), rel, sizeof(rel));
+		if (!want)
+			st = ES_FAILED;
+		else if (at_godaddy &&
+		         set_of(c, all, i, want, values, sizeof(values)))
+			st = sync_set(c, j->get_string(rec, "type"), rel, want,
+			              values);
+		if (o) {
+			j->set_string(o, "type", j->get_string(rec, "type"));
+			j->set_string(o, "name", j->get_string(rec, "name"));
+			j->set_string(o, "value", j->get_string(rec, "value"));
+			if (prio >= 0)
+				j->set_int64(o, "priority", prio);
+			j->add(out, NULL, o);
+		}
+		j->free(want);
+	}
+	return st;
+}
+
 enum es_status gd_dns_records(const struct es_ctx *x)
 {
 	struct ctx cs, *c = &cs;
 	const struct es_json_api *j = x->host->json;
+	char fqdn[512];
 	es_json *out;
 	enum es_status st;
 	int at_godaddy;
@@ -175,13 +363,20 @@ enum es_status gd_dns_records(const struct es_ctx *x)
 		}
 		if (at_godaddy)
 			st = sync_record(c, &rec);
+		snprintf(fqdn, sizeof(fqdn), "%s%s%s",
+		         strcmp(rec.name, "@") ? rec.name : "",
+		         strcmp(rec.name, "@") ? "." : "", c->domain);
 		if ((o = j->new_object())) {
-			j->set_string(o, "name", rec.name);
 			j->set_string(o, "type", rec.type);
-			j->set_string(o, "data", rec.target);
+			j->set_string(o, "name", fqdn);
+			j->set_string(o, "value", rec.target);
+			j->set_int64(o, "ttl",
+			             c->h->config->get_int(c->call, "ttl"));
 			j->add(out, NULL, o);
 		}
 	}
+	if (st == ES_OK)
+		st = publish_records(c, out, at_godaddy);
 	/* Elsewhere-hosted DNS: the output is what a person publishes. */
 	if (st == ES_OK && c->phase == ES_PHASE_VERIFY) {
 		char *text = j->print(out);

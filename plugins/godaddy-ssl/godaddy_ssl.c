@@ -87,6 +87,13 @@ static const struct es_key godaddy_keys[] = {
             * becomes a URL path segment. */
            .pattern = "^[^=/?#% ]{1,127}=([Aa]|[Aa]{4}|[Cc][Nn][Aa][Mm][Ee]|"
                       "[Tt][Xx][Tt]):.{1,511}$"),
+    ES_KEY(.name = "publish_records", .type = ES_TYPE_RECORDS,
+           .flags = ES_KEY_PER_ENV,
+           .question = "Which other DNS records go in the domain's zone? "
+                       "Often another plugin's output, such as "
+                       "\"${mailgun.dns_records}\"; names fully qualified "
+                       "in the domain or relative to it",
+           .example = "\"${mailgun.dns_records}\""),
     ES_KEY(.name = "ttl", .type = ES_TYPE_INT, .default_value = "600",
            .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 600, .max = 604800,
            .question = "TTL of those records, in seconds (GoDaddy's "
@@ -156,7 +163,8 @@ static const struct es_key godaddy_keys[] = {
 static const struct es_task godaddy_tasks[] = {
     ES_TASK(.id = "dns_records", .title = "Publish the component URLs",
             .section = "1",
-            .needs = ES_LIST("domain", "records", "ttl", "dns_at_godaddy"),
+            .needs = ES_LIST("domain", "records", "publish_records", "ttl",
+                             "dns_at_godaddy"),
             .flags = ES_TASK_MUTATING, .run = gd_dns_records),
     ES_TASK(.id = "certificate_key", .title = "Make the private keys and CSRs",
             .section = "1",
@@ -185,6 +193,37 @@ static const struct es_task godaddy_tasks[] = {
             .flags = ES_TASK_MUTATING | ES_TASK_LONG_RUNNING,
             .timeout_s = 172800, .run = gd_download_certificate),
     ES_TASKS_END,
+};
+
+/* ---- outputs: what the platform, people and other plugins read ------ */
+
+static const struct es_output godaddy_outputs[] = {
+    ES_OUTPUT(.name = "dns_records", .type = ES_OUTPUT_RECORDS,
+              .task = "dns_records",
+              .description = "The records of records and publish_records: "
+                             "what is published (or, DNS hosted elsewhere, "
+                             "what a person publishes)"),
+    ES_OUTPUT(.name = "key_path", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_PER_ITEM, .task = "certificate_key",
+              .description = "Per certificate: the private key's file "
+                             "(0600, never read by envsetup again)"),
+    ES_OUTPUT(.name = "csr", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_PER_ITEM, .task = "certificate_key",
+              .description = "Per certificate: the CSR in PEM"),
+    ES_OUTPUT(.name = "certificate_id", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_PER_ITEM, .task = "order_certificate",
+              .description = "Per certificate: GoDaddy's certificate id"),
+    ES_OUTPUT(.name = "status", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_PER_ITEM, .task = "wait_issued",
+              .description = "Per certificate: the order's status at "
+                             "GoDaddy"),
+    ES_OUTPUT(.name = "certificate_path", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_PER_ITEM, .task = "download_certificate",
+              .description = "Per certificate: the installed chain's file"),
+    ES_OUTPUT(.name = "expires_at", .type = ES_OUTPUT_STRING,
+              .flags = ES_OUTPUT_PER_ITEM, .task = "download_certificate",
+              .description = "Per certificate: when it expires (ISO 8601)"),
+    ES_OUTPUTS_END,
 };
 
 /* ---- validate: offline cross-field rules beyond the schema ---------- */
@@ -235,5 +274,5 @@ static enum es_status godaddy_validate(const struct es_ctx *x)
 ES_PLUGIN(godaddy_ssl, .name = "godaddy-ssl", .version = "2.0.0",
           .description = "URLs (DNS records) and SSL certificates for UAT and "
                          "production on GoDaddy (checklist 1)",
-          .keys = godaddy_keys, .tasks = godaddy_tasks,
+          .keys = godaddy_keys, .tasks = godaddy_tasks, .outputs = godaddy_outputs,
           .ops = ES_OPS(.validate = godaddy_validate), .rate_limit_per_min = 60)

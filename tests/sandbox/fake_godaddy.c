@@ -165,7 +165,7 @@ static void records_get(struct route *rt, const char *id, const char *type,
 }
 
 /* PUT body: [DNSRecordCreateTypeName], `data` required. */
-static void records_put(struct route *rt, const char *id)
+static void records_put(struct route *rt, const char *id, const char *type)
 {
 	cJSON *body = sb_json(rt->req), *e, *list, *attrs;
 	char path[64];
@@ -180,19 +180,30 @@ static void records_put(struct route *rt, const char *id)
 	cJSON_ArrayForEach(e, body)
 	{
 		cJSON *ttl = cJSON_GetObjectItem(e, "ttl");
+		cJSON *prio = cJSON_GetObjectItem(e, "priority");
 		cJSON *o;
 		snprintf(path, sizeof(path), "records[%d].data", i++);
+		/* An MX record carries its priority (0..65535), as the
+		 * Domains API's DNSRecordCreateTypeName describes it. */
 		if (!attr(e, "data") ||
-		    (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 600))) {
+		    (ttl && (!cJSON_IsNumber(ttl) || ttl->valuedouble < 600)) ||
+		    (prio && (!cJSON_IsNumber(prio) || prio->valuedouble < 0 ||
+		              prio->valuedouble > 65535)) ||
+		    (!prio && !strcmp(type, "MX"))) {
 			cJSON_Delete(list);
 			error(rt->resp, 422, "INVALID_BODY",
-			      "data is required and ttl is at least 600", path);
+			      "data is required, ttl is at least 600 and an MX "
+			      "record has a priority of 0 to 65535",
+			      path);
 			return;
 		}
 		o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "data", attr(e, "data"));
 		cJSON_AddNumberToObject(o, "ttl",
 		                        ttl ? ttl->valuedouble : 3600);
+		if (prio)
+			cJSON_AddNumberToObject(o, "priority",
+			                        prio->valuedouble);
 		cJSON_AddItemToArray(list, o);
 	}
 	sb_resource_delete(P, "record", id);
@@ -224,7 +235,7 @@ static void records(struct route *rt)
 	if (!strcmp(rt->req->method, "GET"))
 		records_get(rt, id, type, name);
 	else if (!strcmp(rt->req->method, "PUT"))
-		records_put(rt, id);
+		records_put(rt, id, type);
 	else
 		not_found(rt->resp, "Not Found");
 }

@@ -44,6 +44,7 @@ struct cfg {
 	const char *list[MOCK_LIST_MAX];
 	size_t n_list;
 	int is_explicit;
+	es_json *json; /* mock_config_json: parsed, freed at reset */
 };
 
 struct entry {
@@ -146,6 +147,8 @@ static void free_headers(struct es_http_header *h, size_t n)
 
 void mock_host_reset(void)
 {
+	for (size_t i = 0; i < MOCK_CONFIG_MAX && m.config[i].key != NULL; i++)
+		es_host_json.free(m.config[i].json);
 	for (size_t i = 0; i < m.n_sent; i++) {
 		struct mock_request *r = &m.sent[i];
 
@@ -245,6 +248,18 @@ void mock_config_list(const char *key, ...)
 	va_end(ap);
 }
 
+void mock_config_json(const char *key, const char *json)
+{
+	struct cfg *c = find_cfg(key);
+
+	if (c != NULL)
+		es_host_json.free(c->json);
+	c = new_cfg(key);
+	c->json = es_host_json.parse(json, strlen(json));
+	if (c->json == NULL)
+		full("mock_config_json: not JSON");
+}
+
 void mock_config_explicit(const char *key, int is_explicit)
 {
 	struct cfg *c = find_cfg(key);
@@ -300,6 +315,14 @@ static const char *c_list_item(es_call *call, const char *key, size_t i)
 
 	(void)call;
 	return c != NULL && i < c->n_list ? c->list[i] : NULL;
+}
+
+static const struct es_json *c_get_json(es_call *call, const char *key)
+{
+	const struct cfg *c = find_cfg(key);
+
+	(void)call;
+	return c != NULL ? c->json : NULL;
 }
 
 static const char *c_customer(es_call *call)
@@ -760,6 +783,7 @@ static const struct es_config_api config_api = {
     .get_duration_ms = c_get_number,
     .list_size = c_list_size,
     .list_item = c_list_item,
+    .get_json = c_get_json,
     .customer = c_customer,
     .environment = c_environment,
     .env_value = c_env_value,
