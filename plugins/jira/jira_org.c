@@ -86,7 +86,7 @@ static enum es_status link_org(struct ctx *c, const char *sd, const char *id,
 	const struct es_json_api *j = c->h->json;
 	struct es_pages pg = JIRA_JSM_PAGES;
 	const es_json *values;
-	char intent[400], body[96], have[ID_MAX], path[256];
+	char intent[400] = "", body[96] = "", have[ID_MAX], path[256];
 	struct es_send s = jira_json("POST", body, intent);
 	struct es_reply r;
 	enum es_status st = ES_OK;
@@ -309,7 +309,7 @@ static enum es_status customer_account(struct ctx *c, const char *email,
 static enum es_status add_customer(struct ctx *c, const char *org,
                                    const char *email)
 {
-	char id[ID_MAX], marker[300], intent[400], body[300];
+	char id[ID_MAX], marker[300], intent[400] = "", body[300] = "";
 	struct es_send s = jira_json("POST", body, intent);
 	struct es_reply r;
 	enum es_status st = customer_account(c, email, id, sizeof(id));
@@ -333,7 +333,7 @@ static enum es_status add_customer(struct ctx *c, const char *org,
 static enum es_status remove_customer(struct ctx *c, const char *org,
                                       const char *email)
 {
-	char marker[300], member[300], intent[400], body[300];
+	char marker[300], member[300], intent[400] = "", body[300] = "";
 	struct es_send s = jira_json("DELETE", body, intent);
 	const char *id;
 	struct es_reply r;
