@@ -415,7 +415,8 @@ static void tags(const struct sb_request *req, struct sb_response *resp,
 			           "Resource Not Found");
 	} else if (id && strcmp(m, "DELETE") == 0) {
 		if (sb_resource_delete(P, "tag", id))
-			sb_reply(resp, 200, "application/json", "%s", "");
+			sb_reply(resp, 200, "text/plain", "%s",
+			         ""); /* no body */
 		else
 			error_list(resp, 404, "not_found",
 			           "Resource Not Found");
