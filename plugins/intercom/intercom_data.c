@@ -126,11 +126,13 @@ static enum es_status adopt_attribute(struct ctx *c, const struct attribute *a)
 	         : NULL;
 	id = it ? attribute_id(c, it, buf, sizeof(buf)) : NULL;
 	if (st == ES_OK && !id) {
-		c->h->diag->error(c->call, a->list_key,
-		                  "Intercom says it already has %s, but not "
-		                  "among the %s attributes: the other model "
-		                  "holds that name (%s)",
-		                  a->name, a->model, "rename it");
+		c->h->diag->error(
+		    c->call, a->list_key,
+		    "create data attribute %s: Intercom says it "
+		    "already has %s, but not among the %s "
+		    "attributes: the other model holds that name; "
+		    "rename it",
+		    a->label, a->name, a->model);
 		st = ES_FAILED;
 	}
 	if (st == ES_OK)
