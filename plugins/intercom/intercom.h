@@ -1,0 +1,73 @@
+/*
+ * Internals of the intercom plugin, shared by its source files:
+ *   intercom.c             schema, tasks, outputs, descriptor
+ *   intercom_api.c         the client for Intercom: base URL, Bearer auth,
+ *                          the pinned Intercom-Version, error.list errors
+ *   intercom_workspace.c   the app id, the identity-verification secret and
+ *                          the teammates (the workspace's own settings)
+ *   intercom_data.c        custom data attributes and tags
+ * Nothing here is exported: the .so exports envsetup_plugin_entry only.
+ */
+#ifndef ENVSETUP_PLUGIN_INTERCOM_H
+#define ENVSETUP_PLUGIN_INTERCOM_H
+
+#include <stddef.h>
+
+#include "envsetup/envsetup.h"
+
+/* The API version every request pins: the one the conformance stage
+ * checks against (../shared/specs/intercom-2.14.yaml). */
+#define INTERCOM_VERSION "2.14"
+
+/* ---- one task call -------------------------------------------------- */
+
+struct ctx {
+	const struct es_ctx *x;
+	const struct es_host *h;
+	es_call *call;
+	enum es_phase phase;
+	struct es_client api; /* Bearer {{secret:access_token}} */
+};
+
+/* Set up `c` for task call `x`: 0, or -1 with a diagnostic. */
+int ic_open(const struct es_ctx *x, struct ctx *c);
+/* 1 in the teardown phases (plan --destroy, destroy). */
+int ic_teardown(const struct ctx *c);
+/* Send `body` (transfer full: freed here) as JSON with `method` to base +
+ * the formatted path, a write named by `intent`; see es_client_call().
+ * SDK-CANDIDATE: azure's az_json_write meets the same need; client.h
+ * could send an es_json as a body. */
+ES_PRINTF(6, 7)
+enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
+                             const char *method, es_json *body,
+                             const char *intent, const char *fmt, ...);
+/* The item of `list` whose "name" is `name` (case-insensitive when
+ * `any_case`, as Intercom compares tag names), or NULL. */
+const es_json *ic_find_named(struct ctx *c, const es_json *list,
+                             const char *name, int any_case);
+
+/*
+ * What envsetup created, as opposed to what it adopted. State key `key`
+ * holds the provider's id of a resource envsetup looks after; "sent:" +
+ * key is put before the create is sent, so a resource found later without
+ * a recorded id (a run killed between the answer and the put) is known
+ * to be envsetup's own, and one found without the mark was there before
+ * and is never removed.
+ */
+int ic_mark_sent(struct ctx *c, const char *key);
+int ic_was_sent(struct ctx *c, const char *key);
+/* Forget `key` and its mark (after a delete, or an adoption). */
+void ic_forget(struct ctx *c, const char *key, int keep_id);
+
+/* ---- tasks: one function serves every phase --------------------------- */
+
+/* intercom_workspace.c */
+enum es_status ic_read_app(const struct es_ctx *x);
+enum es_status ic_identity_secret(const struct es_ctx *x);
+enum es_status ic_invite_teammates(const struct es_ctx *x);
+
+/* intercom_data.c */
+enum es_status ic_data_attributes(const struct es_ctx *x);
+enum es_status ic_tags(const struct es_ctx *x);
+
+#endif
