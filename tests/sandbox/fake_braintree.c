@@ -124,8 +124,12 @@ static void seed(void)
 	}
 }
 
+/* A GraphQL server answers exactly the fields selected: these are the
+ * plugin's (node id currencyCode status isDefault, pageInfo hasNextPage
+ * endCursor). */
 struct page {
 	cJSON *edges;
+	char end_cursor[32];
 	long index, after, size, total;
 };
 
@@ -141,7 +145,6 @@ static void one_account(const char *id, cJSON *attrs, void *arg)
 		return;
 	snprintf(cursor, sizeof(cursor), "cursor-%ld", at);
 	edge = cJSON_CreateObject();
-	cJSON_AddStringToObject(edge, "cursor", cursor);
 	node = cJSON_AddObjectToObject(edge, "node");
 	cJSON_AddStringToObject(node, "id", id);
 	cJSON_AddItemToObject(
@@ -157,6 +160,7 @@ static void one_account(const char *id, cJSON *attrs, void *arg)
 	    cJSON_Duplicate(
 	        cJSON_GetObjectItemCaseSensitive(attrs, "isDefault"), 1));
 	cJSON_AddItemToArray(pg->edges, edge);
+	snprintf(pg->end_cursor, sizeof(pg->end_cursor), "%s", cursor);
 }
 
 static void merchant_accounts(struct sb_response *resp, const cJSON *vars)
@@ -189,24 +193,10 @@ static void merchant_accounts(struct sb_response *resp, const cJSON *vars)
 	conn = cJSON_AddObjectToObject(merchant, "merchantAccounts");
 	info = cJSON_CreateObject();
 	cJSON_AddBoolToObject(info, "hasNextPage", pg.after + 1 + n < pg.total);
-	cJSON_AddBoolToObject(info, "hasPreviousPage", 0);
-	if (n) {
-		cJSON_AddItemToObject(
-		    info, "startCursor",
-		    cJSON_Duplicate(
-		        cJSON_GetObjectItemCaseSensitive(
-		            cJSON_GetArrayItem(pg.edges, 0), "cursor"),
-		        1));
-		cJSON_AddItemToObject(
-		    info, "endCursor",
-		    cJSON_Duplicate(
-		        cJSON_GetObjectItemCaseSensitive(
-		            cJSON_GetArrayItem(pg.edges, n - 1), "cursor"),
-		        1));
-	} else {
-		cJSON_AddNullToObject(info, "startCursor");
+	if (n)
+		cJSON_AddStringToObject(info, "endCursor", pg.end_cursor);
+	else
 		cJSON_AddNullToObject(info, "endCursor");
-	}
 	cJSON_AddItemToObject(conn, "edges", pg.edges);
 	cJSON_AddItemToObject(conn, "pageInfo", info);
 	answer(resp, 200, data, NULL);
