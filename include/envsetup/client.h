@@ -103,6 +103,58 @@ static inline int es_record(const struct es_ctx *ctx, enum es_status *st,
 }
 
 /* ---------------------------------------------------------------------
+ * What envsetup made: teardown removes that, and nothing the customer had
+ * ------------------------------------------------------------------- */
+
+#define ES_CLAIM_PREFIX "made:" /* the state keys of claims */
+
+/*
+ * Before a create, record durably (before the request is sent) that
+ * envsetup asks for resource `name` (the state key that will hold its id,
+ * say "domain_id"); `what` is what was asked for (its name, or "1"). A run
+ * killed between the create and the put of the id then still knows that
+ * the resource it finds is its own. 0, or -1 when the state refused (the
+ * core said why): do not create then.
+ */
+static inline int es_claim(const struct es_ctx *ctx, const char *name,
+                           const char *what)
+{
+	char key[256];
+
+	if ((size_t)snprintf(key, sizeof(key), ES_CLAIM_PREFIX "%s", name) >=
+	    sizeof(key))
+		return -1;
+	return ctx->host->state->put(ctx->call, key, what ? what : "1");
+}
+
+/* What es_claim() recorded for `name` (nullable, valid until the callback
+ * ends). NULL: a resource found under `name` was there before envsetup
+ * (adopted), and teardown keeps it. */
+static inline const char *es_claimed(const struct es_ctx *ctx, const char *name)
+{
+	char key[256];
+
+	if ((size_t)snprintf(key, sizeof(key), ES_CLAIM_PREFIX "%s", name) >=
+	    sizeof(key))
+		return NULL;
+	return ctx->host->state->get(ctx->call, key);
+}
+
+/* Forget the claim on `name` and, with `id_key` (nullable), the id state
+ * key too: after the resource was deleted, or found to be the customer's. */
+static inline int es_unclaim(const struct es_ctx *ctx, const char *name,
+                             const char *id_key)
+{
+	char key[256];
+
+	if ((size_t)snprintf(key, sizeof(key), ES_CLAIM_PREFIX "%s", name) >=
+	    sizeof(key))
+		return -1;
+	return ctx->host->state->del(ctx->call, key) ||
+	       (id_key && ctx->host->state->del(ctx->call, id_key));
+}
+
+/* ---------------------------------------------------------------------
  * Polling long-running work
  * ------------------------------------------------------------------- */
 

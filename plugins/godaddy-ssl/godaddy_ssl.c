@@ -274,5 +274,6 @@ static enum es_status godaddy_validate(const struct es_ctx *x)
 ES_PLUGIN(godaddy_ssl, .name = "godaddy-ssl", .version = "2.0.0",
           .description = "URLs (DNS records) and SSL certificates for UAT and "
                          "production on GoDaddy (checklist 1)",
-          .keys = godaddy_keys, .tasks = godaddy_tasks, .outputs = godaddy_outputs,
+          .keys = godaddy_keys, .tasks = godaddy_tasks,
+          .outputs = godaddy_outputs,
           .ops = ES_OPS(.validate = godaddy_validate), .rate_limit_per_min = 60)

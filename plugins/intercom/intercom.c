@@ -135,19 +135,11 @@ static const struct es_output intercom_outputs[] = {
 
 /* ---- descriptor ------------------------------------------------------ */
 
-static const struct es_plugin_descriptor intercom = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "intercom",
-    .version = "1.0.0",
-    .description = "Intercom workspace for the support desk: app id, "
-                   "custom data attributes, tags, identity verification "
-                   "secret, teammates (checklist 4.5)",
-    .keys = intercom_keys,
-    .tasks = intercom_tasks,
-    .outputs = intercom_outputs,
-    /* The limit the research notes give (1000 a minute, enforced in
-     * 10-second windows); private apps share the workspace's quota. */
-    .rate_limit_per_min = 1000,
-};
-
-ES_PLUGIN_DEFINE(intercom)
+/* The limit the research notes give (1000 a minute, enforced in 10-second
+ * windows); private apps share the workspace's quota. */
+ES_PLUGIN(intercom, .name = "intercom", .version = "1.0.0",
+          .description = "Intercom workspace for the support desk: app id, "
+                         "custom data attributes, tags, identity verification "
+                         "secret, teammates (checklist 4.5)",
+          .keys = intercom_keys, .tasks = intercom_tasks,
+          .outputs = intercom_outputs, .rate_limit_per_min = 1000)

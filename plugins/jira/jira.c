@@ -173,24 +173,11 @@ static enum es_status jira_validate(const struct es_ctx *x)
 
 /* ---- descriptor ------------------------------------------------------ */
 
-static const struct es_plugin_ops jira_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .validate = jira_validate,
-};
-
-static const struct es_plugin_descriptor jira = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "jira",
-    .version = "2.0.0",
-    .description = "Jira Service Management project, agent roles, "
-                   "organisation, customers and request types (checklist "
-                   "4.5)",
-    .keys = jira_keys,
-    .tasks = jira_tasks,
-    .outputs = jira_outputs,
-    .ops = &jira_ops,
-    /* Jira Cloud publishes no fixed rate: it meters cost per call and
-     * answers 429 with Retry-After, which the core honours. */
-};
-
-ES_PLUGIN_DEFINE(jira)
+/* Jira Cloud publishes no fixed rate: it meters cost per call and answers
+ * 429 with Retry-After, which the core honours. */
+ES_PLUGIN(jira, .name = "jira", .version = "1.0.0",
+          .description = "Jira Service Management project, agent roles, "
+                         "organisation, customers and request types "
+                         "(checklist 4.5)",
+          .keys = jira_keys, .tasks = jira_tasks, .outputs = jira_outputs,
+          .ops = ES_OPS(.validate = jira_validate))

@@ -173,23 +173,11 @@ static enum es_status mandrill_validate(const struct es_ctx *x)
 
 /* ---- descriptor ------------------------------------------------------ */
 
-static const struct es_plugin_ops mandrill_ops = {
-    .struct_size = sizeof(struct es_plugin_ops),
-    .validate = mandrill_validate,
-};
-
-static const struct es_plugin_descriptor mandrill = {
-    ES_DESCRIPTOR_HEADER,
-    .name = "mandrill",
-    .version = "2.0.0",
-    .description = "Mandrill sender domain, DNS records, subaccount, "
-                   "bounce webhook and templates (checklist 4.4)",
-    .keys = mandrill_keys,
-    .tasks = mandrill_tasks,
-    .outputs = mandrill_outputs,
-    .ops = &mandrill_ops,
-    /* No general per-call limit is published; Mandrill answers 429
-     * RequestLimitExceeded, which the core and the read hook retry. */
-};
-
-ES_PLUGIN_DEFINE(mandrill)
+/* No general per-call limit is published; Mandrill answers 429
+ * RequestLimitExceeded, which the core and the read hook retry. */
+ES_PLUGIN(mandrill, .name = "mandrill", .version = "1.0.0",
+          .description = "Mandrill sender domain, DNS records, subaccount, "
+                         "bounce webhook and templates (checklist 4.4)",
+          .keys = mandrill_keys, .tasks = mandrill_tasks,
+          .outputs = mandrill_outputs,
+          .ops = ES_OPS(.validate = mandrill_validate))
