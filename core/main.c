@@ -35,6 +35,9 @@ static const char usage_text[] =
     "  status   the checklist with each item's state, and the outputs\n"
     "  report   the checklist, answers, states and outputs as Markdown\n"
     "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
+    "  destroy  remove what envsetup made (reverse order; adopted and\n"
+    "           protected resources are kept), resuming where the last\n"
+    "           run stopped; asks for the customer id unless --yes\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
     "\n"
     "Options:\n"
@@ -49,6 +52,8 @@ static const char usage_text[] =
     "      --lock-timeout S   wait up to S seconds for another run's lock\n"
     "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
     "      --by NAME          who confirms (confirm)\n"
+    "      --destroy          plan: what destroy would remove\n"
+    "      --yes              destroy: do not ask for the customer id\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -61,7 +66,8 @@ static const char usage_text[] =
     "Exit codes: 0 done / no changes; 1 invalid input (config, state,\n"
     "arguments); 2 pending (plan: changes; check: unanswered questions;\n"
     "apply: items wait for a person or are blocked); 3 state locked by\n"
-    "another run; 4 a task failed; 5 a plugin could not be loaded; 64 usage.\n";
+    "another run; 4 a task failed; 5 a plugin could not be loaded; 64 usage,\n"
+    "or destroy not confirmed.\n";
 
 struct cli {
 	const char *command;
@@ -74,6 +80,7 @@ struct cli {
 	unsigned parallelism;
 	int lock_wait_s;
 	int json, markdown;
+	int destroy, yes; /* plan --destroy; destroy --yes */
 	int verbosity;
 	char **args;
 	size_t n_args;
@@ -141,6 +148,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_BY,
 		OPT_JSON,
 		OPT_MARKDOWN,
+		OPT_DESTROY,
+		OPT_YES,
 		OPT_VERSION
 	};
 	static const struct option opts[] = {
@@ -155,6 +164,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"by", required_argument, NULL, OPT_BY},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"markdown", no_argument, NULL, OPT_MARKDOWN},
+	    {"destroy", no_argument, NULL, OPT_DESTROY},
+	    {"yes", no_argument, NULL, OPT_YES},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -213,6 +224,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_MARKDOWN:
 			cli->markdown = 1;
 			break;
+		case OPT_DESTROY:
+			cli->destroy = 1;
+			break;
+		case OPT_YES:
+			cli->yes = 1;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -245,6 +262,11 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("%s",
 		                   "--markdown goes with 'plugins describe "
 		                   "NAME' alone");
+	if (cli->destroy && strcmp(cli->command, "plan"))
+		return usage_error("%s", "--destroy goes with 'plan' "
+		                         "(envsetup destroy removes)");
+	if (cli->yes && strcmp(cli->command, "destroy"))
+		return usage_error("%s", "--yes goes with 'destroy'");
 	return 0;
 }
 
@@ -330,7 +352,8 @@ static int run_command(const struct cli *cli, const char *path,
 	struct loaded l;
 	struct es_run run;
 	struct es_run_options opt = {0};
-	int is_apply = strcmp(cli->command, "apply") == 0;
+	int is_destroy = strcmp(cli->command, "destroy") == 0;
+	int is_apply = strcmp(cli->command, "apply") == 0 || is_destroy;
 	int is_confirm = strcmp(cli->command, "confirm") == 0;
 	int is_report = strcmp(cli->command, "report") == 0;
 	int is_status = strcmp(cli->command, "status") == 0 || is_report;
@@ -344,6 +367,11 @@ static int run_command(const struct cli *cli, const char *path,
 		                   cli->command);
 	rc = load_customer(cli, path, plugin_dir, &l);
 	if (rc) {
+		unload_customer(&l);
+		return rc;
+	}
+	if (is_destroy &&
+	    (rc = es_destroy_confirmed(l.cfg, l.env, cli->yes)) != 0) {
 		unload_customer(&l);
 		return rc;
 	}
@@ -373,7 +401,10 @@ static int run_command(const struct cli *cli, const char *path,
 		if (is_check)
 			rc = es_describe_unanswered(&run, cli->json);
 		else if (strcmp(cli->command, "plan") == 0)
-			rc = es_run_plan(&run);
+			rc = cli->destroy ? es_run_plan_destroy(&run)
+			                  : es_run_plan(&run);
+		else if (is_destroy)
+			rc = es_run_destroy(&run);
 		else if (is_apply)
 			rc = es_run_apply(&run);
 		else if (is_report)
@@ -426,6 +457,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cli.command, "check") ||
 	           !strcmp(cli.command, "plan") ||
 	           !strcmp(cli.command, "apply") ||
+	           !strcmp(cli.command, "destroy") ||
 	           !strcmp(cli.command, "status") ||
 	           !strcmp(cli.command, "confirm") ||
 	           !strcmp(cli.command, "report")) {
