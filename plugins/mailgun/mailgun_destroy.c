@@ -47,7 +47,7 @@ enum es_status mg_destroy_domain(struct ctx *c)
 		                  c->domain);
 		st = ES_UNSUPPORTED;
 	} else if (!es_reported(c->x, &st, ES_CHANGE_DELETE, "domain",
-	                        c->domain, "with its DNS records' use")) {
+	                        c->domain, "with what lives in it")) {
 		snprintf(path, sizeof(path), "/v3/domains/%s", c->dom);
 		snprintf(intent, sizeof(intent), "delete domain %s", c->domain);
 		st = delete_path(c, intent, path);
