@@ -105,4 +105,19 @@ left=$(resources | awk '$1 != "godaddy" && $2 != "account" && $2 != "create_acco
 [ -z "$left" ] || fail "only the adopted account and the protected plugin should be left: $left"
 resources | grep -q "^aws account $account" || fail "the adopted account was closed"
 resources | grep -q "^godaddy certificate_order" || fail "the protected certificate was revoked"
+# Azure (globex): what envsetup made goes, the subscription it created
+# waits for a person to cancel it; once confirmed, its alias goes too.
+export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
+stop_sandbox
+rm -rf "$WORK/state"
+start_sandbox --async-polls 1 --record "$WORK/sandbox.record"
+gcfg="$WORK/globex.cfg"
+write_acme_config "$gcfg" "$ES_SOURCE_DIR/etc/customers/globex.cfg"
+es apply "$gcfg" --env uat --max-poll-interval 100; expect_rc 2
+es destroy "$gcfg" --env uat --yes --max-poll-interval 100; expect_rc 2
+expect_out "Cancel subscription"
+es confirm "$gcfg" azure:subscription --by "Jane Doe" --env uat; expect_rc 0
+es destroy "$gcfg" --env uat --yes --max-poll-interval 100; expect_rc 0
+left=$(resources | awk '$2 != "subscription"')
+[ -z "$left" ] || fail "azure: destroy left resources behind: $left"
 echo "destroy: removed everything apply made, resumed after two kills with nothing removed twice, kept what was adopted or protected"
