@@ -103,8 +103,9 @@ grep -E "^  kept +godaddy-ssl:order_certificate " "$WORK/out" >/dev/null || fail
 grep -E "^  removed +aws:iam_users " "$WORK/out" >/dev/null || fail "the users of the adopted account were not removed"
 left=$(resources | awk '$1 != "godaddy" && $2 != "account" && $2 != "create_account_status"')
 [ -z "$left" ] || fail "only the adopted account and the protected plugin should be left: $left"
-resources | grep -q "^aws account $account" || fail "the adopted account was closed"
-resources | grep -q "^godaddy certificate_order" || fail "the protected certificate was revoked"
+left=$(resources)
+grep -q "^aws account $account" <<<"$left" || fail "the adopted account was closed"
+grep -q "^godaddy certificate_order" <<<"$left" || fail "the protected certificate was revoked"
 # Azure (globex): what envsetup made goes, the subscription it created
 # waits for a person to cancel it; once confirmed, its alias goes too.
 export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
