@@ -121,6 +121,8 @@ struct es_plugin_conf {
 	int64_t max_concurrency;    /* -1: the descriptor's */
 	int64_t http_timeout_ms;
 	char *ca_file; /* nullable */
+	/* `protect = true`: destroy keeps everything of this plugin. */
+	int protect;
 	char *file;
 	int line;
 };

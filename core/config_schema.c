@@ -89,13 +89,11 @@ static size_t count_keys(const struct es_key *keys)
 	return n;
 }
 
-static const char *const reserved_names[] = {"enabled",
-                                             "rate_limit_per_min",
-                                             "max_concurrency",
-                                             "http_timeout",
-                                             "ca_file",
-                                             "environments",
-                                             NULL};
+static const char *const reserved_names[] = {
+    "enabled",         "rate_limit_per_min",
+    "max_concurrency", "http_timeout",
+    "ca_file",         "protect",
+    "environments",    NULL};
 
 /* The reserved keys as schema entries, so one parser checks them too. */
 static const struct es_key reserved_keys[] = {
@@ -107,6 +105,7 @@ static const struct es_key reserved_keys[] = {
     ES_KEY(.name = "http_timeout", .type = ES_TYPE_DURATION,
            .default_value = "30s"),
     ES_KEY(.name = "ca_file", .type = ES_TYPE_STRING),
+    ES_KEY(.name = "protect", .type = ES_TYPE_BOOL, .default_value = "false"),
     ES_KEYS_END,
 };
 
@@ -308,6 +307,8 @@ static void bind_reserved(struct binder *b, struct es_plugin_conf *pc,
 			pc->http_timeout_ms = v.i;
 		else if (!strcmp(k->name, "ca_file") && v.is_set)
 			bind_ca_file(b, pc, &v);
+		else if (!strcmp(k->name, "protect"))
+			pc->protect = v.is_set && v.i;
 		es_value_clear(&v);
 	}
 }

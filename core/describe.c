@@ -117,6 +117,8 @@ static cJSON *plugin_json(const struct es_plugin *p)
 		cJSON_AddBoolToObject(e, "manual", t->flags & ES_TASK_MANUAL);
 		cJSON_AddBoolToObject(e, "long_running",
 		                      t->flags & ES_TASK_LONG_RUNNING);
+		cJSON_AddBoolToObject(e, "teardown",
+		                      t->flags & ES_TASK_TEARDOWN);
 		if (t->question)
 			cJSON_AddStringToObject(e, "question", t->question);
 		cJSON_AddItemToArray(tasks, e);

@@ -268,21 +268,23 @@ static void md_timeout(FILE *out, uint32_t s)
 static void md_tasks(FILE *out, const struct es_plugin *p)
 {
 	static const uint32_t bits[] = {ES_TASK_MUTATING, ES_TASK_MANUAL,
-	                                ES_TASK_LONG_RUNNING};
+	                                ES_TASK_LONG_RUNNING, ES_TASK_TEARDOWN};
 	static const char *const words[] = {"mutating", "manual",
-	                                    "long-running"};
+	                                    "long-running", "teardown"};
 
 	if (!md_heading(out, "Tasks", p->n_tasks,
 	                "The plugin declares no tasks."))
 		return;
-	fprintf(out,
-	        "In the order they run within the plugin, each after its "
-	        "dependencies (`plugin:task` is another plugin's). "
-	        "*mutating*: changes something at the provider; *manual*: a "
-	        "person's task, which waits for `envsetup confirm CUSTOMER.cfg "
-	        "%s:TASK --by NAME --env ENV`; *long-running*: polled until "
-	        "done, or failed after its timeout.\n\n",
-	        p->desc->name);
+	fprintf(
+	    out,
+	    "In the order they run within the plugin, each after its "
+	    "dependencies (`plugin:task` is another plugin's). "
+	    "*mutating*: changes something at the provider; *manual*: a "
+	    "person's task, which waits for `envsetup confirm CUSTOMER.cfg "
+	    "%s:TASK --by NAME --env ENV`; *long-running*: polled until "
+	    "done, or failed after its timeout; *teardown*: `envsetup destroy` "
+	    "removes what it made.\n\n",
+	    p->desc->name);
 	md_table_head(out, ES_LIST("task", "title", "section", "depends on",
 	                           "needs", "flags", "timeout", "question"));
 	for (size_t i = 0; i < p->n_tasks; i++) {
@@ -299,7 +301,7 @@ static void md_tasks(FILE *out, const struct es_plugin *p)
 		fputs(" | ", out);
 		md_codes(out, t->needs);
 		fputs(" | ", out);
-		md_flags(out, t->flags, bits, words, 3);
+		md_flags(out, t->flags, bits, words, 4);
 		fputs(" | ", out);
 		if (t->flags & ES_TASK_LONG_RUNNING)
 			md_timeout(out, t->timeout_s);

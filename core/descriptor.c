@@ -12,13 +12,10 @@
 #include "loader.h"
 
 const char *const es_reserved_keys[] = {
-    "enabled",
-    "rate_limit_per_min",
-    "max_concurrency",
-    "http_timeout",
-    "ca_file",
-    "environments",
-    NULL,
+    "enabled",         "rate_limit_per_min",
+    "max_concurrency", "http_timeout",
+    "ca_file",         "protect",
+    "environments",    NULL,
 };
 
 /* The smallest sizes a plugin may declare: everything up to and including

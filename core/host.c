@@ -474,9 +474,10 @@ static const char *state_get(es_call *call, const char *key)
 
 /*
  * Test hook: with ENVSETUP_TEST_KILL_BEFORE_PUT=plugin:key-prefix the
- * process SIGKILLs itself just before recording a matching state key, so
- * the kill tests land deterministically in the window between "the
- * provider finished" and "its id is recorded" instead of after a sleep.
+ * process SIGKILLs itself just before recording (or deleting) a matching
+ * state key, so the kill tests land deterministically in the window
+ * between "the provider finished" and "its id is recorded" (or
+ * forgotten) instead of after a sleep.
  */
 static void kill_point(const char *plugin, const char *key)
 {
@@ -507,6 +508,8 @@ static int state_del(es_call *call, const char *key)
 {
 	if (!call->inst->run->state)
 		return -1;
+	/* Forgetting an id is recording too: destroy's kill window. */
+	kill_point(call->inst->plugin->name, key);
 	return es_state_kv_del(call->inst->run->state, call->inst->plugin->name,
 	                       key);
 }

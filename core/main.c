@@ -41,6 +41,9 @@ static const char usage_text[] =
     "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
     "  init     CUSTOMER_ID [--checklist FILE]: write CUSTOMER_ID.cfg, the\n"
     "           shared checklist's questions and the plugins' keys to fill\n"
+    "  destroy  remove what envsetup made (reverse order; adopted and\n"
+    "           protected resources are kept), resuming where the last\n"
+    "           run stopped; asks for the customer id unless --yes\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
     "\n"
     "Options:\n"
@@ -58,6 +61,8 @@ static const char usage_text[] =
     "      --out FILE         plan: save the plan for 'apply FILE'\n"
     "      --checklist FILE   the shared checklist init names (default: the\n"
     "                         installed etc/checklists/enterprise.cfg)\n"
+    "      --destroy          plan: what destroy would remove\n"
+    "      --yes              destroy: do not ask for the customer id\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -71,7 +76,7 @@ static const char usage_text[] =
     "arguments); 2 pending (plan: changes; check: unanswered questions;\n"
     "apply: items wait for a person or are blocked); 3 state locked by\n"
     "another run; 4 a task failed; 5 a plugin could not be loaded; 6 the\n"
-    "saved plan is stale (plan again); 64 usage.\n";
+    "saved plan is stale (plan again); 64 usage, or destroy not confirmed.\n";
 
 struct cli {
 	const char *command;
@@ -86,6 +91,7 @@ struct cli {
 	unsigned parallelism;
 	int lock_wait_s;
 	int json, markdown;
+	int destroy, yes; /* plan --destroy; destroy --yes */
 	int verbosity;
 	char **args;
 	size_t n_args;
@@ -155,7 +161,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_MARKDOWN,
 		OPT_VERSION,
 		OPT_OUT,
-		OPT_CHECKLIST
+		OPT_CHECKLIST,
+		OPT_DESTROY,
+		OPT_YES
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -170,6 +178,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"out", required_argument, NULL, OPT_OUT},
 	    {"json", no_argument, NULL, OPT_JSON},
 	    {"markdown", no_argument, NULL, OPT_MARKDOWN},
+	    {"destroy", no_argument, NULL, OPT_DESTROY},
+	    {"yes", no_argument, NULL, OPT_YES},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -235,6 +245,12 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_CHECKLIST:
 			cli->checklist = optarg;
 			break;
+		case OPT_DESTROY:
+			cli->destroy = 1;
+			break;
+		case OPT_YES:
+			cli->yes = 1;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -270,6 +286,17 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	if (cli->out && (strcmp(cli->command, "plan") || cli->n_args != 1))
 		return usage_error("%s", "--out goes with 'plan' and one "
 		                         "customer file");
+	if (cli->destroy && strcmp(cli->command, "plan"))
+		return usage_error("%s", "--destroy goes with 'plan' "
+		                         "(envsetup destroy removes)");
+	/* A saved plan is applied by `apply FILE`: a teardown plan must
+	 * never be mistaken for one. */
+	if (cli->out && cli->destroy)
+		return usage_error("%s", "--out does not go with --destroy: "
+		                         "review with plan --destroy, then run "
+		                         "destroy");
+	if (cli->yes && strcmp(cli->command, "destroy"))
+		return usage_error("%s", "--yes goes with 'destroy'");
 	return 0;
 }
 
@@ -378,7 +405,8 @@ static int run_command(const struct cli *cli, const char *path,
 	struct es_run_options opt = {0};
 	struct es_saved_plan *sp = NULL;
 	struct cli planned;
-	int is_apply = strcmp(cli->command, "apply") == 0;
+	int is_destroy = strcmp(cli->command, "destroy") == 0;
+	int is_apply = strcmp(cli->command, "apply") == 0 || is_destroy;
 	int is_confirm = strcmp(cli->command, "confirm") == 0;
 	int is_report = strcmp(cli->command, "report") == 0;
 	int is_status = strcmp(cli->command, "status") == 0 || is_report;
@@ -386,7 +414,7 @@ static int run_command(const struct cli *cli, const char *path,
 	enum es_state_mode mode;
 	int rc;
 
-	if (is_apply && es_plan_file_is_plan(path)) {
+	if (is_apply && !is_destroy && es_plan_file_is_plan(path)) {
 		rc = open_saved_plan(cli, path, &sp, &planned);
 		if (rc)
 			return rc;
@@ -401,6 +429,11 @@ static int run_command(const struct cli *cli, const char *path,
 	if (rc) {
 		unload_customer(&l);
 		es_saved_plan_free(sp);
+		return rc;
+	}
+	if (is_destroy &&
+	    (rc = es_destroy_confirmed(l.cfg, l.env, cli->yes)) != 0) {
+		unload_customer(&l);
 		return rc;
 	}
 	opt.env = l.env;
@@ -433,7 +466,10 @@ static int run_command(const struct cli *cli, const char *path,
 		if (is_check)
 			rc = es_describe_unanswered(&run, cli->json);
 		else if (strcmp(cli->command, "plan") == 0)
-			rc = es_run_plan(&run);
+			rc = cli->destroy ? es_run_plan_destroy(&run)
+			                  : es_run_plan(&run);
+		else if (is_destroy)
+			rc = es_run_destroy(&run);
 		else if (is_apply)
 			rc = es_run_apply(&run);
 		else if (is_report)
@@ -505,6 +541,7 @@ int main(int argc, char **argv)
 	} else if (!strcmp(cli.command, "check") ||
 	           !strcmp(cli.command, "plan") ||
 	           !strcmp(cli.command, "apply") ||
+	           !strcmp(cli.command, "destroy") ||
 	           !strcmp(cli.command, "status") ||
 	           !strcmp(cli.command, "confirm") ||
 	           !strcmp(cli.command, "report")) {

@@ -406,8 +406,9 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 	return st;
 }
 
-/* apply() until done, polling long-running work. */
+/* apply() (or destroy) until done, polling long-running work. */
 static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
+                                       enum es_phase phase,
                                        struct es_call *call)
 {
 	uint32_t timeout_s =
@@ -416,8 +417,7 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 	unsigned polls = 0;
 
 	for (;;) {
-		enum es_status st =
-		    call_with_retry(run, n, ES_PHASE_APPLY, call);
+		enum es_status st = call_with_retry(run, n, phase, call);
 		uint32_t wait;
 
 		if (st != ES_IN_PROGRESS)
@@ -532,7 +532,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 	 * directory): plan then finds it "in place", but only apply records
 	 * it. So every task not recorded done goes through apply. */
 	if (cJSON_GetArraySize(n->changes) > 0 || prev != ES_TS_DONE)
-		st = apply_until_done(run, n, &call);
+		st = apply_until_done(run, n, ES_PHASE_APPLY, &call);
 	if (st == ES_NEEDS_PERSON) {
 		finish(n, ES_TS_WAITING,
 		       strdup(call.question
@@ -778,4 +778,34 @@ int es_run_confirm(struct es_run *run, const char *ref, const char *by)
 		es_state_task_set(run->state, ref, ES_TS_DONE, "confirmed");
 	printf("confirmed %s by %s\n", ref, by);
 	return ES_EXIT_OK;
+}
+
+/* ---- for the teardown runner (teardown.c) ---------------------------- */
+
+enum es_status es_node_run_phase(struct es_run *run, struct es_node *n,
+                                 enum es_phase phase, struct es_call *call)
+{
+	if (phase == ES_PHASE_APPLY || phase == ES_PHASE_DESTROY)
+		return apply_until_done(run, n, phase, call);
+	return call_with_retry(run, n, phase, call);
+}
+
+struct es_http_client *es_node_take_http(struct es_instance *inst, int *slot)
+{
+	return take_http(inst, slot);
+}
+
+void es_node_give_http(struct es_instance *inst, int slot)
+{
+	give_http(inst, slot);
+}
+
+char *es_call_diags_text(const struct es_call *call, const char *fallback)
+{
+	return diags_text(call, fallback);
+}
+
+void es_call_print_diags(const struct es_call *call)
+{
+	print_call_diags(call);
 }

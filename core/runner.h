@@ -41,6 +41,23 @@ int es_run_plan(struct es_run *run);
 int es_run_apply(struct es_run *run);
 int es_run_confirm(struct es_run *run, const char *ref, const char *by);
 
+/* teardown.c: `envsetup plan --destroy` and `envsetup destroy`. */
+int es_run_plan_destroy(struct es_run *run);
+int es_run_destroy(struct es_run *run);
+/* Ask for the customer id on stdin unless `yes`: ES_EXIT_OK when typed,
+ * ES_EXIT_USAGE when not (no stdin, or another answer). */
+int es_destroy_confirmed(const struct es_config *cfg, const char *env, int yes);
+
+/* runner.c, for teardown.c: one phase of a task with the core's retries
+ * (apply and destroy polled until done), the call's HTTP client, and the
+ * call's diagnostics. */
+enum es_status es_node_run_phase(struct es_run *run, struct es_node *n,
+                                 enum es_phase phase, struct es_call *call);
+struct es_http_client *es_node_take_http(struct es_instance *inst, int *slot);
+void es_node_give_http(struct es_instance *inst, int slot);
+char *es_call_diags_text(const struct es_call *call, const char *fallback);
+void es_call_print_diags(const struct es_call *call);
+
 /* Longest wait between polls of a long-running task; set by the CLI. */
 extern uint32_t es_max_poll_ms;
 

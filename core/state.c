@@ -34,6 +34,7 @@ static const char *const task_state_names[] = {
     [ES_TS_PENDING] = "pending",         [ES_TS_DONE] = "done",
     [ES_TS_FAILED] = "failed",           [ES_TS_WAITING] = "waiting",
     [ES_TS_IN_PROGRESS] = "in-progress", [ES_TS_BLOCKED] = "blocked",
+    [ES_TS_REMOVED] = "removed",         [ES_TS_KEPT] = "kept",
 };
 #define N_TASK_STATES (sizeof(task_state_names) / sizeof(task_state_names[0]))
 

@@ -30,6 +30,10 @@ enum es_task_state {
 	ES_TS_WAITING,     /* waiting for a person */
 	ES_TS_IN_PROGRESS, /* long-running, started */
 	ES_TS_BLOCKED,     /* a dependency is not done */
+	/* `envsetup destroy` (core/teardown.c). Appended: older state files
+	 * never hold them, and they read as unknown in older cores. */
+	ES_TS_REMOVED, /* what envsetup made for the task is gone */
+	ES_TS_KEPT,    /* left in place on purpose: adopted or protected */
 };
 
 const char *es_task_state_name(enum es_task_state s);

@@ -166,13 +166,25 @@ enum es_phase {
 	ES_PHASE_VERIFY = 2, /* read-only: ES_OK ticks the checklist item;
 	                        ES_FAILED with a diagnostic says what is
 	                        missing */
-	/* Teardown (`envsetup destroy`), tasks in reverse order. */
+	/*
+	 * Teardown (`envsetup plan --destroy`, `envsetup destroy`): one task
+	 * at a time, each after every task that depends on it (records
+	 * before their zone, users before their account). Both phases
+	 * return ES_UNSUPPORTED, with diag->error() saying why, for what the
+	 * task did not make and must keep (an adopted account): the core
+	 * records the task "kept". A plugin whose config says
+	 * `protect = true` is not called at all.
+	 */
 	ES_PHASE_PLAN_DESTROY = 3, /* read-only: record ES_CHANGE_DELETE for
 	                              what destroy would remove */
-	ES_PHASE_DESTROY = 4,      /* remove what this task made. Accepts a
-	                              task never applied and a resource already
-	                              gone (done). Never removes what the
-	                              customer had before (adopted) */
+	/* Remove what this task made, found by the ids its state recorded,
+	 * never by a guessed name; delete each state key once its resource
+	 * is gone. Look up before each DELETE (an absent one is done), so a
+	 * run killed after the provider answered sends none twice. ES_OK:
+	 * removed, also for a task never applied. ES_IN_PROGRESS: a
+	 * long-running delete, polled. ES_NEEDS_PERSON with diag->ask():
+	 * only a person can remove it; gate->confirmed() says they did. */
+	ES_PHASE_DESTROY = 4,
 };
 
 /*
@@ -243,6 +255,10 @@ struct es_output {
 #define ES_TASK_MUTATING (1u << 0)     /* changes something at the provider */
 #define ES_TASK_MANUAL (1u << 1)       /* a person's task; no function runs */
 #define ES_TASK_LONG_RUNNING (1u << 2) /* apply may return ES_IN_PROGRESS */
+/* `run` handles ES_PHASE_PLAN_DESTROY and ES_PHASE_DESTROY. Without it,
+ * teardown never calls the task (its apply code would run) and reports
+ * what it made as kept. */
+#define ES_TASK_TEARDOWN (1u << 3)
 
 /*
  * One task: a checklist item this plugin accomplishes. Arrays end with an

@@ -269,6 +269,63 @@ static enum es_status request_account(struct aws_client *org)
 	return st;
 }
 
+/* ---- teardown --------------------------------------------------------- */
+
+/* An account AWS has closed answers CloseAccount so: done. */
+static int already_closed(const struct aws_client *org)
+{
+	return strcmp(org->code, "AccountAlreadyClosedException") == 0;
+}
+
+/*
+ * plan --destroy and destroy: close the account envsetup created with
+ * Organizations' own CloseAccount (AWS keeps it suspended for 90 days,
+ * then deletes it). An adopted account is the customer's: kept.
+ */
+static enum es_status close_account(struct aws_client *org)
+{
+	const struct es_ctx *x = org->api.ctx;
+	const struct es_json_api *j = x->host->json;
+	const char *id = x->host->state->get(x->call, "account_id");
+	char found_id[64], intent[160];
+	struct es_reply r;
+	enum es_status st = ES_OK;
+	es_json *body;
+	int found;
+
+	if (is_adopt(x)) {
+		x->host->diag->error(x->call, "account_mode",
+		                     "kept: account %s was adopted "
+		                     "(account_mode = adopt)",
+		                     aws_cfg(x, "account_id"));
+		return ES_UNSUPPORTED;
+	}
+	if (!id)
+		return ES_OK; /* none was made */
+	found = find_account(org, 0, id, found_id, sizeof(found_id), &st);
+	if (found < 0)
+		return st;
+	if (found &&
+	    es_reported(x, &st, ES_CHANGE_DELETE, "account", account_name(x),
+	                "closed with CloseAccount; AWS deletes it after 90 "
+	                "days"))
+		return st;
+	if (found) {
+		body = j->new_object();
+		j->set_string(body, "AccountId", id);
+		snprintf(intent, sizeof(intent), "close AWS account %s", id);
+		st = aws_org(org, &r, "CloseAccount", body, intent);
+		j->free(body);
+		es_reply_free(&r);
+		if (st != ES_OK && !already_closed(org))
+			return st;
+	}
+	if (x->host->state->del(x->call, "account_id") ||
+	    x->host->state->del(x->call, "account_created_at"))
+		return ES_FAILED;
+	return ES_OK;
+}
+
 /* ---- the task ------------------------------------------------------- */
 
 enum es_status aws_create_account(const struct es_ctx *x)
@@ -283,6 +340,8 @@ enum es_status aws_create_account(const struct es_ctx *x)
 
 	if ((st = aws_client(&org, x, AWS_ORGANIZATIONS)) != ES_OK)
 		return st;
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return close_account(&org);
 	if (!want || !name) {
 		x->host->diag->error(
 		    x->call, is_adopt(x) ? "account_id" : "account_email",

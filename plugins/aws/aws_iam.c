@@ -158,6 +158,17 @@ static int group_list(struct aws_client *iam, const char *group, int policies,
 	return found;
 }
 
+/* A delete; NoSuchEntity (gone already, a lost answer) is success. */
+static enum es_status iam_delete(struct aws_client *iam, const char *action,
+                                 const struct es_http_header *params, size_t n,
+                                 const char *name)
+{
+	enum es_status st = iam_write(iam, action, params, n, name);
+
+	return st != ES_OK && strcmp(iam->code, "NoSuchEntity") == 0 ? ES_OK
+	                                                             : st;
+}
+
 /* ---- iam_groups ----------------------------------------------------- */
 
 static enum es_status one_group(struct aws_client *iam, const struct group *g)
@@ -220,6 +231,38 @@ static enum es_status plan_new_iam(const struct es_ctx *x, int users)
 	return st;
 }
 
+/* Teardown: detach the configured policies, then delete the group (its
+ * users went with the iam_users task). */
+static enum es_status remove_group(struct aws_client *iam,
+                                   const struct group *g)
+{
+	const struct es_ctx *x = iam->api.ctx;
+	const struct es_config_api *conf = x->host->config;
+	const char *name = aws_cfg(x, g->name_key);
+	const struct es_http_header del = {"GroupName", name};
+	char *attached = NULL;
+	enum es_status st;
+	int found = group_list(iam, name, 1, &attached, &st);
+
+	if (found <= 0 ||
+	    es_reported(x, &st, ES_CHANGE_DELETE, "iam_group", name, NULL))
+		goto out;
+	for (size_t i = 0; i < conf->list_size(x->call, g->policies_key); i++) {
+		const char *arn = conf->list_item(x->call, g->policies_key, i);
+		const struct es_http_header detach[] = {{"GroupName", name},
+		                                        {"PolicyArn", arn}};
+
+		if (listed(attached, arn) &&
+		    (st =
+		         iam_delete(iam, "DetachGroupPolicy", detach, 2, name)))
+			goto out;
+	}
+	st = iam_delete(iam, "DeleteGroup", &del, 1, name);
+out:
+	free(attached);
+	return st;
+}
+
 enum es_status aws_iam_groups(const struct es_ctx *x)
 {
 	struct aws_client iam;
@@ -227,10 +270,14 @@ enum es_status aws_iam_groups(const struct es_ctx *x)
 
 	if (x->phase == ES_PHASE_PLAN && !aws_account_id(x))
 		return plan_new_iam(x, 0);
+	if (x->phase >= ES_PHASE_PLAN_DESTROY && !aws_account_id(x))
+		return ES_OK; /* no account: nothing was made in it */
 	if ((st = aws_client(&iam, x, AWS_IAM)) != ES_OK)
 		return st;
 	for (size_t g = 0; st == ES_OK && g < N_GROUPS; g++)
-		st = one_group(&iam, &groups[g]);
+		st = x->phase >= ES_PHASE_PLAN_DESTROY
+		         ? remove_group(&iam, &groups[g])
+		         : one_group(&iam, &groups[g]);
 	return st;
 }
 
@@ -301,6 +348,31 @@ static enum es_status one_user(struct aws_client *iam, const char *user,
 	return iam_write(iam, "AddUserToGroup", add, 2, user);
 }
 
+/* Teardown: the console password, the group membership, the user. */
+static enum es_status remove_user(struct aws_client *iam, const char *user,
+                                  const char *group, const char *members)
+{
+	const struct es_ctx *x = iam->api.ctx;
+	const struct es_http_header del = {"UserName", user};
+	const struct es_http_header leave[] = {{"GroupName", group},
+	                                       {"UserName", user}};
+	enum es_status st;
+	int found = user_has(iam, "GetUser", user, &st);
+
+	if (found <= 0)
+		return found < 0 ? st : ES_OK;
+	if (es_reported(x, &st, ES_CHANGE_DELETE, "iam_user", user, group))
+		return st;
+	found = user_has(iam, "GetLoginProfile", user, &st);
+	if (found < 0 || (found && (st = iam_delete(iam, "DeleteLoginProfile",
+	                                            &del, 1, user))))
+		return st;
+	if (listed(members, user) &&
+	    (st = iam_delete(iam, "RemoveUserFromGroup", leave, 2, user)))
+		return st;
+	return iam_delete(iam, "DeleteUser", &del, 1, user);
+}
+
 enum es_status aws_iam_users(const struct es_ctx *x)
 {
 	const struct es_config_api *conf = x->host->config;
@@ -309,6 +381,8 @@ enum es_status aws_iam_users(const struct es_ctx *x)
 
 	if (x->phase == ES_PHASE_PLAN && !aws_account_id(x))
 		return plan_new_iam(x, 1);
+	if (x->phase >= ES_PHASE_PLAN_DESTROY && !aws_account_id(x))
+		return ES_OK; /* no account: nothing was made in it */
 	if ((st = aws_client(&iam, x, AWS_IAM)) != ES_OK)
 		return st;
 	for (size_t g = 0; st == ES_OK && g < N_GROUPS; g++) {
@@ -320,8 +394,13 @@ enum es_status aws_iam_users(const struct es_ctx *x)
 			return st;
 		for (size_t i = 0;
 		     st == ES_OK && i < conf->list_size(x->call, key); i++)
-			st = one_user(&iam, conf->list_item(x->call, key, i),
-			              group, members);
+			st = x->phase >= ES_PHASE_PLAN_DESTROY
+			         ? remove_user(&iam,
+			                       conf->list_item(x->call, key, i),
+			                       group, members)
+			         : one_user(&iam,
+			                    conf->list_item(x->call, key, i),
+			                    group, members);
 		free(members);
 	}
 	return st;

@@ -138,10 +138,11 @@ static enum es_status change_status(struct aws_client *r53, const char *id)
 	return st;
 }
 
-/* POST one change batch UPSERTing `todo`, record its id and poll it. */
+/* POST one change batch of `action` (UPSERT, DELETE) for `todo`, record
+ * its id and poll it. */
 static enum es_status submit(struct aws_client *r53, const char *zone_id,
                              const struct rec *todo, size_t n, const char *type,
-                             long ttl)
+                             long ttl, const char *action)
 {
 	const struct es_ctx *x = r53->api.ctx;
 	char path[256], intent[96], *xml = NULL, *id = NULL;
@@ -151,7 +152,8 @@ static enum es_status submit(struct aws_client *r53, const char *zone_id,
 	FILE *f = open_memstream(&xml, &len);
 
 	snprintf(path, sizeof(path), API "/hostedzone/%s/rrset/", zone_id);
-	snprintf(intent, sizeof(intent), "upsert %zu %s record(s)", n, type);
+	snprintf(intent, sizeof(intent), "%s %zu %s record(s)", action, n,
+	         type);
 	for (size_t i = 0; f && i <= n; i++) {
 		char *name = i < n ? aws_xml_escape(todo[i].fqdn) : NULL;
 		char *value = i < n ? aws_xml_escape(todo[i].value) : NULL;
@@ -164,13 +166,13 @@ static enum es_status submit(struct aws_client *r53, const char *zone_id,
 			      f);
 		if (name && value)
 			fprintf(f,
-			        "<Change><Action>UPSERT</Action>"
+			        "<Change><Action>%s</Action>"
 			        "<ResourceRecordSet><Name>%s</Name><Type>%s"
 			        "</Type><TTL>%ld</TTL><ResourceRecords>"
 			        "<ResourceRecord><Value>%s</Value>"
 			        "</ResourceRecord></ResourceRecords>"
 			        "</ResourceRecordSet></Change>",
-			        name, type, ttl, value);
+			        action, name, type, ttl, value);
 		if (i == n)
 			fputs("</Changes></ChangeBatch>"
 			      "</ChangeResourceRecordSetsRequest>",
@@ -264,7 +266,43 @@ static enum es_status compare(struct aws_client *r53, const char *zid,
 			ntodo++;
 	}
 	if (st == ES_OK && ntodo > 0)
-		st = submit(r53, zid, todo, ntodo, type, ttl);
+		st = submit(r53, zid, todo, ntodo, type, ttl, "UPSERT");
+	free(todo);
+	return st;
+}
+
+/* Teardown: DELETE, in one batch, each configured record that holds
+ * just what envsetup wrote (a record someone changed since is kept). */
+static enum es_status remove_records(struct aws_client *r53, const char *zid,
+                                     const char *zone, const char *type,
+                                     long ttl)
+{
+	const struct es_ctx *x = r53->api.ctx;
+	const struct es_config_api *conf = x->host->config;
+	size_t n = conf->list_size(x->call, "records"), ntodo = 0;
+	struct rec *todo = calloc(n, sizeof(*todo));
+	enum es_status st = todo ? ES_OK : ES_FAILED;
+
+	for (size_t i = 0; st == ES_OK && i < n; i++) {
+		const char *item = conf->list_item(x->call, "records", i);
+		char was[512] = "";
+		int r;
+
+		if (rec_parse(item, zone, type, &todo[ntodo]))
+			continue; /* apply refused it: nothing was written */
+		r = rec_state(r53, zid, &todo[ntodo], type, ttl, was,
+		              sizeof(was), &st);
+		if (r == 2)
+			x->host->log->log(x->call, ES_LOG_WARNING,
+			                  "record %s is kept: it holds %s, not "
+			                  "what envsetup wrote",
+			                  todo[ntodo].fqdn, was);
+		if (r == 0 && !es_reported(x, &st, ES_CHANGE_DELETE, "record",
+		                           todo[ntodo].fqdn, todo[ntodo].value))
+			ntodo++;
+	}
+	if (st == ES_OK && ntodo > 0)
+		st = submit(r53, zid, todo, ntodo, type, ttl, "DELETE");
 	free(todo);
 	return st;
 }
@@ -286,11 +324,18 @@ enum es_status aws_dns_records(const struct es_ctx *x)
 		return ES_OK;
 	if (x->phase == ES_PHASE_PLAN && !aws_account_id(x))
 		return plan_new_records(x, type);
+	if (x->phase >= ES_PHASE_PLAN_DESTROY &&
+	    (!aws_account_id(x) || !x->host->state->get(x->call, "zone_id")))
+		return ES_OK; /* no zone of ours: no record was written */
 	if ((st = aws_client(&r53, x, AWS_ROUTE53)) != ES_OK)
 		return st;
-	if (x->phase == ES_PHASE_APPLY && pending &&
-	    (st = change_status(&r53, pending)) != ES_OK)
+	if ((x->phase == ES_PHASE_APPLY || x->phase == ES_PHASE_DESTROY) &&
+	    pending && (st = change_status(&r53, pending)) != ES_OK)
 		return st;
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return remove_records(&r53,
+		                      x->host->state->get(x->call, "zone_id"),
+		                      zone, type, ttl);
 	found = recorded_zone_id(&r53, zone, zid, sizeof(zid), &st);
 	if (found < 0)
 		return st;

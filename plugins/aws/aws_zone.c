@@ -224,6 +224,36 @@ static enum es_status create_zone(struct aws_client *r53, const char *zone)
 	return st;
 }
 
+/* Teardown: the zone whose id the state recorded (its records went with
+ * the dns_records task; Route 53 refuses a zone that still has others). */
+static enum es_status remove_zone(struct aws_client *r53, const char *zone)
+{
+	const struct es_ctx *x = r53->api.ctx;
+	const char *id = x->host->state->get(x->call, "zone_id");
+	char path[256], intent[320];
+	struct es_reply r;
+	enum es_status st;
+
+	if (!id)
+		return ES_OK; /* none was made */
+	snprintf(path, sizeof(path), API "/hostedzone/%s", id);
+	st = aws_rest(r53, &r, "GetHostedZone", "GET", path, NULL, NULL);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !es_reported(x, &st, ES_CHANGE_DELETE, "hosted_zone", zone, id)) {
+		es_reply_free(&r);
+		snprintf(intent, sizeof(intent), "delete hosted zone %s", zone);
+		st = aws_rest(r53, &r, "DeleteHostedZone", "DELETE", path, NULL,
+		              intent);
+	} else if (st != ES_OK || r.outcome == ES_FOUND) {
+		es_reply_free(&r); /* failed, or planned */
+		return st;
+	}
+	es_reply_free(&r);
+	if (st == ES_OK && x->host->state->del(x->call, "zone_id"))
+		st = ES_FAILED;
+	return st;
+}
+
 enum es_status aws_hosted_zone(const struct es_ctx *x)
 {
 	const char *zone = aws_cfg(x, "hosted_zone");
@@ -239,8 +269,12 @@ enum es_status aws_hosted_zone(const struct es_ctx *x)
 		            "in the new account");
 		return st;
 	}
+	if (x->phase >= ES_PHASE_PLAN_DESTROY && !aws_account_id(x))
+		return ES_OK; /* no account: nothing was made in it */
 	if ((st = aws_client(&r53, x, AWS_ROUTE53)) != ES_OK)
 		return st;
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return remove_zone(&r53, zone);
 	found = aws_find_zone(&r53, zone, id, sizeof(id), &st);
 	if (found < 0)
 		return st;

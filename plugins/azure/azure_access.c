@@ -216,11 +216,37 @@ static enum es_status each_person(struct ctx *c,
 	return st;
 }
 
+/* Teardown: the user (or guest) whose object id the state recorded. */
+static enum es_status remove_user(struct ctx *c, const char *upn,
+                                  const char *role_key)
+{
+	char key[400], intent[320], *eid;
+	const char *id;
+	struct es_send s = {.method = "DELETE", .intent = intent};
+	struct es_reply r;
+	enum es_status st = ES_OK;
+
+	(void)role_key;
+	principal_key(key, sizeof(key), upn);
+	id = c->h->state->get(c->call, key);
+	if (!id || es_reported(c->x, &st, ES_CHANGE_DELETE, "user", upn, id))
+		return st;
+	if (!(eid = c->h->http->escape(id)))
+		return ES_FAILED;
+	snprintf(intent, sizeof(intent), "delete user %s", upn);
+	st = es_client_call(&c->graph, &r, &s, "/v1.0/users/%s", eid);
+	c->h->mem_free(eid);
+	es_reply_free(&r);
+	return st == ES_OK && c->h->state->del(c->call, key) ? ES_FAILED : st;
+}
+
 enum es_status az_users(const struct es_ctx *x)
 {
 	struct ctx c;
 	enum es_status st = az_open(x, &c, GRAPH);
 
+	if (st == ES_OK && x->phase >= ES_PHASE_PLAN_DESTROY)
+		return each_person(&c, remove_user, 1);
 	return st == ES_OK ? each_person(&c, ensure_user, 1) : st;
 }
 
@@ -440,6 +466,44 @@ static enum es_status assign(struct ctx *c, const char *upn,
 	return put_assignment(c, scope, principal, role, upn);
 }
 
+/* Teardown: the assignment envsetup named for (scope, principal, role),
+ * looked up by that name first. */
+static enum es_status unassign(struct ctx *c, const char *upn,
+                               const char *role_key)
+{
+	const char *role = az_cfg(c, role_key), *principal;
+	char key[400], scope[400], name[AZURE_UUID_LEN + 1], intent[400];
+	struct es_send s = {.method = "DELETE", .intent = intent};
+	struct es_reply r;
+	enum es_status st;
+
+	principal_key(key, sizeof(key), upn);
+	principal = c->h->state->get(c->call, key);
+	if (!principal || !role)
+		return ES_OK; /* never assigned */
+	if (role_scope(c, scope, sizeof(scope)) ||
+	    azure_role_assignment_name(scope, principal, role, name))
+		return ES_FAILED;
+	st = es_client_call(&c->arm, &r, NULL,
+	                    "/%s/providers/Microsoft.Authorization/"
+	                    "roleAssignments/%s?api-version=" AUTHORIZATION_API,
+	                    scope, name);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !es_reported(c->x, &st, ES_CHANGE_DELETE, "role_assignment", upn,
+	                 role)) {
+		es_reply_free(&r);
+		snprintf(intent, sizeof(intent), "remove role %s from %s", role,
+		         upn);
+		st = es_client_call(
+		    &c->arm, &r, &s,
+		    "/%s/providers/Microsoft.Authorization/roleAssignments/%s"
+		    "?api-version=" AUTHORIZATION_API,
+		    scope, name);
+	}
+	es_reply_free(&r);
+	return st;
+}
+
 enum es_status az_role_assignments(const struct es_ctx *x)
 {
 	struct ctx c;
@@ -451,6 +515,8 @@ enum es_status az_role_assignments(const struct es_ctx *x)
 	if (admins + users == 0)
 		return ES_OK;
 	st = az_open(x, &c, ARM);
+	if (st == ES_OK && x->phase >= ES_PHASE_PLAN_DESTROY)
+		return *c.sub ? each_person(&c, unassign, 0) : ES_OK;
 	if (st != ES_OK || az_need_subscription(&c, &st, "role_assignment",
 	                                        "admin_users, users"))
 		return st;

@@ -255,6 +255,60 @@ static enum es_status put_alias(struct ctx *c, const char *alias)
 	return st;
 }
 
+/* ---- subscription: teardown ------------------------------------------ */
+
+/*
+ * An adopted subscription is the customer's: kept. One envsetup created
+ * is cancelled by a person (envsetup never cancels a subscription: it
+ * ends billing and, 90 days on, everything in it); once they confirm, the
+ * alias that named it is deleted.
+ */
+static enum es_status cancel_subscription(struct ctx *c, const char *alias)
+{
+	const char *id = c->h->state->get(c->call, "subscription_id");
+	char intent[200];
+	struct es_send s = {.method = "DELETE", .intent = intent};
+	struct es_reply r;
+	enum es_status st;
+
+	if (!az_cfg_is(c, "subscription_mode", "create")) {
+		c->h->diag->error(c->call, "subscription_mode",
+		                  "kept: subscription %s was adopted "
+		                  "(subscription_mode = adopt)",
+		                  az_cfg(c, "subscription_id"));
+		return ES_UNSUPPORTED;
+	}
+	if (!id)
+		return ES_OK; /* none was made */
+	st = es_client_call(&c->arm, &r, NULL, ALIAS_PATH, alias);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !es_reported(c->x, &st, ES_CHANGE_DELETE, "subscription", id,
+	                 "a person cancels it; then its alias is deleted") &&
+	    !c->h->gate->confirmed(c->call)) {
+		c->h->diag->ask(
+		    c->call,
+		    "Cancel subscription %s (alias %s) in the Azure "
+		    "portal (Subscriptions > Cancel subscription); "
+		    "envsetup never cancels one. Then run envsetup "
+		    "confirm azure:subscription --by NAME and "
+		    "destroy again",
+		    id, alias);
+		st = ES_NEEDS_PERSON;
+	} else if (st == ES_OK && r.outcome == ES_FOUND &&
+	           c->phase == ES_PHASE_DESTROY) {
+		es_reply_free(&r);
+		snprintf(intent, sizeof(intent), "delete subscription alias %s",
+		         alias);
+		st = es_client_call(&c->arm, &r, &s, ALIAS_PATH, alias);
+	}
+	es_reply_free(&r);
+	if (st == ES_OK && c->phase == ES_PHASE_DESTROY &&
+	    (c->h->state->del(c->call, "subscription_id") ||
+	     c->h->state->del(c->call, "alias_poll")))
+		st = ES_FAILED;
+	return st;
+}
+
 enum es_status az_subscription(const struct es_ctx *x)
 {
 	struct ctx c;
@@ -265,7 +319,8 @@ enum es_status az_subscription(const struct es_ctx *x)
 
 	if (st != ES_OK)
 		return st;
-	if (!az_cfg_is(&c, "subscription_mode", "create"))
+	if (!az_cfg_is(&c, "subscription_mode", "create") &&
+	    x->phase < ES_PHASE_PLAN_DESTROY)
 		return adopt_subscription(&c);
 	if (azure_alias_name(c.h->config->customer(c.call), alias,
 	                     sizeof(alias))) {
@@ -274,6 +329,8 @@ enum es_status az_subscription(const struct es_ctx *x)
 		                 "name");
 		return ES_INVALID_CONFIG;
 	}
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return cancel_subscription(&c, alias);
 	/* A look-up that cannot be read is the client's ES_RETRY, never
 	 * "absent": only a 404 leads to the PUT. */
 	st = es_client_call(&c.arm, &r, NULL, ALIAS_PATH, alias);
@@ -357,6 +414,53 @@ static enum es_status put_group(struct ctx *c)
 	return st;
 }
 
+/* Teardown: the group envsetup tagged as this customer's, with all in
+ * it; ARM deletes it in the background, polled until it is gone. */
+static enum es_status remove_group(struct ctx *c)
+{
+	const char *owner, *state;
+	char intent[200];
+	struct es_send s = {.method = "DELETE", .intent = intent};
+	struct es_reply r;
+	enum es_status st;
+
+	if (!*c->sub)
+		return ES_OK; /* no subscription: nothing was made in it */
+	st = es_client_call(&c->arm, &r, NULL,
+	                    "/subscriptions/%s/resourcegroups/%s"
+	                    "?api-version=" RESOURCES_API,
+	                    c->sub, c->rg_path);
+	owner = c->h->json->get_string(r.json, "tags.envsetup-customer");
+	state = c->h->json->get_string(r.json, "properties.provisioningState");
+	if (st != ES_OK || r.outcome != ES_FOUND) {
+		/* failed, or gone */
+	} else if (!owner ||
+	           strcmp(owner, c->h->config->customer(c->call)) != 0) {
+		c->h->diag->error(c->call, "resource_group",
+		                  "kept: resource group %s is not tagged as "
+		                  "made by envsetup for this customer",
+		                  c->rg);
+		st = ES_UNSUPPORTED;
+	} else if (is_state(state, "Deleting", NULL)) {
+		if (!es_reported(c->x, &st, ES_CHANGE_DELETE, "resource_group",
+		                 c->rg, "being deleted"))
+			st = es_poll_again(c->x, 0);
+	} else if (!es_reported(c->x, &st, ES_CHANGE_DELETE, "resource_group",
+	                        c->rg, "with everything in it")) {
+		es_reply_free(&r);
+		snprintf(intent, sizeof(intent), "delete resource group %s",
+		         c->rg);
+		st = es_client_call(&c->arm, &r, &s,
+		                    "/subscriptions/%s/resourcegroups/%s"
+		                    "?api-version=" RESOURCES_API,
+		                    c->sub, c->rg_path);
+		if (st == ES_OK && r.outcome == ES_FOUND)
+			st = es_poll_again(c->x, 0); /* look again: gone? */
+	}
+	es_reply_free(&r);
+	return st;
+}
+
 enum es_status az_resource_group(const struct es_ctx *x)
 {
 	struct ctx c;
@@ -364,6 +468,8 @@ enum es_status az_resource_group(const struct es_ctx *x)
 	struct es_reply r;
 	enum es_status st = az_open(x, &c, ARM);
 
+	if (st == ES_OK && x->phase >= ES_PHASE_PLAN_DESTROY)
+		return remove_group(&c);
 	if (st != ES_OK ||
 	    az_need_subscription(&c, &st, "resource_group", c.rg))
 		return st;

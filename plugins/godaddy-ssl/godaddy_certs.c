@@ -145,5 +145,7 @@ static enum es_status one_key(struct ctx *c, size_t idx, const char *cn)
 
 enum es_status gd_certificate_key(const struct es_ctx *x)
 {
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return gd_destroy(x);
 	return gd_each_certificate(x, one_key);
 }

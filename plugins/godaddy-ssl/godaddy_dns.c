@@ -105,6 +105,11 @@ static enum es_status put_records(struct ctx *c, const char *type,
 	return st;
 }
 
+static size_t j_size(struct ctx *c, const es_json *a)
+{
+	return c->h->json->array_size(a);
+}
+
 /* Exactly one record, `target` with `ttl`. */
 static int in_place(struct ctx *c, const struct record *rec, const es_json *set,
                     int64_t ttl)
@@ -347,6 +352,8 @@ enum es_status gd_dns_records(const struct es_ctx *x)
 	enum es_status st;
 	int at_godaddy;
 
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return gd_destroy(x);
 	if (gd_open(x, c))
 		return ES_INVALID_CONFIG;
 	out = j->new_array();
@@ -425,5 +432,92 @@ enum es_status gd_publish_txt(struct ctx *c, const char *token)
 		st = put_records(c, "TXT", "@", list, intent);
 	}
 	j->free(list);
+	return st;
+}
+
+/* ---- teardown -------------------------------------------------------- */
+
+/* Take `tokens` out of the TXT records at @, keeping the others. */
+enum es_status gd_unpublish_txt(struct ctx *c, const char *const *tokens,
+                                size_t n)
+{
+	const struct es_json_api *j = c->h->json;
+	es_json *list = j->new_array(), *o;
+	char intent[600];
+	struct es_reply r;
+	enum es_status st = get_records(c, &r, "TXT", "@");
+	int ours = 0;
+
+	if (!list)
+		st = ES_FAILED;
+	for (size_t i = 0; st == ES_OK && i < j->array_size(r.json); i++) {
+		const es_json *e = j->array_item(r.json, i);
+		const char *data = j->get_string(e, "data");
+		int mine = 0;
+
+		for (size_t k = 0; data && k < n; k++)
+			mine |= strcmp(data, tokens[k]) == 0;
+		ours += mine;
+		if (data && !mine && (o = j->new_object())) {
+			j->set_string(o, "data", data);
+			j->set_number(o, "ttl", j->get_number(e, "ttl", 600));
+			j->add(list, NULL, o);
+		}
+	}
+	es_reply_free(&r);
+	if (st == ES_OK && ours &&
+	    !es_reported(c->x, &st, ES_CHANGE_DELETE, "dns_record", "@",
+	                 "the domain-control TXT token")) {
+		snprintf(intent, sizeof(intent),
+		         "remove the domain-control TXT record at %s",
+		         c->domain);
+		st = put_records(c, "TXT", "@", list, intent);
+	}
+	j->free(list);
+	return st;
+}
+
+/* The records dns_records wrote, when they still hold just that: the set
+ * is emptied (this API version has no DELETE). One changed since is the
+ * customer's now, and kept. */
+enum es_status gd_remove_records(const struct es_ctx *x)
+{
+	struct ctx cs, *c = &cs;
+	int64_t ttl;
+	enum es_status st = ES_OK;
+
+	if (gd_open(x, c))
+		return ES_INVALID_CONFIG;
+	if (!c->h->config->get_bool(c->call, "dns_at_godaddy"))
+		return ES_OK; /* a person published them elsewhere */
+	ttl = c->h->config->get_int(c->call, "ttl");
+	for (size_t i = 0; st == ES_OK && i < gd_n_items(c, "records"); i++) {
+		struct record rec;
+		struct es_reply r;
+		es_json *none;
+		char intent[800];
+
+		if (gd_parse_record(gd_item(c, "records", i), &rec))
+			continue; /* apply refused it: nothing was written */
+		st = get_records(c, &r, rec.type, rec.name);
+		if (st == ES_OK && j_size(c, r.json) &&
+		    !in_place(c, &rec, r.json, ttl))
+			c->h->log->log(c->call, ES_LOG_WARNING,
+			               "%s %s.%s is kept: it no longer holds "
+			               "what envsetup wrote",
+			               rec.type, rec.name, c->domain);
+		else if (st == ES_OK && j_size(c, r.json) &&
+		         !es_reported(x, &st, ES_CHANGE_DELETE, "dns_record",
+		                      rec.name, rec.target)) {
+			snprintf(intent, sizeof(intent), "remove %s %s.%s",
+			         rec.type, rec.name, c->domain);
+			none = c->h->json->new_array();
+			st = none ? put_records(c, rec.type, rec.name, none,
+			                        intent)
+			          : ES_FAILED;
+			c->h->json->free(none);
+		}
+		es_reply_free(&r);
+	}
 	return st;
 }

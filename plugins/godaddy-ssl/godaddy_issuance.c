@@ -137,6 +137,8 @@ static enum es_status validation_one(struct ctx *c, size_t idx, const char *cn)
 
 enum es_status gd_validate_domain(const struct es_ctx *x)
 {
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return gd_destroy(x);
 	return gd_each_certificate(x, validation_one);
 }
 
@@ -172,6 +174,8 @@ static enum es_status issuance_one(struct ctx *c, size_t idx, const char *cn)
 
 enum es_status gd_wait_issued(const struct es_ctx *x)
 {
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return gd_destroy(x);
 	return gd_each_certificate(x, issuance_one);
 }
 
@@ -357,5 +361,7 @@ static enum es_status download_one(struct ctx *c, size_t idx, const char *cn)
 
 enum es_status gd_download_certificate(const struct es_ctx *x)
 {
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return gd_destroy(x);
 	return gd_each_certificate(x, download_one);
 }

@@ -332,5 +332,7 @@ static enum es_status order_one(struct ctx *c, size_t idx, const char *cn)
 
 enum es_status gd_order_certificate(const struct es_ctx *x)
 {
+	if (x->phase >= ES_PHASE_PLAN_DESTROY)
+		return gd_destroy(x);
 	return gd_each_certificate(x, order_one);
 }

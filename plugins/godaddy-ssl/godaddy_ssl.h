@@ -7,6 +7,7 @@
  *   godaddy_certs.c     certificate files and certificate_key
  *   godaddy_order.c     order_certificate and the look-up before an order
  *   godaddy_issuance.c  validate_domain, wait_issued, download_certificate
+ *   godaddy_destroy.c   teardown: revoke or cancel, tokens, files
  *   csr.c               keys, CSRs and files (libcrypto, no host)
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
  */
@@ -89,6 +90,8 @@ enum es_status gd_order_certificate(const struct es_ctx *x);
 enum es_status gd_validate_domain(const struct es_ctx *x);
 enum es_status gd_wait_issued(const struct es_ctx *x);
 enum es_status gd_download_certificate(const struct es_ctx *x);
+/* plan --destroy and destroy of every task (godaddy_destroy.c). */
+enum es_status gd_destroy(const struct es_ctx *x);
 
 /* ---- dns (godaddy_dns.c) ---------------------------------------------- */
 
@@ -100,6 +103,11 @@ struct record {
 int gd_parse_record(const char *s, struct record *rec);
 /* Add `token` to the TXT records at @ of the domain, keeping the others. */
 enum es_status gd_publish_txt(struct ctx *c, const char *token);
+/* Teardown: take `tokens` out of the TXT records at @; empty the sets of
+ * the records the dns_records task wrote. */
+enum es_status gd_unpublish_txt(struct ctx *c, const char *const *tokens,
+                                size_t n);
+enum es_status gd_remove_records(const struct es_ctx *x);
 
 /* ---- certificate files (godaddy_certs.c) ------------------------------ */
 

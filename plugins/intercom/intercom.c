@@ -94,28 +94,30 @@ static const struct es_key intercom_keys[] = {
 static const struct es_task intercom_tasks[] = {
     ES_TASK(.id = "read_app", .title = "Read the Intercom workspace",
             .section = "4.5", .needs = ES_LIST("access_token", "region"),
-            .run = ic_read_app),
+            .run = ic_read_app, .flags = ES_TASK_TEARDOWN),
     ES_TASK(.id = "data_attributes",
             .title = "Create the platform's custom data attributes",
             .section = "4.5", .depends_on = ES_LIST("read_app"),
             .needs = ES_LIST("contact_attributes", "company_attributes"),
-            .flags = ES_TASK_MUTATING, .run = ic_data_attributes),
+            .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN,
+            .run = ic_data_attributes),
     ES_TASK(.id = "tags", .title = "Create the support team's tags",
             .section = "4.5", .depends_on = ES_LIST("read_app"),
-            .needs = ES_LIST("tags"), .flags = ES_TASK_MUTATING,
-            .run = ic_tags),
+            .needs = ES_LIST("tags"),
+            .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN, .run = ic_tags),
     /* A task with a function, not a manual one: it asks for the secret
      * only while the key is unset, and publishes it once it is. */
     ES_TASK(.id = "identity_verification_secret",
             .title = "Publish the identity verification secret",
             .section = "4.5", .depends_on = ES_LIST("read_app"),
-            .needs = ES_LIST("access_token"), .run = ic_identity_secret),
+            .needs = ES_LIST("access_token"), .run = ic_identity_secret,
+            .flags = ES_TASK_TEARDOWN),
     /* Intercom's API cannot invite teammates, but GET /admins shows who
      * joined, so a person is asked only for those not there yet. */
     ES_TASK(.id = "invite_teammates",
             .title = "Invite the support team to Intercom", .section = "4.5",
             .depends_on = ES_LIST("read_app"), .needs = ES_LIST("teammates"),
-            .run = ic_invite_teammates),
+            .run = ic_invite_teammates, .flags = ES_TASK_TEARDOWN),
     ES_TASKS_END,
 };
 

@@ -4,6 +4,7 @@
  *   mailgun_api.c        the client for Mailgun: base URL, auth, errors
  *   mailgun_domain.c     API key, domain, DNS records, webhooks, SMTP login
  *   mailgun_templates.c  templates_dir: scanning, checking and uploading
+ *   mailgun_destroy.c    teardown: what the tasks made, removed
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
  */
 #ifndef ENVSETUP_PLUGIN_MAILGUN_H
@@ -58,6 +59,14 @@ enum es_status mg_verify_domain(const struct es_ctx *x); /* long-running */
 enum es_status mg_configure_webhooks(const struct es_ctx *x);
 enum es_status mg_upload_templates(const struct es_ctx *x);
 enum es_status mg_smtp_credentials(const struct es_ctx *x);
+
+/* ---- teardown (mailgun_destroy.c): plan --destroy and destroy ------- */
+
+enum es_status mg_destroy_domain(struct ctx *c);
+enum es_status mg_destroy_webhooks(struct ctx *c);
+enum es_status mg_destroy_credentials(struct ctx *c);
+/* Template `name`, when its active version is envsetup's. */
+enum es_status mg_destroy_template(struct ctx *c, const char *name);
 
 /* validate: the number of template files that make no valid template
  * name, each with a diagnostic (1 if templates_dir cannot be read). */

@@ -178,7 +178,13 @@ enum es_status mg_upload_templates(const struct es_ctx *x)
 		return ES_INVALID_CONFIG;
 	}
 	for (int i = 0; i < n; i++) {
-		if (st == ES_OK)
+		char name[128];
+
+		if (st == ES_OK && c->phase >= ES_PHASE_PLAN_DESTROY)
+			st = template_name(files[i]->d_name, name, sizeof(name))
+			         ? ES_INVALID_CONFIG
+			         : mg_destroy_template(c, name);
+		else if (st == ES_OK)
 			st = sync_template(c, dir, files[i]->d_name);
 		free(files[i]);
 	}

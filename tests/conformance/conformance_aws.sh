@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# conformance.aws: plan/apply/plan/apply of the aws plugin against the
+# conformance.aws: plan/apply/plan/apply/destroy of the aws plugin against the
 # sandbox, every request recorded and then checked offline by aws_check.py
 # against botocore's service models (organizations, sts, iam, route53),
 # with every SigV4 signature recomputed. A loopback proxy in front of the
@@ -45,5 +45,8 @@ es plan "$cfg" --env uat; expect_rc 2
 es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
 es plan "$cfg" --env uat; expect_rc 0
 es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
+es plan "$cfg" --env uat --destroy; expect_rc 2
+es destroy "$cfg" --env uat --yes --max-poll-interval 200; expect_rc 0
+es plan "$cfg" --env uat --destroy; expect_rc 0
 python3 "$CONFORMANCE_DIR/aws_check.py" --replies "$WORK/replies.jsonl" "$WORK/sandbox.record" ||
   fail "AWS calls off the botocore models"

@@ -51,6 +51,11 @@ run_pass() { # NAME CONFIG
   es apply "$2" --env uat --max-poll-interval 200
   [ "$RC" -eq 0 ] || fail "$1: apply failed (exit $RC)"
   es plan "$2" --env uat; expect_rc 0
+  # Teardown: a created subscription waits for a person (2), an adopted
+  # one is kept (0); either way the DELETEs go through the same checks.
+  es plan "$2" --env uat --destroy; expect_rc 2
+  es destroy "$2" --env uat --yes --max-poll-interval 200
+  [ "$RC" -eq 0 ] || [ "$RC" -eq 2 ] || fail "$1: destroy failed (exit $RC)"
 }
 
 cfg="$WORK/azure.cfg"

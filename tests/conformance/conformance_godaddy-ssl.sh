@@ -64,5 +64,8 @@ rm -rf "$WORK/state"
 es plan "$cfg" --env uat; expect_rc 2
 es apply "$cfg" --env uat --max-poll-interval 200; expect_rc 0
 grep -q '"order:app.uat.acme.example"' "$WORK/state/uat/state.json" || fail "the order was not found again through Prism"
+# Teardown: revoke, the emptied record sets, through both Prisms.
+es plan "$cfg" --env uat --destroy; expect_rc 2
+es destroy "$cfg" --env uat --yes --max-poll-interval 200; expect_rc 0
 openapi_summary godaddy-ssl --spec "$domains_spec" --spec "$certs_spec" \
   --auth 'sso-key [^:\s]+:\S+' || fail "GoDaddy calls off-spec"

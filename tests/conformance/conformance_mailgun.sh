@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# conformance.mailgun: the example customer's full plan/apply/verify with
+# conformance.mailgun: the example customer's full plan/apply/verify (and
+# destroy) with
 # every Mailgun call going through Prism, validating against Mailgun's own
 # OpenAPI description (requests and the sandbox's replies alike):
 #   envsetup -> loopback_proxy (logs exchanges) -> prism proxy --errors
@@ -24,4 +25,8 @@ for t in verify_api_key create_domain verify_domain configure_webhooks upload_te
 done
 es plan "$cfg" --env uat --only mailgun; expect_rc 0
 es apply "$cfg" --env uat --only mailgun --max-poll-interval 100; expect_rc 2
+# Teardown: the DELETEs go through Prism too.
+es plan "$cfg" --env uat --only mailgun --destroy; expect_rc 2
+es destroy "$cfg" --env uat --only mailgun --yes --max-poll-interval 100; expect_rc 0
+es plan "$cfg" --env uat --only mailgun --destroy; expect_rc 0
 openapi_summary mailgun --spec "$spec" --auth 'Basic [A-Za-z0-9+/=]+' || fail "Mailgun calls off-spec"

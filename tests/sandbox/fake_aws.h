@@ -50,4 +50,13 @@ void fa_iam(const struct sb_request *r, const struct fa_caller *who,
 void fa_route53(const struct sb_request *r, const char *path,
                 const struct fa_caller *who, struct sb_response *resp);
 
+/* fake_aws_teardown.c: DeleteHostedZone of zone `id` (`owned`: the
+ * caller's account holds it), CloseAccount, and IAM's Delete*, Detach*
+ * and Remove* calls; each 0 when `action` is not one of them. */
+void fa_route53_delete_zone(const char *id, int owned,
+                            struct sb_response *resp);
+int fa_org_teardown(const char *op, cJSON *in, struct sb_response *resp);
+int fa_iam_teardown(const struct sb_request *r, const struct fa_caller *who,
+                    struct sb_response *resp, const char *action);
+
 #endif

@@ -353,7 +353,7 @@ void fa_iam(const struct sb_request *r, const struct fa_caller *who,
 		login_profile(r, who, resp, 1);
 	else if (strcmp(action, "GetLoginProfile") == 0)
 		login_profile(r, who, resp, 0);
-	else
+	else if (!fa_iam_teardown(r, who, resp, action))
 		fa_xml_error(resp, 400, NS, "InvalidAction",
 		             "Could not find operation %s for version "
 		             "2010-05-08",

@@ -275,6 +275,6 @@ void fa_organizations(const struct sb_request *r, const struct fa_caller *who,
 		org_list(in, resp, 0);
 	else if (strcmp(op, "ListCreateAccountStatus") == 0)
 		org_list(in, resp, 1);
-	else
+	else if (!fa_org_teardown(op, in, resp))
 		fa_json_error(resp, 400, "UnknownOperationException", op);
 }

@@ -122,7 +122,7 @@ static void change_xml(FILE *f, const char *id, cJSON *c, const char *status)
 	        cJSON_GetStringValue(cJSON_GetObjectItem(c, "Submitted")));
 }
 
-static cJSON *new_change(char *id, size_t n)
+static cJSON *new_change(char *id, size_t n, const char *zone)
 {
 	static unsigned counter;
 	char when[40];
@@ -132,6 +132,7 @@ static cJSON *new_change(char *id, size_t n)
 	fa_iso_time(time(NULL), when, sizeof(when));
 	cJSON_AddStringToObject(c, "Submitted", when);
 	cJSON_AddNumberToObject(c, "polls", 0);
+	cJSON_AddStringToObject(c, "zone", zone); /* gone with the zone */
 	return sb_resource_add("aws", "change", id, c);
 }
 
@@ -206,7 +207,7 @@ static void create_zone(const struct sb_request *r, const struct fa_caller *who,
 		}
 		cJSON_AddItemToObject(z, "name_servers", ns);
 		z = sb_resource_add("aws", "hosted_zone", id, z);
-		cJSON *c = new_change(change_id, sizeof(change_id));
+		cJSON *c = new_change(change_id, sizeof(change_id), id);
 		fprintf(o.f, "<CreateHostedZoneResponse xmlns=\"%s\">", NS);
 		zone_xml(o.f, id, z);
 		change_xml(o.f, change_id, c, "PENDING");
@@ -530,7 +531,7 @@ static void change_records(const struct sb_request *r, const char *zone_id,
 			ch[i].values = NULL;
 			sb_resource_add("aws", "record", ch[i].id, a);
 		}
-		cJSON *c = new_change(change_id, sizeof(change_id));
+		cJSON *c = new_change(change_id, sizeof(change_id), zone_id);
 		fprintf(o.f, "<ChangeResourceRecordSetsResponse xmlns=\"%s\">",
 		        NS);
 		change_xml(o.f, change_id, c, "PENDING");
@@ -585,6 +586,9 @@ void fa_route53(const struct sb_request *r, const char *path,
 	                  rest) >= 1) {
 		if (get && *rest == '\0')
 			get_zone(id, who, resp);
+		else if (strcmp(r->method, "DELETE") == 0 && *rest == '\0')
+			fa_route53_delete_zone(id, own_zone(who, id) != NULL,
+			                       resp);
 		else if (get && strcmp(rest, "/rrset") == 0)
 			list_records(r, id, who, resp);
 		else if (post && (strcmp(rest, "/rrset/") == 0 ||

@@ -455,6 +455,13 @@ static int subscription_rp(struct route *rt)
 		             "Alias names are letters, digits, - and _.");
 	if (!strcmp(m, "PUT"))
 		return put_alias(rt, rt->seg[3]);
+	if (!strcmp(m, "DELETE")) { /* the alias only: not the subscription */
+		int gone = sb_resource_delete(P, "alias", rt->seg[3]);
+
+		sb_reply(rt->resp, gone ? 200 : 204, "application/json", "%s",
+		         "");
+		return 0;
+	}
 	if (strcmp(m, "GET") != 0)
 		return error(rt->resp, 405, "MethodNotAllowed", "%s", m);
 	if (!(a = sb_resource_find(P, "alias", rt->seg[3])))
@@ -581,6 +588,14 @@ static int resource_groups(struct route *rt, const char *sub)
 	if (!strcmp(m, "PUT"))
 		return put_group(rt, sub, rt->seg[3]);
 	group_key(key, sizeof(key), sub, rt->seg[3]);
+	if (!strcmp(m, "DELETE")) { /* done at once; ARM polls with 202 */
+		if (!sb_resource_delete(P, "resource_group", key))
+			return error(rt->resp, 404, "ResourceGroupNotFound",
+			             "Resource group '%s' could not be found.",
+			             rt->seg[3]);
+		sb_reply(rt->resp, 202, "application/json", "%s", "");
+		return 0;
+	}
 	if (strcmp(m, "GET") != 0)
 		return error(rt->resp, 405, "MethodNotAllowed", "%s", m);
 	if (!(g = sb_resource_find(P, "resource_group", key)))
@@ -822,6 +837,17 @@ static int authorization(struct route *rt, int k)
 	if (!strcmp(m, "PUT"))
 		return put_assignment(rt, scope, sub, rt->seg[k + 3]);
 	a = sb_resource_find(P, "role_assignment", rt->seg[k + 3]);
+	if (!strcmp(m, "DELETE") &&
+	    (!a || strcasecmp(attr(a, "scope"), scope) != 0)) {
+		sb_reply(rt->resp, 204, "application/json", "%s", "");
+		return 0;
+	}
+	if (!strcmp(m, "DELETE")) {
+		sb_reply_json(rt->resp, 200,
+		              assignment_json(rt->seg[k + 3], a));
+		sb_resource_delete(P, "role_assignment", rt->seg[k + 3]);
+		return 0;
+	}
 	if (!a || strcasecmp(attr(a, "scope"), scope) != 0)
 		return error(rt->resp, 404, "RoleAssignmentNotFound",
 		             "The role assignment '%s' is not found.",
@@ -1011,6 +1037,28 @@ static int invite(struct route *rt)
 	return 0;
 }
 
+/* A deleted user's invitations go with it. */
+static void invitation_of(const char *id, cJSON *attrs, void *arg)
+{
+	char *found = arg;
+
+	if (!*found && !strcmp(attr(attrs, "invitedUser"), found + 64))
+		snprintf(found, 64, "%s", id);
+}
+
+static void drop_invitations(const char *user)
+{
+	char found[64 + 128];
+
+	for (int i = 0; i < 16; i++) {
+		found[0] = '\0';
+		snprintf(found + 64, 128, "%s", user);
+		sb_resource_each(P, "invitation", invitation_of, found);
+		if (!found[0] || !sb_resource_delete(P, "invitation", found))
+			break;
+	}
+}
+
 /* /v1.0/... */
 static int graph(struct route *rt)
 {
@@ -1025,6 +1073,13 @@ static int graph(struct route *rt)
 		return list_users(rt);
 	if (rt->n == 2 && seg_is(rt, 1, "users") && !strcmp(m, "POST"))
 		return create_user(rt);
+	if (rt->n == 3 && seg_is(rt, 1, "users") && !strcmp(m, "DELETE")) {
+		if (!sb_resource_delete(P, "user", rt->seg[2]))
+			return graph_not_found(rt->resp, rt->seg[2]);
+		drop_invitations(rt->seg[2]);
+		sb_reply(rt->resp, 204, "text/plain", "%s", "");
+		return 0;
+	}
 	if (rt->n == 3 && seg_is(rt, 1, "users") && !strcmp(m, "GET")) {
 		u = sb_resource_find(P, "user", rt->seg[2]);
 		if (!u)

@@ -207,9 +207,15 @@ static void records_put(struct route *rt, const char *id, const char *type)
 		cJSON_AddItemToArray(list, o);
 	}
 	sb_resource_delete(P, "record", id);
-	attrs = cJSON_CreateObject();
-	cJSON_AddItemToObject(attrs, "records", list);
-	sb_resource_add(P, "record", id, attrs);
+	/* An empty set is no record at all (how envsetup destroy removes
+	 * one: this API version has no DELETE). */
+	if (cJSON_GetArraySize(list) == 0) {
+		cJSON_Delete(list);
+	} else {
+		attrs = cJSON_CreateObject();
+		cJSON_AddItemToObject(attrs, "records", list);
+		sb_resource_add(P, "record", id, attrs);
+	}
 	/* No body, as GoDaddy answers; not typed JSON, which it would not be.
 	 */
 	sb_reply(rt->resp, 200, "text/plain", "%s", "");
@@ -512,6 +518,36 @@ static void renew(struct route *rt, cJSON *a)
 	sb_reply(rt->resp, 202, "text/plain", "%s", "");
 }
 
+/* POST .../revoke (an issued certificate, with a reason of the spec's
+ * CertificateRevoke) or .../cancel (an order not issued): 204. GoDaddy
+ * keeps the order, REVOKED or CANCELED; the sandbox forgets it, so a
+ * test sees nothing left behind. */
+static void end_order(struct route *rt, cJSON *a, int revoke)
+{
+	static const char *const reasons[] = {
+	    "AFFILIATION_CHANGED", "CESSATION_OF_OPERATION",
+	    "KEY_COMPROMISE",      "PRIVILEGE_WITHDRAWN",
+	    "SUPERSEDED",          NULL};
+	cJSON *body = sb_json(rt->req);
+	const char *reason = attr(body, "reason");
+	const char *want = revoke ? "ISSUED" : "PENDING_ISSUANCE";
+
+	if (revoke && (!reason || !one_of(reason, reasons))) {
+		error(rt->resp, 422, "INVALID_BODY", "reason is required",
+		      "reason");
+		return;
+	}
+	if (strcmp(attr(a, "status"), want) != 0) {
+		error(rt->resp, 409, "CONFLICT",
+		      revoke ? "Only an issued certificate can be revoked"
+		             : "Only a pending order can be canceled",
+		      NULL);
+		return;
+	}
+	sb_resource_delete(P, "certificate_order", rt->seg[2]);
+	sb_reply(rt->resp, 204, "text/plain", "%s", "");
+}
+
 /* /v1/certificates[/{id}[/action]] */
 static void certificates(struct route *rt)
 {
@@ -543,6 +579,10 @@ static void certificates(struct route *rt)
 	} else if (rt->n == 4 && !strcmp(m, "POST") &&
 	           !strcmp(rt->seg[3], "renew")) {
 		renew(rt, a);
+	} else if (rt->n == 4 && !strcmp(m, "POST") &&
+	           (!strcmp(rt->seg[3], "revoke") ||
+	            !strcmp(rt->seg[3], "cancel"))) {
+		end_order(rt, a, rt->seg[3][0] == 'r');
 	} else {
 		not_found(rt->resp, "Not Found");
 	}

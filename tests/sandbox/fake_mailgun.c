@@ -8,6 +8,8 @@
  *   SANDBOX_MAILGUN_API_KEY  the accepted API key (HTTP Basic user "api"),
  *                            default "key-sandbox-mailgun-0001".
  *
+ * DELETEs are fake_mailgun_delete.c's.
+ *
  * Resources: kinds domain (id = name), webhook (id = domain/event),
  * template (id = domain/name), credential (id = login). Credential
  * passwords are never stored, only whether one is set.
@@ -19,6 +21,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "fake_mailgun.h"
 #include "sandbox.h"
 
 #define P "mailgun"
@@ -847,7 +850,10 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 		}
 		rt.seg[rt.n++] = seg;
 	}
-	dispatch(&rt);
+	if (strcmp(req->method, "DELETE") == 0)
+		fake_mailgun_delete(rt.seg, rt.n, resp);
+	else
+		dispatch(&rt);
 }
 
 static const struct sb_fake mailgun_fake = {.name = "mailgun",

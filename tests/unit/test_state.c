@@ -278,6 +278,32 @@ START_TEST(test_roundtrip_every_record)
 }
 END_TEST
 
+/* The teardown's task states survive a reopen, and their names are the
+ * ones status prints. */
+START_TEST(test_teardown_states_roundtrip)
+{
+	struct es_state *s = open_ok(tmpdir);
+	char *msg = NULL;
+
+	ck_assert_int_eq(es_state_task_set(s, "aws:create_account", ES_TS_KEPT,
+	                                   "kept: adopted"),
+	                 0);
+	ck_assert_int_eq(
+	    es_state_task_set(s, "aws:iam_users", ES_TS_REMOVED, NULL), 0);
+	ck_assert_int_eq(es_state_close(s), 0);
+	s = open_ok(tmpdir);
+	ck_assert_int_eq(es_state_task_get(s, "aws:create_account", &msg, NULL),
+	                 ES_TS_KEPT);
+	ck_assert_str_eq(msg, "kept: adopted");
+	ck_assert_int_eq(es_state_task_get(s, "aws:iam_users", NULL, NULL),
+	                 ES_TS_REMOVED);
+	ck_assert_str_eq(es_task_state_name(ES_TS_REMOVED), "removed");
+	ck_assert_str_eq(es_task_state_name(ES_TS_KEPT), "kept");
+	free(msg);
+	ck_assert_int_eq(es_state_close(s), 0);
+}
+END_TEST
+
 START_TEST(test_v1_fixture_loads)
 {
 	const char *dir = copy_fixture("v1");
@@ -856,6 +882,7 @@ int main(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_roundtrip_every_record);
+	tcase_add_test(t, test_teardown_states_roundtrip);
 	tcase_add_test(t, test_v1_fixture_loads);
 	tcase_add_test(t, test_replay_after_exit_without_close);
 	tcase_add_test(t, test_replay_after_sigkill);

@@ -20,6 +20,7 @@
 #include "../csr.c"
 #include "../godaddy_api.c"
 #include "../godaddy_certs.c"
+#include "../godaddy_destroy.c"
 #include "../godaddy_dns.c"
 #include "../godaddy_issuance.c"
 #include "../godaddy_order.c"

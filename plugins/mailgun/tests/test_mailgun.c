@@ -13,6 +13,7 @@
 
 #include "../mailgun.c"
 #include "../mailgun_api.c"
+#include "../mailgun_destroy.c"
 #include "../mailgun_domain.c"
 #include "../mailgun_templates.c"
 
