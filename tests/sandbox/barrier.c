@@ -100,14 +100,13 @@ int sb_barrier_hold(int fd)
 		                      {.fd = b.wake[0], .events = POLLIN}};
 		char drain[16];
 		pthread_mutex_unlock(b.lock);
-		int n = poll(p, 2, -1);
+		int failed = poll(p, 2, -1) < 0 && errno != EINTR;
 		while (read(b.wake[0], drain, sizeof(drain)) > 0)
 			;
 		pthread_mutex_lock(b.lock);
 		if (b.state == ST_HELD &&
-		    ((n < 0 && errno != EINTR) ||
-		     (p[0].revents &
-		      (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))))
+		    (failed || (p[0].revents &
+		                (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL))))
 			set_state(ST_DROPPED);
 	}
 	if (b.state == ST_HELD) /* stopping */
