@@ -104,6 +104,7 @@ barrier_wait() { # STATE (held, dropped or released) [PID]
   local deadline=$((SECONDS + ${BARRIER_TIMEOUT:-120}))
   [ "$want" = held ] || until=done
   while :; do
+    rm -f "$WORK/barrier.json" # no stale answer if the sandbox is gone
     curl -s -o "$WORK/barrier.json" \
       "$SANDBOX_URL/_sandbox/barrier/wait?until=$until&timeout_ms=1000" || true
     state=$(sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' "$WORK/barrier.json")
