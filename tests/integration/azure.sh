@@ -3,9 +3,9 @@
 # ARM, Graph), through the real binary and loader: plan, apply (the
 # subscription alias polled to completion), plan and apply again with no
 # changes, a second environment in the same subscription, SIGKILL while
-# the alias is being polled then resume with exactly one alias and
-# subscription, rejected credentials, the fake's own ARM rules, and no
-# secret or token in any output.
+# the alias is created or polled or an invitation sent then ONE apply that
+# converges with exactly one alias and subscription, rejected credentials,
+# the fake's own ARM rules, and no secret or token in any output.
 . "$(dirname "$0")/lib.sh"
 
 export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
@@ -91,27 +91,32 @@ curl -s "$SANDBOX_URL/_sandbox/resources" | grep -q '"envsetup-production"' ||
   fail "production did not get the default group envsetup-production"
 stop_sandbox
 
-# ---- SIGKILL while the alias is polled, then resume ----------------------
-rm -rf "$WORK/state"
-start_sandbox --async-polls 6
-write_azure_config "$cfg"
-set +e
-"$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" apply "$cfg" --env uat \
-  >"$WORK/killed.out" 2>&1 &
-pid=$!
-set -e
-for _ in $(seq 100); do
-  [ "$(resources_count azure alias)" = 1 ] && break
-  sleep 0.05
+# ---- SIGKILL at a held request, then ONE apply ----------------------------
+# The sandbox's barrier holds the request and says when it is in flight;
+# the kill lands there: the alias PUT before the provider saw it and after
+# it accepted it, the 2nd poll of the alias operation (6 polls to go, so
+# no subscription yet), an invitation sent with the answer lost. One task
+# at a time (-p 1), so each case stops at the same point on every run.
+aliases=/azure/arm/providers/Microsoft.Subscription
+for c in \
+  "before:PUT $aliases/aliases|0" \
+  "after:PUT $aliases/aliases|0" \
+  "after:GET $aliases/operationResults:nth=2|0" \
+  "after:POST /azure/graph/v1.0/invitations:nth=2|1"; do
+  spec=${c%|*}
+  stop_sandbox # the last case's sandbox stays for the sections below
+  rm -rf "$WORK/state"
+  start_sandbox --async-polls 6
+  write_azure_config "$cfg"
+  barrier_arm "$spec"
+  es_bg apply "$cfg" --env uat --max-poll-interval 100 -p 1
+  kill_at_barrier
+  count_is subscription "${c#*|}" "killed at '$spec': "
+  es apply "$cfg" --env uat --max-poll-interval 100
+  [ "$RC" -eq 0 ] || fail "killed at '$spec': one apply did not converge (exit $RC)"
+  converged "killed at '$spec'"
+  es plan "$cfg" --env uat; expect_rc 0
 done
-[ "$(resources_count azure alias)" = 1 ] || fail "the alias was never created"
-sleep 1.2 # inside the polling (1 s Retry-After, 6 polls)
-kill -9 "$pid" 2>/dev/null || fail "apply finished before it could be killed"
-wait "$pid" 2>/dev/null || true
-count_is subscription 0 "killed: "
-es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
-converged "resumed"
-es plan "$cfg" --env uat; expect_rc 0
 
 # ---- adopt an existing subscription, create member users -----------------
 rm -rf "$WORK/state"
@@ -164,10 +169,10 @@ grep -q "client_secret" "$WORK/out" "$WORK/err" ||
 # ---- no secret anywhere ---------------------------------------------------
 es plan "$cfg" --env uat -vv
 for s in "$AZURE_CLIENT_SECRET" "$graph_token" "$arm_token"; do
-  ! grep -rqF -- "$s" "$WORK/all-output" "$WORK/killed.out" "$WORK/state" ||
+  ! grep -rqF -- "$s" "$WORK/all-output" "$WORK/state" ||
     fail "a secret or token appears in the output or state"
 done
 ! grep -rEq '(arm|graph)\.[0-9]{9,}\.[0-9a-f]{16}\.[0-9a-f]{16}' \
-  "$WORK/all-output" "$WORK/killed.out" "$WORK/state" ||
+  "$WORK/all-output" "$WORK/state" ||
   fail "a bearer token appears in the output or state"
 echo "PASS [$TEST_NAME]"

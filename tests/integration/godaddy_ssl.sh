@@ -45,9 +45,9 @@ EOF
 keydir="$WORK/keys/acme/uat"
 key="$keydir/app.uat.acme.example.key"
 
-# The order's reply is held 4 s; the run is killed while it waits, so the
-# order exists at GoDaddy but its id never reached the state.
-start_sandbox --async-polls 2 --faults 'slow:POST /godaddy/v1/certificates:nth=1,ms=4000'
+# The sandbox's barrier holds the order's reply; the run is killed while it
+# waits, so the order exists at GoDaddy but its id never reached the state.
+start_sandbox --async-polls 2
 cfg="$WORK/acme.cfg"
 write_godaddy_config "$cfg"
 
@@ -56,17 +56,10 @@ es plan "$cfg" --env uat; expect_rc 2
 expect_out "godaddy-ssl:order_certificate"
 expect_out "private_key app.uat.acme.example"
 
-"$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" apply "$cfg" --env uat \
-  --max-poll-interval 100 >"$WORK/killed.out" 2>"$WORK/killed.err" &
-run_pid=$!
-for _ in $(seq 200); do
-  [ "$(resources_count godaddy certificate_order)" = 1 ] && break
-  sleep 0.05
-done
+barrier_arm "after:POST /godaddy/v1/certificates"
+es_bg apply "$cfg" --env uat --max-poll-interval 100
+kill_at_barrier
 [ "$(resources_count godaddy certificate_order)" = 1 ] || fail "the order never reached the sandbox"
-kill -9 "$run_pid"
-wait "$run_pid" 2>/dev/null || true
-cat "$WORK/killed.out" "$WORK/killed.err" >>"$WORK/all-output"
 [ -f "$key" ] || fail "no private key after the first run"
 [ "$(stat -c %a "$key")" = 600 ] || fail "key mode is $(stat -c %a "$key")"
 

@@ -10,6 +10,17 @@
 #   build_plugin NAME        build $WORK/NAME/NAME.c out of tree into
 #                            $WORK/plugins/NAME.so
 #   fail MSG
+# and, to kill envsetup at a point the sandbox signals rather than after a
+# sleep (the barrier, tests/sandbox/README.md):
+#   barrier_arm SPEC         hold the reply to the request SPEC names
+#   es_bg ARGS...            start envsetup in the background ($ES_PID),
+#                            output to $WORK/out and $WORK/err
+#   es_bg_wait               wait for it; exit code in $RC
+#   barrier_wait STATE [PID] wait until the barrier is `held` (fails if PID
+#                            exits first), or until the held request is
+#                            over and check it was `dropped` or `released`
+#   kill_at_barrier          SIGKILL $ES_PID once its request is held, and
+#                            check the sandbox saw the connection dropped
 set -euo pipefail
 
 : "${ES_BIN:?ES_BIN must point to the envsetup binary}"
@@ -61,6 +72,66 @@ es() {
   set -e
   cat "$WORK/out" >>"$WORK/all-output"
   cat "$WORK/err" >>"$WORK/all-output"
+}
+
+ES_PID=""
+es_bg() {
+  "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" "$@" >"$WORK/out" 2>"$WORK/err" &
+  ES_PID=$!
+}
+
+es_bg_wait() {
+  set +e
+  wait "$ES_PID" 2>/dev/null # not bash's "Killed" line
+  RC=$?
+  set -e
+  cat "$WORK/out" "$WORK/err" >>"$WORK/all-output"
+}
+
+BARRIER_SPEC=""
+barrier_arm() { # SPEC, e.g. 'after:POST /aws/organizations:op=CreateAccount'
+  local code
+  code=$(curl -s -o "$WORK/barrier.json" -w '%{http_code}' --data-raw "$1" \
+    "$SANDBOX_URL/_sandbox/barrier")
+  [ "$code" = 200 ] || fail "barrier '$1' refused ($code): $(cat "$WORK/barrier.json")"
+  BARRIER_SPEC=$1
+}
+
+# The barrier's signal is the synchronisation: each call below returns as
+# soon as the sandbox reports the state. The wait is cut in 1 s slices
+# only to notice a client that exited without reaching the barrier, and
+# BARRIER_TIMEOUT (default 120 s) is a safety net that fails the test.
+barrier_wait() { # STATE (held, dropped or released) [PID]
+  local want=$1 pid=${2:-} until=held state
+  local deadline=$((SECONDS + ${BARRIER_TIMEOUT:-120}))
+  [ "$want" = held ] || until=done
+  while :; do
+    rm -f "$WORK/barrier.json" # no stale answer if the sandbox is gone
+    curl -s -o "$WORK/barrier.json" \
+      "$SANDBOX_URL/_sandbox/barrier/wait?until=$until&timeout_ms=1000" || true
+    state=$(sed -n 's/.*"state":"\([a-z]*\)".*/\1/p' "$WORK/barrier.json")
+    case "$state:$until" in
+      held:held | released:* | dropped:*) break ;;
+      armed:* | held:done) ;;
+      *) fail "barrier '$BARRIER_SPEC': unexpected answer $(cat "$WORK/barrier.json")" ;;
+    esac
+    if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+      fail "barrier '$BARRIER_SPEC': envsetup exited before its request was held"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] ||
+      fail "barrier '$BARRIER_SPEC': not $want after ${BARRIER_TIMEOUT:-120} s ($(cat "$WORK/barrier.json"))"
+  done
+  [ "$state" = "$want" ] ||
+    fail "barrier '$BARRIER_SPEC': expected $want, got $(cat "$WORK/barrier.json")"
+}
+
+kill_at_barrier() {
+  barrier_wait held "$ES_PID"
+  kill -KILL "$ES_PID"
+  es_bg_wait
+  [ "$RC" = 137 ] || fail "barrier '$BARRIER_SPEC': envsetup was not killed (exit $RC)"
+  # The held reply never reached it: the sandbox saw the connection close.
+  barrier_wait dropped
 }
 
 expect_rc() {

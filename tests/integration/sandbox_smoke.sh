@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The sandbox itself, driven with curl: start-up on port 0, loopback-only
 # listening, the Mailgun fake's auth, domains and credentials, the control
-# API, every fault kind, --latency-ms overlap, --record lines, and hostile
-# requests (garbage bodies, broken multipart, a huge header, 16 MiB+).
+# API, every fault kind, --latency-ms overlap, --record lines, hostile
+# requests (garbage bodies, broken multipart, a huge header, 16 MiB+), and
+# the barrier (hold, release, a killed client, op=, reset, stop).
 # Needs only ES_SANDBOX (and curl and python3).
 set -euo pipefail
 : "${ES_SANDBOX:?ES_SANDBOX must point to envsetup-sandbox}"
@@ -233,5 +234,78 @@ done
 elapsed=$(( (t1 - t0) / 1000000 ))
 [ "$elapsed" -lt 1400 ] || fail "4 parallel requests took ${elapsed}ms: latency does not overlap"
 stop_last
+
+# --- the barrier ------------------------------------------------------------
+start barrier
+bar() { req "$@"; } # METHOD-ARGS... PATH under /_sandbox/barrier
+for spec in 'sometime:POST /x' 'after:POST x' 'after:POST /x:nth=0' 'after:POST /x:op=' \
+            'after:POST /x:bogus=1' 'after'; do
+  expect 400 "$(bar --data-raw "$spec" "$URL/_sandbox/barrier")" "barrier spec '$spec'"
+  body_has '"message"'
+done
+expect 409 "$(bar "$URL/_sandbox/barrier/wait?timeout_ms=10")" "wait with no barrier armed"
+expect 400 "$(bar "$URL/_sandbox/barrier/wait?until=soon")" "wait until=soon"
+
+# after: the fake does the work, the reply waits for the release.
+expect 200 "$(bar --data-raw 'after:POST /mailgun/v4/domains:nth=2' "$URL/_sandbox/barrier")" "arm"
+expect 408 "$(bar "$URL/_sandbox/barrier/wait?timeout_ms=50")" "wait before any request"
+expect 200 "$(mg -F name=b1.example "$URL/mailgun/v4/domains")" "1st domain, not held"
+mg -F name=b2.example "$URL/mailgun/v4/domains" >"$WORK/held.status" &
+client=$!
+expect 200 "$(bar "$URL/_sandbox/barrier/wait")" "wait until held"
+[ "$(json 'd["state"], d["seen"], d["request"]')" = 'held 2 POST /mailgun/v4/domains' ] ||
+  fail "held status: $(cat "$WORK/body")"
+expect 409 "$(bar --data-raw 'after:* /x' "$URL/_sandbox/barrier")" "arm while held"
+expect 200 "$(req "$URL/_sandbox/resources?kind=domain")" "resources while held"
+[ "$(json 'len(d)')" = 2 ] || fail "after: the fake did not create the held domain"
+kill -0 "$client" || fail "the held client got its reply before the release"
+expect 200 "$(bar -X POST "$URL/_sandbox/barrier/release")" "release"
+wait "$client"
+[ "$(cat "$WORK/held.status")" = 200 ] || fail "released client got $(cat "$WORK/held.status")"
+expect 200 "$(bar "$URL/_sandbox/barrier/wait?until=done")" "wait until done"
+[ "$(json 'd["state"]')" = released ] || fail "not released: $(cat "$WORK/body")"
+
+# before, client killed: the fake never sees the request.
+expect 200 "$(req -X POST "$URL/_sandbox/reset")" "reset"
+expect 200 "$(bar --data-raw 'before:POST /mailgun/v4/domains' "$URL/_sandbox/barrier")" "arm before"
+curl -s -u "api:$KEY" -F name=b3.example "$URL/mailgun/v4/domains" >/dev/null &
+client=$!
+expect 200 "$(bar "$URL/_sandbox/barrier/wait")" "wait until held (before)"
+kill -9 "$client"; wait "$client" 2>/dev/null || true
+expect 200 "$(bar "$URL/_sandbox/barrier/wait?until=done")" "wait until dropped"
+[ "$(json 'd["state"]')" = dropped ] || fail "killed client not seen: $(cat "$WORK/body")"
+expect 200 "$(req "$URL/_sandbox/requests")" "requests after the drop"
+[ "$(cat "$WORK/body")" = "{}" ] || fail "a request dropped before the fake was counted: $(cat "$WORK/body")"
+expect 200 "$(req "$URL/_sandbox/resources")" "resources after the drop"
+[ "$(json 'len(d)')" = 0 ] || fail "before: the fake saw the dropped request"
+
+# op= matches an AWS operation; reset drops a held request.
+expect 200 "$(bar --data-raw 'before:POST /aws/organizations:op=CreateAccount' "$URL/_sandbox/barrier")" "arm op"
+curl -s -o /dev/null -H 'X-Amz-Target: AWSOrganizationsV20161128.ListAccounts' -d '{}' \
+  "$URL/aws/organizations/"
+curl -s -o "$WORK/reset.body" -w '%{http_code}' -H 'X-Amz-Target: AWSOrganizationsV20161128.CreateAccount' \
+  -d '{}' "$URL/aws/organizations/" >"$WORK/reset.status" &
+client=$!
+expect 200 "$(bar "$URL/_sandbox/barrier/wait")" "wait for CreateAccount"
+[ "$(json 'd["seen"], d["request"]')" = '1 POST /aws/organizations/ CreateAccount' ] ||
+  fail "op= status: $(cat "$WORK/body")"
+expect 200 "$(req -X POST "$URL/_sandbox/reset")" "reset while held"
+wait "$client" || true
+[ "$(cat "$WORK/reset.status")" = 000 ] || fail "reset did not drop the held request"
+expect 200 "$(bar "$URL/_sandbox/barrier")" "status after reset"
+[ "$(json 'd["state"]')" = dropped ] || fail "after reset: $(cat "$WORK/body")"
+
+# SIGTERM with a request held and a test waiting: a prompt, clean exit.
+expect 200 "$(bar --data-raw 'after:GET /mailgun/v4/domains' "$URL/_sandbox/barrier")" "arm for stop"
+curl -s -o /dev/null -u "api:$KEY" "$URL/mailgun/v4/domains" &
+client=$!
+expect 200 "$(bar "$URL/_sandbox/barrier/wait")" "wait (stop)"
+curl -s -o /dev/null "$URL/_sandbox/barrier/wait?until=done&timeout_ms=600000" &
+waiter=$!
+t0=$(date +%s%N)
+stop_last
+wait "$client" "$waiter" || true
+elapsed=$(( ($(date +%s%N) - t0) / 1000000 ))
+[ "$elapsed" -lt 3000 ] || fail "stopping with a held request took ${elapsed}ms"
 
 echo "sandbox_smoke: all checks passed"

@@ -17,8 +17,7 @@
 
 struct fault_rule {
 	struct sb_fault fault;
-	char method[16]; /* "*" for any */
-	char prefix[256];
+	struct sb_match match;
 	long nth, every, count; /* 0 when not given */
 	double probability;     /* < 0 when not given */
 	long seen;              /* matching requests so far */
@@ -84,27 +83,35 @@ static int parse_kind(struct fault_rule *r, const char *kind)
 	return -1;
 }
 
-static int parse_match(struct fault_rule *r, const char *match)
+int sb_match_parse(struct sb_match *m, const char *match)
 {
 	const char *space = strchr(match, ' ');
 	if (!space)
 		return -1;
 	size_t mlen = (size_t)(space - match);
-	if (mlen == 0 || mlen >= sizeof(r->method))
+	if (mlen == 0 || mlen >= sizeof(m->method))
 		return -1;
 	for (size_t i = 0; i < mlen; i++)
 		if (!(isupper((unsigned char)match[i]) ||
 		      (mlen == 1 && match[i] == '*')))
 			return -1;
-	memcpy(r->method, match, mlen);
-	r->method[mlen] = '\0';
+	memcpy(m->method, match, mlen);
+	m->method[mlen] = '\0';
 	while (*space == ' ')
 		space++;
-	if (*space != '/' || strlen(space) >= sizeof(r->prefix) ||
+	if (*space != '/' || strlen(space) >= sizeof(m->prefix) ||
 	    strchr(space, ' '))
 		return -1;
-	strcpy(r->prefix, space);
+	strcpy(m->prefix, space);
 	return 0;
+}
+
+int sb_match_hits(const struct sb_match *m, const char *method,
+                  const char *path)
+{
+	return (strcmp(m->method, "*") == 0 ||
+	        strcmp(m->method, method) == 0) &&
+	       strncmp(path, m->prefix, strlen(m->prefix)) == 0;
 }
 
 static int parse_option(struct fault_rule *r, char *opt, const char **why)
@@ -174,7 +181,7 @@ static int parse_rule(struct fault_rule *r, char *text, const char **why)
 		       "malformed)";
 		return -1;
 	}
-	if (parse_match(r, match) < 0) {
+	if (sb_match_parse(&r->match, match) < 0) {
 		*why =
 		    "MATCH must be 'METHOD /path-prefix' or '* /path-prefix'";
 		return -1;
@@ -242,14 +249,6 @@ int sb_faults_parse(const char *spec, unsigned long seed, char *err,
 	return 0;
 }
 
-static int rule_matches(const struct fault_rule *r, const char *method,
-                        const char *path)
-{
-	return (strcmp(r->method, "*") == 0 ||
-	        strcmp(r->method, method) == 0) &&
-	       strncmp(path, r->prefix, strlen(r->prefix)) == 0;
-}
-
 /* Every condition given must hold; a rule without any fires always. */
 static int rule_fires(struct fault_rule *r)
 {
@@ -271,7 +270,7 @@ struct sb_fault sb_faults_check(const char *method, const char *path)
 	struct sb_fault *fired = NULL;
 	for (size_t i = 0; i < n_rules; i++) {
 		struct fault_rule *r = &rules[i];
-		if (!rule_matches(r, method, path))
+		if (!sb_match_hits(&r->match, method, path))
 			continue;
 		r->seen++;
 		if (rule_fires(r) && !fired)

@@ -23,6 +23,19 @@ struct sb_fault {
 	char name[16];   /* the rule's KIND as written, for the record */
 };
 
+/* A request matcher, `METHOD /path-prefix` or `* /path-prefix`, shared by
+ * the fault rules and the barrier (barrier.c). */
+struct sb_match {
+	char method[16]; /* "*" for any */
+	char prefix[256];
+};
+
+/* Parses MATCH into m; -1 when it is not 'METHOD /path-prefix'. */
+int sb_match_parse(struct sb_match *m, const char *match);
+/* 1 when the request (path with the fake's prefix) matches. */
+int sb_match_hits(const struct sb_match *m, const char *method,
+                  const char *path);
+
 /* Parses SPEC, replacing any earlier rules. On error returns -1 and writes
  * a message naming the rule into err. */
 int sb_faults_parse(const char *spec, unsigned long seed, char *err,

@@ -21,6 +21,7 @@
 
 #include <microhttpd.h>
 
+#include "barrier.h"
 #include "faults.h"
 #include "sandbox.h"
 
@@ -180,10 +181,14 @@ static void control_api(const struct sb_request *req, const char *url,
 		              request_counts
 		                  ? cJSON_Duplicate(request_counts, 1)
 		                  : cJSON_CreateObject());
+	} else if (strncmp(url, "/_sandbox/barrier", 17) == 0 &&
+	           (url[17] == '\0' || url[17] == '/')) {
+		sb_barrier_control(req, url, resp);
 	} else if (strcmp(url, "/_sandbox/reset") == 0 &&
 	           strcmp(req->method, "POST") == 0) {
 		sb_resources_reset();
 		sb_faults_reset();
+		sb_barrier_reset();
 		cJSON_Delete(request_counts);
 		request_counts = NULL;
 		reply_message(resp, 200, "sandbox reset");
@@ -287,7 +292,34 @@ static long provider_request(struct sb_request *req, const char *url,
 	return delay;
 }
 
-/* Runs one complete request under the lock. */
+/* The client's socket, which the barrier watches while it holds. */
+static int connection_fd(struct MHD_Connection *conn)
+{
+	const union MHD_ConnectionInfo *info =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+	return info ? info->connect_fd : -1;
+}
+
+/* A provider request through the barrier: held before the fake sees it,
+ * or after it answered, when it is the one the barrier waits for. A
+ * request dropped while held before is not counted nor recorded: the
+ * provider never saw it. Returns provider_request()'s delay. */
+static long barrier_request(struct MHD_Connection *conn, struct sb_request *req,
+                            const char *url, struct sb_response *resp)
+{
+	enum sb_barrier_hit hit = sb_barrier_check(req, url);
+	long delay;
+	if (hit == SB_BARRIER_BEFORE &&
+	    sb_barrier_hold(connection_fd(conn)) < 0)
+		return -1;
+	delay = provider_request(req, url, resp);
+	if (hit == SB_BARRIER_AFTER && sb_barrier_hold(connection_fd(conn)) < 0)
+		return -1;
+	return delay;
+}
+
+/* Runs one complete request under the lock (which the barrier releases
+ * while it holds a request or a test waits for it). */
 static long handle(struct MHD_Connection *conn, const char *url,
                    const char *method, struct exchange *ex,
                    struct sb_response *resp)
@@ -308,7 +340,7 @@ static long handle(struct MHD_Connection *conn, const char *url,
 	if (strncmp(url, "/_sandbox/", 10) == 0)
 		control_api(&req, url, resp);
 	else
-		delay = provider_request(&req, url, resp);
+		delay = barrier_request(conn, &req, url, resp);
 	pthread_mutex_unlock(&lock);
 	sb_request_impl_free(req.impl);
 	return delay;
@@ -609,6 +641,11 @@ static int configure(int argc, char **argv, union address *addr)
 		fprintf(stderr, "envsetup-sandbox: --faults: %s\n", err);
 		return -1;
 	}
+	if (sb_barrier_init(&lock) < 0) {
+		fprintf(stderr, "envsetup-sandbox: barrier: %s\n",
+		        strerror(errno));
+		return -1;
+	}
 	if (opts.record && !(record_file = fopen(opts.record, "a"))) {
 		fprintf(stderr, "envsetup-sandbox: --record %s: %s\n",
 		        opts.record, strerror(errno));
@@ -670,6 +707,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	sigwait(&stop, &sig);
+	sb_barrier_shutdown();
 	shutdown_all(daemon);
 	return 0;
 }

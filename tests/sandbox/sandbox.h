@@ -9,6 +9,7 @@
  *   GET  /_sandbox/resources        every resource: [{provider,kind,id,attrs}]
  *   GET  /_sandbox/requests         count of requests per fake and method
  *   POST /_sandbox/reset            forget everything
+ *   /_sandbox/barrier...            hold one request's reply (barrier.h)
  *
  * Each fake is one file, fake_<name>.c, registering itself with
  * SB_REGISTER_FAKE. Handlers run one at a time under the server's lock, so
