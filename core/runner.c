@@ -785,6 +785,18 @@ int es_run_confirm(struct es_run *run, const char *ref, const char *by)
 enum es_status es_node_run_phase(struct es_run *run, struct es_node *n,
                                  enum es_phase phase, struct es_call *call)
 {
+	/* What a task removes may come from another plugin's output (the
+	 * records godaddy-ssl published for mailgun): read it as it stands.
+	 * One not published (the producer never ran) reads as unset, and
+	 * then nothing was published from it either. */
+	if (phase == ES_PHASE_PLAN_DESTROY || phase == ES_PHASE_DESTROY) {
+		cJSON *unknown = cJSON_CreateArray();
+		int rc = es_refs_resolve(call, unknown);
+
+		cJSON_Delete(unknown);
+		if (rc < 0)
+			return ES_FAILED;
+	}
 	if (phase == ES_PHASE_APPLY || phase == ES_PHASE_DESTROY)
 		return apply_until_done(run, n, phase, call);
 	return call_with_retry(run, n, phase, call);

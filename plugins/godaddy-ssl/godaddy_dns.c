@@ -279,6 +279,49 @@ static enum es_status sync_set(struct ctx *c, const char *type, const char *rel,
 	return st;
 }
 
+/* Teardown of sync_set(): take the wanted entries out of the set at
+ * `type` `rel`, keeping what others put there. */
+static enum es_status unpublish_set(struct ctx *c, const char *type,
+                                    const char *rel, const es_json *want,
+                                    const char *values)
+{
+	const struct es_json_api *j = c->h->json;
+	es_json *list;
+	struct es_reply r;
+	enum es_status st = get_records(c, &r, type, rel);
+	size_t have = st == ES_OK ? j->array_size(r.json) : 0, ours = 0;
+	char intent[800], what[300];
+
+	for (size_t i = 0; st == ES_OK && i < j->array_size(want); i++)
+		ours += entry_in(c, type, j->array_item(want, i), r.json);
+	snprintf(what, sizeof(what), "%s %s", type, rel);
+	if (st != ES_OK || ours == 0 ||
+	    es_reported(c->x, &st, ES_CHANGE_DELETE, "dns_record", what,
+	                values)) {
+		es_reply_free(&r);
+		return st;
+	}
+	list = j->new_array();
+	for (size_t i = 0; list && i < have; i++) {
+		const es_json *e = j->array_item(r.json, i);
+		const char *data = j->get_string(e, "data");
+		int wanted = 0;
+
+		for (size_t k = 0; data && k < j->array_size(want); k++)
+			wanted |= same_data(
+			    type, data,
+			    j->get_string(j->array_item(want, k), "data"));
+		if (data && !wanted)
+			j->add(list, NULL, copy_entry(c, e));
+	}
+	es_reply_free(&r);
+	snprintf(intent, sizeof(intent), "remove %s %s.%s: %.400s", type, rel,
+	         c->domain, values);
+	st = list ? put_records(c, type, rel, list, intent) : ES_FAILED;
+	j->free(list);
+	return st;
+}
+
 /* Record i of `all` opens its set (no earlier record has its type and
  * name): the set's wanted entries, and their values for messages. */
 static int set_of(struct ctx *c, const es_json *all, size_t i, es_json *want,
@@ -338,6 +381,30 @@ static enum es_status publish_records(struct ctx *c, es_json *out,
 				j->set_int64(o, "priority", prio);
 			j->add(out, NULL, o);
 		}
+		j->free(want);
+	}
+	return st;
+}
+
+/* Teardown of publish_records(): each set loses what envsetup put in it. */
+static enum es_status unpublish_records(struct ctx *c)
+{
+	const struct es_json_api *j = c->h->json;
+	const es_json *all = c->h->config->get_json(c->call, "publish_records");
+	enum es_status st = ES_OK;
+	char values[1024], rel[256];
+
+	for (size_t i = 0; st == ES_OK && i < j->array_size(all); i++) {
+		es_json *want = j->new_array();
+
+		relative_name(c, j->get_string(j->array_item(all, i), "name"),
+		              rel, sizeof(rel));
+		if (!want)
+			st = ES_FAILED;
+		else if (set_of(c, all, i, want, values, sizeof(values)))
+			st = unpublish_set(
+			    c, j->get_string(j->array_item(all, i), "type"),
+			    rel, want, values);
 		j->free(want);
 	}
 	return st;
@@ -519,5 +586,7 @@ enum es_status gd_remove_records(const struct es_ctx *x)
 		}
 		es_reply_free(&r);
 	}
+	if (st == ES_OK)
+		st = unpublish_records(c);
 	return st;
 }

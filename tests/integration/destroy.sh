@@ -57,9 +57,12 @@ echo nope | "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" destroy "$cfg" --env uat >"$
 [ "$rc" = 64 ] || fail "a wrong customer id did not refuse (exit $rc)"
 [ -z "$(removals)" ] || fail "an unconfirmed destroy removed something"
 
-# Killed right after Route 53 deleted the zone, before the state forgot
-# its id; then once more right after Mailgun deleted the domain.
-for hook in aws:zone_id mailgun:domain_id; do
+# Killed right after Mailgun deleted the domain, before the state forgot
+# its id; then once more right after Route 53 deleted the zone. (Teardown
+# runs in reverse dependency order: the zone's NS records and Mailgun's
+# records are published at GoDaddy by reference, so the GoDaddy records go
+# first, then the Mailgun domain, and the Route 53 zone after them.)
+for hook in mailgun:domain_id aws:zone_id; do
   echo acme | ENVSETUP_TEST_KILL_BEFORE_PUT=$hook "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" \
     destroy "$cfg" --env uat --max-poll-interval 100 >"$WORK/killed.out" 2>&1 && rc=0 || rc=$?
   [ "$rc" = 137 ] || fail "$hook: the kill hook did not fire in destroy (exit $rc)"
@@ -101,8 +104,12 @@ es status "$cfg" --env uat
 grep -E "^  kept +aws:create_account " "$WORK/out" >/dev/null || fail "status does not show the adopted account kept"
 grep -E "^  kept +godaddy-ssl:order_certificate " "$WORK/out" >/dev/null || fail "status does not show godaddy-ssl kept"
 grep -E "^  removed +aws:iam_users " "$WORK/out" >/dev/null || fail "the users of the adopted account were not removed"
-left=$(resources | awk '$1 != "godaddy" && $2 != "account" && $2 != "create_account_status"')
-[ -z "$left" ] || fail "only the adopted account and the protected plugin should be left: $left"
+# godaddy-ssl publishes Mailgun's records and the Route 53 zone's NS records
+# by reference: a kept task keeps what it depends on, so the Mailgun domain
+# and the Route 53 zone stay with the GoDaddy zone that names them.
+grep -E "^  kept +mailgun:create_domain " "$WORK/out" >/dev/null || fail "status does not show the mailgun domain kept with the records that name it"
+left=$(resources | awk '$1 != "godaddy" && $2 != "account" && $2 != "create_account_status" && !($1 == "mailgun" && $2 == "domain") && $2 != "hosted_zone" && $2 != "change"')
+[ -z "$left" ] || fail "only the adopted account, the protected plugin and what it depends on should be left: $left"
 left=$(resources)
 grep -q "^aws account $account" <<<"$left" || fail "the adopted account was closed"
 grep -q "^godaddy certificate_order" <<<"$left" || fail "the protected certificate was revoked"
