@@ -85,6 +85,16 @@ export AWS_ACCESS_KEY_ID=AKIASANDBOX000000001
 export AWS_SECRET_ACCESS_KEY=sandbox/secret/key/0000000000000000000000
 export GODADDY_API_KEY=sandbox-godaddy-key-0001
 export GODADDY_API_SECRET=sandbox-godaddy-secret-0001
+# The fakes' default credentials for the plugins the other example
+# customers run (acme runs intercom); a plugin's own test sets its own.
+export INTERCOM_ACCESS_TOKEN=${INTERCOM_ACCESS_TOKEN:-sandbox-intercom-token-0001}
+export INTERCOM_API_SECRET=${INTERCOM_API_SECRET:-sandbox-intercom-iv-secret-0001}
+# The workspace's teammates: those the example customers name have joined.
+export SANDBOX_INTERCOM_ADMINS=${SANDBOX_INTERCOM_ADMINS:-owner@acme.example,support-lead@acme.example,helpdesk@initech.example}
+export MANDRILL_API_KEY=${MANDRILL_API_KEY:-md-sandbox-key-0001}
+export JIRA_API_TOKEN=${JIRA_API_TOKEN:-sandbox-jira-token-0001}
+export BRAINTREE_PUBLIC_KEY=${BRAINTREE_PUBLIC_KEY:-sandbox-bt-public-0001}
+export BRAINTREE_PRIVATE_KEY=${BRAINTREE_PRIVATE_KEY:-sandbox-bt-private-0001}
 
 # The example customer (or CUSTOMER.cfg) with its URLs pointed at the
 # sandbox and its state in $WORK/state.
