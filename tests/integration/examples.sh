@@ -9,12 +9,7 @@
 # every plugin of sections 4.4 to 4.6.
 . "$(dirname "$0")/lib.sh"
 export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
-# The sandbox's Jira site and Braintree merchant are the customers' that
-# run them (globex's service desk, initech's gateway).
-export SANDBOX_JIRA_EMAIL=envsetup@globex.example
-export SANDBOX_JIRA_USERS=support-lead@globex.example,agent1@globex.example
-export SANDBOX_BRAINTREE_MERCHANT_ID=initechmerchant01
-export SANDBOX_BRAINTREE_ACCOUNTS=initech_usd:USD:ACTIVE:default
+example_fakes
 for p in intercom jira braintree; do
   "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" plugins describe "$p" --json >"$WORK/$p.json" || fail "describe $p"
 done
