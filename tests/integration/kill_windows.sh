@@ -11,6 +11,7 @@
 
 export MAILGUN_API_KEY=key-sandbox-mailgun-0001
 export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
+example_fakes # globex runs jira
 
 # customer, hook (plugin:state key), provider, sandbox kind, recorded key
 cases=(

@@ -7,6 +7,8 @@
 #   expect_rc N              fail unless the last es exited N
 #   expect_out TEXT / expect_err TEXT   fail unless the text is there
 #   resources_count PROVIDER KIND       resources of that kind in the sandbox
+#   example_fakes            the fakes' accounts for globex and initech
+#   write_acme_config FILE [CUSTOMER.cfg]  an example pointed at the sandbox
 #   build_plugin NAME        build $WORK/NAME/NAME.c out of tree into
 #                            $WORK/plugins/NAME.so
 #   fail MSG
@@ -156,6 +158,27 @@ export AWS_ACCESS_KEY_ID=AKIASANDBOX000000001
 export AWS_SECRET_ACCESS_KEY=sandbox/secret/key/0000000000000000000000
 export GODADDY_API_KEY=sandbox-godaddy-key-0001
 export GODADDY_API_SECRET=sandbox-godaddy-secret-0001
+# The fakes' default credentials for the plugins the other example
+# customers run (acme runs intercom); a plugin's own test sets its own.
+export INTERCOM_ACCESS_TOKEN=${INTERCOM_ACCESS_TOKEN:-sandbox-intercom-token-0001}
+export INTERCOM_API_SECRET=${INTERCOM_API_SECRET:-sandbox-intercom-iv-secret-0001}
+# The workspace's teammates: those the example customers name have joined.
+export SANDBOX_INTERCOM_ADMINS=${SANDBOX_INTERCOM_ADMINS:-owner@acme.example,support-lead@acme.example,helpdesk@initech.example}
+export MANDRILL_API_KEY=${MANDRILL_API_KEY:-md-sandbox-key-0001}
+export JIRA_API_TOKEN=${JIRA_API_TOKEN:-sandbox-jira-token-0001}
+export BRAINTREE_PUBLIC_KEY=${BRAINTREE_PUBLIC_KEY:-sandbox-bt-public-0001}
+export BRAINTREE_PRIVATE_KEY=${BRAINTREE_PRIVATE_KEY:-sandbox-bt-private-0001}
+
+# What the sandbox's fakes must hold for the other example customers to
+# apply: the Jira site globex's service desk is on, the Braintree merchant
+# of initech's gateway. Call before start_sandbox; a plugin's own test,
+# with its own accounts, does not.
+example_fakes() {
+  export SANDBOX_JIRA_EMAIL=envsetup@globex.example
+  export SANDBOX_JIRA_USERS=support-lead@globex.example,agent1@globex.example
+  export SANDBOX_BRAINTREE_MERCHANT_ID=initechmerchant01
+  export SANDBOX_BRAINTREE_ACCOUNTS=initech_usd:USD:ACTIVE:default
+}
 
 # The example customer (or CUSTOMER.cfg) with its URLs pointed at the
 # sandbox and its state in $WORK/state.

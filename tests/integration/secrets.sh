@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Run the whole example customer (aws, godaddy-ssl, mailgun) with known
-# secret values and the most verbose output (HTTP traces included), then
+# Run the whole example customer (aws, godaddy-ssl, mailgun, intercom) with
+# known secret values and the most verbose output (HTTP traces included), then
 # search every output for every secret the run knew: the configured keys,
 # the passwords and tokens it generated or received, the private keys it
 # made, the STS session the aws plugin was handed. Outputs: stdout, stderr,
@@ -11,6 +11,9 @@
 key="key-Zq8secretVALUE-$$-$RANDOM"
 export MAILGUN_API_KEY=$key SANDBOX_MAILGUN_API_KEY=$key
 export SANDBOX_AWS_SECRET_ACCESS_KEY=$AWS_SECRET_ACCESS_KEY
+token="intercom-Zq8secretTOKEN-$$-$RANDOM"
+export INTERCOM_ACCESS_TOKEN=$token SANDBOX_INTERCOM_TOKEN=$token
+export INTERCOM_API_SECRET="ivsecret-Zq8secretIV-$$-$RANDOM"
 start_sandbox --async-polls 1 --record "$WORK/record.jsonl"
 cfg="$WORK/acme.cfg"
 write_acme_config "$cfg"
@@ -35,7 +38,8 @@ for k in $keys; do [ "$(stat -c %a "$k")" = 600 ] || fail "$k is not 0600"; done
 python3 - "$secrets_file" $keys >"$WORK/needles" <<'PY'
 import json, os, sys
 out = set()
-for name in ("MAILGUN_API_KEY", "AWS_SECRET_ACCESS_KEY", "GODADDY_API_SECRET", "GODADDY_API_KEY"):
+for name in ("MAILGUN_API_KEY", "AWS_SECRET_ACCESS_KEY", "GODADDY_API_SECRET", "GODADDY_API_KEY",
+             "INTERCOM_ACCESS_TOKEN", "INTERCOM_API_SECRET"):
     out.add(os.environ[name])
 def walk(o):
     if isinstance(o, dict):
