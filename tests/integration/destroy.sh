@@ -68,7 +68,7 @@ for hook in mailgun:domain_id aws:zone_id; do
   [ "$rc" = 137 ] || fail "$hook: the kill hook did not fire in destroy (exit $rc)"
 done
 es destroy "$cfg" --env uat --yes --max-poll-interval 100; expect_rc 0
-expect_out "Destroy: 18 removed, 0 kept, 0 failed"
+expect_out "Destroy: 23 removed, 0 kept, 0 failed"
 left=$(resources)
 [ -z "$left" ] || fail "destroy left resources behind: $left"
 dups=$(removals | sort | uniq -d)
