@@ -225,6 +225,23 @@ struct es_send {
 	uint32_t timeout_ms; /* 0: the plugin's http_timeout */
 };
 
+/* A write of a JSON `body` (printed by the caller, borrowed: keep it until
+ * the call returns) with `method`, named by `intent` (see es_send):
+ *
+ *   struct es_send s = es_json_write("POST", body, "create project ACME");
+ *   st = es_client_call(&cl, &r, &s, "/rest/api/3/project");
+ */
+static inline struct es_send es_json_write(const char *method, const char *body,
+                                           const char *intent)
+{
+	struct es_send s = {.method = method,
+	                    .body = body,
+	                    .content_type = "application/json",
+	                    .intent = intent};
+
+	return s;
+}
+
 struct es_client {
 	const struct es_ctx *ctx;
 	const char *provider; /* "Mailgun": starts every message */
@@ -764,9 +781,7 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 	es_json *req = j->new_object(), *vars;
 	const es_json *errors;
 	char *body, *text, what[160];
-	struct es_send s = {.method = "POST",
-	                    .content_type = "application/json",
-	                    .intent = intent};
+	struct es_send s;
 	enum es_status st = ES_FAILED;
 	size_t n_err, at = 0;
 
@@ -778,7 +793,7 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 		j->add(req, "variables", vars);
 	body = j->print(req);
 	j->free(req);
-	s.body = body;
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(cl, r, &s, "%s", path);
 	h->mem_free(body);
 	if (st != ES_OK)

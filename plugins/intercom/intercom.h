@@ -34,9 +34,8 @@ int ic_open(const struct es_ctx *x, struct ctx *c);
 /* 1 in the teardown phases (plan --destroy, destroy). */
 int ic_teardown(const struct ctx *c);
 /* Send `body` (transfer full: freed here) as JSON with `method` to base +
- * the formatted path, a write named by `intent`; see es_client_call().
- * SDK-CANDIDATE: azure's az_json_write meets the same need; client.h
- * could send an es_json as a body. */
+ * the formatted path, a write named by `intent` (es_json_write()); see
+ * es_client_call(). */
 ES_PRINTF(6, 7)
 enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
                              const char *method, es_json *body,

@@ -117,10 +117,7 @@ enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
 {
 	char path[ES_CLIENT_URL_MAX],
 	    *text = body ? c->h->json->print(body) : NULL;
-	struct es_send s = {.method = method,
-	                    .body = text,
-	                    .content_type = "application/json",
-	                    .intent = intent};
+	struct es_send s = es_json_write(method, text, intent);
 	enum es_status st;
 	va_list ap;
 	int len;

@@ -34,18 +34,6 @@ int jira_open(const struct es_ctx *x, struct ctx *c);
 const char *jira_cfg(struct ctx *c, const char *key);
 enum es_status jira_publish(struct ctx *c, const char *name, const char *value);
 
-/* A JSON write: `body` (transfer none) printed by the caller. */
-static inline struct es_send jira_json(const char *method, const char *body,
-                                       const char *intent)
-{
-	struct es_send s = {.method = method,
-	                    .body = body,
-	                    .content_type = "application/json",
-	                    .intent = intent};
-
-	return s;
-}
-
 /* The accountId of the Jira user whose e-mail is exactly `email`
  * (user search matches prefixes): *id is set (empty when there is none)
  * and the status of the look-up returned. */

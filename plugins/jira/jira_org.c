@@ -64,7 +64,7 @@ static enum es_status create_org(struct ctx *c, const char *name)
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "create organization %s", name);
-	s = jira_json("POST", body, intent);
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(&c->api, &r, &s,
 	                    "/rest/servicedeskapi/organization");
 	c->h->mem_free(body);
@@ -87,7 +87,7 @@ static enum es_status link_org(struct ctx *c, const char *sd, const char *id,
 	struct es_pages pg = JIRA_JSM_PAGES;
 	const es_json *values;
 	char intent[400] = "", body[96] = "", have[ID_MAX], path[256];
-	struct es_send s = jira_json("POST", body, intent);
+	struct es_send s = es_json_write("POST", body, intent);
 	struct es_reply r;
 	enum es_status st = ES_OK;
 	int linked = 0;
@@ -276,7 +276,7 @@ static enum es_status customer_account(struct ctx *c, const char *email,
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "create customer %s", email);
-	s = jira_json("POST", body, intent);
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(
 	    &c->api, &r, &s,
 	    "/rest/servicedeskapi/customer?strictConflictStatusCode=true");
@@ -310,7 +310,7 @@ static enum es_status add_customer(struct ctx *c, const char *org,
                                    const char *email)
 {
 	char id[ID_MAX], marker[300], intent[400] = "", body[300] = "";
-	struct es_send s = jira_json("POST", body, intent);
+	struct es_send s = es_json_write("POST", body, intent);
 	struct es_reply r;
 	enum es_status st = customer_account(c, email, id, sizeof(id));
 
@@ -334,7 +334,7 @@ static enum es_status remove_customer(struct ctx *c, const char *org,
                                       const char *email)
 {
 	char marker[300], member[300], intent[400] = "", body[300] = "";
-	struct es_send s = jira_json("DELETE", body, intent);
+	struct es_send s = es_json_write("DELETE", body, intent);
 	const char *id;
 	struct es_reply r;
 	enum es_status st = ES_OK;
@@ -366,7 +366,7 @@ static enum es_status remove_customer(struct ctx *c, const char *org,
 		es_reply_free(&r);
 		snprintf(intent, sizeof(intent), "delete customer account %s",
 		         email);
-		s = jira_json("DELETE", NULL, intent);
+		s = es_json_write("DELETE", NULL, intent);
 		st = es_client_call(&c->api, &r, &s,
 		                    "/rest/api/3/user?accountId=%s", id);
 	}

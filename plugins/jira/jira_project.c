@@ -91,7 +91,7 @@ static enum es_status update_project(struct ctx *c, const char *lead_id)
 	body = j->print(o);
 	j->free(o);
 	snprintf(intent, sizeof(intent), "update project %s", c->key);
-	s = jira_json("PUT", body, intent);
+	s = es_json_write("PUT", body, intent);
 	st = body ? es_client_call(&c->api, &r, &s, "/rest/api/3/project/%s",
 	                           c->key)
 	          : ES_FAILED;
@@ -126,7 +126,7 @@ static enum es_status create_project(struct ctx *c, const char *lead_id)
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "create project %s", c->key);
-	s = jira_json("POST", body, intent);
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(&c->api, &r, &s, "/rest/api/3/project");
 	c->h->mem_free(body);
 	if (st == ES_OK && r.outcome == ES_CONFLICT) {
@@ -300,12 +300,12 @@ static enum es_status change_actor(struct ctx *c, const char *role,
 		return ES_FAILED;
 	if (add) {
 		snprintf(body, sizeof(body), "{\"user\":[\"%s\"]}", account);
-		s = jira_json("POST", body, intent);
+		s = es_json_write("POST", body, intent);
 		st = es_client_call(&c->api, &r, &s,
 		                    "/rest/api/3/project/%s/role/%s", c->key,
 		                    role);
 	} else {
-		s = jira_json("DELETE", NULL, intent);
+		s = es_json_write("DELETE", NULL, intent);
 		st = es_client_call(&c->api, &r, &s,
 		                    "/rest/api/3/project/%s/role/%s?user=%s",
 		                    c->key, role, account);

@@ -104,9 +104,7 @@ enum es_status md_call(struct ctx *c, struct es_reply *r, const char *path,
 	const struct es_json_api *j = c->h->json;
 	es_json *own = params ? NULL : j->new_object(),
 	        *body = params ? params : own;
-	struct es_send s = {.method = "POST",
-	                    .content_type = "application/json",
-	                    .intent = intent};
+	struct es_send s;
 	char *text;
 	enum es_status st;
 
@@ -119,7 +117,7 @@ enum es_status md_call(struct ctx *c, struct es_reply *r, const char *path,
 		r->outcome = ES_FAILURE;
 		return r->status = ES_FAILED;
 	}
-	s.body = text;
+	s = es_json_write("POST", text, intent);
 	st = es_client_call(&c->api, r, &s, "%s", path);
 	c->h->mem_free(text);
 	return st;
