@@ -175,7 +175,7 @@ static enum es_status jira_validate(const struct es_ctx *x)
 
 /* Jira Cloud publishes no fixed rate: it meters cost per call and answers
  * 429 with Retry-After, which the core honours. */
-ES_PLUGIN(jira, .name = "jira", .version = "1.0.0",
+ES_PLUGIN(jira, .name = "jira", .version = "2.0.0",
           .description = "Jira Service Management project, agent roles, "
                          "organisation, customers and request types "
                          "(checklist 4.5)",
