@@ -132,7 +132,7 @@ START_TEST(domain_apply_adds_with_the_key_in_the_body_and_records_it)
 	ck_assert_ptr_nonnull(strstr(add->body, "\"domain\":\"" DOMAIN "\""));
 	ck_assert_ptr_null(mock_request_header(add, "Authorization"));
 	ck_assert_pstr_eq(mock_state("sender_domain"), DOMAIN);
-	ck_assert_pstr_eq(mock_state("own.sender_domain"), DOMAIN);
+	ck_assert_pstr_eq(mock_state("made:sender_domain"), DOMAIN);
 }
 END_TEST
 
@@ -148,7 +148,7 @@ START_TEST(domain_found_but_unrecorded_is_a_change_then_recorded_not_added)
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state("sender_domain"), DOMAIN);
-	ck_assert_ptr_null(mock_state("own.sender_domain")); /* adopted */
+	ck_assert_ptr_null(mock_state("made:sender_domain")); /* adopted */
 	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1); /* no second change */
@@ -305,7 +305,7 @@ START_TEST(subaccount_absent_is_added_and_recorded)
 	add = mock_http_find(CALL("/subaccounts/add"), 0);
 	ck_assert_ptr_nonnull(strstr(add->body, "\"id\":\"acme-uat\""));
 	ck_assert_pstr_eq(mock_state("subaccount"), "acme-uat");
-	ck_assert_pstr_eq(mock_state("own.subaccount"), "acme-uat");
+	ck_assert_pstr_eq(mock_state("made:subaccount"), "acme-uat");
 }
 END_TEST
 
@@ -324,7 +324,7 @@ START_TEST(subaccount_conflict_is_adopted)
 	ck_assert_int_eq(run("subaccount", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(CALL("/subaccounts/add")), 1);
 	ck_assert_pstr_eq(mock_state("subaccount"), "acme-uat");
-	ck_assert_ptr_null(mock_state("own.subaccount"));
+	ck_assert_ptr_null(mock_state("made:subaccount"));
 	ck_assert_int_eq(run("subaccount", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_pstr_eq(mock_output("subaccount_id", NULL), "acme-uat");
 }
@@ -353,7 +353,7 @@ START_TEST(webhook_added_then_updated_when_events_differ)
 	ck_assert_ptr_nonnull(
 	    strstr(add->body, "\"events\":[\"hard_bounce\",\"spam\"]"));
 	ck_assert_pstr_eq(mock_state("webhook"), "42");
-	ck_assert_pstr_eq(mock_state("own.webhook"), HOOK);
+	ck_assert_pstr_eq(mock_state("made:webhook"), HOOK);
 
 	on(CALL("/webhooks/list"), 200,
 	   "[{\"id\": 42, \"url\": \"" HOOK "\", \"auth_key\": \"sig-key\", "
@@ -427,7 +427,7 @@ START_TEST(template_conflict_is_adopted_and_updated)
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/update")), 1);
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
-	ck_assert_ptr_null(mock_state("own.template.welcome"));
+	ck_assert_ptr_null(mock_state("made:template.welcome"));
 	without_template();
 }
 END_TEST
@@ -453,7 +453,7 @@ START_TEST(plan_destroy_records_deletes_of_what_envsetup_made)
 {
 	mock_config_string("subaccount_id", "acme-uat");
 	mock_state_set("sender_domain", DOMAIN);
-	mock_state_set("own.sender_domain", DOMAIN);
+	mock_state_set("made:sender_domain", DOMAIN);
 	mock_state_set("subaccount", "acme-uat"); /* adopted: no claim */
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_PLAN_DESTROY),
@@ -473,7 +473,7 @@ START_TEST(destroy_deletes_only_what_envsetup_made)
 	mock_config_string("webhook_url", HOOK);
 	mock_state_set("sender_domain", DOMAIN); /* adopted: kept */
 	mock_state_set("webhook", "42");
-	mock_state_set("own.webhook", HOOK);
+	mock_state_set("made:webhook", HOOK);
 	on(CALL("/webhooks/delete"), 200, "{\"id\": 42}");
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_DESTROY), ES_OK);
@@ -483,7 +483,7 @@ START_TEST(destroy_deletes_only_what_envsetup_made)
 	ck_assert_ptr_nonnull(strstr(del->body, "\"id\":42"));
 	ck_assert_int_eq(del->mutating, 1);
 	ck_assert_ptr_null(mock_state("webhook"));
-	ck_assert_ptr_null(mock_state("own.webhook"));
+	ck_assert_ptr_null(mock_state("made:webhook"));
 	ck_assert_pstr_eq(mock_state("sender_domain"), DOMAIN);
 	/* Never applied: nothing to do. */
 	ck_assert_int_eq(run("subaccount", ES_PHASE_DESTROY), ES_OK);
@@ -495,7 +495,7 @@ START_TEST(destroy_of_what_is_already_gone_is_done)
 {
 	mock_config_string("subaccount_id", "acme-uat");
 	mock_state_set("subaccount", "acme-uat");
-	mock_state_set("own.subaccount", "acme-uat");
+	mock_state_set("made:subaccount", "acme-uat");
 	on(CALL("/subaccounts/delete"), 404,
 	   ERROR("12", "Unknown_Subaccount", "No subaccount"));
 
