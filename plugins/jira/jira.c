@@ -11,7 +11,7 @@
  * One function per task serves plan, apply, verify and teardown: it looks
  * the resource up, and when something is not in place plan records a
  * change, verify reports it and only apply writes. Teardown removes only
- * what a "created:" state key says envsetup made.
+ * what es_claim() recorded that envsetup made.
  */
 #include <string.h>
 

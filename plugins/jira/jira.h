@@ -63,13 +63,6 @@ enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
 const char *jira_id(struct ctx *c, const es_json *node, const char *path,
                     char *buf, size_t size);
 
-/* State key "created:<what>" marks a resource envsetup itself asked for,
- * put before the create is sent, so teardown can tell it from an adopted
- * one even when the create's answer was lost. */
-int jira_mark_created(struct ctx *c, const char *what);
-int jira_was_created(struct ctx *c, const char *what);
-int jira_forget(struct ctx *c, const char *key, const char *what);
-
 /* ---- tasks: one function serves plan, apply, verify and teardown ----- */
 
 enum es_status jira_verify_credentials(const struct es_ctx *x);

@@ -168,31 +168,6 @@ enum es_status jira_find_service_desk(struct ctx *c, char *id, size_t size)
 	return st;
 }
 
-int jira_mark_created(struct ctx *c, const char *what)
-{
-	char key[320];
-
-	snprintf(key, sizeof(key), "created:%s", what);
-	return c->h->state->put(c->call, key, "1");
-}
-
-int jira_was_created(struct ctx *c, const char *what)
-{
-	char key[320];
-
-	snprintf(key, sizeof(key), "created:%s", what);
-	return c->h->state->get(c->call, key) != NULL;
-}
-
-int jira_forget(struct ctx *c, const char *key, const char *what)
-{
-	char marker[320];
-
-	snprintf(marker, sizeof(marker), "created:%s", what);
-	return (key && c->h->state->del(c->call, key)) ||
-	       c->h->state->del(c->call, marker);
-}
-
 const char *jira_id(struct ctx *c, const es_json *node, const char *path,
                     char *buf, size_t size)
 {

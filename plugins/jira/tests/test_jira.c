@@ -112,7 +112,7 @@ START_TEST(project_apply_posts_service_desk_json_and_records_the_id)
 	ck_assert_str_eq(post->basic_user, "envsetup@acme.example");
 	ck_assert_str_eq(post->basic_password, "{{secret:api_token}}");
 	ck_assert_pstr_eq(mock_state("project_id"), "10001");
-	ck_assert_pstr_eq(mock_state("created:project"), "1");
+	ck_assert_pstr_eq(mock_state("made:project_id"), "ACME");
 }
 END_TEST
 
@@ -128,7 +128,7 @@ START_TEST(project_found_but_not_recorded_is_a_change_then_recorded)
 	ck_assert_pstr_eq(mock_state("project_id"), "10001");
 	ck_assert_uint_eq(mock_http_writes(), 0);
 	/* adopted, not made: teardown keeps it */
-	ck_assert_ptr_null(mock_state("created:project"));
+	ck_assert_ptr_null(mock_state("made:project_id"));
 }
 END_TEST
 
@@ -222,7 +222,7 @@ START_TEST(destroy_deletes_only_the_project_envsetup_created)
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(DELETE_PROJECT), 0);
 
-	mock_state_set("created:project", "1");
+	mock_state_set("made:project_id", "ACME");
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_PLAN_DESTROY),
 	                 ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
@@ -234,14 +234,14 @@ START_TEST(destroy_deletes_only_the_project_envsetup_created)
 	ck_assert_str_eq(mock_http_find(DELETE_PROJECT, 0)->intent,
 	                 "delete project ACME");
 	ck_assert_ptr_null(mock_state("project_id"));
-	ck_assert_ptr_null(mock_state("created:project"));
+	ck_assert_ptr_null(mock_state("made:project_id"));
 }
 END_TEST
 
 START_TEST(destroy_of_a_project_already_gone_is_done)
 {
 	mock_state_set("project_id", "10001");
-	mock_state_set("created:project", "1");
+	mock_state_set("made:project_id", "ACME");
 	on(GET_PROJECT, 404, NOT_FOUND);
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_DESTROY), ES_OK);
@@ -301,7 +301,7 @@ END_TEST
 START_TEST(organization_destroy_404_on_delete_is_done)
 {
 	mock_state_set("organization_id", "3");
-	mock_state_set("created:organization", "1");
+	mock_state_set("made:organization_id", "Acme Corp");
 	on("GET " SITE "/rest/servicedeskapi/organization/3\n", 200,
 	   "{\"id\": \"3\", \"name\": \"Acme Corp\"}");
 	on("DELETE " SITE "/rest/servicedeskapi/organization/3\n", 404,
