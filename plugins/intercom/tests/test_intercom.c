@@ -110,7 +110,7 @@ START_TEST(attribute_apply_creates_with_the_pinned_version_and_records_the_id)
 	                 "Bearer {{secret:access_token}}");
 	ck_assert_str_eq(mock_request_header(post, "Intercom-Version"), "2.14");
 	ck_assert_pstr_eq(mock_state(ROLE_KEY), "37");
-	ck_assert_pstr_eq(mock_state("sent:" ROLE_KEY), "1");
+	ck_assert_pstr_eq(mock_state("made:" ROLE_KEY), "1");
 }
 END_TEST
 
@@ -126,7 +126,7 @@ START_TEST(attribute_found_but_unrecorded_is_recorded_without_a_create)
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state(ROLE_KEY), "37");
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY)); /* adopted */
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY)); /* adopted */
 	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1); /* no second change */
@@ -223,7 +223,7 @@ START_TEST(attribute_conflict_shape_is_adopted)
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(POST_ATTRIBUTE), 1);
 	ck_assert_pstr_eq(mock_state(ROLE_KEY), "37");
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY));
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY));
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_VERIFY), ES_OK);
 }
 END_TEST
@@ -241,7 +241,7 @@ START_TEST(attribute_name_held_by_the_other_model_fails)
 	ck_assert_str_eq(mock_diag_key(), "contact_attributes");
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "other model"));
 	ck_assert_ptr_null(mock_state(ROLE_KEY));
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY));
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY));
 }
 END_TEST
 
@@ -250,7 +250,7 @@ START_TEST(attribute_destroy_archives_only_what_envsetup_created)
 	mock_config_list("contact_attributes", "admin_role:string:Admin role",
 	                 "surname:string:Surname", NULL);
 	mock_state_set(ROLE_KEY, "37");
-	mock_state_set("sent:" ROLE_KEY, "1");
+	mock_state_set("made:" ROLE_KEY, "1");
 	mock_state_set("attribute:contact:surname", "38"); /* adopted */
 	on("PUT " API "/data_attributes/37\n", 200,
 	   ROLE_JSON("Admin role", "true"));
@@ -273,14 +273,14 @@ END_TEST
 START_TEST(attribute_destroy_of_one_already_gone_is_done)
 {
 	mock_state_set(ROLE_KEY, "37");
-	mock_state_set("sent:" ROLE_KEY, "1");
+	mock_state_set("made:" ROLE_KEY, "1");
 	on("PUT " API "/data_attributes/37\n", 404,
 	   ERROR_LIST("field_not_found",
 	              "We couldn't find that data attribute to update"));
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_ptr_null(mock_state(ROLE_KEY));
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY));
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY));
 }
 END_TEST
 
@@ -308,9 +308,9 @@ START_TEST(tags_plan_apply_and_record)
 	ck_assert_str_eq(mock_http_find(POST_TAG, 0)->body,
 	                 "{\"name\":\"vip\"}");
 	ck_assert_pstr_eq(mock_state("tag:vip"), "105");
-	ck_assert_pstr_eq(mock_state("sent:tag:vip"), "1");
+	ck_assert_pstr_eq(mock_state("made:tag:vip"), "1");
 	ck_assert_pstr_eq(mock_state("tag:Billing"), "102"); /* adopted */
-	ck_assert_ptr_null(mock_state("sent:tag:Billing"));
+	ck_assert_ptr_null(mock_state("made:tag:Billing"));
 }
 END_TEST
 
@@ -323,7 +323,7 @@ START_TEST(tags_create_answered_without_an_id_retries)
 	ck_assert_int_eq(run("tags", ES_PHASE_APPLY), ES_RETRY);
 	ck_assert_ptr_null(mock_state("tag:vip"));
 	/* The mark stays: found later, the tag is envsetup's own. */
-	ck_assert_pstr_eq(mock_state("sent:tag:vip"), "1");
+	ck_assert_pstr_eq(mock_state("made:tag:vip"), "1");
 }
 END_TEST
 
@@ -331,10 +331,10 @@ START_TEST(tags_destroy_deletes_only_what_envsetup_created)
 {
 	mock_config_list("tags", "vip", "billing", "gone", NULL);
 	mock_state_set("tag:vip", "105");
-	mock_state_set("sent:tag:vip", "1");
+	mock_state_set("made:tag:vip", "1");
 	mock_state_set("tag:billing", "102"); /* adopted */
 	mock_state_set("tag:gone", "107");
-	mock_state_set("sent:tag:gone", "1");
+	mock_state_set("made:tag:gone", "1");
 	on("DELETE " API "/tags/105\n", 200, NULL);
 	on("DELETE " API "/tags/107\n", 404,
 	   ERROR_LIST("not_found", "Resource Not Found"));
