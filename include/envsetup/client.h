@@ -589,18 +589,25 @@ enum es_page_style {
 	/* Query parameter `param` counts pages from 1; the last page is the
 	 * one whose array at `items` has fewer than `page_size` items. */
 	ES_PAGE_NUMBER = 3,
+	/* Query parameter `param` ("start", "offset") is the index of the
+	 * page's first item: absent on the first page, then advanced by the
+	 * number of items in the array at `items`. The last page is one whose
+	 * member `next` ("isLastPage", nullable) is true, that is empty, or
+	 * (with `page_size` set) that has fewer than `page_size` items. */
+	ES_PAGE_OFFSET = 4,
 };
 
 struct es_pages {
 	enum es_page_style style;
-	const char *next;   /* TOKEN, LINK: the reply member */
-	const char *param;  /* TOKEN, NUMBER: the query parameter */
-	const char *items;  /* NUMBER: path of the page's array */
-	size_t page_size;   /* NUMBER */
+	const char *next;   /* TOKEN, LINK, OFFSET: the reply member */
+	const char *param;  /* TOKEN, NUMBER, OFFSET: the query parameter */
+	const char *items;  /* NUMBER, OFFSET: path of the page's array */
+	size_t page_size;   /* NUMBER, OFFSET (0: no short-page rule) */
 	unsigned max_pages; /* 0: 1000; past it the listing fails */
 	/* private */
 	unsigned page;
 	int done;
+	size_t offset; /* OFFSET: the next page's first item */
 	char cursor[ES_CLIENT_URL_MAX];
 };
 
@@ -683,13 +690,19 @@ static inline enum es_status es_client_page(const struct es_client *cl,
 		if (pg->style == ES_PAGE_TOKEN && token)
 			v = h->http->escape(token);
 		if (len >= 0 && (size_t)len < sizeof(url) - n &&
-		    (v || pg->style == ES_PAGE_NUMBER)) {
+		    (v || pg->style == ES_PAGE_NUMBER ||
+		     (pg->style == ES_PAGE_OFFSET && pg->offset))) {
 			size_t at = strlen(url);
 
 			if (v)
 				len = snprintf(
 				    url + at, sizeof(url) - at, "%c%s=%s",
 				    strchr(url, '?') ? '&' : '?', pg->param, v);
+			else if (pg->style == ES_PAGE_OFFSET)
+				len = snprintf(url + at, sizeof(url) - at,
+				               "%c%s=%zu",
+				               strchr(url, '?') ? '&' : '?',
+				               pg->param, pg->offset);
 			else
 				len = snprintf(url + at, sizeof(url) - at,
 				               "%c%s=%u",
@@ -717,6 +730,14 @@ static inline enum es_status es_client_page(const struct es_client *cl,
 
 		if (h->json->array_size(items) < pg->page_size ||
 		    h->json->array_size(items) == 0)
+			pg->done = 1;
+	} else if (pg->style == ES_PAGE_OFFSET) {
+		size_t got =
+		    h->json->array_size(h->json->get(r->json, pg->items));
+
+		pg->offset += got;
+		if (got == 0 || (pg->page_size && got < pg->page_size) ||
+		    (pg->next && h->json->get_bool(r->json, pg->next, 0)))
 			pg->done = 1;
 	} else if (pg->next) {
 		const es_json *m = strchr(pg->next, '@')

@@ -46,13 +46,12 @@ enum es_status jira_find_service_desk(struct ctx *c, char *id, size_t size);
 
 /* The next page of JSM listing `path` (its items, "values", at *values;
  * NULL when the listing is absent) into *r, which the caller frees. JSM
- * pages with start/limit and says isLastPage, so the page hands the next
- * offset over as an ES_PAGE_TOKEN on "start" (`pg` starts as
- * JIRA_JSM_PAGES). SDK-CANDIDATE: an ES_PAGE_OFFSET style in client.h
- * would replace the offset arithmetic. */
+ * pages with start/limit and says isLastPage: `pg` starts as
+ * JIRA_JSM_PAGES, the SDK's offset paging. */
 #define JIRA_JSM_PAGES                                                         \
 	{                                                                      \
-		.style = ES_PAGE_TOKEN, .param = "start"                       \
+		.style = ES_PAGE_OFFSET, .param = "start", .items = "values",  \
+		.next = "isLastPage"                                           \
 	}
 enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
                              struct es_reply *r, const char *path,

@@ -117,7 +117,6 @@ enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
                              const es_json **values)
 {
 	const struct es_json_api *j = c->h->json;
-	char next[32];
 	enum es_status st = es_client_page(&c->api, pg, r, "%s?limit=50", path);
 
 	*values = NULL;
@@ -129,14 +128,6 @@ enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
 		pg->done = 1;
 		return es_reply_malformed(&c->api, r, path, "its values");
 	}
-	if (j->get_bool(r->json, "isLastPage", 1)) {
-		es_pages_next(pg, NULL);
-		return ES_OK;
-	}
-	snprintf(next, sizeof(next), "%.0f",
-	         j->get_number(r->json, "start", 0) +
-	             (double)j->array_size(*values));
-	es_pages_next(pg, next);
 	return ES_OK;
 }
 
