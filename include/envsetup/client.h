@@ -755,18 +755,30 @@ static inline enum es_status es_client_page(const struct es_client *cl,
  * GraphQL
  * ------------------------------------------------------------------- */
 
-/* 1 when a GraphQL error code means "too many requests, later". */
+/* 1 when a GraphQL error code means "too many requests, later"
+ * (RESOURCE_LIMIT: Braintree's). */
 static inline int es_graphql_is_throttle(const char *code)
 {
-	static const char *const codes[] = {
-	    "TOO_MANY_REQUESTS",    "THROTTLED",
-	    "RATE_LIMITED",         "RATE_LIMIT_EXCEEDED",
-	    "SERVICE_AVAILABILITY", NULL};
+	static const char *const codes[] = {"TOO_MANY_REQUESTS",
+	                                    "THROTTLED",
+	                                    "RATE_LIMITED",
+	                                    "RATE_LIMIT_EXCEEDED",
+	                                    "SERVICE_AVAILABILITY",
+	                                    "RESOURCE_LIMIT",
+	                                    NULL};
 
 	for (size_t i = 0; code && codes[i]; i++)
 		if (strcmp(code, codes[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* 1 when a GraphQL error code is the provider's own server error, the
+ * 5xx of an API that answers 200 (Braintree's INTERNAL): looked at again
+ * later, like a 5xx. */
+static inline int es_graphql_is_server_error(const char *code)
+{
+	return code && strcmp(code, "INTERNAL") == 0;
 }
 
 /* 1 when a GraphQL error code means the credentials are wrong. */
@@ -788,9 +800,9 @@ static inline int es_graphql_is_auth(const char *code)
  * base + `path`. GraphQL reports errors with HTTP 200: a reply with a
  * non-empty top-level `errors` is a failure whose code
  * (errors[i].extensions.code, or .errorClass) decides the status: a
- * throttle is ES_RETRY, an auth error ES_INVALID_CONFIG naming the
- * client's auth_key, anything else ES_FAILED with the messages. `intent`
- * non-NULL marks a mutation. The data is at "data" of r->json; a
+ * throttle or a server error is ES_RETRY, an auth error ES_INVALID_CONFIG
+ * naming the client's auth_key, anything else ES_FAILED with the messages.
+ * `intent` non-NULL marks a mutation. The data is at "data" of r->json; a
  * mutation's typed payload errors are the caller's to read.
  */
 static inline enum es_status
@@ -835,7 +847,9 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 
 		if (!code)
 			code = j->get_string(e, "extensions.errorClass");
-		if (es_graphql_is_throttle(code) && st == ES_FAILED)
+		if ((es_graphql_is_throttle(code) ||
+		     es_graphql_is_server_error(code)) &&
+		    st == ES_FAILED)
 			st = ES_RETRY;
 		if (es_graphql_is_auth(code))
 			st = ES_INVALID_CONFIG;

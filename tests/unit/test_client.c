@@ -432,6 +432,31 @@ START_TEST(graphql_errors_in_a_200_are_failures)
 }
 END_TEST
 
+START_TEST(graphql_throttles_and_server_errors_are_retried)
+{
+	/* Braintree's "too many requests" and its server error, as
+	 * errorClass; the standard place, extensions.code, too. */
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"slow\", "
+	                         "\"extensions\": {\"errorClass\": "
+	                         "\"RESOURCE_LIMIT\"}}]}"),
+	                 ES_RETRY);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"oops\", "
+	                         "\"extensions\": {\"code\": "
+	                         "\"INTERNAL\"}}]}"),
+	                 ES_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "INTERNAL: oops"));
+	/* An auth code among them still wins. */
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"extensions\": {\"code\": "
+	                         "\"INTERNAL\"}}, {\"extensions\": "
+	                         "{\"code\": \"UNAUTHENTICATED\"}}]}"),
+	                 ES_INVALID_CONFIG);
+}
+END_TEST
+
 START_TEST(graphql_pages_by_cursor)
 {
 	const struct es_json_api *j = mock_host()->json;
@@ -480,6 +505,7 @@ int main(void)
 	tcase_add_test(tc, pages_by_offset_until_a_short_or_empty_page);
 	tcase_add_test(tc, a_listing_without_end_gives_up);
 	tcase_add_test(tc, graphql_errors_in_a_200_are_failures);
+	tcase_add_test(tc, graphql_throttles_and_server_errors_are_retried);
 	tcase_add_test(tc, graphql_pages_by_cursor);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
