@@ -225,6 +225,23 @@ struct es_send {
 	uint32_t timeout_ms; /* 0: the plugin's http_timeout */
 };
 
+/* A write of a JSON `body` (printed by the caller, borrowed: keep it until
+ * the call returns) with `method`, named by `intent` (see es_send):
+ *
+ *   struct es_send s = es_json_write("POST", body, "create project ACME");
+ *   st = es_client_call(&cl, &r, &s, "/rest/api/3/project");
+ */
+static inline struct es_send es_json_write(const char *method, const char *body,
+                                           const char *intent)
+{
+	struct es_send s = {.method = method,
+	                    .body = body,
+	                    .content_type = "application/json",
+	                    .intent = intent};
+
+	return s;
+}
+
 struct es_client {
 	const struct es_ctx *ctx;
 	const char *provider; /* "Mailgun": starts every message */
@@ -572,18 +589,25 @@ enum es_page_style {
 	/* Query parameter `param` counts pages from 1; the last page is the
 	 * one whose array at `items` has fewer than `page_size` items. */
 	ES_PAGE_NUMBER = 3,
+	/* Query parameter `param` ("start", "offset") is the index of the
+	 * page's first item: absent on the first page, then advanced by the
+	 * number of items in the array at `items`. The last page is one whose
+	 * member `next` ("isLastPage", nullable) is true, that is empty, or
+	 * (with `page_size` set) that has fewer than `page_size` items. */
+	ES_PAGE_OFFSET = 4,
 };
 
 struct es_pages {
 	enum es_page_style style;
-	const char *next;   /* TOKEN, LINK: the reply member */
-	const char *param;  /* TOKEN, NUMBER: the query parameter */
-	const char *items;  /* NUMBER: path of the page's array */
-	size_t page_size;   /* NUMBER */
+	const char *next;   /* TOKEN, LINK, OFFSET: the reply member */
+	const char *param;  /* TOKEN, NUMBER, OFFSET: the query parameter */
+	const char *items;  /* NUMBER, OFFSET: path of the page's array */
+	size_t page_size;   /* NUMBER, OFFSET (0: no short-page rule) */
 	unsigned max_pages; /* 0: 1000; past it the listing fails */
 	/* private */
 	unsigned page;
 	int done;
+	size_t offset; /* OFFSET: the next page's first item */
 	char cursor[ES_CLIENT_URL_MAX];
 };
 
@@ -666,13 +690,19 @@ static inline enum es_status es_client_page(const struct es_client *cl,
 		if (pg->style == ES_PAGE_TOKEN && token)
 			v = h->http->escape(token);
 		if (len >= 0 && (size_t)len < sizeof(url) - n &&
-		    (v || pg->style == ES_PAGE_NUMBER)) {
+		    (v || pg->style == ES_PAGE_NUMBER ||
+		     (pg->style == ES_PAGE_OFFSET && pg->offset))) {
 			size_t at = strlen(url);
 
 			if (v)
 				len = snprintf(
 				    url + at, sizeof(url) - at, "%c%s=%s",
 				    strchr(url, '?') ? '&' : '?', pg->param, v);
+			else if (pg->style == ES_PAGE_OFFSET)
+				len = snprintf(url + at, sizeof(url) - at,
+				               "%c%s=%zu",
+				               strchr(url, '?') ? '&' : '?',
+				               pg->param, pg->offset);
 			else
 				len = snprintf(url + at, sizeof(url) - at,
 				               "%c%s=%u",
@@ -701,6 +731,14 @@ static inline enum es_status es_client_page(const struct es_client *cl,
 		if (h->json->array_size(items) < pg->page_size ||
 		    h->json->array_size(items) == 0)
 			pg->done = 1;
+	} else if (pg->style == ES_PAGE_OFFSET) {
+		size_t got =
+		    h->json->array_size(h->json->get(r->json, pg->items));
+
+		pg->offset += got;
+		if (got == 0 || (pg->page_size && got < pg->page_size) ||
+		    (pg->next && h->json->get_bool(r->json, pg->next, 0)))
+			pg->done = 1;
 	} else if (pg->next) {
 		const es_json *m = strchr(pg->next, '@')
 		                       ? h->json->member(r->json, pg->next)
@@ -717,18 +755,30 @@ static inline enum es_status es_client_page(const struct es_client *cl,
  * GraphQL
  * ------------------------------------------------------------------- */
 
-/* 1 when a GraphQL error code means "too many requests, later". */
+/* 1 when a GraphQL error code means "too many requests, later"
+ * (RESOURCE_LIMIT: Braintree's). */
 static inline int es_graphql_is_throttle(const char *code)
 {
-	static const char *const codes[] = {
-	    "TOO_MANY_REQUESTS",    "THROTTLED",
-	    "RATE_LIMITED",         "RATE_LIMIT_EXCEEDED",
-	    "SERVICE_AVAILABILITY", NULL};
+	static const char *const codes[] = {"TOO_MANY_REQUESTS",
+	                                    "THROTTLED",
+	                                    "RATE_LIMITED",
+	                                    "RATE_LIMIT_EXCEEDED",
+	                                    "SERVICE_AVAILABILITY",
+	                                    "RESOURCE_LIMIT",
+	                                    NULL};
 
 	for (size_t i = 0; code && codes[i]; i++)
 		if (strcmp(code, codes[i]) == 0)
 			return 1;
 	return 0;
+}
+
+/* 1 when a GraphQL error code is the provider's own server error, the
+ * 5xx of an API that answers 200 (Braintree's INTERNAL): looked at again
+ * later, like a 5xx. */
+static inline int es_graphql_is_server_error(const char *code)
+{
+	return code && strcmp(code, "INTERNAL") == 0;
 }
 
 /* 1 when a GraphQL error code means the credentials are wrong. */
@@ -750,9 +800,9 @@ static inline int es_graphql_is_auth(const char *code)
  * base + `path`. GraphQL reports errors with HTTP 200: a reply with a
  * non-empty top-level `errors` is a failure whose code
  * (errors[i].extensions.code, or .errorClass) decides the status: a
- * throttle is ES_RETRY, an auth error ES_INVALID_CONFIG naming the
- * client's auth_key, anything else ES_FAILED with the messages. `intent`
- * non-NULL marks a mutation. The data is at "data" of r->json; a
+ * throttle or a server error is ES_RETRY, an auth error ES_INVALID_CONFIG
+ * naming the client's auth_key, anything else ES_FAILED with the messages.
+ * `intent` non-NULL marks a mutation. The data is at "data" of r->json; a
  * mutation's typed payload errors are the caller's to read.
  */
 static inline enum es_status
@@ -764,9 +814,7 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 	es_json *req = j->new_object(), *vars;
 	const es_json *errors;
 	char *body, *text, what[160];
-	struct es_send s = {.method = "POST",
-	                    .content_type = "application/json",
-	                    .intent = intent};
+	struct es_send s;
 	enum es_status st = ES_FAILED;
 	size_t n_err, at = 0;
 
@@ -778,7 +826,7 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 		j->add(req, "variables", vars);
 	body = j->print(req);
 	j->free(req);
-	s.body = body;
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(cl, r, &s, "%s", path);
 	h->mem_free(body);
 	if (st != ES_OK)
@@ -799,7 +847,9 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 
 		if (!code)
 			code = j->get_string(e, "extensions.errorClass");
-		if (es_graphql_is_throttle(code) && st == ES_FAILED)
+		if ((es_graphql_is_throttle(code) ||
+		     es_graphql_is_server_error(code)) &&
+		    st == ES_FAILED)
 			st = ES_RETRY;
 		if (es_graphql_is_auth(code))
 			st = ES_INVALID_CONFIG;

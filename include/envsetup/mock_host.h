@@ -121,6 +121,16 @@ struct mock_request {
 size_t mock_http_count(void);
 /* Request `i`, in the order sent (NULL when i is out of range). */
 const struct mock_request *mock_http_sent(size_t i);
+/* How many requests the plugin sent whose text (see struct mock_request)
+ * starts with `prefix`: "POST https://api.example/v1/domains\n" for one
+ * URL exactly, "DELETE " for every DELETE. */
+size_t mock_http_count_prefix(const char *prefix);
+/* The `nth` (from 0) request whose text starts with `prefix`, in the order
+ * sent; NULL when there are not that many. */
+const struct mock_request *mock_http_find(const char *prefix, size_t nth);
+/* How many of the requests were writes (`mutating`: sent with an
+ * intent). A plan, verify or plan --destroy must send none. */
+size_t mock_http_writes(void);
 /* Value of the first header `name` (case-insensitive) of `req`
  * (nullable). */
 const char *mock_request_header(const struct mock_request *req,

@@ -33,10 +33,9 @@ const char *bt_cfg(struct ctx *c, const char *key);
 
 /*
  * One GraphQL query (no intent: the plugin only reads) through the SDK's
- * es_graphql(), with Braintree's error classes the SDK does not map yet:
- * RESOURCE_LIMIT (Braintree's "too many requests") and INTERNAL (its
- * server error) are ES_RETRY, like a 429 and a 5xx. SDK-CANDIDATE: both
- * codes belong in es_graphql_is_throttle() / a "transient" list there.
+ * es_graphql(), which maps Braintree's error classes too: RESOURCE_LIMIT
+ * (its "too many requests") and INTERNAL (its server error) are ES_RETRY,
+ * like a 429 and a 5xx. A failure names the query (`what`).
  */
 enum es_status bt_query(struct ctx *c, struct es_reply *r, const char *query,
                         const es_json *variables, const char *what);

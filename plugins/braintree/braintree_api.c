@@ -77,25 +77,12 @@ int bt_open(const struct es_ctx *x, struct ctx *c)
 	return 0;
 }
 
-/* SDK-CANDIDATE (see braintree.h): Braintree's transient error classes. */
-static int is_transient_class(const char *cls)
-{
-	return cls && (strcmp(cls, "RESOURCE_LIMIT") == 0 ||
-	               strcmp(cls, "INTERNAL") == 0);
-}
-
 enum es_status bt_query(struct ctx *c, struct es_reply *r, const char *query,
                         const es_json *variables, const char *what)
 {
-	const struct es_json_api *j = c->h->json;
 	enum es_status st =
 	    es_graphql(&c->api, r, "/graphql", query, variables, NULL);
-	const es_json *errors = j->get(r->json, "errors");
 
-	for (size_t i = 0; st == ES_FAILED && i < j->array_size(errors); i++)
-		if (is_transient_class(j->get_string(j->array_item(errors, i),
-		                                     "extensions.errorClass")))
-			st = r->status = ES_RETRY;
 	/* es_graphql names a read "GraphQL query": say which one (after a
 	 * rejected key, its diagnostic naming the key stays the last). */
 	if (st != ES_OK && st != ES_INVALID_CONFIG)

@@ -34,9 +34,8 @@ int ic_open(const struct es_ctx *x, struct ctx *c);
 /* 1 in the teardown phases (plan --destroy, destroy). */
 int ic_teardown(const struct ctx *c);
 /* Send `body` (transfer full: freed here) as JSON with `method` to base +
- * the formatted path, a write named by `intent`; see es_client_call().
- * SDK-CANDIDATE: azure's az_json_write meets the same need; client.h
- * could send an es_json as a body. */
+ * the formatted path, a write named by `intent` (es_json_write()); see
+ * es_client_call(). */
 ES_PRINTF(6, 7)
 enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
                              const char *method, es_json *body,
@@ -45,19 +44,6 @@ enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
  * `any_case`, as Intercom compares tag names), or NULL. */
 const es_json *ic_find_named(struct ctx *c, const es_json *list,
                              const char *name, int any_case);
-
-/*
- * What envsetup created, as opposed to what it adopted. State key `key`
- * holds the provider's id of a resource envsetup looks after; "sent:" +
- * key is put before the create is sent, so a resource found later without
- * a recorded id (a run killed between the answer and the put) is known
- * to be envsetup's own, and one found without the mark was there before
- * and is never removed.
- */
-int ic_mark_sent(struct ctx *c, const char *key);
-int ic_was_sent(struct ctx *c, const char *key);
-/* Forget `key` and its mark (after a delete, or an adoption). */
-void ic_forget(struct ctx *c, const char *key, int keep_id);
 
 /* ---- tasks: one function serves every phase --------------------------- */
 

@@ -117,10 +117,7 @@ enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
 {
 	char path[ES_CLIENT_URL_MAX],
 	    *text = body ? c->h->json->print(body) : NULL;
-	struct es_send s = {.method = method,
-	                    .body = text,
-	                    .content_type = "application/json",
-	                    .intent = intent};
+	struct es_send s = es_json_write(method, text, intent);
 	enum es_status st;
 	va_list ap;
 	int len;
@@ -152,35 +149,4 @@ const es_json *ic_find_named(struct ctx *c, const es_json *list,
 			return it;
 	}
 	return NULL;
-}
-
-static int sent_key(const char *key, char *out, size_t size)
-{
-	return (size_t)snprintf(out, size, "sent:%s", key) >= size ? -1 : 0;
-}
-
-int ic_mark_sent(struct ctx *c, const char *key)
-{
-	char mark[300];
-
-	return sent_key(key, mark, sizeof(mark)) ||
-	       c->h->state->put(c->call, mark, "1");
-}
-
-int ic_was_sent(struct ctx *c, const char *key)
-{
-	char mark[300];
-
-	return sent_key(key, mark, sizeof(mark)) == 0 &&
-	       c->h->state->get(c->call, mark) != NULL;
-}
-
-void ic_forget(struct ctx *c, const char *key, int keep_id)
-{
-	char mark[300];
-
-	if (sent_key(key, mark, sizeof(mark)) == 0)
-		c->h->state->del(c->call, mark);
-	if (!keep_id)
-		c->h->state->del(c->call, key);
 }

@@ -3,7 +3,7 @@
  * attributes of contacts and companies (looked up first, their
  * descriptions kept as configured) and the support team's tags. Each id
  * envsetup records is the provider's; destroy removes only what envsetup
- * created (intercom.h: the "sent:" mark), never what it adopted.
+ * created (es_claim() before the create), never what it adopted.
  */
 #include <stdio.h>
 #include <string.h>
@@ -104,7 +104,8 @@ static enum es_status put_attribute(struct ctx *c, const struct attribute *a,
 		                  intent);
 		st = ES_RETRY;
 	} else if (st == ES_OK && archived) {
-		ic_forget(c, a->key, 0); /* archived, or already gone */
+		es_unclaim(c->x, a->key,
+		           a->key); /* archived, or already gone */
 	}
 	es_reply_free(&r);
 	return st;
@@ -137,7 +138,7 @@ static enum es_status adopt_attribute(struct ctx *c, const struct attribute *a)
 	}
 	if (st == ES_OK)
 		es_record(c->x, &st, a->key, id, "data attribute", a->label);
-	ic_forget(c, a->key, 1); /* not envsetup's: only the mark goes */
+	es_unclaim(c->x, a->key, NULL); /* not envsetup's: only the mark goes */
 	es_reply_free(&r);
 	return st;
 }
@@ -151,7 +152,7 @@ static enum es_status create_attribute(struct ctx *c, const struct attribute *a)
 	struct es_reply r;
 	enum es_status st;
 
-	if (!body || ic_mark_sent(c, a->key)) {
+	if (!body || es_claim(c->x, a->key, NULL)) {
 		j->free(body);
 		return ES_FAILED;
 	}
@@ -173,7 +174,7 @@ static enum es_status create_attribute(struct ctx *c, const struct attribute *a)
 	if (st == ES_OK && !id)
 		return adopt_attribute(c, a); /* the conflict answer */
 	if (st == ES_FAILED || st == ES_INVALID_CONFIG)
-		ic_forget(c, a->key, 1); /* refused: nothing was made */
+		es_unclaim(c->x, a->key, NULL); /* refused: nothing was made */
 	return st;
 }
 
@@ -233,7 +234,7 @@ static enum es_status remove_attribute(struct ctx *c, const struct attribute *a)
 	const char *id = c->h->state->get(c->call, a->key);
 	enum es_status st;
 
-	if (!id || !ic_was_sent(c, a->key))
+	if (!id || !es_claimed(c->x, a->key))
 		return ES_OK; /* never made, or adopted: kept */
 	if (es_reported(c->x, &st, ES_CHANGE_DELETE, "data attribute", a->label,
 	                "archived: Intercom deletes none"))
@@ -302,7 +303,7 @@ static enum es_status create_tag(struct ctx *c, const char *name,
 	struct es_reply r;
 	enum es_status st;
 
-	if (!body || ic_mark_sent(c, key)) {
+	if (!body || es_claim(c->x, key, NULL)) {
 		j->free(body);
 		return ES_FAILED;
 	}
@@ -316,7 +317,7 @@ static enum es_status create_tag(struct ctx *c, const char *name,
 		st = c->h->state->put(c->call, key, id) ? ES_FAILED : ES_OK;
 	es_reply_free(&r);
 	if (st == ES_FAILED || st == ES_INVALID_CONFIG)
-		ic_forget(c, key, 1);
+		es_unclaim(c->x, key, NULL);
 	return st;
 }
 
@@ -329,7 +330,7 @@ static enum es_status remove_tag(struct ctx *c, const char *name,
 	struct es_reply r;
 	enum es_status st;
 
-	if (!id || !ic_was_sent(c, key))
+	if (!id || !es_claimed(c->x, key))
 		return ES_OK; /* never made, or adopted: kept */
 	if (es_reported(c->x, &st, ES_CHANGE_DELETE, "tag", name, NULL))
 		return st;
@@ -339,7 +340,7 @@ static enum es_status remove_tag(struct ctx *c, const char *name,
 	snprintf(intent, sizeof(intent), "delete tag %s", name);
 	st = es_client_call(&c->api, &r, &s, "/tags/%s", esc);
 	if (st == ES_OK) /* deleted, or already gone (404) */
-		ic_forget(c, key, 0);
+		es_unclaim(c->x, key, key);
 	es_reply_free(&r);
 	c->h->mem_free(esc);
 	return st;

@@ -11,7 +11,7 @@
  * One function per task serves plan, apply, verify and teardown: it looks
  * the resource up, and when something is not in place plan records a
  * change, verify reports it and only apply writes. Teardown removes only
- * what a "created:" state key says envsetup made.
+ * what es_claim() recorded that envsetup made.
  */
 #include <string.h>
 
@@ -179,7 +179,7 @@ static enum es_status jira_validate(const struct es_ctx *x)
 
 /* Jira Cloud publishes no fixed rate: it meters cost per call and answers
  * 429 with Retry-After, which the core honours. */
-ES_PLUGIN(jira, .name = "jira", .version = "1.0.0",
+ES_PLUGIN(jira, .name = "jira", .version = "2.0.0",
           .description = "Jira Service Management project, agent roles, "
                          "organisation, customers and request types "
                          "(checklist 4.5)",

@@ -34,18 +34,6 @@ int jira_open(const struct es_ctx *x, struct ctx *c);
 const char *jira_cfg(struct ctx *c, const char *key);
 enum es_status jira_publish(struct ctx *c, const char *name, const char *value);
 
-/* A JSON write: `body` (transfer none) printed by the caller. */
-static inline struct es_send jira_json(const char *method, const char *body,
-                                       const char *intent)
-{
-	struct es_send s = {.method = method,
-	                    .body = body,
-	                    .content_type = "application/json",
-	                    .intent = intent};
-
-	return s;
-}
-
 /* The accountId of the Jira user whose e-mail is exactly `email`
  * (user search matches prefixes): *id is set (empty when there is none)
  * and the status of the look-up returned. */
@@ -58,13 +46,12 @@ enum es_status jira_find_service_desk(struct ctx *c, char *id, size_t size);
 
 /* The next page of JSM listing `path` (its items, "values", at *values;
  * NULL when the listing is absent) into *r, which the caller frees. JSM
- * pages with start/limit and says isLastPage, so the page hands the next
- * offset over as an ES_PAGE_TOKEN on "start" (`pg` starts as
- * JIRA_JSM_PAGES). SDK-CANDIDATE: an ES_PAGE_OFFSET style in client.h
- * would replace the offset arithmetic. */
+ * pages with start/limit and says isLastPage: `pg` starts as
+ * JIRA_JSM_PAGES, the SDK's offset paging. */
 #define JIRA_JSM_PAGES                                                         \
 	{                                                                      \
-		.style = ES_PAGE_TOKEN, .param = "start"                       \
+		.style = ES_PAGE_OFFSET, .param = "start", .items = "values",  \
+		.next = "isLastPage"                                           \
 	}
 enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
                              struct es_reply *r, const char *path,
@@ -74,13 +61,6 @@ enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
  * (getProject "10000", createProject 10000): the text at `path`, or NULL. */
 const char *jira_id(struct ctx *c, const es_json *node, const char *path,
                     char *buf, size_t size);
-
-/* State key "created:<what>" marks a resource envsetup itself asked for,
- * put before the create is sent, so teardown can tell it from an adopted
- * one even when the create's answer was lost. */
-int jira_mark_created(struct ctx *c, const char *what);
-int jira_was_created(struct ctx *c, const char *what);
-int jira_forget(struct ctx *c, const char *key, const char *what);
 
 /* ---- tasks: one function serves plan, apply, verify and teardown ----- */
 

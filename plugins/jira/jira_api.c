@@ -117,7 +117,6 @@ enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
                              const es_json **values)
 {
 	const struct es_json_api *j = c->h->json;
-	char next[32];
 	enum es_status st = es_client_page(&c->api, pg, r, "%s?limit=50", path);
 
 	*values = NULL;
@@ -129,14 +128,6 @@ enum es_status jira_jsm_page(struct ctx *c, struct es_pages *pg,
 		pg->done = 1;
 		return es_reply_malformed(&c->api, r, path, "its values");
 	}
-	if (j->get_bool(r->json, "isLastPage", 1)) {
-		es_pages_next(pg, NULL);
-		return ES_OK;
-	}
-	snprintf(next, sizeof(next), "%.0f",
-	         j->get_number(r->json, "start", 0) +
-	             (double)j->array_size(*values));
-	es_pages_next(pg, next);
 	return ES_OK;
 }
 
@@ -166,31 +157,6 @@ enum es_status jira_find_service_desk(struct ctx *c, char *id, size_t size)
 		es_reply_free(&r);
 	}
 	return st;
-}
-
-int jira_mark_created(struct ctx *c, const char *what)
-{
-	char key[320];
-
-	snprintf(key, sizeof(key), "created:%s", what);
-	return c->h->state->put(c->call, key, "1");
-}
-
-int jira_was_created(struct ctx *c, const char *what)
-{
-	char key[320];
-
-	snprintf(key, sizeof(key), "created:%s", what);
-	return c->h->state->get(c->call, key) != NULL;
-}
-
-int jira_forget(struct ctx *c, const char *key, const char *what)
-{
-	char marker[320];
-
-	snprintf(marker, sizeof(marker), "created:%s", what);
-	return (key && c->h->state->del(c->call, key)) ||
-	       c->h->state->del(c->call, marker);
 }
 
 const char *jira_id(struct ctx *c, const es_json *node, const char *path,

@@ -3,7 +3,7 @@
  * organisation (found by name, created once, linked to the project's
  * service desk) and its customers (found by e-mail, portal-only accounts
  * made for new ones, added to the organisation). Teardown removes only
- * what a "created:" state key says envsetup made.
+ * what es_claim() recorded that envsetup made.
  */
 #include <stdio.h>
 #include <string.h>
@@ -59,12 +59,12 @@ static enum es_status create_org(struct ctx *c, const char *name)
 	j->set_string(o, "name", name);
 	body = j->print(o);
 	j->free(o);
-	if (!body || jira_mark_created(c, "organization")) {
+	if (!body || es_claim(c->x, "organization_id", name)) {
 		c->h->mem_free(body);
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "create organization %s", name);
-	s = jira_json("POST", body, intent);
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(&c->api, &r, &s,
 	                    "/rest/servicedeskapi/organization");
 	c->h->mem_free(body);
@@ -87,7 +87,7 @@ static enum es_status link_org(struct ctx *c, const char *sd, const char *id,
 	struct es_pages pg = JIRA_JSM_PAGES;
 	const es_json *values;
 	char intent[400] = "", body[96] = "", have[ID_MAX], path[256];
-	struct es_send s = jira_json("POST", body, intent);
+	struct es_send s = es_json_write("POST", body, intent);
 	struct es_reply r;
 	enum es_status st = ES_OK;
 	int linked = 0;
@@ -127,7 +127,7 @@ static enum es_status destroy_org(struct ctx *c, const char *name)
 	struct es_reply r;
 	enum es_status st = ES_OK;
 
-	if (!mine || !jira_was_created(c, "organization")) {
+	if (!mine || !es_claimed(c->x, "organization_id")) {
 		c->h->log->log(c->call, ES_LOG_INFO,
 		               "kept: organization %s was not created by "
 		               "envsetup",
@@ -147,7 +147,7 @@ static enum es_status destroy_org(struct ctx *c, const char *name)
 		                    mine);
 	}
 	if (st == ES_OK && c->phase == ES_PHASE_DESTROY &&
-	    jira_forget(c, "organization_id", "organization"))
+	    es_unclaim(c->x, "organization_id", "organization_id"))
 		st = ES_FAILED;
 	es_reply_free(&r);
 	return st;
@@ -260,7 +260,7 @@ static enum es_status customer_account(struct ctx *c, const char *email,
 	if (id[0]) {
 		/* A kill between the create's answer and the put: record the
 		 * account envsetup made, so teardown removes it. */
-		if (jira_was_created(c, marker) &&
+		if (es_claimed(c->x, marker) &&
 		    !c->h->state->get(c->call, marker) &&
 		    c->h->state->put(c->call, marker, id))
 			return ES_FAILED;
@@ -271,12 +271,12 @@ static enum es_status customer_account(struct ctx *c, const char *email,
 	j->set_string(o, "displayName", email);
 	body = j->print(o);
 	j->free(o);
-	if (!body || jira_mark_created(c, marker)) {
+	if (!body || es_claim(c->x, marker, NULL)) {
 		c->h->mem_free(body);
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "create customer %s", email);
-	s = jira_json("POST", body, intent);
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(
 	    &c->api, &r, &s,
 	    "/rest/servicedeskapi/customer?strictConflictStatusCode=true");
@@ -310,14 +310,14 @@ static enum es_status add_customer(struct ctx *c, const char *org,
                                    const char *email)
 {
 	char id[ID_MAX], marker[300], intent[400] = "", body[300] = "";
-	struct es_send s = jira_json("POST", body, intent);
+	struct es_send s = es_json_write("POST", body, intent);
 	struct es_reply r;
 	enum es_status st = customer_account(c, email, id, sizeof(id));
 
 	if (st != ES_OK)
 		return st;
 	snprintf(marker, sizeof(marker), "member:%s", email);
-	if (jira_mark_created(c, marker))
+	if (es_claim(c->x, marker, NULL))
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "add customer %s to organization %s",
 	         email, jira_cfg(c, "organization_name"));
@@ -334,7 +334,7 @@ static enum es_status remove_customer(struct ctx *c, const char *org,
                                       const char *email)
 {
 	char marker[300], member[300], intent[400] = "", body[300] = "";
-	struct es_send s = jira_json("DELETE", body, intent);
+	struct es_send s = es_json_write("DELETE", body, intent);
 	const char *id;
 	struct es_reply r;
 	enum es_status st = ES_OK;
@@ -342,7 +342,7 @@ static enum es_status remove_customer(struct ctx *c, const char *org,
 	snprintf(marker, sizeof(marker), "customer:%s", email);
 	snprintf(member, sizeof(member), "member:%s", email);
 	id = c->h->state->get(c->call, marker);
-	if (org && id && jira_was_created(c, member) &&
+	if (org && id && es_claimed(c->x, member) &&
 	    !es_reported(c->x, &st, ES_CHANGE_DELETE, "customer", email,
 	                 "from the organisation")) {
 		snprintf(intent, sizeof(intent),
@@ -353,10 +353,10 @@ static enum es_status remove_customer(struct ctx *c, const char *org,
 		                    "/rest/servicedeskapi/organization/%s/user",
 		                    org);
 		es_reply_free(&r);
-		if (st == ES_OK && jira_forget(c, NULL, member))
+		if (st == ES_OK && es_unclaim(c->x, member, NULL))
 			st = ES_FAILED;
 	}
-	if (st != ES_OK || !id || !jira_was_created(c, marker))
+	if (st != ES_OK || !id || !es_claimed(c->x, marker))
 		return st;
 	st = es_client_call(&c->api, &r, NULL, "/rest/api/3/user?accountId=%s",
 	                    id);
@@ -366,12 +366,12 @@ static enum es_status remove_customer(struct ctx *c, const char *org,
 		es_reply_free(&r);
 		snprintf(intent, sizeof(intent), "delete customer account %s",
 		         email);
-		s = jira_json("DELETE", NULL, intent);
+		s = es_json_write("DELETE", NULL, intent);
 		st = es_client_call(&c->api, &r, &s,
 		                    "/rest/api/3/user?accountId=%s", id);
 	}
 	if (st == ES_OK && c->phase == ES_PHASE_DESTROY &&
-	    jira_forget(c, marker, marker))
+	    es_unclaim(c->x, marker, marker))
 		st = ES_FAILED;
 	es_reply_free(&r);
 	return st;

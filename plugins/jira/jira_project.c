@@ -3,7 +3,7 @@
  * finds or creates the project (and brings its name and lead in line),
  * gives the agents their project role and checks the portal's request
  * types. Teardown removes the project and the role memberships only when
- * a "created:" state key says envsetup made them.
+ * es_claim() recorded that envsetup made them.
  */
 #include <stdio.h>
 #include <string.h>
@@ -91,7 +91,7 @@ static enum es_status update_project(struct ctx *c, const char *lead_id)
 	body = j->print(o);
 	j->free(o);
 	snprintf(intent, sizeof(intent), "update project %s", c->key);
-	s = jira_json("PUT", body, intent);
+	s = es_json_write("PUT", body, intent);
 	st = body ? es_client_call(&c->api, &r, &s, "/rest/api/3/project/%s",
 	                           c->key)
 	          : ES_FAILED;
@@ -121,12 +121,12 @@ static enum es_status create_project(struct ctx *c, const char *lead_id)
 	j->set_string(o, "assigneeType", "UNASSIGNED");
 	body = j->print(o);
 	j->free(o);
-	if (!body || jira_mark_created(c, "project")) {
+	if (!body || es_claim(c->x, "project_id", c->key)) {
 		c->h->mem_free(body);
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "create project %s", c->key);
-	s = jira_json("POST", body, intent);
+	s = es_json_write("POST", body, intent);
 	st = es_client_call(&c->api, &r, &s, "/rest/api/3/project");
 	c->h->mem_free(body);
 	if (st == ES_OK && r.outcome == ES_CONFLICT) {
@@ -169,9 +169,9 @@ static enum es_status destroy_project(struct ctx *c)
 		/* the client said why */
 	} else if (r.outcome == ES_ABSENT) {
 		if (c->phase == ES_PHASE_DESTROY &&
-		    jira_forget(c, "project_id", "project"))
+		    es_unclaim(c->x, "project_id", "project_id"))
 			st = ES_FAILED;
-	} else if (!mine || !jira_was_created(c, "project") ||
+	} else if (!mine || !es_claimed(c->x, "project_id") ||
 	           !jira_id(c, r.json, "id", id, sizeof(id)) ||
 	           strcmp(mine, id) != 0) {
 		c->h->log->log(c->call, ES_LOG_INFO,
@@ -183,7 +183,7 @@ static enum es_status destroy_project(struct ctx *c)
 		snprintf(intent, sizeof(intent), "delete project %s", c->key);
 		st = es_client_call(&c->api, &r, &del, "/rest/api/3/project/%s",
 		                    c->key);
-		if (st == ES_OK && jira_forget(c, "project_id", "project"))
+		if (st == ES_OK && es_unclaim(c->x, "project_id", "project_id"))
 			st = ES_FAILED;
 	}
 	es_reply_free(&r);
@@ -296,20 +296,20 @@ static enum es_status change_actor(struct ctx *c, const char *role,
 	snprintf(intent, sizeof(intent), "%s agent %s %s role %s of project %s",
 	         add ? "add" : "remove", email, add ? "to" : "from", role,
 	         c->key);
-	if (add && jira_mark_created(c, marker))
+	if (add && es_claim(c->x, marker, NULL))
 		return ES_FAILED;
 	if (add) {
 		snprintf(body, sizeof(body), "{\"user\":[\"%s\"]}", account);
-		s = jira_json("POST", body, intent);
+		s = es_json_write("POST", body, intent);
 		st = es_client_call(&c->api, &r, &s,
 		                    "/rest/api/3/project/%s/role/%s", c->key,
 		                    role);
 	} else {
-		s = jira_json("DELETE", NULL, intent);
+		s = es_json_write("DELETE", NULL, intent);
 		st = es_client_call(&c->api, &r, &s,
 		                    "/rest/api/3/project/%s/role/%s?user=%s",
 		                    c->key, role, account);
-		if (st == ES_OK && jira_forget(c, NULL, marker))
+		if (st == ES_OK && es_unclaim(c->x, marker, NULL))
 			st = ES_FAILED;
 	}
 	es_reply_free(&r);
@@ -336,10 +336,10 @@ static enum es_status sync_agent(struct ctx *c, const char *role,
 		return ES_INVALID_CONFIG;
 	}
 	if (teardown) {
-		if (!account[0] || !jira_was_created(c, marker) ||
+		if (!account[0] || !es_claimed(c->x, marker) ||
 		    !is_actor(c, members, account))
 			return c->phase == ES_PHASE_DESTROY &&
-			               jira_forget(c, NULL, marker)
+			               es_unclaim(c->x, marker, NULL)
 			           ? ES_FAILED
 			           : ES_OK;
 		if (!es_reported(c->x, &st, ES_CHANGE_DELETE, "role_actor",

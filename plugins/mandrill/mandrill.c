@@ -179,7 +179,7 @@ static enum es_status mandrill_validate(const struct es_ctx *x)
 
 /* No general per-call limit is published; Mandrill answers 429
  * RequestLimitExceeded, which the core and the read hook retry. */
-ES_PLUGIN(mandrill, .name = "mandrill", .version = "1.0.0",
+ES_PLUGIN(mandrill, .name = "mandrill", .version = "2.0.0",
           .description = "Mandrill sender domain, DNS records, subaccount, "
                          "bounce webhook and templates (checklist 4.4)",
           .keys = mandrill_keys, .tasks = mandrill_tasks,

@@ -48,25 +48,14 @@ enum es_status md_call1(struct ctx *c, struct es_reply *r, const char *path,
                         const char *intent);
 
 /*
- * Ownership. Destroy removes only what envsetup created, never what it
- * adopted. Before a create, "own.<key>" is put to the id the create will
- * have; the id itself goes to <key> after the answer, as usual. A run
- * killed between the two finds the resource, records <key>, and still
- * knows it made it. SDK-CANDIDATE: every plugin with a destroy needs it.
+ * The teardown of one recorded resource of `kind` whose id is at state key
+ * `key`: plan-destroy records the delete, destroy sends it (`path`,
+ * {param: id}) and forgets the id and its claim (es_unclaim). Only what
+ * envsetup made goes: before a create the task claims `key` (es_claim)
+ * with what it asked for, the id it chose or, with `claim` non-NULL, what
+ * identified it before it had an id (the webhook's URL); a resource whose
+ * claim does not match is kept (adopted).
  */
-int md_claim(struct ctx *c, const char *key, const char *id);
-/* Drop the claim: the create found it made by someone else (adopted). */
-int md_unclaim(struct ctx *c, const char *key);
-/* 1 when state records `key` and envsetup claimed it before creating
- * it. `claim` is what md_claim was given: NULL for the recorded id (a
- * name we chose), else what identified it before it had an id (the
- * webhook's URL). */
-int md_owned(struct ctx *c, const char *key, const char *claim);
-/* After a delete (or its 404): forget <key> and its claim. */
-enum es_status md_forget(struct ctx *c, const char *key);
-/* The teardown of one recorded resource of `kind`: plan-destroy records
- * the delete, destroy sends it (`path`, {param: id}) and forgets it; a
- * resource envsetup did not create is kept. */
 enum es_status md_teardown(struct ctx *c, const char *key, const char *claim,
                            const char *kind, const char *path,
                            const char *param, int numeric_id);

@@ -42,12 +42,12 @@ static enum es_status add_subaccount(struct ctx *c, const char *id)
 	c->h->json->set_string(params, "id", id);
 	c->h->json->set_string(params, "name", name ? name : id);
 	snprintf(intent, sizeof(intent), "add subaccount %s", id);
-	if (md_claim(c, SUBACCOUNT_KEY, id) == 0)
+	if (es_claim(c->x, SUBACCOUNT_KEY, id) == 0)
 		st = md_call(c, &r, "/subaccounts/add", params, intent);
 	c->h->json->free(params);
 	if (st == ES_OK && r.outcome == ES_CONFLICT) {
 		es_reply_free(&r);
-		st = md_unclaim(c, SUBACCOUNT_KEY) ? ES_FAILED : ES_OK;
+		st = es_unclaim(c->x, SUBACCOUNT_KEY, NULL) ? ES_FAILED : ES_OK;
 		if (st == ES_OK)
 			st = read_subaccount(c, &r, id);
 		if (st == ES_OK && r.outcome == ES_ABSENT)
@@ -154,7 +154,7 @@ static enum es_status write_webhook(struct ctx *c, const char *url,
 	j->add(params, "events", events);
 	snprintf(intent, sizeof(intent), "%s webhook %s", id ? "update" : "add",
 	         url);
-	st = id || md_claim(c, WEBHOOK_KEY, url) == 0
+	st = id || es_claim(c->x, WEBHOOK_KEY, url) == 0
 	         ? md_call(c, &r, id ? "/webhooks/update" : "/webhooks/add",
 	                   params, intent)
 	         : ES_FAILED;

@@ -104,9 +104,7 @@ enum es_status md_call(struct ctx *c, struct es_reply *r, const char *path,
 	const struct es_json_api *j = c->h->json;
 	es_json *own = params ? NULL : j->new_object(),
 	        *body = params ? params : own;
-	struct es_send s = {.method = "POST",
-	                    .content_type = "application/json",
-	                    .intent = intent};
+	struct es_send s;
 	char *text;
 	enum es_status st;
 
@@ -119,7 +117,7 @@ enum es_status md_call(struct ctx *c, struct es_reply *r, const char *path,
 		r->outcome = ES_FAILURE;
 		return r->status = ES_FAILED;
 	}
-	s.body = text;
+	s = es_json_write("POST", text, intent);
 	st = es_client_call(&c->api, r, &s, "%s", path);
 	c->h->mem_free(text);
 	return st;
@@ -137,52 +135,14 @@ enum es_status md_call1(struct ctx *c, struct es_reply *r, const char *path,
 	return st;
 }
 
-/* ---- ownership ------------------------------------------------------ */
-
-static void own_key(char *buf, size_t size, const char *key)
-{
-	snprintf(buf, size, "own.%s", key);
-}
-
-int md_claim(struct ctx *c, const char *key, const char *id)
-{
-	char own[256];
-
-	own_key(own, sizeof(own), key);
-	return c->h->state->put(c->call, own, id);
-}
-
-int md_unclaim(struct ctx *c, const char *key)
-{
-	char own[256];
-
-	own_key(own, sizeof(own), key);
-	return c->h->state->del(c->call, own);
-}
-
-int md_owned(struct ctx *c, const char *key, const char *claim)
-{
-	char own[256];
-	const char *id = c->h->state->get(c->call, key), *mine;
-
-	own_key(own, sizeof(own), key);
-	mine = c->h->state->get(c->call, own);
-	if (!claim)
-		claim = id;
-	return id && mine && claim && strcmp(claim, mine) == 0;
-}
-
-enum es_status md_forget(struct ctx *c, const char *key)
-{
-	return c->h->state->del(c->call, key) || md_unclaim(c, key) ? ES_FAILED
-	                                                            : ES_OK;
-}
+/* ---- teardown ------------------------------------------------------ */
 
 enum es_status md_teardown(struct ctx *c, const char *key, const char *claim,
                            const char *kind, const char *path,
                            const char *param, int numeric_id)
 {
 	const char *id = c->h->state->get(c->call, key);
+	const char *mine = es_claimed(c->x, key);
 	char intent[320];
 	es_json *params;
 	struct es_reply r;
@@ -190,7 +150,7 @@ enum es_status md_teardown(struct ctx *c, const char *key, const char *claim,
 
 	if (!id)
 		return ES_OK; /* never made, or already removed */
-	if (!md_owned(c, key, claim)) {
+	if (!mine || strcmp(mine, claim ? claim : id) != 0) {
 		c->h->log->log(c->call, ES_LOG_INFO,
 		               "%s %s was there before envsetup: kept", kind,
 		               id);
@@ -208,7 +168,7 @@ enum es_status md_teardown(struct ctx *c, const char *key, const char *claim,
 	c->h->json->free(params);
 	/* Found (deleted) or absent (Unknown_*: already gone): done. */
 	if (st == ES_OK)
-		st = md_forget(c, key);
+		st = es_unclaim(c->x, key, key) ? ES_FAILED : ES_OK;
 	es_reply_free(&r);
 	return st;
 }

@@ -126,7 +126,7 @@ static enum es_status post_domain(struct ctx *c)
 	struct es_reply r;
 	enum es_status st;
 
-	if (md_claim(c, DOMAIN_KEY, c->domain))
+	if (es_claim(c->x, DOMAIN_KEY, c->domain))
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "add sender domain %s", c->domain);
 	st =

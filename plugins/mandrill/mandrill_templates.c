@@ -94,14 +94,14 @@ static enum es_status write_template(struct ctx *c, const char *name,
 	j->set_bool(params, "publish", 1);
 	snprintf(intent, sizeof(intent), "%s template %s",
 	         exists ? "update" : "add", name);
-	if (exists || md_claim(c, key, name) == 0)
+	if (exists || es_claim(c->x, key, name) == 0)
 		st = md_call(c, &r,
 		             exists ? "/templates/update" : "/templates/add",
 		             params, intent);
 	if (st == ES_OK && r.outcome == ES_CONFLICT) {
 		es_reply_free(&r);
 		snprintf(intent, sizeof(intent), "update template %s", name);
-		st = md_unclaim(c, key)
+		st = es_unclaim(c->x, key, NULL)
 		         ? ES_FAILED
 		         : md_call(c, &r, "/templates/update", params, intent);
 	}

@@ -174,7 +174,7 @@ for hook in intercom:attribute:contact: intercom:attribute:company: intercom:tag
   es apply "$cfg" --env uat
   [ "$RC" = 0 ] || fail "$hook: one apply after the kill did not converge (exit $RC)"
   converged "killed at $hook"
-  grep -q "\"sent:${hook#intercom:}" "$WORK/state/uat/state.json" ||
+  grep -q "\"made:${hook#intercom:}" "$WORK/state/uat/state.json" ||
     fail "$hook: the resumed resource is not known as envsetup's own"
   es plan "$cfg" --env uat; expect_rc 0
 done

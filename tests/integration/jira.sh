@@ -135,7 +135,7 @@ kills=(
   "project_id project 1"
   "organization_id organization 1"
   "customer: customer 2"
-  "created:agent: role_actor 2"
+  "made:agent: role_actor 2"
 )
 for k in "${kills[@]}"; do
   read -r key kind want <<<"$k"

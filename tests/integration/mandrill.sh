@@ -132,7 +132,7 @@ for k in "${kills[@]}"; do
   apply
   converged "kill at $key"
   [ "$(resources_count mandrill "$kind")" = "$want" ] || fail "$key: $kind made twice"
-  grep -q "\"own.$key\"" "$WORK/state/uat/state.json" ||
+  grep -q "\"made:$key\"" "$WORK/state/uat/state.json" ||
     fail "$key: the resumed run lost that envsetup made it"
   es plan "$cfg" --env uat; expect_rc 0
 done

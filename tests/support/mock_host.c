@@ -532,6 +532,37 @@ const struct mock_request *mock_http_sent(size_t i)
 	return i < m.n_sent ? &m.sent[i] : NULL;
 }
 
+static int starts_with(const char *text, const char *prefix)
+{
+	return text != NULL && strncmp(text, prefix, strlen(prefix)) == 0;
+}
+
+size_t mock_http_count_prefix(const char *prefix)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m.n_sent; i++)
+		n += starts_with(m.sent[i].text, prefix);
+	return n;
+}
+
+const struct mock_request *mock_http_find(const char *prefix, size_t nth)
+{
+	for (size_t i = 0; i < m.n_sent; i++)
+		if (starts_with(m.sent[i].text, prefix) && nth-- == 0)
+			return &m.sent[i];
+	return NULL;
+}
+
+size_t mock_http_writes(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < m.n_sent; i++)
+		n += m.sent[i].mutating != 0;
+	return n;
+}
+
 const char *mock_request_header(const struct mock_request *req,
                                 const char *name)
 {

@@ -1,6 +1,6 @@
 /*
  * The SDK's provider client (include/envsetup/client.h) through the mock
- * host: how answers are classified, the phase rules, polling, the three
+ * host: how answers are classified, the phase rules, polling, the four
  * paging styles and GraphQL's errors in a 200. Every plugin relies on
  * these rules, so each is pinned here once.
  */
@@ -326,6 +326,55 @@ START_TEST(pages_by_number_until_a_short_page)
 }
 END_TEST
 
+START_TEST(pages_by_offset_until_the_last_page)
+{
+	struct es_pages pg = {.style = ES_PAGE_OFFSET,
+	                      .param = "start",
+	                      .items = "values",
+	                      .next = "isLastPage"};
+	enum es_status st;
+
+	/* The offset advances by what the page held, not by the limit. */
+	mock_http_reply("GET " API "/items?limit=2\n", 200,
+	                "{\"values\": [1, 2, 3], \"isLastPage\": false}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	mock_http_reply("GET " API "/items?limit=2&start=3\n", 200,
+	                "{\"values\": [4, 5], \"isLastPage\": false}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	mock_http_reply("GET " API "/items?limit=2&start=5\n", 200,
+	                "{\"values\": [6, 7], \"isLastPage\": true}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_uint_eq(list_all(&pg, "values", &st), 7);
+	ck_assert_int_eq(st, ES_OK);
+	ck_assert_uint_eq(mock_http_count(), 3);
+}
+END_TEST
+
+START_TEST(pages_by_offset_until_a_short_or_empty_page)
+{
+	struct es_pages pg = {.style = ES_PAGE_OFFSET,
+	                      .param = "offset",
+	                      .items = "items",
+	                      .page_size = 2};
+	struct es_pages no_size = {
+	    .style = ES_PAGE_OFFSET, .param = "offset", .items = "items"};
+	enum es_status st;
+
+	mock_http_reply("GET " API "/items?limit=2\n", 200,
+	                "{\"items\": [1, 2]}", NULL, MOCK_REPLY_ALWAYS);
+	mock_http_reply("GET " API "/items?limit=2&offset=2\n", 200,
+	                "{\"items\": [3]}", NULL, MOCK_REPLY_ALWAYS);
+	mock_http_reply("GET " API "/items?limit=2&offset=3\n", 200,
+	                "{\"items\": []}", NULL, MOCK_REPLY_ALWAYS);
+	ck_assert_uint_eq(list_all(&pg, "items", &st), 3);
+	ck_assert_uint_eq(mock_http_count(), 2);
+	/* Without page_size nor `next`, only an empty page ends it. */
+	ck_assert_uint_eq(list_all(&no_size, "items", &st), 3);
+	ck_assert_int_eq(st, ES_OK);
+	ck_assert_uint_eq(mock_http_count(), 5);
+}
+END_TEST
+
 START_TEST(a_listing_without_end_gives_up)
 {
 	struct es_pages pg = {.style = ES_PAGE_TOKEN,
@@ -383,6 +432,31 @@ START_TEST(graphql_errors_in_a_200_are_failures)
 }
 END_TEST
 
+START_TEST(graphql_throttles_and_server_errors_are_retried)
+{
+	/* Braintree's "too many requests" and its server error, as
+	 * errorClass; the standard place, extensions.code, too. */
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"slow\", "
+	                         "\"extensions\": {\"errorClass\": "
+	                         "\"RESOURCE_LIMIT\"}}]}"),
+	                 ES_RETRY);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"oops\", "
+	                         "\"extensions\": {\"code\": "
+	                         "\"INTERNAL\"}}]}"),
+	                 ES_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "INTERNAL: oops"));
+	/* An auth code among them still wins. */
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"extensions\": {\"code\": "
+	                         "\"INTERNAL\"}}, {\"extensions\": "
+	                         "{\"code\": \"UNAUTHENTICATED\"}}]}"),
+	                 ES_INVALID_CONFIG);
+}
+END_TEST
+
 START_TEST(graphql_pages_by_cursor)
 {
 	const struct es_json_api *j = mock_host()->json;
@@ -427,8 +501,11 @@ int main(void)
 	tcase_add_test(tc, pages_by_token);
 	tcase_add_test(tc, pages_by_next_link);
 	tcase_add_test(tc, pages_by_number_until_a_short_page);
+	tcase_add_test(tc, pages_by_offset_until_the_last_page);
+	tcase_add_test(tc, pages_by_offset_until_a_short_or_empty_page);
 	tcase_add_test(tc, a_listing_without_end_gives_up);
 	tcase_add_test(tc, graphql_errors_in_a_200_are_failures);
+	tcase_add_test(tc, graphql_throttles_and_server_errors_are_retried);
 	tcase_add_test(tc, graphql_pages_by_cursor);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -73,36 +73,6 @@ static void once(const char *match, long status, const char *body)
 	mock_http_reply(match, status, body, NULL, MOCK_REPLY_ONCE);
 }
 
-/* How many requests were sent whose text starts with `prefix`. */
-static size_t sent(const char *prefix)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		     0;
-	return n;
-}
-
-static const struct mock_request *request(const char *prefix)
-{
-	for (size_t i = 0; i < mock_http_count(); i++)
-		if (strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		    0)
-			return mock_http_sent(i);
-	ck_abort_msg("no request %s", prefix);
-	return NULL;
-}
-
-static size_t writes(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += mock_http_sent(i)->mutating;
-	return n;
-}
-
 /* --------------------------------------------------- data_attributes */
 
 START_TEST(attribute_plan_on_absent_records_a_create_and_writes_nothing)
@@ -113,7 +83,7 @@ START_TEST(attribute_plan_on_absent_records_a_create_and_writes_nothing)
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
 	ck_assert_str_eq(mock_plan(0)->name, "contact.admin_role");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_null(mock_state(ROLE_KEY));
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_VERIFY), ES_FAILED);
 }
@@ -127,8 +97,8 @@ START_TEST(attribute_apply_creates_with_the_pinned_version_and_records_the_id)
 	on(POST_ATTRIBUTE, 200, ROLE_JSON("Admin role", "false"));
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_ATTRIBUTE), 1);
-	post = request(POST_ATTRIBUTE);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_ATTRIBUTE), 1);
+	post = mock_http_find(POST_ATTRIBUTE, 0);
 	ck_assert_int_eq(post->mutating, 1);
 	ck_assert_str_eq(post->intent, "create data attribute "
 	                               "contact.admin_role");
@@ -140,7 +110,7 @@ START_TEST(attribute_apply_creates_with_the_pinned_version_and_records_the_id)
 	                 "Bearer {{secret:access_token}}");
 	ck_assert_str_eq(mock_request_header(post, "Intercom-Version"), "2.14");
 	ck_assert_pstr_eq(mock_state(ROLE_KEY), "37");
-	ck_assert_pstr_eq(mock_state("sent:" ROLE_KEY), "1");
+	ck_assert_pstr_eq(mock_state("made:" ROLE_KEY), "1");
 }
 END_TEST
 
@@ -156,8 +126,8 @@ START_TEST(attribute_found_but_unrecorded_is_recorded_without_a_create)
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state(ROLE_KEY), "37");
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY)); /* adopted */
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY)); /* adopted */
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1); /* no second change */
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_VERIFY), ES_OK);
@@ -177,14 +147,14 @@ START_TEST(attribute_description_that_differs_is_updated)
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
 	ck_assert_ptr_nonnull(strstr(mock_plan(0)->detail, "unarchive"));
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_OK);
-	put = request("PUT ");
+	put = mock_http_find("PUT ", 0);
 	ck_assert_ptr_nonnull(
 	    strstr(put->body, "\"description\":\"Admin role\""));
 	ck_assert_ptr_nonnull(strstr(put->body, "\"archived\":false"));
-	ck_assert_uint_eq(sent(POST_ATTRIBUTE), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_ATTRIBUTE), 0);
 }
 END_TEST
 
@@ -197,7 +167,7 @@ START_TEST(attribute_of_another_type_fails_naming_the_key)
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_FAILED);
 	ck_assert_str_eq(mock_diag_key(), "contact_attributes");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -206,7 +176,7 @@ START_TEST(attribute_look_up_malformed_200_retries_and_creates_nothing)
 	on(LIST_CONTACT, 200, "{\"type\": \"list\", \"da");
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "does not parse"));
 
 	/* Parsed, but without its list: the same, never "absent". */
@@ -214,7 +184,7 @@ START_TEST(attribute_look_up_malformed_200_retries_and_creates_nothing)
 	setup();
 	on(LIST_CONTACT, 200, "{\"type\": \"list\"}");
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Intercom"));
 }
 END_TEST
@@ -232,7 +202,7 @@ START_TEST(rejected_token_is_invalid_config_naming_access_token)
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY),
 	                 ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "access_token");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -251,9 +221,9 @@ START_TEST(attribute_conflict_shape_is_adopted)
 	              "name."));
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_ATTRIBUTE), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_ATTRIBUTE), 1);
 	ck_assert_pstr_eq(mock_state(ROLE_KEY), "37");
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY));
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY));
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_VERIFY), ES_OK);
 }
 END_TEST
@@ -271,7 +241,7 @@ START_TEST(attribute_name_held_by_the_other_model_fails)
 	ck_assert_str_eq(mock_diag_key(), "contact_attributes");
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "other model"));
 	ck_assert_ptr_null(mock_state(ROLE_KEY));
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY));
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY));
 }
 END_TEST
 
@@ -280,7 +250,7 @@ START_TEST(attribute_destroy_archives_only_what_envsetup_created)
 	mock_config_list("contact_attributes", "admin_role:string:Admin role",
 	                 "surname:string:Surname", NULL);
 	mock_state_set(ROLE_KEY, "37");
-	mock_state_set("sent:" ROLE_KEY, "1");
+	mock_state_set("made:" ROLE_KEY, "1");
 	mock_state_set("attribute:contact:surname", "38"); /* adopted */
 	on("PUT " API "/data_attributes/37\n", 200,
 	   ROLE_JSON("Admin role", "true"));
@@ -294,7 +264,7 @@ START_TEST(attribute_destroy_archives_only_what_envsetup_created)
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(mock_http_count(), 1);
 	ck_assert_ptr_nonnull(
-	    strstr(request("PUT ")->body, "\"archived\":true"));
+	    strstr(mock_http_find("PUT ", 0)->body, "\"archived\":true"));
 	ck_assert_ptr_null(mock_state(ROLE_KEY));
 	ck_assert_pstr_eq(mock_state("attribute:contact:surname"), "38");
 }
@@ -303,14 +273,14 @@ END_TEST
 START_TEST(attribute_destroy_of_one_already_gone_is_done)
 {
 	mock_state_set(ROLE_KEY, "37");
-	mock_state_set("sent:" ROLE_KEY, "1");
+	mock_state_set("made:" ROLE_KEY, "1");
 	on("PUT " API "/data_attributes/37\n", 404,
 	   ERROR_LIST("field_not_found",
 	              "We couldn't find that data attribute to update"));
 
 	ck_assert_int_eq(run("data_attributes", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_ptr_null(mock_state(ROLE_KEY));
-	ck_assert_ptr_null(mock_state("sent:" ROLE_KEY));
+	ck_assert_ptr_null(mock_state("made:" ROLE_KEY));
 }
 END_TEST
 
@@ -331,15 +301,16 @@ START_TEST(tags_plan_apply_and_record)
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
 	ck_assert_str_eq(mock_plan(0)->name, "vip");
 	ck_assert_ptr_nonnull(strstr(mock_plan(1)->detail, "record"));
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 
 	ck_assert_int_eq(run("tags", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_TAG), 1);
-	ck_assert_str_eq(request(POST_TAG)->body, "{\"name\":\"vip\"}");
+	ck_assert_uint_eq(mock_http_count_prefix(POST_TAG), 1);
+	ck_assert_str_eq(mock_http_find(POST_TAG, 0)->body,
+	                 "{\"name\":\"vip\"}");
 	ck_assert_pstr_eq(mock_state("tag:vip"), "105");
-	ck_assert_pstr_eq(mock_state("sent:tag:vip"), "1");
+	ck_assert_pstr_eq(mock_state("made:tag:vip"), "1");
 	ck_assert_pstr_eq(mock_state("tag:Billing"), "102"); /* adopted */
-	ck_assert_ptr_null(mock_state("sent:tag:Billing"));
+	ck_assert_ptr_null(mock_state("made:tag:Billing"));
 }
 END_TEST
 
@@ -352,7 +323,7 @@ START_TEST(tags_create_answered_without_an_id_retries)
 	ck_assert_int_eq(run("tags", ES_PHASE_APPLY), ES_RETRY);
 	ck_assert_ptr_null(mock_state("tag:vip"));
 	/* The mark stays: found later, the tag is envsetup's own. */
-	ck_assert_pstr_eq(mock_state("sent:tag:vip"), "1");
+	ck_assert_pstr_eq(mock_state("made:tag:vip"), "1");
 }
 END_TEST
 
@@ -360,10 +331,10 @@ START_TEST(tags_destroy_deletes_only_what_envsetup_created)
 {
 	mock_config_list("tags", "vip", "billing", "gone", NULL);
 	mock_state_set("tag:vip", "105");
-	mock_state_set("sent:tag:vip", "1");
+	mock_state_set("made:tag:vip", "1");
 	mock_state_set("tag:billing", "102"); /* adopted */
 	mock_state_set("tag:gone", "107");
-	mock_state_set("sent:tag:gone", "1");
+	mock_state_set("made:tag:gone", "1");
 	on("DELETE " API "/tags/105\n", 200, NULL);
 	on("DELETE " API "/tags/107\n", 404,
 	   ERROR_LIST("not_found", "Resource Not Found"));
@@ -375,9 +346,9 @@ START_TEST(tags_destroy_deletes_only_what_envsetup_created)
 	ck_assert_uint_eq(mock_http_count(), 0);
 
 	ck_assert_int_eq(run("tags", ES_PHASE_DESTROY), ES_OK);
-	ck_assert_uint_eq(sent("DELETE "), 2);
-	ck_assert_uint_eq(sent("DELETE " API "/tags/102"), 0);
-	ck_assert_int_eq(request("DELETE ")->mutating, 1);
+	ck_assert_uint_eq(mock_http_count_prefix("DELETE "), 2);
+	ck_assert_uint_eq(mock_http_count_prefix("DELETE " API "/tags/102"), 0);
+	ck_assert_int_eq(mock_http_find("DELETE ", 0)->mutating, 1);
 	ck_assert_ptr_null(mock_state("tag:vip"));
 	ck_assert_ptr_null(mock_state("tag:gone"));
 	ck_assert_pstr_eq(mock_state("tag:billing"), "102");
@@ -456,7 +427,7 @@ START_TEST(identity_secret_unset_asks_a_person)
 	    strstr(mock_ask(), "intercom.identity_verification_secret"));
 	ck_assert_int_eq(run("identity_verification_secret", ES_PHASE_VERIFY),
 	                 ES_FAILED);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_null(mock_output("identity_verification_secret", NULL));
 }
 END_TEST
@@ -488,7 +459,7 @@ START_TEST(teammates_not_yet_there_wait_for_a_person)
 	ck_assert_ptr_nonnull(strstr(mock_ask(), "new@acme.example"));
 	ck_assert_ptr_null(strstr(mock_ask(), "admin1@"));
 	ck_assert_int_eq(run("invite_teammates", ES_PHASE_VERIFY), ES_FAILED);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 

@@ -74,36 +74,6 @@ static void on(const char *match, long status, const char *body)
 	mock_http_reply(match, status, body, NULL, MOCK_REPLY_ALWAYS);
 }
 
-/* How many requests were sent whose text starts with `prefix`. */
-static size_t sent(const char *prefix)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		     0;
-	return n;
-}
-
-static const struct mock_request *request(const char *prefix)
-{
-	for (size_t i = 0; i < mock_http_count(); i++)
-		if (strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		    0)
-			return mock_http_sent(i);
-	ck_abort_msg("no request %s", prefix);
-	return NULL;
-}
-
-static size_t writes(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += mock_http_sent(i)->mutating;
-	return n;
-}
-
 /* ----------------------------------------------- service_desk_project */
 
 START_TEST(project_plan_on_404_records_a_create_and_writes_nothing)
@@ -115,7 +85,7 @@ START_TEST(project_plan_on_404_records_a_create_and_writes_nothing)
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
 	ck_assert_str_eq(mock_plan(0)->kind, "project");
 	ck_assert_str_eq(mock_plan(0)->name, "ACME");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_null(mock_state("project_id"));
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_VERIFY),
 	                 ES_FAILED);
@@ -131,8 +101,8 @@ START_TEST(project_apply_posts_service_desk_json_and_records_the_id)
 	   "{\"self\": \"x\", \"id\": 10001, \"key\": \"ACME\"}");
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_PROJECT), 1);
-	post = request(POST_PROJECT);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_PROJECT), 1);
+	post = mock_http_find(POST_PROJECT, 0);
 	ck_assert_str_eq(post->content_type, "application/json");
 	ck_assert_ptr_nonnull(strstr(post->body, "\"projectTypeKey\":"
 	                                         "\"service_desk\""));
@@ -142,7 +112,7 @@ START_TEST(project_apply_posts_service_desk_json_and_records_the_id)
 	ck_assert_str_eq(post->basic_user, "envsetup@acme.example");
 	ck_assert_str_eq(post->basic_password, "{{secret:api_token}}");
 	ck_assert_pstr_eq(mock_state("project_id"), "10001");
-	ck_assert_pstr_eq(mock_state("created:project"), "1");
+	ck_assert_pstr_eq(mock_state("made:project_id"), "ACME");
 }
 END_TEST
 
@@ -156,9 +126,9 @@ START_TEST(project_found_but_not_recorded_is_a_change_then_recorded)
 	ck_assert_ptr_nonnull(strstr(mock_plan(0)->detail, "record"));
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state("project_id"), "10001");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	/* adopted, not made: teardown keeps it */
-	ck_assert_ptr_null(mock_state("created:project"));
+	ck_assert_ptr_null(mock_state("made:project_id"));
 }
 END_TEST
 
@@ -172,9 +142,9 @@ START_TEST(project_with_another_name_is_updated_in_place)
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_PLAN), ES_OK);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_APPLY), ES_OK);
-	ck_assert_ptr_nonnull(
-	    strstr(request("PUT ")->body, "\"name\":\"Acme Support\""));
-	ck_assert_uint_eq(sent(POST_PROJECT), 0);
+	ck_assert_ptr_nonnull(strstr(mock_http_find("PUT ", 0)->body,
+	                             "\"name\":\"Acme Support\""));
+	ck_assert_uint_eq(mock_http_count_prefix(POST_PROJECT), 0);
 }
 END_TEST
 
@@ -183,7 +153,7 @@ START_TEST(project_look_up_answered_with_no_json_retries_and_posts_nothing)
 	on(GET_PROJECT, 200, "<html>Atlassian is down</html>");
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "does not parse"));
 }
 END_TEST
@@ -193,7 +163,7 @@ START_TEST(project_200_without_an_id_is_malformed_and_posts_nothing)
 	on(GET_PROJECT, 200, "{\"key\": \"ACME\"}");
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -223,7 +193,7 @@ START_TEST(project_key_conflict_shape_adopts_what_the_look_up_finds)
 	   "\"Project 'ACME' uses this project key.\"}}");
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_PROJECT), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_PROJECT), 1);
 	ck_assert_pstr_eq(mock_state("project_id"), "10001");
 }
 END_TEST
@@ -250,32 +220,32 @@ START_TEST(destroy_deletes_only_the_project_envsetup_created)
 	/* adopted: recorded, but never created */
 	mock_state_set("project_id", "10001");
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_DESTROY), ES_OK);
-	ck_assert_uint_eq(sent(DELETE_PROJECT), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(DELETE_PROJECT), 0);
 
-	mock_state_set("created:project", "1");
+	mock_state_set("made:project_id", "ACME");
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_PLAN_DESTROY),
 	                 ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_DELETE);
-	ck_assert_uint_eq(sent(DELETE_PROJECT), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(DELETE_PROJECT), 0);
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_DESTROY), ES_OK);
-	ck_assert_uint_eq(sent(DELETE_PROJECT), 1);
-	ck_assert_str_eq(request(DELETE_PROJECT)->intent,
+	ck_assert_uint_eq(mock_http_count_prefix(DELETE_PROJECT), 1);
+	ck_assert_str_eq(mock_http_find(DELETE_PROJECT, 0)->intent,
 	                 "delete project ACME");
 	ck_assert_ptr_null(mock_state("project_id"));
-	ck_assert_ptr_null(mock_state("created:project"));
+	ck_assert_ptr_null(mock_state("made:project_id"));
 }
 END_TEST
 
 START_TEST(destroy_of_a_project_already_gone_is_done)
 {
 	mock_state_set("project_id", "10001");
-	mock_state_set("created:project", "1");
+	mock_state_set("made:project_id", "ACME");
 	on(GET_PROJECT, 404, NOT_FOUND);
 
 	ck_assert_int_eq(run("service_desk_project", ES_PHASE_DESTROY), ES_OK);
-	ck_assert_uint_eq(sent("DELETE "), 0);
+	ck_assert_uint_eq(mock_http_count_prefix("DELETE "), 0);
 	ck_assert_ptr_null(mock_state("project_id"));
 }
 END_TEST
@@ -292,12 +262,12 @@ START_TEST(organization_apply_creates_links_and_records_it)
 
 	ck_assert_int_eq(run("organization", ES_PHASE_PLAN), ES_OK);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 
 	ck_assert_int_eq(run("organization", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_ORG), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_ORG), 1);
 	ck_assert_pstr_eq(mock_state("organization_id"), "3");
-	ck_assert_str_eq(request("POST " SITE DESK_ORGS)->body,
+	ck_assert_str_eq(mock_http_find("POST " SITE DESK_ORGS, 0)->body,
 	                 "{\"organizationId\":3}");
 }
 END_TEST
@@ -313,7 +283,7 @@ START_TEST(organization_found_by_name_is_recorded_not_created)
 	ck_assert_ptr_nonnull(strstr(mock_plan(0)->detail, "record"));
 	ck_assert_int_eq(run("organization", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state("organization_id"), "3");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("organization", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_pstr_eq(mock_output("organization_id", NULL), "3");
 }
@@ -324,21 +294,21 @@ START_TEST(organization_list_without_values_retries_and_creates_nothing)
 	on(ORGS, 200, "{\"start\": 0, \"isLastPage\": true}");
 
 	ck_assert_int_eq(run("organization", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
 START_TEST(organization_destroy_404_on_delete_is_done)
 {
 	mock_state_set("organization_id", "3");
-	mock_state_set("created:organization", "1");
+	mock_state_set("made:organization_id", "Acme Corp");
 	on("GET " SITE "/rest/servicedeskapi/organization/3\n", 200,
 	   "{\"id\": \"3\", \"name\": \"Acme Corp\"}");
 	on("DELETE " SITE "/rest/servicedeskapi/organization/3\n", 404,
 	   "{\"errorMessage\": \"The organization does not exist.\"}");
 
 	ck_assert_int_eq(run("organization", ES_PHASE_DESTROY), ES_OK);
-	ck_assert_uint_eq(sent("DELETE "), 1);
+	ck_assert_uint_eq(mock_http_count_prefix("DELETE "), 1);
 	ck_assert_ptr_null(mock_state("organization_id"));
 }
 END_TEST
@@ -360,10 +330,11 @@ START_TEST(customer_409_under_strict_conflicts_adopts_the_account)
 	on("POST " SITE "/rest/servicedeskapi/organization/3/user", 204, "");
 
 	ck_assert_int_eq(run("customers", ES_PHASE_APPLY), ES_OK);
-	ck_assert_ptr_nonnull(strstr(request(POST_CUSTOMER)->url,
+	ck_assert_ptr_nonnull(strstr(mock_http_find(POST_CUSTOMER, 0)->url,
 	                             "strictConflictStatusCode=true"));
 	ck_assert_str_eq(
-	    request("POST " SITE "/rest/servicedeskapi/organization/3/user")
+	    mock_http_find(
+	        "POST " SITE "/rest/servicedeskapi/organization/3/user", 0)
 	        ->body,
 	    "{\"accountIds\":[\"c-9\"]}");
 }

@@ -68,28 +68,6 @@ static void once(const char *match, long status, const char *body)
 	mock_http_reply(match, status, body, NULL, MOCK_REPLY_ONCE);
 }
 
-/* How many requests were sent whose text starts with `prefix`. */
-static size_t sent(const char *prefix)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		     0;
-	return n;
-}
-
-/* The first request whose text starts with `prefix`. */
-static const struct mock_request *request(const char *prefix)
-{
-	for (size_t i = 0; i < mock_http_count(); i++)
-		if (strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		    0)
-			return mock_http_sent(i);
-	ck_abort_msg("no request %s", prefix);
-	return NULL;
-}
-
 /* Value of the n-th form field `name` of `req` (nullable). */
 static const char *form(const struct mock_request *req, const char *name,
                         size_t n)
@@ -98,16 +76,6 @@ static const char *form(const struct mock_request *req, const char *name,
 		if (strcmp(req->form[i].name, name) == 0 && n-- == 0)
 			return req->form[i].value;
 	return NULL;
-}
-
-/* Requests that change something at Mailgun. */
-static size_t writes(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += mock_http_sent(i)->mutating;
-	return n;
 }
 
 /* ------------------------------------------------------ create_domain */
@@ -122,7 +90,7 @@ START_TEST(create_domain_plan_on_404_records_a_create_and_writes_nothing)
 	ck_assert_str_eq(mock_plan(0)->kind, "domain");
 	ck_assert_str_eq(mock_plan(0)->name, DOMAIN);
 	ck_assert_uint_eq(mock_http_count(), 1);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_null(mock_state("domain_id"));
 }
 END_TEST
@@ -135,8 +103,8 @@ START_TEST(create_domain_apply_posts_multipart_and_records_the_id)
 	on(POST_DOMAIN, 200, DOMAIN_JSON("unverified"));
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_DOMAIN), 1);
-	post = request(POST_DOMAIN);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_DOMAIN), 1);
+	post = mock_http_find(POST_DOMAIN, 0);
 	ck_assert_int_eq(post->form_kind, ES_FORM_MULTIPART);
 	ck_assert_str_eq(form(post, "name", 0), DOMAIN);
 	ck_assert_str_eq(form(post, "dkim_key_size", 0), "2048");
@@ -155,8 +123,8 @@ START_TEST(
 	on(GET_DOMAIN, 200, "<html>Service temporarily unavailable</html>");
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(sent(POST_DOMAIN), 0);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_DOMAIN), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "does not parse"));
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_PLAN), ES_RETRY);
@@ -175,7 +143,7 @@ START_TEST(create_domain_look_up_404_with_no_json_is_not_absent)
 	on(POST_DOMAIN, 200, DOMAIN_JSON("unverified"));
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(sent(POST_DOMAIN), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_DOMAIN), 0);
 }
 END_TEST
 
@@ -192,8 +160,8 @@ START_TEST(create_domain_found_but_not_recorded_is_a_change_then_recorded)
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state("domain_id"), "64f1d0c2a1b2");
-	ck_assert_uint_eq(sent(POST_DOMAIN), 0);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_DOMAIN), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1); /* no second change */
@@ -232,7 +200,7 @@ START_TEST(rejected_api_key_is_invalid_config_naming_api_key)
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY),
 	                 ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "api_key");
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -246,7 +214,7 @@ START_TEST(create_domain_already_exists_is_a_conflict_not_a_failure)
 	on(POST_DOMAIN, 400, "{\"message\": \"Domain already exists\"}");
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(POST_DOMAIN), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_DOMAIN), 1);
 	ck_assert_uint_eq(mock_diag_count(), 0);
 	ck_assert_pstr_eq(mock_state("domain_id"), "64f1d0c2a1b2");
 	ck_assert_int_eq(run("create_domain", ES_PHASE_VERIFY), ES_OK);
@@ -261,7 +229,7 @@ START_TEST(create_domain_held_by_another_account_fails)
 	on(POST_DOMAIN, 400, "{\"message\": \"Domain already exists\"}");
 
 	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_FAILED);
-	ck_assert_uint_eq(sent(POST_DOMAIN), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(POST_DOMAIN), 1);
 	ck_assert_str_eq(mock_diag_key(), "domain");
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "another"));
 	ck_assert_ptr_null(mock_state("domain_id"));
@@ -296,7 +264,7 @@ START_TEST(verify_domain_unverified_polls_again_later)
 	ck_assert_uint_le(mock_retry_after(), ES_POLL_MAX_MS);
 	ck_assert_pstr_eq(mock_output("domain_state", NULL), "unverified");
 	/* Asking Mailgun to look again is safe to resend: not journaled. */
-	put = request("PUT ");
+	put = mock_http_find("PUT ", 0);
 	ck_assert_int_eq(put->mutating, 0);
 }
 END_TEST
@@ -324,7 +292,7 @@ START_TEST(verify_domain_plan_reads_and_shows_the_state)
 	ck_assert_int_eq(run("verify_domain", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_str_eq(mock_plan(0)->detail, "state unverified -> active");
-	ck_assert_uint_eq(sent("PUT "), 0);
+	ck_assert_uint_eq(mock_http_count_prefix("PUT "), 0);
 }
 END_TEST
 
@@ -342,7 +310,7 @@ START_TEST(smtp_credentials_never_recreate_an_existing_login)
 	ck_assert_uint_eq(mock_plan_count(), 0);
 	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_APPLY), ES_OK);
 	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_VERIFY), ES_OK);
-	ck_assert_uint_eq(sent("POST "), 0);
+	ck_assert_uint_eq(mock_http_count_prefix("POST "), 0);
 	ck_assert_uint_eq(mock_secret_count(), 0); /* no new password */
 	ck_assert_pstr_eq(mock_output("smtp_login", NULL),
 	                  "postmaster@" DOMAIN);
@@ -360,10 +328,10 @@ START_TEST(smtp_credentials_absent_login_is_made_with_a_generated_password)
 	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
-	ck_assert_uint_eq(sent("POST "), 0);
+	ck_assert_uint_eq(mock_http_count_prefix("POST "), 0);
 
 	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_APPLY), ES_OK);
-	post = request("POST ");
+	post = mock_http_find("POST ", 0);
 	ck_assert_str_eq(form(post, "login", 0), "postmaster@" DOMAIN);
 	/* The password never enters the plugin. */
 	ck_assert_str_eq(form(post, "password", 0), "{{secret:smtp_password}}");
@@ -392,19 +360,19 @@ START_TEST(webhooks_keep_the_urls_others_set)
 	ck_assert_uint_eq(mock_plan_count(), 2);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
 	ck_assert_int_eq(mock_plan(1)->change, ES_CHANGE_CREATE);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 
 	ck_assert_int_eq(run("configure_webhooks", ES_PHASE_APPLY), ES_OK);
-	put = request("PUT " API WEBHOOKS "/delivered\n");
+	put = mock_http_find("PUT " API WEBHOOKS "/delivered\n", 0);
 	ck_assert_int_eq(put->form_kind, ES_FORM_MULTIPART);
 	ck_assert_str_eq(form(put, "url", 0),
 	                 "https://crm.acme.example/mailgun");
 	ck_assert_str_eq(form(put, "url", 1), HOOK);
 	ck_assert_ptr_null(form(put, "url", 2));
-	post = request("POST " API WEBHOOKS "\n");
+	post = mock_http_find("POST " API WEBHOOKS "\n", 0);
 	ck_assert_str_eq(form(post, "id", 0), "permanent_fail");
 	ck_assert_str_eq(form(post, "url", 0), HOOK);
-	ck_assert_uint_eq(writes(), 2);
+	ck_assert_uint_eq(mock_http_writes(), 2);
 }
 END_TEST
 
@@ -420,7 +388,7 @@ START_TEST(webhooks_in_place_change_nothing)
 	ck_assert_int_eq(run("configure_webhooks", ES_PHASE_APPLY), ES_OK);
 	ck_assert_int_eq(run("configure_webhooks", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 0);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 

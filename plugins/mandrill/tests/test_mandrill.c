@@ -71,36 +71,6 @@ static void once(const char *match, long status, const char *body)
 	mock_http_reply(match, status, body, NULL, MOCK_REPLY_ONCE);
 }
 
-/* How many requests were sent whose text starts with `prefix`. */
-static size_t sent(const char *prefix)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		     0;
-	return n;
-}
-
-static const struct mock_request *request(const char *prefix)
-{
-	for (size_t i = 0; i < mock_http_count(); i++)
-		if (strncmp(mock_http_sent(i)->text, prefix, strlen(prefix)) ==
-		    0)
-			return mock_http_sent(i);
-	ck_abort_msg("no request %s", prefix);
-	return NULL;
-}
-
-static size_t writes(void)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < mock_http_count(); i++)
-		n += mock_http_sent(i)->mutating;
-	return n;
-}
-
 /* A templates_dir holding welcome.html = "<p>hi</p>". */
 static void with_template(void)
 {
@@ -136,7 +106,7 @@ START_TEST(domain_plan_on_absent_records_a_create_and_writes_nothing)
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_CREATE);
 	ck_assert_str_eq(mock_plan(0)->name, DOMAIN);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_null(mock_state("sender_domain"));
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_VERIFY), ES_FAILED);
 }
@@ -150,8 +120,9 @@ START_TEST(domain_apply_adds_with_the_key_in_the_body_and_records_it)
 	on(CALL("/senders/add-domain"), 200, DOMAIN_ITEM("false"));
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(CALL("/senders/add-domain")), 1);
-	add = request(CALL("/senders/add-domain"));
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/senders/add-domain")),
+	                  1);
+	add = mock_http_find(CALL("/senders/add-domain"), 0);
 	ck_assert_int_eq(add->mutating, 1);
 	ck_assert_str_eq(add->intent, "add sender domain " DOMAIN);
 	ck_assert_str_eq(add->content_type, "application/json");
@@ -161,7 +132,7 @@ START_TEST(domain_apply_adds_with_the_key_in_the_body_and_records_it)
 	ck_assert_ptr_nonnull(strstr(add->body, "\"domain\":\"" DOMAIN "\""));
 	ck_assert_ptr_null(mock_request_header(add, "Authorization"));
 	ck_assert_pstr_eq(mock_state("sender_domain"), DOMAIN);
-	ck_assert_pstr_eq(mock_state("own.sender_domain"), DOMAIN);
+	ck_assert_pstr_eq(mock_state("made:sender_domain"), DOMAIN);
 }
 END_TEST
 
@@ -177,8 +148,8 @@ START_TEST(domain_found_but_unrecorded_is_a_change_then_recorded_not_added)
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state("sender_domain"), DOMAIN);
-	ck_assert_ptr_null(mock_state("own.sender_domain")); /* adopted */
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_ptr_null(mock_state("made:sender_domain")); /* adopted */
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1); /* no second change */
 }
@@ -213,13 +184,13 @@ START_TEST(domain_list_answered_malformed_retries_and_adds_nothing)
 	on(CALL("/senders/domains"), 200, "{\"domains\": ");
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	mock_host_reset();
 	setup();
 	/* Parses, but is no list: the same. */
 	on(CALL("/senders/domains"), 200, "{\"domain\": \"x\"}");
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_APPLY), ES_RETRY);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Mandrill"));
 }
 END_TEST
@@ -237,7 +208,7 @@ START_TEST(invalid_key_is_invalid_config_naming_api_key)
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Invalid_Key"));
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_APPLY),
 	                 ES_INVALID_CONFIG);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -296,7 +267,7 @@ START_TEST(verify_domain_polls_until_mandrill_may_sign)
 	ck_assert_uint_eq(mock_retry_after(), VERIFY_POLL_MS);
 	ck_assert_pstr_eq(mock_output("domain_state", NULL),
 	                  "pending: ownership dkim dkim2 dmarc");
-	check = request(CALL("/senders/check-domain"));
+	check = mock_http_find(CALL("/senders/check-domain"), 0);
 	ck_assert_int_eq(check->mutating, 0); /* safe to resend */
 	mock_http_drop(pending);
 	on(CALL("/senders/check-domain"), 200, DOMAIN_ITEM("true"));
@@ -311,7 +282,8 @@ START_TEST(verify_domain_plan_reads_the_list_only)
 
 	ck_assert_int_eq(run("verify_sender_domain", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
-	ck_assert_uint_eq(sent(CALL("/senders/check-domain")), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/senders/check-domain")),
+	                  0);
 	ck_assert_int_eq(run("verify_sender_domain", ES_PHASE_VERIFY),
 	                 ES_FAILED);
 }
@@ -330,10 +302,10 @@ START_TEST(subaccount_absent_is_added_and_recorded)
 	   "{\"id\": \"acme-uat\", \"status\": \"active\"}");
 
 	ck_assert_int_eq(run("subaccount", ES_PHASE_APPLY), ES_OK);
-	add = request(CALL("/subaccounts/add"));
+	add = mock_http_find(CALL("/subaccounts/add"), 0);
 	ck_assert_ptr_nonnull(strstr(add->body, "\"id\":\"acme-uat\""));
 	ck_assert_pstr_eq(mock_state("subaccount"), "acme-uat");
-	ck_assert_pstr_eq(mock_state("own.subaccount"), "acme-uat");
+	ck_assert_pstr_eq(mock_state("made:subaccount"), "acme-uat");
 }
 END_TEST
 
@@ -350,9 +322,9 @@ START_TEST(subaccount_conflict_is_adopted)
 	         "A subaccount with id acme-uat already exists"));
 
 	ck_assert_int_eq(run("subaccount", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(CALL("/subaccounts/add")), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/subaccounts/add")), 1);
 	ck_assert_pstr_eq(mock_state("subaccount"), "acme-uat");
-	ck_assert_ptr_null(mock_state("own.subaccount"));
+	ck_assert_ptr_null(mock_state("made:subaccount"));
 	ck_assert_int_eq(run("subaccount", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_pstr_eq(mock_output("subaccount_id", NULL), "acme-uat");
 }
@@ -377,11 +349,11 @@ START_TEST(webhook_added_then_updated_when_events_differ)
 	   "{\"id\": 42, \"url\": \"" HOOK "\", \"auth_key\": \"k\"}");
 
 	ck_assert_int_eq(run("configure_webhook", ES_PHASE_APPLY), ES_OK);
-	add = request(CALL("/webhooks/add"));
+	add = mock_http_find(CALL("/webhooks/add"), 0);
 	ck_assert_ptr_nonnull(
 	    strstr(add->body, "\"events\":[\"hard_bounce\",\"spam\"]"));
 	ck_assert_pstr_eq(mock_state("webhook"), "42");
-	ck_assert_pstr_eq(mock_state("own.webhook"), HOOK);
+	ck_assert_pstr_eq(mock_state("made:webhook"), HOOK);
 
 	on(CALL("/webhooks/list"), 200,
 	   "[{\"id\": 42, \"url\": \"" HOOK "\", \"auth_key\": \"sig-key\", "
@@ -391,9 +363,9 @@ START_TEST(webhook_added_then_updated_when_events_differ)
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
 	ck_assert_int_eq(run("configure_webhook", ES_PHASE_APPLY), ES_OK);
-	ck_assert_ptr_nonnull(
-	    strstr(request(CALL("/webhooks/update"))->body, "\"id\":42"));
-	ck_assert_uint_eq(sent(CALL("/webhooks/add")), 1);
+	ck_assert_ptr_nonnull(strstr(
+	    mock_http_find(CALL("/webhooks/update"), 0)->body, "\"id\":42"));
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/webhooks/add")), 1);
 }
 END_TEST
 
@@ -413,7 +385,7 @@ START_TEST(webhook_in_place_publishes_its_signing_key_as_a_secret)
 	ck_assert_int_eq(run("configure_webhook", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_pstr_eq(mock_output("webhook_auth_key", &secret), "sig-key");
 	ck_assert_int_eq(secret, 1);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -430,9 +402,9 @@ START_TEST(template_absent_is_added_published)
 
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
-	ck_assert_uint_eq(writes(), 0);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
-	add = request(CALL("/templates/add"));
+	add = mock_http_find(CALL("/templates/add"), 0);
 	ck_assert_ptr_nonnull(strstr(add->body, "\"code\":\"<p>hi</p>\""));
 	ck_assert_ptr_nonnull(strstr(add->body, "\"publish\":true"));
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
@@ -453,9 +425,9 @@ START_TEST(template_conflict_is_adopted_and_updated)
 	on(CALL("/templates/update"), 200, TEMPLATE("<p>hi</p>", "<p>hi</p>"));
 
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(CALL("/templates/update")), 1);
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/update")), 1);
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
-	ck_assert_ptr_null(mock_state("own.template.welcome"));
+	ck_assert_ptr_null(mock_state("made:template.welcome"));
 	without_template();
 }
 END_TEST
@@ -468,8 +440,9 @@ START_TEST(template_draft_in_place_but_unpublished_is_only_published)
 	on(CALL("/templates/publish"), 200, TEMPLATE("<p>hi</p>", "<p>hi</p>"));
 
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
-	ck_assert_uint_eq(sent(CALL("/templates/publish")), 1);
-	ck_assert_uint_eq(sent(CALL("/templates/update")), 0);
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/publish")),
+	                  1);
+	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/update")), 0);
 	without_template();
 }
 END_TEST
@@ -480,7 +453,7 @@ START_TEST(plan_destroy_records_deletes_of_what_envsetup_made)
 {
 	mock_config_string("subaccount_id", "acme-uat");
 	mock_state_set("sender_domain", DOMAIN);
-	mock_state_set("own.sender_domain", DOMAIN);
+	mock_state_set("made:sender_domain", DOMAIN);
 	mock_state_set("subaccount", "acme-uat"); /* adopted: no claim */
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_PLAN_DESTROY),
@@ -500,17 +473,17 @@ START_TEST(destroy_deletes_only_what_envsetup_made)
 	mock_config_string("webhook_url", HOOK);
 	mock_state_set("sender_domain", DOMAIN); /* adopted: kept */
 	mock_state_set("webhook", "42");
-	mock_state_set("own.webhook", HOOK);
+	mock_state_set("made:webhook", HOOK);
 	on(CALL("/webhooks/delete"), 200, "{\"id\": 42}");
 
 	ck_assert_int_eq(run("add_sender_domain", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_int_eq(run("configure_webhook", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(mock_http_count(), 1);
-	del = request(CALL("/webhooks/delete"));
+	del = mock_http_find(CALL("/webhooks/delete"), 0);
 	ck_assert_ptr_nonnull(strstr(del->body, "\"id\":42"));
 	ck_assert_int_eq(del->mutating, 1);
 	ck_assert_ptr_null(mock_state("webhook"));
-	ck_assert_ptr_null(mock_state("own.webhook"));
+	ck_assert_ptr_null(mock_state("made:webhook"));
 	ck_assert_pstr_eq(mock_state("sender_domain"), DOMAIN);
 	/* Never applied: nothing to do. */
 	ck_assert_int_eq(run("subaccount", ES_PHASE_DESTROY), ES_OK);
@@ -522,7 +495,7 @@ START_TEST(destroy_of_what_is_already_gone_is_done)
 {
 	mock_config_string("subaccount_id", "acme-uat");
 	mock_state_set("subaccount", "acme-uat");
-	mock_state_set("own.subaccount", "acme-uat");
+	mock_state_set("made:subaccount", "acme-uat");
 	on(CALL("/subaccounts/delete"), 404,
 	   ERROR("12", "Unknown_Subaccount", "No subaccount"));
 
