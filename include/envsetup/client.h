@@ -225,8 +225,9 @@ struct es_send {
 	uint32_t timeout_ms; /* 0: the plugin's http_timeout */
 };
 
-/* A write of a JSON `body` (printed by the caller, borrowed: keep it until
- * the call returns) with `method`, named by `intent` (see es_send):
+/* A request with a JSON `body` (printed by the caller, borrowed: keep it
+ * until the call returns; NULL: no body and no content type) and `method`,
+ * a write when `intent` is given (see es_send):
  *
  *   struct es_send s = es_json_write("POST", body, "create project ACME");
  *   st = es_client_call(&cl, &r, &s, "/rest/api/3/project");
@@ -236,7 +237,7 @@ static inline struct es_send es_json_write(const char *method, const char *body,
 {
 	struct es_send s = {.method = method,
 	                    .body = body,
-	                    .content_type = "application/json",
+	                    .content_type = body ? "application/json" : NULL,
 	                    .intent = intent};
 
 	return s;

@@ -55,9 +55,6 @@ int azure_same_origin(const char *base, const char *url);
 /* "prop eq 'value'" with OData quoting, escaped for a query string (free
  * with mem_free; NULL with a diagnostic). */
 char *az_odata_eq(struct ctx *c, const char *prop, const char *value);
-/* A JSON write of `text` (printed by the caller), named by `intent`. */
-struct es_send az_json_write(const char *method, const char *text,
-                             const char *intent);
 
 /* ---- tasks: one function serves plan, apply and verify ---------------- */
 

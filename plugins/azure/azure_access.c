@@ -145,7 +145,7 @@ static enum es_status make_user(struct ctx *c, const char *upn, char *id,
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "%s %s",
 	         invite ? "invite" : "create user", upn);
-	s = az_json_write("POST", text, intent);
+	s = es_json_write("POST", text, intent);
 	st = es_client_call(&c->graph, &r, &s,
 	                    invite ? "/v1.0/invitations" : "/v1.0/users");
 	c->h->mem_free(text);
@@ -418,7 +418,7 @@ static enum es_status put_assignment(struct ctx *c, const char *scope,
 		return ES_FAILED;
 	}
 	snprintf(intent, sizeof(intent), "assign role %s to %s", role, upn);
-	s = az_json_write("PUT", text, intent);
+	s = es_json_write("PUT", text, intent);
 	/* 409 RoleAssignmentExists is the client's conflict: done. */
 	st = es_client_call(&c->arm, &r, &s,
 	                    "/%s/providers/Microsoft.Authorization/"

@@ -47,17 +47,6 @@ int az_cfg_is(struct ctx *c, const char *key, const char *value)
 	return v && strcmp(v, value) == 0;
 }
 
-struct es_send az_json_write(const char *method, const char *text,
-                             const char *intent)
-{
-	struct es_send s = {.method = method,
-	                    .body = text,
-	                    .content_type = "application/json",
-	                    .intent = intent};
-
-	return s;
-}
-
 /* Length of "scheme://authority" at the start of `url`, 0 if none. */
 static size_t origin_len(const char *url)
 {

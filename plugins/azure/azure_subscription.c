@@ -240,7 +240,7 @@ static enum es_status put_alias(struct ctx *c, const char *alias)
 	if (!text)
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "create subscription alias %s", alias);
-	s = az_json_write("PUT", text, intent);
+	s = es_json_write("PUT", text, intent);
 	st = es_client_call(&c->arm, &r, &s, ALIAS_PATH, alias);
 	c->h->mem_free(text);
 	if (st == ES_OK && r.outcome == ES_FOUND) {
@@ -404,7 +404,7 @@ static enum es_status put_group(struct ctx *c)
 	if (!text)
 		return ES_FAILED;
 	snprintf(intent, sizeof(intent), "create resource group %s", c->rg);
-	s = az_json_write("PUT", text, intent);
+	s = es_json_write("PUT", text, intent);
 	st = es_client_call(&c->arm, &r, &s,
 	                    "/subscriptions/%s/resourcegroups/%s"
 	                    "?api-version=" RESOURCES_API,

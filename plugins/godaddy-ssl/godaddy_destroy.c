@@ -83,7 +83,7 @@ static enum es_status end_order(struct ctx *c, size_t idx, const char *cn)
 			return ES_FAILED;
 		snprintf(intent, sizeof(intent), "%s certificate %s (%s)",
 		         issued ? "revoke" : "cancel", cn, o.id);
-		s = gd_json("POST", issued ? revoke : NULL, intent);
+		s = es_json_write("POST", issued ? revoke : NULL, intent);
 		st = es_client_call(&c->api, &r, &s, "/v1/certificates/%s/%s",
 		                    eid, issued ? "revoke" : "cancel");
 		c->h->mem_free(eid);

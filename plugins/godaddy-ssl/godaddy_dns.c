@@ -87,7 +87,7 @@ static enum es_status put_records(struct ctx *c, const char *type,
                                   const char *intent)
 {
 	char *body = c->h->json->print(list), *n = c->h->http->escape(name);
-	struct es_send s = gd_json("PUT", body, intent);
+	struct es_send s = es_json_write("PUT", body, intent);
 	struct es_reply r = {0};
 	enum es_status st = ES_FAILED;
 

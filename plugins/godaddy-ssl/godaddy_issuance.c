@@ -81,7 +81,7 @@ static enum es_status ask_godaddy_to_check(struct ctx *c, const char *cn,
                                            const char *id)
 {
 	/* Asking GoDaddy to look again is safe to repeat: not journaled. */
-	struct es_send s = gd_json("POST", NULL, NULL);
+	struct es_send s = es_json_write("POST", NULL, NULL);
 	struct es_reply r;
 	int pending = 0;
 	enum es_status st = es_client_call(
@@ -253,7 +253,7 @@ static enum es_status ask_renewal(struct ctx *c, size_t idx, const char *cn,
 {
 	char intent[300], *csr = gd_order_csr(c, idx, cn);
 	char *body = csr ? gd_order_body(c, idx, cn, csr, 1) : NULL;
-	struct es_send s = gd_json("POST", body, intent);
+	struct es_send s = es_json_write("POST", body, intent);
 	struct es_reply r;
 	enum es_status st;
 

@@ -272,7 +272,7 @@ static enum es_status place_order(struct ctx *c, size_t idx, const char *cn)
 {
 	char intent[400], *csr = gd_order_csr(c, idx, cn);
 	char *body = csr ? gd_order_body(c, idx, cn, csr, 0) : NULL;
-	struct es_send s = gd_json("POST", body, intent);
+	struct es_send s = es_json_write("POST", body, intent);
 	const char *id;
 	struct es_reply r;
 	enum es_status st;

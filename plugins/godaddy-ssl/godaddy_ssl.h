@@ -67,18 +67,6 @@ int gd_state_put(struct ctx *c, const char *what, const char *cn,
 /* The state key "what:cn". */
 void gd_state_key(const char *what, const char *cn, char *key, size_t size);
 
-/* A JSON body; `intent` non-NULL marks a write (see struct es_send). */
-static inline struct es_send gd_json(const char *method, const char *body,
-                                     const char *intent)
-{
-	struct es_send s = {.method = method,
-	                    .body = body,
-	                    .content_type = body ? "application/json" : NULL,
-	                    .intent = intent};
-
-	return s;
-}
-
 /* 1 for an order status that will never issue. */
 int gd_is_dead(const char *status);
 
