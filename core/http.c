@@ -297,6 +297,11 @@ static void set_options(struct es_http_client *c,
 	 * would keep the credentials it adds itself (Basic, SigV4) from
 	 * another host; our headers it would not, hence no following. */
 	curl_easy_setopt(curl, CURLOPT_UNRESTRICTED_AUTH, 0L);
+	/* libcurl sends a request again, unasked, when a reused connection
+	 * turns out dead before any answer: a write must never go twice, so
+	 * it always gets a connection of its own. */
+	if (req->mutating)
+		curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, 1L);
 	curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);

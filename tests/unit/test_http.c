@@ -57,6 +57,7 @@ struct server {
 	struct seen seen[MAX_SEEN];
 	size_t n_seen;
 	char *big;
+	int connections; /* TCP connections accepted */
 };
 
 static double now_s(void)
@@ -195,6 +196,21 @@ static void on_done(void *cls, struct MHD_Connection *con, void **con_cls,
 	*con_cls = NULL;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *con,
+                          void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+	struct server *srv = cls;
+
+	(void)con;
+	(void)socket_context;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		pthread_mutex_lock(&srv->lock);
+		srv->connections++;
+		pthread_mutex_unlock(&srv->lock);
+	}
+}
+
 static struct server *server_start_opts(const char *key, const char *cert)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
@@ -213,6 +229,7 @@ static struct server *server_start_opts(const char *key, const char *cert)
 	    flags, 0, NULL, NULL, on_request, srv, MHD_OPTION_SOCK_ADDR, &sa,
 	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_done, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, srv,
 	    key ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, key,
 	    MHD_OPTION_HTTPS_MEM_CERT, cert, MHD_OPTION_END);
 	ck_assert_ptr_nonnull(srv->d);
@@ -757,6 +774,36 @@ START_TEST(timeouts_retried_only_when_not_mutating)
 	ck_assert_uint_eq(server_seen(srv), 4);
 	ck_assert_str_eq(srv->seen[3].method, "DELETE");
 	es_http_response_free(r);
+	es_http_client_free(c);
+	server_stop(srv);
+}
+END_TEST
+
+/* libcurl resends a request, unasked, when a reused connection turns out
+ * dead before the answer: a write therefore never reuses one. Reads do. */
+START_TEST(a_write_never_reuses_a_connection)
+{
+	struct server *srv = server_start();
+	struct es_http_client *c = fast_client("t-fresh", 0);
+	struct es_http_request req =
+	    get_request(url_of(srv, "http", "127.0.0.1", "/v1/x"));
+	es_http_response *r;
+
+	for (int i = 0; i < 2; i++) {
+		r = es_http_perform(c, &req, &hooks);
+		ck_assert_int_eq(es_http_response_status(r), 200);
+		es_http_response_free(r);
+	}
+	ck_assert_int_eq(srv->connections, 1);
+	req.method = "POST";
+	req.mutating = 1;
+	req.intent = "create x";
+	for (int i = 0; i < 2; i++) {
+		r = es_http_perform(c, &req, &hooks);
+		ck_assert_int_eq(es_http_response_status(r), 200);
+		es_http_response_free(r);
+	}
+	ck_assert_int_eq(srv->connections, 3);
 	es_http_client_free(c);
 	server_stop(srv);
 }
@@ -1953,6 +2000,7 @@ static Suite *http_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, get_ok);
+	tcase_add_test(tc, a_write_never_reuses_a_connection);
 	tcase_add_test(tc, retry_after_429);
 	tcase_add_test(tc, retry_after_http_date_and_garbage);
 	tcase_add_test(tc, get_503_twice_then_ok);
