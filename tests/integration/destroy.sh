@@ -118,6 +118,7 @@ grep -q "^godaddy certificate_order" <<<"$left" || fail "the protected certifica
 # Azure (globex): what envsetup made goes, the subscription it created
 # waits for a person to cancel it; once confirmed, its alias goes too.
 export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
+example_fakes # globex runs jira
 stop_sandbox
 rm -rf "$WORK/state"
 start_sandbox --async-polls 1 --record "$WORK/sandbox.record"
@@ -128,6 +129,8 @@ es destroy "$gcfg" --env uat --yes --max-poll-interval 100; expect_rc 2
 expect_out "Cancel subscription"
 es confirm "$gcfg" azure:subscription --by "Jane Doe" --env uat; expect_rc 0
 es destroy "$gcfg" --env uat --yes --max-poll-interval 100; expect_rc 0
-left=$(resources | awk '$2 != "subscription"')
-[ -z "$left" ] || fail "azure: destroy left resources behind: $left"
+# The Jira fake's site users (kind "user") are the site's own, seeded by
+# the fake on its first request: envsetup made none of them.
+left=$(resources | awk '$2 != "subscription" && !($1 == "jira" && $2 == "user")')
+[ -z "$left" ] || fail "globex: destroy left resources behind: $left"
 echo "destroy: removed everything apply made, resumed after two kills with nothing removed twice, kept what was adopted or protected"
