@@ -37,13 +37,15 @@ enum es_status mg_destroy_domain(struct ctx *c)
 	if (st != ES_OK) {
 		/* the client said why */
 	} else if (r.outcome == ES_ABSENT) {
-		if (mine && c->phase == ES_PHASE_DESTROY &&
-		    c->h->state->del(c->call, "domain_id"))
+		if (c->phase == ES_PHASE_DESTROY &&
+		    es_unclaim(c->x, "domain_id", mine ? "domain_id" : NULL))
 			st = ES_FAILED;
-	} else if (!mine || !id || strcmp(mine, id) != 0) {
+	} else if (!es_claimed(c->x, "domain_id") || !mine || !id ||
+	           strcmp(mine, id) != 0) {
 		c->h->diag->error(c->call, "domain",
-		                  "kept: domain %s is not the one envsetup "
-		                  "created (its id is not recorded)",
+		                  "kept: domain %s is not one envsetup created "
+		                  "(it was there before, or its id is not "
+		                  "recorded)",
 		                  c->domain);
 		st = ES_UNSUPPORTED;
 	} else if (!es_reported(c->x, &st, ES_CHANGE_DELETE, "domain",
@@ -51,7 +53,7 @@ enum es_status mg_destroy_domain(struct ctx *c)
 		snprintf(path, sizeof(path), "/v3/domains/%s", c->dom);
 		snprintf(intent, sizeof(intent), "delete domain %s", c->domain);
 		st = delete_path(c, intent, path);
-		if (st == ES_OK && c->h->state->del(c->call, "domain_id"))
+		if (st == ES_OK && es_unclaim(c->x, "domain_id", "domain_id"))
 			st = ES_FAILED;
 	}
 	es_reply_free(&r);

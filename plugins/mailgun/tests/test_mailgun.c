@@ -113,6 +113,8 @@ START_TEST(create_domain_apply_posts_multipart_and_records_the_id)
 	ck_assert_str_eq(post->basic_user, "api");
 	ck_assert_str_eq(post->basic_password, "{{secret:api_key}}");
 	ck_assert_pstr_eq(mock_state("domain_id"), "64f1d0c2a1b2");
+	/* Claimed, so teardown knows the domain is envsetup's. */
+	ck_assert_pstr_eq(mock_state(ES_CLAIM_PREFIX "domain_id"), DOMAIN);
 	ck_assert_uint_eq(mock_plan_count(), 0);
 }
 END_TEST

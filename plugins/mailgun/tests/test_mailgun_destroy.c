@@ -62,6 +62,7 @@ static size_t sent(const char *prefix)
 START_TEST(domain_recorded_is_planned_then_deleted_and_forgotten)
 {
 	mock_state_set("domain_id", "dom-1");
+	mock_state_set(ES_CLAIM_PREFIX "domain_id", DOMAIN); /* envsetup's */
 	on(GET_DOMAIN, 200, DOMAIN_JSON);
 	on(DEL_DOMAIN, 200, "{\"message\": \"Domain has been deleted\"}");
 
@@ -74,6 +75,21 @@ START_TEST(domain_recorded_is_planned_then_deleted_and_forgotten)
 	ck_assert_uint_eq(sent(DEL_DOMAIN), 1);
 	ck_assert(mock_http_sent(mock_http_count() - 1)->mutating);
 	ck_assert_ptr_null(mock_state("domain_id"));
+	ck_assert_ptr_null(mock_state(ES_CLAIM_PREFIX "domain_id"));
+}
+END_TEST
+
+/* A domain whose id the state records but that envsetup never claimed
+ * (found at the provider and adopted): kept. */
+START_TEST(domain_found_not_made_is_kept)
+{
+	mock_state_set("domain_id", "dom-1");
+	on(GET_DOMAIN, 200, DOMAIN_JSON);
+
+	ck_assert_int_eq(run("create_domain", ES_PHASE_DESTROY),
+	                 ES_UNSUPPORTED);
+	ck_assert_uint_eq(sent("DELETE"), 0);
+	ck_assert_str_eq(mock_state("domain_id"), "dom-1");
 }
 END_TEST
 
@@ -163,6 +179,7 @@ int main(void)
 	               domain_recorded_is_planned_then_deleted_and_forgotten);
 	tcase_add_test(tc, domain_already_gone_is_removed_without_a_delete);
 	tcase_add_test(tc, domain_not_recorded_is_kept);
+	tcase_add_test(tc, domain_found_not_made_is_kept);
 	tcase_add_test(tc, webhooks_drop_only_our_url);
 	tcase_add_test(tc, smtp_login_deleted_only_in_a_recorded_domain);
 	tcase_add_test(tc, checks_make_nothing_to_remove);
