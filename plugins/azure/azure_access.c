@@ -172,6 +172,11 @@ static enum es_status ensure_user(struct ctx *c, const char *upn,
 	                az_cfg_is(c, "user_mode", "create") ? "member"
 	                                                    : "invitation"))
 		return st;
+	principal_key(key, sizeof(key), upn);
+	/* Claimed before it is asked for: teardown removes only the users
+	 * envsetup invited or made, never one the tenant had. */
+	if (!*id && es_claim(c->x, key, upn))
+		return ES_FAILED;
 	if (!*id && (st = make_user(c, upn, id, sizeof(id))) != ES_OK)
 		return st;
 	if (!*id) {
@@ -180,7 +185,6 @@ static enum es_status ensure_user(struct ctx *c, const char *upn,
 		return ES_RETRY;
 	}
 	/* The role_assignments task reads the object id from the state. */
-	principal_key(key, sizeof(key), upn);
 	es_record(c->x, &st, key, id, "user", upn);
 	return st;
 }
@@ -229,6 +233,12 @@ static enum es_status remove_user(struct ctx *c, const char *upn,
 	(void)role_key;
 	principal_key(key, sizeof(key), upn);
 	id = c->h->state->get(c->call, key);
+	if (id && !es_claimed(c->x, key)) {
+		c->h->log->log(
+		    c->call, ES_LOG_INFO,
+		    "user %s was in the tenant before envsetup: kept", upn);
+		return ES_OK;
+	}
 	if (!id || es_reported(c->x, &st, ES_CHANGE_DELETE, "user", upn, id))
 		return st;
 	if (!(eid = c->h->http->escape(id)))
@@ -237,7 +247,7 @@ static enum es_status remove_user(struct ctx *c, const char *upn,
 	st = es_client_call(&c->graph, &r, &s, "/v1.0/users/%s", eid);
 	c->h->mem_free(eid);
 	es_reply_free(&r);
-	return st == ES_OK && c->h->state->del(c->call, key) ? ES_FAILED : st;
+	return st == ES_OK && es_unclaim(c->x, key, key) ? ES_FAILED : st;
 }
 
 enum es_status az_users(const struct es_ctx *x)

@@ -133,11 +133,26 @@ END_TEST
 START_TEST(user_removed_by_its_recorded_id)
 {
 	mock_state_set("principal.ops@acme.example", "obj-1");
+	mock_state_set(ES_CLAIM_PREFIX "principal.ops@acme.example",
+	               "ops@acme.example"); /* envsetup invited them */
 	on("DELETE http://127.0.0.1:1/graph/v1.0/users/obj-1", 204, "");
 
 	ck_assert_int_eq(run("users", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(count_sent("DELETE"), 1);
 	ck_assert_ptr_null(mock_state("principal.ops@acme.example"));
+	ck_assert_ptr_null(
+	    mock_state(ES_CLAIM_PREFIX "principal.ops@acme.example"));
+}
+END_TEST
+
+/* A user the tenant had (found, its id recorded, never claimed): kept. */
+START_TEST(user_found_not_made_is_kept)
+{
+	mock_state_set("principal.ops@acme.example", "obj-1");
+
+	ck_assert_int_eq(run("users", ES_PHASE_DESTROY), ES_OK);
+	ck_assert_uint_eq(count_sent("DELETE"), 0);
+	ck_assert_str_eq(mock_state("principal.ops@acme.example"), "obj-1");
 }
 END_TEST
 
@@ -155,6 +170,7 @@ int main(void)
 	tcase_add_test(tc,
 	               our_resource_group_is_deleted_then_polled_until_gone);
 	tcase_add_test(tc, user_removed_by_its_recorded_id);
+	tcase_add_test(tc, user_found_not_made_is_kept);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
