@@ -26,6 +26,13 @@ static const struct group groups[] = {
 
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
+/* The name of a claim on IAM `kind` `name`: "iam_user.alice". */
+static int claim_name(char *out, size_t size, const char *kind,
+                      const char *name)
+{
+	return (size_t)snprintf(out, size, "%s.%s", kind, name) >= size;
+}
+
 /* ---- requests ------------------------------------------------------- */
 
 /* GetUser or GetLoginProfile of `user`: 1 found, 0 absent, -1 with *st. */
@@ -177,7 +184,7 @@ static enum es_status one_group(struct aws_client *iam, const struct group *g)
 	const struct es_config_api *conf = x->host->config;
 	const char *name = aws_cfg(x, g->name_key);
 	const struct es_http_header create = {"GroupName", name};
-	char *attached = NULL;
+	char *attached = NULL, key[200];
 	enum es_status st;
 	int found = group_list(iam, name, 1, &attached, &st);
 
@@ -187,6 +194,13 @@ static enum es_status one_group(struct aws_client *iam, const struct group *g)
 	if (!found && es_reported(x, &st, ES_CHANGE_CREATE, "iam_group", name,
 	                          "the group"))
 		goto out;
+	/* Claimed before it is asked for: teardown deletes only what
+	 * envsetup made, never a group the account had. */
+	if (!found && (claim_name(key, sizeof(key), "iam_group", name) ||
+	               es_claim(x, key, name))) {
+		st = ES_FAILED;
+		goto out;
+	}
 	if (!found && (st = iam_write(iam, "CreateGroup", &create, 1, name)))
 		goto out;
 	for (size_t i = 0; i < conf->list_size(x->call, g->policies_key); i++) {
@@ -240,10 +254,17 @@ static enum es_status remove_group(struct aws_client *iam,
 	const struct es_config_api *conf = x->host->config;
 	const char *name = aws_cfg(x, g->name_key);
 	const struct es_http_header del = {"GroupName", name};
-	char *attached = NULL;
+	char *attached = NULL, key[200];
 	enum es_status st;
 	int found = group_list(iam, name, 1, &attached, &st);
 
+	if (found > 0 && (claim_name(key, sizeof(key), "iam_group", name) ||
+	                  !es_claimed(x, key))) {
+		x->host->log->log(
+		    x->call, ES_LOG_INFO,
+		    "IAM group %s was there before envsetup: kept", name);
+		goto out;
+	}
 	if (found <= 0 ||
 	    es_reported(x, &st, ES_CHANGE_DELETE, "iam_group", name, NULL))
 		goto out;
@@ -258,6 +279,8 @@ static enum es_status remove_group(struct aws_client *iam,
 			goto out;
 	}
 	st = iam_delete(iam, "DeleteGroup", &del, 1, name);
+	if (st == ES_OK && es_unclaim(x, key, NULL))
+		st = ES_FAILED;
 out:
 	free(attached);
 	return st;
@@ -331,6 +354,7 @@ static enum es_status one_user(struct aws_client *iam, const char *user,
 	                                     {"UserName", user}};
 	enum es_status st;
 	int found = user_has(iam, "GetUser", user, &st);
+	char key[200];
 
 	if (found < 0)
 		return st;
@@ -338,6 +362,9 @@ static enum es_status one_user(struct aws_client *iam, const char *user,
 	if (!found &&
 	    es_reported(x, &st, ES_CHANGE_CREATE, "iam_user", user, group))
 		return st;
+	if (!found && (claim_name(key, sizeof(key), "iam_user", user) ||
+	               es_claim(x, key, user)))
+		return ES_FAILED;
 	if (!found && (st = iam_write(iam, "CreateUser", &create, 1, user)))
 		return st;
 	if ((st = login_profile(iam, user)) || listed(members, user))
@@ -358,9 +385,17 @@ static enum es_status remove_user(struct aws_client *iam, const char *user,
 	                                       {"UserName", user}};
 	enum es_status st;
 	int found = user_has(iam, "GetUser", user, &st);
+	char key[200];
 
 	if (found <= 0)
 		return found < 0 ? st : ES_OK;
+	if (claim_name(key, sizeof(key), "iam_user", user) ||
+	    !es_claimed(x, key)) {
+		x->host->log->log(x->call, ES_LOG_INFO,
+		                  "IAM user %s was there before envsetup: kept",
+		                  user);
+		return ES_OK;
+	}
 	if (es_reported(x, &st, ES_CHANGE_DELETE, "iam_user", user, group))
 		return st;
 	found = user_has(iam, "GetLoginProfile", user, &st);
@@ -370,7 +405,8 @@ static enum es_status remove_user(struct aws_client *iam, const char *user,
 	if (listed(members, user) &&
 	    (st = iam_delete(iam, "RemoveUserFromGroup", leave, 2, user)))
 		return st;
-	return iam_delete(iam, "DeleteUser", &del, 1, user);
+	st = iam_delete(iam, "DeleteUser", &del, 1, user);
+	return st == ES_OK && es_unclaim(x, key, NULL) ? ES_FAILED : st;
 }
 
 enum es_status aws_iam_users(const struct es_ctx *x)

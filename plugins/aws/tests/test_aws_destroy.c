@@ -157,13 +157,40 @@ START_TEST(user_loses_profile_and_group_before_it_is_deleted)
 	on("Action=DeleteLoginProfile", 200, "<R/>");
 	on("Action=RemoveUserFromGroup", 200, "<R/>");
 	on("Action=DeleteUser", 200, "<R/>");
+	mock_state_set(ES_CLAIM_PREFIX "iam_user.alice", "alice"); /* made */
 
 	ck_assert_int_eq(run("iam_users", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(sent_with("Action=DeleteUser"), 1);
+	ck_assert_ptr_null(mock_state(ES_CLAIM_PREFIX "iam_user.alice"));
 	ck_assert_uint_lt(first("Action=DeleteLoginProfile"),
 	                  first("Action=DeleteUser"));
 	ck_assert_uint_lt(first("Action=RemoveUserFromGroup"),
 	                  first("Action=DeleteUser"));
+}
+END_TEST
+
+/* The same user, never claimed: the account had it before envsetup. */
+START_TEST(user_the_account_had_is_kept)
+{
+	mock_state_set("account_id", "123456789012");
+	on("Action=AssumeRole", 200,
+	   "<AssumeRoleResponse><AssumeRoleResult><Credentials><AccessKeyId>"
+	   "ASIA1</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+	   "<SessionToken>t</SessionToken><Expiration>2030-01-01T00:00:00Z"
+	   "</Expiration></Credentials></AssumeRoleResult>"
+	   "</AssumeRoleResponse>");
+	on("Action=GetGroup", 200,
+	   "<GetGroupResponse><GetGroupResult><Group><GroupName>admins"
+	   "</GroupName></Group><Users><member><UserName>alice</UserName>"
+	   "</member></Users><IsTruncated>false</IsTruncated>"
+	   "</GetGroupResult></GetGroupResponse>");
+	on("Action=GetUser", 200,
+	   "<GetUserResponse><GetUserResult><User><UserName>alice</UserName>"
+	   "</User></GetUserResult></GetUserResponse>");
+
+	ck_assert_int_eq(run("iam_users", ES_PHASE_DESTROY), ES_OK);
+	ck_assert_uint_eq(sent_with("Action=DeleteUser"), 0);
+	ck_assert_uint_eq(sent_with("Action=DeleteLoginProfile"), 0);
 }
 END_TEST
 
@@ -192,6 +219,7 @@ int main(void)
 	tcase_add_test(tc,
 	               account_already_gone_is_forgotten_without_close_account);
 	tcase_add_test(tc, user_loses_profile_and_group_before_it_is_deleted);
+	tcase_add_test(tc, user_the_account_had_is_kept);
 	tcase_add_test(tc, no_account_means_no_iam_or_dns_to_remove);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
