@@ -20,9 +20,9 @@
  *                              {"Errors": "CODE"} with HTTP 200 (S5029,
  *                              eWAY's "API Rate Limit Exceeded", S5000)
  *
- * Resources: search (one per answered search, so a test can count the
- * calls), injected_error (the count of SANDBOX_EWAY_ERRORS answers sent,
- * so /_sandbox/reset restarts it).
+ * Resources: injected_error only (the count of SANDBOX_EWAY_ERRORS
+ * answers sent, so /_sandbox/reset restarts it): a search makes nothing
+ * at eWAY, so it leaves nothing behind either.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,7 +113,6 @@ static void settlement_search(const struct sb_request *req,
 		return;
 	}
 	sb_new_id(id, sizeof(id), "settlement-");
-	sb_resource_add(P, "search", id, cJSON_CreateObject());
 	summaries = cJSON_CreateArray();
 	s = cJSON_CreateObject();
 	cJSON_AddStringToObject(s, "SettlementID", id);
