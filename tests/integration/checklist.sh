@@ -19,9 +19,10 @@ shared="$ES_SOURCE_DIR/etc/checklists/enterprise.cfg"
 # Updated when the shared checklist gained the 4.4-4.6 plugins' choices:
 # intercom_account became onboarding_tool_on_mnoe, jira_service_desk left
 # (jira's own gates ask), onboarding_tool and service_desk were added.
+# eWAY got its plugin: acme and globex run eway, payment_account left them.
 expected=(
-  "acme 23 26 65c6e2582134dcfb 1:aws,1:godaddy-ssl,4.4:mailgun,4.5:intercom"
-  "globex 23 27 9f60334ca4b08d29 1:azure,4.4:mandrill,4.5:jira"
+  "acme 23 25 272d9489b74d62c3 1:aws,1:godaddy-ssl,4.4:mailgun,4.5:intercom,4.6:eway"
+  "globex 23 26 27c70faba2be105e 1:azure,4.4:mandrill,4.5:jira,4.6:eway"
   "initech 22 29 2f8d59e00fd6970c 4.5:intercom,4.6:braintree"
 )
 summary() { # status --json file -> "elements manual digest plugins"

@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 export AZURE_CLIENT_SECRET=sandbox-azure-secret-0001
 example_fakes
-for p in intercom jira braintree; do
+for p in intercom jira braintree eway; do
   "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" plugins describe "$p" --json >"$WORK/$p.json" || fail "describe $p"
 done
 
@@ -82,7 +82,7 @@ PY
   n=$((n + 1))
 done
 [ "$n" -ge 3 ] || fail "expected at least 3 example customers, found $n"
-for p in mailgun mandrill intercom jira braintree; do
+for p in mailgun mandrill intercom jira braintree eway; do
   grep -qx "$p" "$WORK/ran" || fail "no example customer runs $p"
 done
 echo "examples: $n customers applied, re-planned clean, all sections listed"

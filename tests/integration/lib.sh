@@ -168,6 +168,8 @@ export MANDRILL_API_KEY=${MANDRILL_API_KEY:-md-sandbox-key-0001}
 export JIRA_API_TOKEN=${JIRA_API_TOKEN:-sandbox-jira-token-0001}
 export BRAINTREE_PUBLIC_KEY=${BRAINTREE_PUBLIC_KEY:-sandbox-bt-public-0001}
 export BRAINTREE_PRIVATE_KEY=${BRAINTREE_PRIVATE_KEY:-sandbox-bt-private-0001}
+export EWAY_API_KEY=${EWAY_API_KEY:-sandbox-eway-key-0001}
+export EWAY_API_PASSWORD=${EWAY_API_PASSWORD:-sandbox-eway-password-0001}
 
 # What the sandbox's fakes must hold for the other example customers to
 # apply: the Jira site globex's service desk is on, the Braintree merchant
