@@ -489,12 +489,6 @@ static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 {
 	CURLcode rc;
 
-	if (a->req->mutating && !a->journaled && a->hooks->intent_begin) {
-		a->intent =
-		    a->hooks->intent_begin(a->hooks->ctx, a->req->method,
-		                           a->p->shown_url, a->req->intent);
-		a->journaled = 1;
-	}
 	reset_response(r);
 	if (es_http_renew_mime(a->c->curl, a->req, a->p) < 0)
 		return CURLE_OUT_OF_MEMORY;
@@ -623,6 +617,23 @@ es_http_response *es_http_perform(struct es_http_client *c,
 	a.p = &p;
 	a.trace.hooks = hooks;
 	a.trace.masks = &p.masks;
+	/* No write is sent unless its intent is durable: a run killed after
+	 * the send must find the intent and look the write up. */
+	if (req->mutating && hooks->intent_begin) {
+		a.intent = hooks->intent_begin(hooks->ctx, req->method,
+		                               p.shown_url, req->intent);
+		if (a.intent == 0) {
+			es_http_error(hooks, &p.masks,
+			              "%s %s: not sent: the state could not "
+			              "journal its intent",
+			              req->method, p.shown_url);
+			if (hooks->refused)
+				hooks->refused(hooks->ctx);
+			es_http_prepared_free(&p);
+			return NULL;
+		}
+		a.journaled = 1;
+	}
 	r = run(&a);
 	if (a.journaled && hooks->intent_end)
 		hooks->intent_end(hooks->ctx, a.intent, r ? r->status : 0);

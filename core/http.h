@@ -62,7 +62,9 @@ struct es_http_hooks {
 	void *ctx;
 	/* Value for {{secret:NAME}} (transfer none) or NULL if unknown. */
 	const char *(*secret)(void *ctx, const char *name);
-	/* Journal around a mutating request; url is already redacted. */
+	/* Journal around a mutating request; url is already redacted.
+	 * intent_begin returns the intent's id, or 0 when it could not be
+	 * made durable: the request is then not sent (and refused). */
 	uint64_t (*intent_begin)(void *ctx, const char *method, const char *url,
 	                         const char *intent);
 	void (*intent_end)(void *ctx, uint64_t id, long status);

@@ -95,13 +95,24 @@ void es_redact_add(const char *value)
 		cap_secrets = cap;
 	}
 	copy = strdup(value);
-	if (copy)
-		secrets[n_secrets++] = copy;
+	if (copy) {
+		/* Kept longest first: a secret that holds another is masked
+		 * whole, never as the rest of the shorter one's mask. */
+		size_t at = n_secrets;
+
+		while (at > 0 && strlen(secrets[at - 1]) < strlen(copy)) {
+			secrets[at] = secrets[at - 1];
+			at--;
+		}
+		secrets[at] = copy;
+		n_secrets++;
+	}
 	pthread_mutex_unlock(&log_lock);
 }
 
-/* Caller holds log_lock. Longest secrets first would matter only when one
- * secret contains another; masking both ways gives the same result. */
+/* Caller holds log_lock. The list is longest first (es_redact_add), so
+ * "abcd1234XYZW" is masked before its prefix "abcd1234" could leave
+ * "***XYZW". */
 static char *redact_locked(const char *text)
 {
 	size_t len = strlen(text);

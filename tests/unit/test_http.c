@@ -779,6 +779,59 @@ START_TEST(timeouts_retried_only_when_not_mutating)
 }
 END_TEST
 
+static uint64_t hook_begin_fails(void *ctx, const char *method, const char *url,
+                                 const char *intent)
+{
+	(void)ctx;
+	(void)method;
+	(void)url;
+	(void)intent;
+	intents_begun++;
+	return 0; /* the journal could not take it (a full disk) */
+}
+
+/* No write is sent unless its intent is durable; a read still goes. */
+START_TEST(a_write_whose_intent_cannot_be_journaled_is_not_sent)
+{
+	struct server *srv = server_start();
+	struct es_http_client *c = fast_client("t-nojournal", 0);
+	struct es_http_hooks no_journal = hooks;
+	struct es_http_request req =
+	    get_request(url_of(srv, "http", "127.0.0.1", "/v1/x"));
+	es_http_response *r;
+
+	no_journal.intent_begin = hook_begin_fails;
+	req.method = "POST";
+	req.mutating = 1;
+	req.intent = "create x";
+	ck_assert_ptr_null(es_http_perform(c, &req, &no_journal));
+	ck_assert_uint_eq(server_seen(srv), 0);
+	ck_assert_int_eq(intents_begun, 1);
+	ck_assert_int_eq(n_refused, 1);
+	ck_assert_ptr_nonnull(strstr(errors[0], "could not journal"));
+	req.method = "GET";
+	req.mutating = 0;
+	r = es_http_perform(c, &req, &no_journal);
+	ck_assert_int_eq(es_http_response_status(r), 200);
+	es_http_response_free(r);
+	es_http_client_free(c);
+	server_stop(srv);
+}
+END_TEST
+
+/* A secret that holds another is masked whole, whichever came first. */
+START_TEST(a_secret_holding_another_is_masked_whole)
+{
+	char *out;
+
+	es_redact_add("abcd1234");
+	es_redact_add("abcd1234XYZW");
+	out = es_redact("token=abcd1234XYZW and abcd1234");
+	ck_assert_str_eq(out, "token=*** and ***");
+	free(out);
+}
+END_TEST
+
 /* libcurl resends a request, unasked, when a reused connection turns out
  * dead before the answer: a write therefore never reuses one. Reads do. */
 START_TEST(a_write_never_reuses_a_connection)
@@ -2001,6 +2054,9 @@ static Suite *http_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, get_ok);
 	tcase_add_test(tc, a_write_never_reuses_a_connection);
+	tcase_add_test(tc,
+	               a_write_whose_intent_cannot_be_journaled_is_not_sent);
+	tcase_add_test(tc, a_secret_holding_another_is_masked_whole);
 	tcase_add_test(tc, retry_after_429);
 	tcase_add_test(tc, retry_after_http_date_and_garbage);
 	tcase_add_test(tc, get_503_twice_then_ok);
