@@ -11,6 +11,7 @@
 #   write_acme_config FILE [CUSTOMER.cfg]  an example pointed at the sandbox
 #   build_plugin NAME        build $WORK/NAME/NAME.c out of tree into
 #                            $WORK/plugins/NAME.so
+#   expect_no_secret VALUE...  no value in any output or state file
 #   fail MSG
 # and, to kill envsetup at a point the sandbox signals rather than after a
 # sleep (the barrier, tests/sandbox/README.md):
@@ -180,6 +181,21 @@ example_fakes() {
   export SANDBOX_JIRA_USERS=support-lead@globex.example,agent1@globex.example
   export SANDBOX_BRAINTREE_MERCHANT_ID=initechmerchant01
   export SANDBOX_BRAINTREE_ACCOUNTS=initech_usd:USD:ACTIVE:default
+}
+
+# None of the secret VALUEs appears in what the runs printed
+# ($WORK/all-output) nor in any state file but the 0600 secrets.json.
+expect_no_secret() { # VALUE...
+  local f hits=0 v
+  for v in "$@"; do [ -n "$v" ] || fail "expect_no_secret: an empty value"; done
+  printf '%s\n' "$@" >"$WORK/needles"
+  while IFS= read -r f; do
+    if grep -qFf "$WORK/needles" "$f"; then
+      echo "secret found in $f" >&2
+      hits=$((hits + 1))
+    fi
+  done < <(printf '%s\n' "$WORK/all-output"; find "$WORK/state" -type f ! -name secrets.json)
+  [ "$hits" = 0 ] || fail "$hits files hold a secret"
 }
 
 # The example customer (or CUSTOMER.cfg) with its URLs pointed at the
