@@ -108,6 +108,9 @@ struct es_value {
 	size_t n_list;
 	char *file; /* where it was set; NULL for defaults */
 	int line;
+	/* A secret reference to nothing yet (an unset variable, a missing
+	 * file), bound with secrets_optional: unanswered. */
+	int secret_absent;
 };
 
 struct es_plugin_conf {
@@ -147,6 +150,10 @@ struct es_config {
 	struct es_plugin_conf *plugins; /* every group under `plugins` */
 	size_t n_plugins;
 	void *impl; /* libconfig's config_t, kept for line numbers */
+	/* Set before es_config_bind by the commands that need no secret
+	 * (check, status, report, confirm): a reference to an unset variable
+	 * or a missing file is an unanswered element, not a problem. */
+	int secrets_optional;
 };
 
 /*
@@ -229,6 +236,9 @@ const char *es_closest_match(const char *word, const char *const *candidates);
 
 /* Resolve `env:NAME` / `file:PATH` (relative to `base_dir`, nullable).
  * Returns a malloc'd value or NULL with a reason in err. */
+/* 1 when `ref` names a variable that is unset or empty, or a file that
+ * does not exist: the value is still to come, the reference is fine. */
+int es_secret_absent(const char *ref, const char *base_dir);
 char *es_secret_resolve(const char *ref, const char *base_dir, char *err,
                         size_t errlen);
 

@@ -435,6 +435,10 @@ static void bind_secrets(struct binder *b, struct es_plugin_conf *pc)
 		    es_ref_present(v->str))
 			continue;
 		snprintf(where, sizeof(where), "%s.%s", pc->name, v->key->name);
+		if (b->c->secrets_optional && es_secret_absent(v->str, b->dir)) {
+			v->secret_absent = 1;
+			continue;
+		}
 		block->secrets[i] =
 		    es_secret_resolve(v->str, b->dir, err, sizeof(err));
 		if (!block->secrets[i])
@@ -602,7 +606,7 @@ int es_config_unanswered(const struct es_plugin_conf *pc, const char *key)
 	const struct es_value *v = es_config_value(pc, key);
 
 	return pc && pc->enabled && v && es_config_required(pc, v) &&
-	       !v->is_set;
+	       (!v->is_set || v->secret_absent);
 }
 
 void es_config_unbind(struct es_plugin_conf *pc)

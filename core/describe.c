@@ -329,6 +329,7 @@ int es_describe_unanswered(struct es_run *run, int json)
 			for (size_t v = 0; v < pc->n_values; v++) {
 				const struct es_key *k = pc->values[v].key;
 				char id[192];
+				int absent;
 
 				if (!es_config_required(pc, &pc->values[v]))
 					continue;
@@ -339,6 +340,7 @@ int es_describe_unanswered(struct es_run *run, int json)
 				}
 				snprintf(id, sizeof(id), "%s.%s", pc->name,
 				         k->name);
+				absent = pc->values[v].secret_absent;
 				if (qs)
 					add_question(qs, id, k->question,
 					             pc->file, pc->line);
@@ -346,8 +348,15 @@ int es_describe_unanswered(struct es_run *run, int json)
 					if (!header++)
 						printf("%s %s\n", sec->id,
 						       sec->title);
-					printf("  ? %-28s %s\n", id,
-					       k->question);
+					printf("  ? %-28s %s%s%s%s\n", id,
+					       k->question,
+					       absent ? " (" : "",
+					       absent ? pc->values[v].str : "",
+					       !absent ? ""
+					       : strncmp(pc->values[v].str, "env:",
+					                 4) == 0
+					           ? " is not set)"
+					           : " does not exist)");
 				}
 			}
 		}

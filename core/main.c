@@ -310,6 +310,17 @@ struct loaded {
 
 /* Load the file and its plugins and bind the config. Returns an exit
  * code; on success `l` is ready. */
+static int needs_no_secret(const char *command)
+{
+	static const char *const readers[] = {"check", "status", "report",
+	                                      "confirm", NULL};
+
+	for (const char *const *r = readers; *r; r++)
+		if (strcmp(command, *r) == 0)
+			return 1;
+	return 0;
+}
+
 static int load_customer(const struct cli *cli, const char *path,
                          const char *plugin_dir, struct loaded *l)
 {
@@ -359,6 +370,9 @@ static int load_customer(const struct cli *cli, const char *path,
 	n = 0;
 	for (size_t i = 0; i < l->reg.n_plugins; i++)
 		descs[n++] = l->reg.plugins[i].desc;
+	/* Reading the checklist and the state needs no provider's key: only
+	 * plan, apply and destroy call providers. */
+	l->cfg->secrets_optional = needs_no_secret(cli->command);
 	if (es_config_bind(l->cfg, l->env, descs, n, &d) || d.count) {
 		es_diags_print(&d, stderr);
 		rc = ES_EXIT_INPUT;

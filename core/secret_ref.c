@@ -112,6 +112,16 @@ static int check_secret_file(int fd, const char *path, char *err, size_t errlen)
 	return 0;
 }
 
+/* A relative PATH is relative to the config's directory. */
+static int secret_file_path(const char *ref_path, const char *base_dir,
+                            char *path, size_t size)
+{
+	int relative = ref_path[0] != '/' && base_dir;
+
+	return (size_t)snprintf(path, size, "%s%s%s", relative ? base_dir : "",
+	                        relative ? "/" : "", ref_path) >= size;
+}
+
 static char *from_file(const char *ref_path, const char *base_dir, char *err,
                        size_t errlen)
 {
@@ -124,10 +134,7 @@ static char *from_file(const char *ref_path, const char *base_dir, char *err,
 		snprintf(err, errlen, "file: needs a path");
 		return NULL;
 	}
-	if ((size_t)snprintf(path, sizeof(path), "%s%s%s",
-	                     ref_path[0] == '/' || !base_dir ? "" : base_dir,
-	                     ref_path[0] == '/' || !base_dir ? "" : "/",
-	                     ref_path) >= sizeof(path)) {
+	if (secret_file_path(ref_path, base_dir, path, sizeof(path))) {
 		snprintf(err, errlen, "secret file path too long");
 		return NULL;
 	}
@@ -159,6 +166,23 @@ static char *from_file(const char *ref_path, const char *base_dir, char *err,
 	if (len && buf[len - 1] == '\r')
 		buf[--len] = '\0';
 	return buf;
+}
+
+int es_secret_absent(const char *ref, const char *base_dir)
+{
+	char path[PATH_MAX];
+	const char *v;
+	struct stat st;
+
+	if (ref && strncmp(ref, "env:", 4) == 0) {
+		v = getenv(ref + 4);
+		return env_name_valid(ref + 4) && (!v || !*v);
+	}
+	if (!ref || strncmp(ref, "file:", 5) != 0 || !ref[5])
+		return 0;
+	if (secret_file_path(ref + 5, base_dir, path, sizeof(path)))
+		return 0;
+	return lstat(path, &st) < 0 && errno == ENOENT;
 }
 
 char *es_secret_resolve(const char *ref, const char *base_dir, char *err,
