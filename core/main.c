@@ -63,6 +63,8 @@ static const char usage_text[] =
     "                         installed etc/checklists/enterprise.cfg)\n"
     "      --destroy          plan: what destroy would remove\n"
     "      --yes              destroy: do not ask for the customer id\n"
+    "      --output PLUGIN.NAME  status: print that output in full (a\n"
+    "                         secret one stays in secrets.json)\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -85,6 +87,7 @@ struct cli {
 	const char *state_dir;
 	const char *by;
 	const char *out;
+	const char *output;    /* status --output PLUGIN.NAME */
 	const char *checklist; /* init */
 	char **only, **skip;
 	size_t n_only, n_skip;
@@ -163,7 +166,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_OUT,
 		OPT_CHECKLIST,
 		OPT_DESTROY,
-		OPT_YES
+		OPT_YES,
+		OPT_OUTPUT
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -180,6 +184,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"markdown", no_argument, NULL, OPT_MARKDOWN},
 	    {"destroy", no_argument, NULL, OPT_DESTROY},
 	    {"yes", no_argument, NULL, OPT_YES},
+	    {"output", required_argument, NULL, OPT_OUTPUT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -251,6 +256,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_YES:
 			cli->yes = 1;
 			break;
+		case OPT_OUTPUT:
+			cli->output = optarg;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -297,6 +305,10 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		                         "destroy");
 	if (cli->yes && strcmp(cli->command, "destroy"))
 		return usage_error("%s", "--yes goes with 'destroy'");
+	if (cli->output && (strcmp(cli->command, "status") || cli->json ||
+	                    cli->n_args != 1))
+		return usage_error("%s", "--output PLUGIN.NAME goes with "
+		                         "'status' and one customer file");
 	return 0;
 }
 
@@ -488,6 +500,8 @@ static int run_command(const struct cli *cli, const char *path,
 			rc = es_run_apply(&run);
 		else if (is_report)
 			rc = es_run_report(&run, stdout);
+		else if (is_status && cli->output)
+			rc = es_render_output(&run, cli->output);
 		else if (is_status)
 			es_render_status(&run);
 		else if (is_confirm)

@@ -286,10 +286,47 @@ struct outputs_ctx {
 	int printed;
 };
 
+/* Values longer than this, or of several lines, are summarised in status:
+ * a certificate or a list of records would bury the checklist. */
+#define OUTPUT_INLINE_MAX 80
+
+/* One line saying what a long value is: "PEM CERTIFICATE, 22 lines",
+ * "JSON list of 4 items", or its start and length. */
+static void summarise(const char *value, char *buf, size_t size)
+{
+	size_t lines = 1, len = strlen(value), head;
+	cJSON *json;
+
+	for (const char *c = value; *c; c++)
+		lines += *c == '\n' && c[1];
+	if (strncmp(value, "-----BEGIN ", 11) == 0) {
+		size_t label = strcspn(value + 11, "-");
+
+		snprintf(buf, size, "(PEM %.*s, %zu lines)", (int)label,
+		         value + 11, lines);
+		return;
+	}
+	json = (value[0] == '[' || value[0] == '{') ? cJSON_Parse(value) : NULL;
+	if (json) {
+		int n = cJSON_GetArraySize(json);
+
+		snprintf(buf, size, "(JSON %s of %d %s%s)",
+		         cJSON_IsArray(json) ? "list" : "object", n,
+		         cJSON_IsArray(json) ? "item" : "key", n == 1 ? "" : "s");
+		cJSON_Delete(json);
+		return;
+	}
+	head = strcspn(value, "\n");
+	snprintf(buf, size, "%.*s... (%zu characters, %zu line%s)",
+	         (int)(head < 40 ? head : 40), value, len, lines,
+	         lines == 1 ? "" : "s");
+}
+
 static void print_output(const struct es_output_entry *o, void *arg)
 {
 	struct outputs_ctx *ctx = arg;
 	const char *value = o->secret ? "(secret: in secrets.json)" : o->value;
+	char summary[160];
 
 	if (ctx->json) {
 		cJSON *e = cJSON_CreateObject();
@@ -302,8 +339,57 @@ static void print_output(const struct es_output_entry *o, void *arg)
 		return;
 	}
 	if (!ctx->printed++)
-		printf("\nOutputs\n");
+		printf("\nOutputs (status --output PLUGIN.NAME prints one in "
+		       "full)\n");
+	if (value && !o->secret &&
+	    (strlen(value) > OUTPUT_INLINE_MAX || strchr(value, '\n'))) {
+		summarise(value, summary, sizeof(summary));
+		value = summary;
+	}
 	printf("  %s.%s = %s\n", o->plugin, o->name, value ? value : "");
+}
+
+struct output_lookup {
+	const char *name; /* PLUGIN.NAME */
+	const struct es_output_entry *found;
+	int rc;
+};
+
+static void print_one_output(const struct es_output_entry *o, void *arg)
+{
+	struct output_lookup *l = arg;
+	size_t plen = strlen(o->plugin);
+
+	if (l->found || strncmp(l->name, o->plugin, plen) != 0 ||
+	    l->name[plen] != '.' || strcmp(l->name + plen + 1, o->name) != 0)
+		return;
+	l->found = o;
+	if (o->secret) {
+		fprintf(stderr,
+		        "envsetup: %s is a secret: envsetup never prints it; "
+		        "it is in the environment's secrets.json (mode 0600)\n",
+		        l->name);
+		l->rc = ES_EXIT_INPUT;
+		return;
+	}
+	fputs(o->value ? o->value : "", stdout);
+	if (!o->value || !*o->value || o->value[strlen(o->value) - 1] != '\n')
+		putchar('\n');
+}
+
+int es_render_output(struct es_run *run, const char *name)
+{
+	struct output_lookup l = {.name = name, .rc = ES_EXIT_OK};
+
+	es_state_outputs_each(run->state, print_one_output, &l);
+	if (!l.found) {
+		fprintf(stderr,
+		        "envsetup: no output %s in environment %s (status lists "
+		        "the outputs published so far)\n",
+		        name, run->env->name);
+		return ES_EXIT_INPUT;
+	}
+	return l.rc;
 }
 
 static void status_elements(const struct es_section *sec, cJSON *arr)
