@@ -68,6 +68,47 @@ static void print_header(const struct es_run *run, const char *command)
 
 /* ---- plan ------------------------------------------------------------ */
 
+static int is_gate(const struct es_node *n)
+{
+	return n->question && n->result != ES_TS_DONE;
+}
+
+/*
+ * The gates apply would report blocked rather than waiting: those with a
+ * dependency that is itself a gate, blocked or failed. Apply blocks a node
+ * whose dependency ends not done, so plan counts the same way (the
+ * dependencies with changes are assumed to succeed). Returns a malloc'd
+ * array of the blocking dependency's index + 1 per node (0: not blocked),
+ * or NULL.
+ */
+static size_t *blocked_gates(const struct es_run *run)
+{
+	size_t *by = calloc(run->n_nodes + 1, sizeof(*by));
+	int grew = 1;
+
+	while (by && grew) {
+		grew = 0;
+		for (size_t i = 0; i < run->n_nodes; i++) {
+			const struct es_node *n = &run->nodes[i];
+
+			if (by[i] || !is_gate(n))
+				continue;
+			for (size_t k = 0; k < n->n_deps; k++) {
+				const struct es_node *d = &run->nodes[n->deps[k]];
+
+				if (is_gate(d) || by[n->deps[k]] ||
+				    d->result == ES_TS_BLOCKED ||
+				    d->result == ES_TS_FAILED) {
+					by[i] = n->deps[k] + 1;
+					grew = 1;
+					break;
+				}
+			}
+		}
+	}
+	return by;
+}
+
 int es_render_plan(struct es_run *run)
 {
 	int create = 0, update = 0, del = 0, unknown = 0, resume = 0;
@@ -78,9 +119,11 @@ int es_render_plan(struct es_run *run)
 	int json = run->opt.json;
 	cJSON *doc = json || run->opt.plan_out ? run_header(run, "plan") : NULL;
 	cJSON *items;
+	size_t *gate_blocked_by = blocked_gates(run);
 
-	if (doc && es_plan_file_header(run, doc) < 0) {
+	if (!gate_blocked_by || (doc && es_plan_file_header(run, doc) < 0)) {
 		cJSON_Delete(doc);
+		free(gate_blocked_by);
 		return ES_EXIT_INPUT;
 	}
 	items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
@@ -97,7 +140,9 @@ int es_render_plan(struct es_run *run)
 			what = "failed", failed++;
 		else if (n->result == ES_TS_BLOCKED && !nchanges)
 			what = "blocked", blocked++;
-		else if (n->question && n->result != ES_TS_DONE)
+		else if (gate_blocked_by[i])
+			what = "blocked", blocked++;
+		else if (is_gate(n))
 			what = "waiting", waiting++;
 		else if (nchanges)
 			what = "changes";
@@ -124,7 +169,11 @@ int es_render_plan(struct es_run *run)
 			if (n->message)
 				cJSON_AddStringToObject(o, "message",
 				                        n->message);
-			if (n->question && n->result != ES_TS_DONE)
+			else if (gate_blocked_by[i])
+				cJSON_AddStringToObject(
+				    o, "message",
+				    run->nodes[gate_blocked_by[i] - 1].ref);
+			if (is_gate(n))
 				cJSON_AddStringToObject(o, "question",
 				                        n->question);
 			if (nchanges)
@@ -136,8 +185,10 @@ int es_render_plan(struct es_run *run)
 		if (json)
 			continue;
 		/* Gates are the status command's business: plan lists them
-		 * only with -v, and counts them in the summary. */
-		if (strcmp(what, "waiting") == 0 && es_log_verbosity() < 2)
+		 * (and those blocked behind them) only with -v, and counts
+		 * them in the summary. */
+		if ((strcmp(what, "waiting") == 0 || gate_blocked_by[i]) &&
+		    es_log_verbosity() < 2)
 			continue;
 		if (n->section != last) {
 			printf("%s %s\n", section_label(n),
@@ -165,6 +216,9 @@ int es_render_plan(struct es_run *run)
 		} else if (strcmp(what, "waiting") == 0) {
 			printf("  ! %-40s waiting for a person: %s\n", n->ref,
 			       n->question);
+		} else if (gate_blocked_by[i]) {
+			printf("  ! %-40s blocked: waiting on %s\n", n->ref,
+			       run->nodes[gate_blocked_by[i] - 1].ref);
 		} else if (strcmp(what, "in place") == 0) {
 			printf("  = %-40s in place\n", n->ref);
 		} else {
@@ -187,6 +241,7 @@ int es_render_plan(struct es_run *run)
 		rc = es_plan_file_finish(run, doc, failed);
 		if (json) {
 			print_json(doc);
+			free(gate_blocked_by);
 			return rc;
 		}
 		cJSON_Delete(doc);
@@ -196,7 +251,11 @@ int es_render_plan(struct es_run *run)
 	       "waiting for a person; %d blocked; %d failed.\n",
 	       create, update, del, unknown, resume, in_place, waiting, blocked,
 	       failed);
-	if (waiting && es_log_verbosity() < 2)
+	free(gate_blocked_by);
+	printf("(+ create, ~ update, - delete, ? known only after apply, * "
+	       "resume or record, = in place, ! waiting for a person or "
+	       "blocked behind one, x failed)\n");
+	if ((waiting || blocked) && es_log_verbosity() < 2)
 		printf("Items waiting for a person: `envsetup status` lists "
 		       "them (or plan -v).\n");
 	if (!create && !update && !del && !unknown && !resume && !failed)
@@ -214,6 +273,8 @@ int es_render_plan(struct es_run *run)
 void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds)
 {
+	char label[24];
+
 	if (run->opt.json)
 		return;
 	/* The checklist's own manual items are listed by status; apply
@@ -221,8 +282,9 @@ void es_render_node_result(struct es_run *run, const struct es_node *n,
 	if (n->kind == ES_NODE_MANUAL && n->result != ES_TS_DONE &&
 	    es_log_verbosity() < 2)
 		return;
+	snprintf(label, sizeof(label), "[%s]", section_label(n));
 	pthread_mutex_lock(&print_lock);
-	printf("[%s] %-44s %-9s %s", section_label(n), n->ref,
+	printf("%-7s %-44s %-9s %s", label, n->ref,
 	       es_task_state_name(n->result), n->message ? n->message : "");
 	if (seconds >= 0.05)
 		printf(" (%.1fs)", seconds);
@@ -409,7 +471,7 @@ static void status_elements(const struct es_section *sec, cJSON *arr)
 			cJSON_AddItemToArray(arr, o);
 			continue;
 		}
-		printf("  %-9s %-40s %s%s%s\n",
+		printf("  %-10s %-40s %s%s%s\n",
 		       it->answer ? "answered" : "UNANSWERED", it->id,
 		       it->question, it->answer ? " -> " : "",
 		       it->answer ? it->answer : "");

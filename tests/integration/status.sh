@@ -9,8 +9,22 @@
 start_sandbox --async-polls 1
 cfg="$WORK/acme.cfg"
 write_acme_config "$cfg"
+es plan "$cfg" --env uat; expect_rc 2
+cp "$WORK/out" "$WORK/plan.out"
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
 cat "$WORK/out" "$WORK/err" >"$WORK/all-output"
+
+# One set of counts: what plan says will wait for a person or be blocked
+# behind one is what apply then reports.
+grep -qF "(+ create, ~ update, - delete" "$WORK/plan.out" || fail "plan has no legend for its symbols"
+pw=$(sed -nE 's/^Plan: .*; ([0-9]+) waiting for a person; ([0-9]+) blocked;.*/\1 \2/p' "$WORK/plan.out")
+aw=$(sed -nE 's/^Apply: .*, ([0-9]+) waiting for a person, ([0-9]+) blocked\./\1 \2/p' "$WORK/out")
+[ -n "$pw" ] && [ "$pw" = "$aw" ] || fail "plan counts '$pw' waiting/blocked, apply '$aw'"
+case "$pw" in "0 "* | *" 0") fail "the example has no waiting and blocked items to compare ($pw)" ;; esac
+# Aligned columns: every apply line's task starts in the same column,
+# whatever the length of its section ([1], [4.4]).
+cols=$(grep -E '^\[[0-9.]+\] ' "$WORK/out" | awk '{ print index($0, $2) }' | sort -u | wc -l)
+[ "$cols" = 1 ] || fail "apply's task column starts at $cols different places"
 
 # Without a single provider secret in the environment.
 no_keys=(env -u MAILGUN_API_KEY -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY
@@ -21,6 +35,11 @@ no_keys=(env -u MAILGUN_API_KEY -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY
 "${no_keys[@]}" "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" report "$cfg" --env uat \
   >"$WORK/report.out" 2>"$WORK/report.err" || fail "report without the keys: exit $?"
 cat "$WORK/status.out" "$WORK/status.err" "$WORK/report.out" "$WORK/report.err" >>"$WORK/all-output"
+
+# Status: answered elements and tasks share their columns.
+cols=$(grep -E '^  (answered|UNANSWERED|done|waiting|blocked|pending) ' "$WORK/status.out" |
+  awk '{ print index($0, $2) }' | sort -u | wc -l)
+[ "$cols" = 1 ] || fail "status's second column starts at $cols different places"
 
 # Long values are one line each; no PEM body among the outputs.
 csr="godaddy-ssl.csr:app.uat.acme.example"
