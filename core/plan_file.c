@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "file_replace.h"
 #include "plan_file.h"
 #include "runner.h"
 
@@ -91,45 +92,17 @@ char *es_plan_checksum(cJSON *doc)
 
 /* ---- writing ---------------------------------------------------------- */
 
-/* A temporary file beside `path`, fsynced, renamed over it, the folder
- * fsynced: a reader never sees half a plan, a crash leaves the old one. */
-static int write_plan(const char *path, const char *text)
+/* A text file ends with a newline. */
+static int append_newline(char **text)
 {
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	int fd, ok, saved;
-	FILE *f;
+	size_t n = strlen(*text);
+	char *grown = realloc(*text, n + 2);
 
-	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
-	    sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (!grown)
 		return -1;
-	}
-	fd = mkstemp(tmp); /* 0600: plans name the customer's resources */
-	if (fd < 0)
-		return -1;
-	if (!(f = fdopen(fd, "w"))) {
-		saved = errno;
-		close(fd);
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	ok = fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
-	     fsync(fd) == 0;
-	saved = errno;
-	ok = fclose(f) == 0 && ok;
-	if (!ok || rename(tmp, path) < 0) {
-		saved = ok ? errno : saved;
-		unlink(tmp);
-		errno = saved;
-		return -1;
-	}
-	snprintf(dir, sizeof(dir), "%s", path);
-	fd = open(dirname(dir), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		fsync(fd);
-		close(fd);
-	}
+	grown[n] = '\n';
+	grown[n + 1] = '\0';
+	*text = grown;
 	return 0;
 }
 
@@ -195,7 +168,9 @@ int es_plan_file_finish(struct es_run *run, cJSON *doc, int failed)
 		return ES_EXIT_INPUT;
 	}
 	text = cJSON_Print(doc);
-	if (!text || es_redact_contains(text) || write_plan(out, text) < 0) {
+	/* 0600: a plan names the customer's resources. */
+	if (!text || es_redact_contains(text) || append_newline(&text) < 0 ||
+	    es_file_replace(out, text, strlen(text), 0600) < 0) {
 		es_log(ES_LOG_ERROR, NULL, "%s: cannot write the plan: %s", out,
 		       !text                      ? "out of memory"
 		       : es_redact_contains(text) ? "it would hold a secret"

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_replace.h"
 #include "log.h"
 
 /* A state document is a few hundred KiB at most; anything bigger is not
@@ -79,64 +80,14 @@ static int mkdir_parents(const char *path)
 	return rc;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int rc;
-
-	if (fd < 0)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Replace `path` by `len` bytes of `data`, mode 0600, atomically. */
-static int write_atomic(const struct es_state_store *st, const char *path,
-                        const char *data, size_t len)
+static int write_atomic(const char *path, const char *data, size_t len)
 {
-	size_t plen = strlen(path) + 32;
-	char *tmp = malloc(plen);
-	int fd, rc = -1;
+	int rc = es_file_replace(path, data, len, 0600);
 
-	if (!tmp)
-		return -1;
-	snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	          0600);
-	if (fd >= 0) {
-		/* fchmod: an umask must not widen nor narrow the mode. */
-		if (fchmod(fd, 0600) == 0 && write_all(fd, data, len) == 0 &&
-		    fsync(fd) == 0)
-			rc = 0;
-		if (close(fd) < 0)
-			rc = -1;
-		if (rc == 0 && rename(tmp, path) < 0)
-			rc = -1;
-		if (rc == 0)
-			rc = fsync_dir(st->dir);
-		if (rc < 0)
-			unlink(tmp);
-	}
 	if (rc < 0)
 		es_log(ES_LOG_ERROR, NULL, "cannot write %s: %s", path,
 		       strerror(errno));
-	free(tmp);
 	return rc;
 }
 
@@ -374,14 +325,14 @@ static int journal_open(struct es_state_store *st)
 	if (st->journal_fd < 0 || fstat(st->journal_fd, &sb) < 0)
 		return -1;
 	st->journal_size = sb.st_size;
-	if (created && fsync_dir(st->dir) < 0)
+	if (created && es_fsync_dir(st->dir) < 0)
 		return -1;
 	if (sb.st_size == 0) {
 		static const char header[] =
 		    "{\"type\":\"header\","
 		    "\"format_version\":\"" ES_STATE_FORMAT_VERSION "\"}\n";
 
-		if (write_all(st->journal_fd, header, sizeof(header) - 1) < 0)
+		if (es_write_all(st->journal_fd, header, sizeof(header) - 1) < 0)
 			return -1;
 		st->journal_size = sizeof(header) - 1;
 	}
@@ -401,7 +352,7 @@ static int file_journal_append(struct es_state_store *st, const cJSON *record)
 		return -1;
 	len = strlen(text);
 	text[len] = '\n'; /* replaces the NUL; length is tracked */
-	if (write_all(st->journal_fd, text, len + 1) == 0 &&
+	if (es_write_all(st->journal_fd, text, len + 1) == 0 &&
 	    fsync(st->journal_fd) == 0) {
 		st->journal_size += (off_t)len + 1;
 		rc = 0;
@@ -525,7 +476,7 @@ static int file_snapshot(struct es_state_store *st, const cJSON *doc)
 	text = cJSON_Print(doc);
 	if (!text)
 		return -1;
-	rc = write_atomic(st, st->state_path, text, strlen(text));
+	rc = write_atomic(st->state_path, text, strlen(text));
 	free(text);
 	if (rc < 0)
 		return -1;
@@ -534,7 +485,7 @@ static int file_snapshot(struct es_state_store *st, const cJSON *doc)
 	if (st->journal_fd >= 0)
 		close(st->journal_fd);
 	st->journal_fd = -1;
-	return write_atomic(st, st->journal_path, "", 0);
+	return write_atomic(st->journal_path, "", 0);
 }
 
 static int file_secrets_save(struct es_state_store *st, const cJSON *doc)
@@ -547,7 +498,7 @@ static int file_secrets_save(struct es_state_store *st, const cJSON *doc)
 	text = cJSON_Print(doc);
 	if (!text)
 		return -1;
-	rc = write_atomic(st, st->secrets_path, text, strlen(text));
+	rc = write_atomic(st->secrets_path, text, strlen(text));
 	es_wipe(text, strlen(text));
 	free(text);
 	return rc;
