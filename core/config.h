@@ -242,4 +242,29 @@ int es_secret_absent(const char *ref, const char *base_dir);
 char *es_secret_resolve(const char *ref, const char *base_dir, char *err,
                         size_t errlen);
 
+/* ---- platform mappings (config_platform.c) ---------------------------- */
+
+/* One platform setting: `name` in `file` (a .env or .json file of the
+ * export), from `from`: output:PLUGIN.NAME, key:PLUGIN.KEY, value:TEXT or
+ * environment:NAME. It applies when plugin `when` (default: the PLUGIN
+ * of `from`) is enabled. In a .json file, `name` is a dotted path
+ * ("system.smtp.address", "payment_gateways[0].name") and `type` says
+ * how the text becomes JSON. An `optional` setting without
+ * a value is left out; any other makes the export wait for apply. */
+struct es_platform_setting {
+	char *file, *name, *from, *when, *type; /* when, type nullable */
+	int optional; /* no value yet: left out, not missing */
+	int line;
+};
+
+struct es_platform {
+	char *path, *name;
+	struct es_platform_setting *settings;
+	size_t n_settings;
+};
+
+/* Read and check a mapping; NULL with every problem (file:line) in d. */
+struct es_platform *es_platform_load(const char *path, struct es_diags *d);
+void es_platform_free(struct es_platform *p);
+
 #endif

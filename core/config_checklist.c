@@ -99,32 +99,15 @@ config_t *es_checklist_read(const char *path, struct es_diags *d)
 {
 	static const char *const keys[] = {"checklist"};
 	const config_setting_t *root, *list;
-	char *dir = NULL;
 	config_t *cf;
 	int ok = 1;
 
 	/* The same refusals as a customer file: empty, binary, huge,
 	 * include cycles, each naming the shared file. */
-	if (es_config_check_files(path, d, &dir) < 0) {
-		free(dir);
+	cf = es_libconfig_read(path, d);
+	if (!cf)
 		return NULL;
-	}
-	cf = calloc(1, sizeof(*cf));
-	if (!cf) {
-		es_diags_add(d, path, 0, NULL, "out of memory");
-		free(dir);
-		return NULL;
-	}
-	config_init(cf);
-	config_set_include_dir(cf, dir);
-	free(dir);
-	if (!config_read_file(cf, path)) {
-		es_diags_add(
-		    d, config_error_file(cf) ? config_error_file(cf) : path,
-		    config_error_line(cf), NULL, "%s", config_error_text(cf));
-		ok = 0;
-	}
-	root = ok ? config_root_setting(cf) : NULL;
+	root = config_root_setting(cf);
 	for (int i = 0; root && i < config_setting_length(root); i++) {
 		const config_setting_t *m = config_setting_get_elem(root, i);
 		const char *name = config_setting_name(m);

@@ -357,3 +357,32 @@ int es_config_check_files(const char *path, struct es_diags *d, char **dir)
 	free(buf);
 	return rc;
 }
+
+config_t *es_libconfig_read(const char *path, struct es_diags *d)
+{
+	char *dir = NULL;
+	config_t *cf;
+
+	if (es_config_check_files(path, d, &dir) < 0) {
+		free(dir);
+		return NULL;
+	}
+	cf = calloc(1, sizeof(*cf));
+	if (!cf) {
+		es_diags_add(d, path, 0, NULL, "out of memory");
+		free(dir);
+		return NULL;
+	}
+	config_init(cf);
+	config_set_include_dir(cf, dir);
+	free(dir);
+	if (!config_read_file(cf, path)) {
+		es_diags_add(
+		    d, config_error_file(cf) ? config_error_file(cf) : path,
+		    config_error_line(cf), NULL, "%s", config_error_text(cf));
+		config_destroy(cf);
+		free(cf);
+		return NULL;
+	}
+	return cf;
+}

@@ -15,6 +15,11 @@
  * parses anything. On success *dir is the config's directory, absolute
  * (transfer full). 0 or -1 after one diagnostic per problem. */
 int es_config_check_files(const char *path, struct es_diags *d, char **dir);
+/* A libconfig file read with the customer file's refusals (empty, binary,
+ * huge, a FIFO, include cycles) and its include folder: the parsed file
+ * (config_destroy + free), or NULL with the problem in d. For the core's
+ * other libconfig files: the shared checklist, platform mappings. */
+config_t *es_libconfig_read(const char *path, struct es_diags *d);
 
 /* Free what es_config_bind attached to a plugin group (values, resolved
  * secrets, ca_file) and wipe the secrets. */

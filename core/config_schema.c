@@ -435,7 +435,8 @@ static void bind_secrets(struct binder *b, struct es_plugin_conf *pc)
 		    es_ref_present(v->str))
 			continue;
 		snprintf(where, sizeof(where), "%s.%s", pc->name, v->key->name);
-		if (b->c->secrets_optional && es_secret_absent(v->str, b->dir)) {
+		if (b->c->secrets_optional &&
+		    es_secret_absent(v->str, b->dir)) {
 			v->secret_absent = 1;
 			continue;
 		}

@@ -349,12 +349,11 @@ int es_describe_unanswered(struct es_run *run, int json)
 						printf("%s %s\n", sec->id,
 						       sec->title);
 					printf("  ? %-28s %s%s%s%s\n", id,
-					       k->question,
-					       absent ? " (" : "",
+					       k->question, absent ? " (" : "",
 					       absent ? pc->values[v].str : "",
 					       !absent ? ""
-					       : strncmp(pc->values[v].str, "env:",
-					                 4) == 0
+					       : strncmp(pc->values[v].str,
+					                 "env:", 4) == 0
 					           ? " is not set)"
 					           : " does not exist)");
 				}

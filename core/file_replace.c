@@ -47,8 +47,7 @@ static int fsync_folder_of(const char *path)
 	return es_fsync_dir(dirname(copy));
 }
 
-int es_file_replace(const char *path, const char *data, size_t len,
-                    mode_t mode)
+int es_file_replace(const char *path, const char *data, size_t len, mode_t mode)
 {
 	char tmp[PATH_MAX];
 	int fd, saved, ok;

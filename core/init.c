@@ -18,29 +18,17 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "data_path.h"
 #include "loader.h"
 #include "runner.h"
 
 char *es_checklist_default(void)
 {
 	const char *env = getenv("ENVSETUP_CHECKLIST");
-	char exe[PATH_MAX], candidate[PATH_MAX + 64];
-	struct stat st;
-	ssize_t n;
 
 	if (env && *env)
 		return strdup(env);
-	/* An install keeps it in share/ beside bin/. */
-	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0 && (exe[n] = '\0', strrchr(exe, '/'))) {
-		*strrchr(exe, '/') = '\0';
-		snprintf(candidate, sizeof(candidate),
-		         "%s/../share/envsetup/checklists/enterprise.cfg", exe);
-		if (stat(candidate, &st) == 0)
-			return realpath(candidate, NULL);
-	}
-	/* A build tree runs from the sources it was built from. */
-	return strdup(ES_SOURCE_CHECKLIST);
+	return es_data_path("checklists/enterprise.cfg");
 }
 
 /* `to` as a path relative to folder `from` (both absolute, real). */

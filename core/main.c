@@ -44,6 +44,8 @@ static const char usage_text[] =
     "  destroy  remove what envsetup made (reverse order; adopted and\n"
     "           protected resources are kept), resuming where the last\n"
     "           run stopped; asks for the customer id unless --yes\n"
+    "  export   CUSTOMER.cfg --target mnoe3|mnoe4 --env ENV --out DIR: the\n"
+    "           platform's settings from the outputs (secrets in 0600 files)\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
     "\n"
     "Options:\n"
@@ -88,6 +90,7 @@ struct cli {
 	const char *by;
 	const char *out;
 	const char *output;    /* status --output PLUGIN.NAME */
+	const char *target;    /* export --target NAME */
 	const char *checklist; /* init */
 	char **only, **skip;
 	size_t n_only, n_skip;
@@ -167,7 +170,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_CHECKLIST,
 		OPT_DESTROY,
 		OPT_YES,
-		OPT_OUTPUT
+		OPT_OUTPUT,
+		OPT_TARGET
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -185,6 +189,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"destroy", no_argument, NULL, OPT_DESTROY},
 	    {"yes", no_argument, NULL, OPT_YES},
 	    {"output", required_argument, NULL, OPT_OUTPUT},
+	    {"target", required_argument, NULL, OPT_TARGET},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -259,6 +264,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_OUTPUT:
 			cli->output = optarg;
 			break;
+		case OPT_TARGET:
+			cli->target = optarg;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -291,7 +299,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("%s",
 		                   "--markdown goes with 'plugins describe "
 		                   "NAME' alone");
-	if (cli->out && (strcmp(cli->command, "plan") || cli->n_args != 1))
+	if (cli->out && strcmp(cli->command, "export") &&
+	    (strcmp(cli->command, "plan") || cli->n_args != 1))
 		return usage_error("%s", "--out goes with 'plan' and one "
 		                         "customer file");
 	if (cli->destroy && strcmp(cli->command, "plan"))
@@ -305,8 +314,15 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		                         "destroy");
 	if (cli->yes && strcmp(cli->command, "destroy"))
 		return usage_error("%s", "--yes goes with 'destroy'");
-	if (cli->output && (strcmp(cli->command, "status") || cli->json ||
-	                    cli->n_args != 1))
+	if (!strcmp(cli->command, "export") &&
+	    (!cli->target || !cli->out || !cli->env || cli->n_args != 1))
+		return usage_error("%s", "export takes one customer file, "
+		                         "--target NAME (mnoe3, mnoe4), --env "
+		                         "ENV and --out DIR");
+	if (cli->target && strcmp(cli->command, "export"))
+		return usage_error("%s", "--target goes with 'export'");
+	if (cli->output &&
+	    (strcmp(cli->command, "status") || cli->json || cli->n_args != 1))
 		return usage_error("%s", "--output PLUGIN.NAME goes with "
 		                         "'status' and one customer file");
 	return 0;
@@ -437,6 +453,7 @@ static int run_command(const struct cli *cli, const char *path,
 	int is_report = strcmp(cli->command, "report") == 0;
 	int is_status = strcmp(cli->command, "status") == 0 || is_report;
 	int is_check = strcmp(cli->command, "check") == 0;
+	int is_export = strcmp(cli->command, "export") == 0;
 	enum es_state_mode mode;
 	int rc;
 
@@ -472,11 +489,11 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.cancelled = &cancelled;
 	opt.plan_out = cli->out;
 	opt.saved_plan = sp;
-	mode = is_check    ? ES_STATE_NONE
-	       : is_status ? ES_STATE_READONLY
-	                   : ES_STATE_LOCKED_RW;
+	mode = is_check                 ? ES_STATE_NONE
+	       : is_status || is_export ? ES_STATE_READONLY
+	                                : ES_STATE_LOCKED_RW;
 	rc = es_run_open(&run, l.cfg, &l.reg, &opt, mode,
-	                 !is_status && !is_confirm);
+	                 !is_status && !is_confirm && !is_export);
 	if (rc == ES_EXIT_OK && sp)
 		rc = es_saved_plan_bind(sp, &run);
 	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
@@ -500,6 +517,8 @@ static int run_command(const struct cli *cli, const char *path,
 			rc = es_run_apply(&run);
 		else if (is_report)
 			rc = es_run_report(&run, stdout);
+		else if (is_export)
+			rc = es_run_export(&run, cli->target, cli->out);
 		else if (is_status && cli->output)
 			rc = es_render_output(&run, cli->output);
 		else if (is_status)
@@ -572,6 +591,7 @@ int main(int argc, char **argv)
 	           !strcmp(cli.command, "destroy") ||
 	           !strcmp(cli.command, "status") ||
 	           !strcmp(cli.command, "confirm") ||
+	           !strcmp(cli.command, "export") ||
 	           !strcmp(cli.command, "report")) {
 		size_t files =
 		    strcmp(cli.command, "confirm") == 0 ? 1 : cli.n_args;

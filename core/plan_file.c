@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
 #include "file_replace.h"
+#include "log.h"
 #include "plan_file.h"
 #include "runner.h"
 

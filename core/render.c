@@ -94,7 +94,8 @@ static size_t *blocked_gates(const struct es_run *run)
 			if (by[i] || !is_gate(n))
 				continue;
 			for (size_t k = 0; k < n->n_deps; k++) {
-				const struct es_node *d = &run->nodes[n->deps[k]];
+				const struct es_node *d =
+				    &run->nodes[n->deps[k]];
 
 				if (is_gate(d) || by[n->deps[k]] ||
 				    d->result == ES_TS_BLOCKED ||
@@ -374,7 +375,8 @@ static void summarise(const char *value, char *buf, size_t size)
 
 		snprintf(buf, size, "(JSON %s of %d %s%s)",
 		         cJSON_IsArray(json) ? "list" : "object", n,
-		         cJSON_IsArray(json) ? "item" : "key", n == 1 ? "" : "s");
+		         cJSON_IsArray(json) ? "item" : "key",
+		         n == 1 ? "" : "s");
 		cJSON_Delete(json);
 		return;
 	}
@@ -445,10 +447,11 @@ int es_render_output(struct es_run *run, const char *name)
 
 	es_state_outputs_each(run->state, print_one_output, &l);
 	if (!l.found) {
-		fprintf(stderr,
-		        "envsetup: no output %s in environment %s (status lists "
-		        "the outputs published so far)\n",
-		        name, run->env->name);
+		fprintf(
+		    stderr,
+		    "envsetup: no output %s in environment %s (status lists "
+		    "the outputs published so far)\n",
+		    name, run->env->name);
 		return ES_EXIT_INPUT;
 	}
 	return l.rc;

@@ -64,6 +64,10 @@ extern uint32_t es_max_poll_ms;
 /* render.c; es_render_plan returns an es_exit code (writing --out). */
 int es_render_plan(struct es_run *run);
 void es_render_status(struct es_run *run);
+/* export (export.c): the platform's settings of this customer and
+ * environment, by the mapping `target` (a name in etc/platforms, or a
+ * path), written to `dir`; an es_exit code. */
+int es_run_export(struct es_run *run, const char *target, const char *dir);
 /* status --output PLUGIN.NAME: the value in full; an es_exit code. */
 int es_render_output(struct es_run *run, const char *name);
 void es_render_node_result(struct es_run *run, const struct es_node *n,

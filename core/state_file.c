@@ -332,7 +332,8 @@ static int journal_open(struct es_state_store *st)
 		    "{\"type\":\"header\","
 		    "\"format_version\":\"" ES_STATE_FORMAT_VERSION "\"}\n";
 
-		if (es_write_all(st->journal_fd, header, sizeof(header) - 1) < 0)
+		if (es_write_all(st->journal_fd, header, sizeof(header) - 1) <
+		    0)
 			return -1;
 		st->journal_size = sizeof(header) - 1;
 	}

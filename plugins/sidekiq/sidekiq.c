@@ -23,8 +23,8 @@ static const struct es_key sidekiq_keys[] = {
            .question = "Which components' Sidekiq UIs need a login? "
                        "(their SIDEKIQ_USERNAME / SIDEKIQ_PASSWORD)",
            .pattern = "^[a-z][a-z0-9_-]{0,31}$"),
-    ES_KEY(.name = "username", .type = ES_TYPE_STRING,
-           .flags = ES_KEY_PER_ENV, .default_value = "sidekiq-admin",
+    ES_KEY(.name = "username", .type = ES_TYPE_STRING, .flags = ES_KEY_PER_ENV,
+           .default_value = "sidekiq-admin",
            .question = "Which user name do the Sidekiq UIs take?",
            .pattern = "^[A-Za-z0-9_.@-]{1,64}$"),
     ES_KEYS_END,
@@ -33,9 +33,8 @@ static const struct es_key sidekiq_keys[] = {
 /* ---- tasks: the checklist items this plugin accomplishes ------------- */
 
 static const struct es_task sidekiq_tasks[] = {
-    ES_TASK(.id = "credentials",
-            .title = "Generate the Sidekiq UI logins", .section = "4.3",
-            .needs = ES_LIST("components", "username"),
+    ES_TASK(.id = "credentials", .title = "Generate the Sidekiq UI logins",
+            .section = "4.3", .needs = ES_LIST("components", "username"),
             .run = sidekiq_credentials),
     ES_TASK(.id = "admin_access",
             .title = "Give the platform admins access to Sidekiq",

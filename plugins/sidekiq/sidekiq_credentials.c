@@ -31,8 +31,9 @@ static enum es_status one_login(const struct es_ctx *x, const char *component,
 	    item_name(output, sizeof(output), "username", component))
 		return ES_INVALID_CONFIG; /* the schema caps the length */
 	made = h->state->get(x->call, key);
-	if (!made && es_reported(x, &st, ES_CHANGE_CREATE, "sidekiq_login",
-	                         component, "a generated 32-character password"))
+	if (!made &&
+	    es_reported(x, &st, ES_CHANGE_CREATE, "sidekiq_login", component,
+	                "a generated 32-character password"))
 		return st;
 	if (made && strcmp(made, username) != 0) {
 		char detail[160];
