@@ -8,8 +8,8 @@
 describe() { es plugins describe "$1" --plugin-dir "$ES_ABI_FIXTURES/$1"; }
 
 describe good; expect_rc 0; expect_out "good 0.0.1"
-describe too-new-minor; expect_rc 5; expect_err "built for ABI 2.2, core provides 2.1"
-describe bad-major; expect_rc 5; expect_err "built for ABI 3.1, core provides 2.1"
+describe too-new-minor; expect_rc 5; expect_err "built for ABI 2.3, core provides 2.2"
+describe bad-major; expect_rc 5; expect_err "built for ABI 3.2, core provides 2.2"
 describe small-struct; expect_rc 5; expect_err "smaller than ABI 2.0"
 describe missing-callback; expect_rc 5; expect_err "has no function"
 describe wrong-name; expect_rc 5; expect_err "names itself 'somebody-else'"
