@@ -12,13 +12,29 @@
 #include "mail.h"
 #include "run.h"
 
-/* Non-secret string keys with a value for this environment: the hosts a
- * call with credentials may connect to. */
-static const char *host_key(void *ctx, size_t i, const char **name)
+/* A key that names a mail server or its port: `host`, `smtp_host`. */
+static int names(const char *key, const char *what)
 {
-	return es_call_key_value(ctx, ES_TYPE_STRING, i, name);
+	size_t n = strlen(key), w = strlen(what);
+
+	return strcmp(key, what) == 0 || (n > w && key[n - w - 1] == '_' &&
+	                                  strcmp(key + n - w, what) == 0);
 }
 
+/* The plugin's non-secret string keys called host or *_host that have a
+ * value for this environment: the servers a login may go to. */
+static const char *host_key(void *ctx, size_t i, const char **name)
+{
+	const char *v;
+
+	for (size_t k = 0;
+	     (v = es_call_key_value(ctx, ES_TYPE_STRING, k, name)); k++)
+		if (names(*name, "host") && i-- == 0)
+			return v;
+	return NULL;
+}
+
+/* 1 when `port` is the value of an int key called port or *_port. */
 static int port_key(void *ctx, int64_t port)
 {
 	es_call *call = ctx;
@@ -28,7 +44,7 @@ static int port_key(void *ctx, int64_t port)
 		const struct es_value *v = &pc->values[k];
 
 		if (v->key && v->key->type == ES_TYPE_INT && v->is_set &&
-		    v->i == port)
+		    names(v->key->name, "port") && v->i == port)
 			return 1;
 	}
 	return 0;

@@ -25,10 +25,12 @@ struct es_mail_settings {
 /* What the plugin's config names as its server, for the credentials rule. */
 struct es_mail_hooks {
 	const struct es_http_hooks *http;
-	/* The value of the plugin's i-th non-secret string key that has one
-	 * (transfer none), its name in *name; NULL past the last. */
+	/* The value of the plugin's i-th non-secret host key (string keys
+	 * called host or *_host) that has one (transfer none), its name in
+	 * *name; NULL past the last. */
 	const char *(*host_key)(void *ctx, size_t i, const char **name);
-	/* 1 when `port` is the value of one of the plugin's int keys. */
+	/* 1 when `port` is the value of one of the plugin's port keys (int
+	 * keys called port or *_port). */
 	int (*port_key)(void *ctx, int64_t port);
 };
 

@@ -13,7 +13,6 @@
 #include <sys/random.h>
 #include <time.h>
 
-
 static const char *security_name(enum es_mail_security s)
 {
 	return s == ES_MAIL_TLS ? "implicit TLS" : "STARTTLS";
@@ -140,8 +139,8 @@ static int check_server(const struct es_mail_server *server,
 	              p->masks.names.p && p->masks.names.len ? p->masks.names.p
 	                                                     : "the login",
 	              server->host, server->port,
-	              host_key ? "not the port of any int key"
-	                       : "not the host of any string key",
+	              host_key ? "not the port of any port key"
+	                       : "not the host of any host key",
 	              plugin ? plugin : "the plugin",
 	              list && *list ? list
 	                            : "it has no string key with a value");

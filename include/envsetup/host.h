@@ -374,10 +374,11 @@ struct es_gate_api {
  * Credentials go only where the customer's file points: a call carrying a
  * username or password connects only when `host` is the value, for this
  * environment, of one of the plugin's non-secret ES_TYPE_STRING keys
- * (compared without case) and `port` the value of one of its ES_TYPE_INT
- * keys. Otherwise the call is refused unconnected (ES_MAIL_NOT_SENT, a
- * diagnostic naming the host and the keys), and an ES_RETRY after it
- * fails the task at once, as in http.
+ * called `host` or `*_host` (compared without case), and `port` the value
+ * of one of its ES_TYPE_INT keys called `port` or `*_port`. Otherwise the
+ * call is refused unconnected (ES_MAIL_NOT_SENT, a diagnostic naming the
+ * host and those keys), and an ES_RETRY after it fails the task at once,
+ * as in http.
  *
  * Every outcome also leaves a diagnostic naming the server and, when the
  * server answered, its reply ("535 5.7.8 Authentication credentials

@@ -387,7 +387,7 @@ START_TEST(credentials_only_to_the_configured_server)
 	reset(starttls.port);
 	allowed_port = starttls.port + 1;
 	ck_assert_int_eq(run(&s, NULL, ca, 0), ES_MAIL_NOT_SENT);
-	ck_assert_ptr_nonnull(strstr(errors[0], "not the port of any int"));
+	ck_assert_ptr_nonnull(strstr(errors[0], "not the port of any port"));
 	ck_assert_uint_eq(lines_in(&starttls, "auth.log", ""), before);
 }
 END_TEST
