@@ -38,5 +38,5 @@ expect_err "dependency cycle: cycle:first -> cycle:second -> cycle:first"
 mkdir -p "$WORK/mixed"
 cp "$ES_ABI_FIXTURES/good/good.so" "$ES_ABI_FIXTURES/too-new-minor/too-new-minor.so" "$WORK/mixed/"
 es plugins list --plugin-dir "$WORK/mixed"; expect_rc 5
-expect_out "good"; expect_out "too-new-minor"; expect_out "built for ABI 2.2"
+expect_out "good"; expect_out "too-new-minor"; expect_out "built for ABI 2.3"
 echo "abi: all checks passed"
