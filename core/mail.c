@@ -60,6 +60,19 @@ static size_t read_upload(char *buf, size_t size, size_t n, void *userp)
 	return take;
 }
 
+/* The operator's interrupt ends a call that waits on a slow server. */
+static int on_progress(void *userp, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+	const struct es_http_hooks *h = userp;
+
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return h->cancelled && h->cancelled(h->ctx);
+}
+
 static size_t discard(char *data, size_t size, size_t n, void *userp)
 {
 	(void)data;
@@ -251,6 +264,8 @@ static void explain(const struct es_mail_hooks *hooks,
 		              timeout_ms, why);
 		return;
 	case ES_MAIL_FAILED:
+		if (rc == CURLE_ABORTED_BY_CALLBACK)
+			why = "cancelled by the operator";
 		es_http_error(h, m, "%s: %s%s%s", server, why,
 		              d->failed_code ? "; the server said: " : "",
 		              d->failed_code ? d->failed_reply : "");
@@ -304,6 +319,9 @@ static CURLcode perform(struct mail_call *c, struct curl_slist *rcpt,
 	curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, on_debug);
 	curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &c->d);
 	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+	curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(curl, CURLOPT_XFERINFODATA, (void *)c->hooks->http);
 	if (up) {
 		curl_easy_setopt(curl, CURLOPT_MAIL_FROM, c->p.mail_from);
 		curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, rcpt);

@@ -37,6 +37,7 @@ static struct smtp_server starttls, implicit, noauth;
 
 static char errors[8][1024], logs[64][512];
 static size_t n_errors, n_logs, intents, intent_ends, refusals;
+static int cancelled;
 static long intent_status;
 static const char *allowed_host = "127.0.0.1";
 static unsigned allowed_port;
@@ -86,6 +87,12 @@ static void h_refused(void *ctx)
 	refusals++;
 }
 
+static int h_cancelled(void *ctx)
+{
+	(void)ctx;
+	return cancelled;
+}
+
 static const char *h_host_key(void *ctx, size_t i, const char **name)
 {
 	(void)ctx;
@@ -106,6 +113,7 @@ static const struct es_http_hooks http_hooks = {
     .log = h_log,
     .error = h_error,
     .refused = h_refused,
+    .cancelled = h_cancelled,
 };
 static const struct es_mail_hooks hooks = {
     .http = &http_hooks, .host_key = h_host_key, .port_key = h_port_key};
@@ -115,6 +123,7 @@ static char ca[600], other_ca[600];
 static void reset(unsigned port)
 {
 	n_errors = n_logs = intents = intent_ends = refusals = 0;
+	cancelled = 0;
 	intent_status = -1;
 	allowed_host = "127.0.0.1";
 	allowed_port = port;
@@ -366,6 +375,12 @@ START_TEST(timeout_when_the_server_never_greets)
 	reset(ntohs(a.sin_port));
 	ck_assert_int_eq(run(&s, NULL, ca, 0), ES_MAIL_TIMEOUT);
 	ck_assert_ptr_nonnull(strstr(errors[0], "no answer within 300 ms"));
+	/* The operator's interrupt does not wait for the timeout. */
+	s.timeout_ms = 600000;
+	reset(ntohs(a.sin_port));
+	cancelled = 1;
+	ck_assert_int_eq(run(&s, NULL, ca, 0), ES_MAIL_FAILED);
+	ck_assert_ptr_nonnull(strstr(errors[0], "cancelled by the operator"));
 	close(fd);
 }
 END_TEST
