@@ -517,6 +517,7 @@ int main(void)
 	SRunner *sr;
 	int failed;
 
+	es_http_global_init();
 	make_world();
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, login_accepted_after_auth);
@@ -541,6 +542,7 @@ int main(void)
 	stop(&starttls);
 	stop(&implicit);
 	stop(&noauth);
+	es_http_global_cleanup();
 	if (!failed) { /* kept on failure, to read the servers' logs */
 		char cmd[600];
 
