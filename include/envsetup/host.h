@@ -382,7 +382,8 @@ struct es_gate_api {
  *
  * Every outcome also leaves a diagnostic naming the server and, when the
  * server answered, its reply ("535 5.7.8 Authentication credentials
- * invalid"). Both functions block for at most the timeout.
+ * invalid"). Both functions block, for at most the timeout, or until the
+ * operator interrupts the run (ES_MAIL_FAILED, "cancelled").
  * ------------------------------------------------------------------- */
 enum es_mail_security {
 	ES_MAIL_STARTTLS = 1, /* plain connect, STARTTLS required (587) */
@@ -418,8 +419,9 @@ enum es_mail_result {
 /* Where to connect and as whom. */
 struct es_mail_server {
 	uint32_t struct_size; /* sizeof(struct es_mail_server) */
-	const char *host;     /* "smtp.acme.example", "127.0.0.1" */
-	uint32_t port;        /* 1..65535 */
+	/* A host name or IPv4 address: "smtp.acme.example", "127.0.0.1". */
+	const char *host;
+	uint32_t port; /* 1..65535 */
 	enum es_mail_security security;
 	const char *username; /* nullable; may hold {{secret:NAME}} */
 	const char *password; /* nullable; "{{secret:password}}" */
