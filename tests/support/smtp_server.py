@@ -5,7 +5,7 @@ certificate the test made, AUTH PLAIN/LOGIN against one user.
 
   smtp_server.py --dir D --cert C --key K --user U --password-file F
                  [--tls] [--no-auth] [--relay-domain example.test]
-                 [--ready FIFO]
+                 [--ready FIFO] [--port N]
 
 --tls serves implicit TLS (smtps); otherwise STARTTLS, required before
 MAIL and AUTH. --no-auth offers no AUTH at all (a server a login check
@@ -92,6 +92,8 @@ def main():
     ap.add_argument("--no-auth", action="store_true")
     ap.add_argument("--relay-domain", default="example.test")
     ap.add_argument("--ready")
+    ap.add_argument("--port", type=int, default=0,
+                    help="listen here (the demo's fixed port); 0: any free one")
     a = ap.parse_args()
     # aiosmtpd 1.4 warns about its own Session.login_data on every AUTH.
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -115,7 +117,7 @@ def main():
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
+    sock.bind(("127.0.0.1", a.port))
     sock.listen(16)
     port = sock.getsockname()[1]
 
