@@ -373,18 +373,15 @@ static int hook_cancelled(void *ctx)
 	return c && *c;
 }
 
-/* The plugin's URL keys that have a value for this run's environment
- * (set, per-environment override or default): the origins its requests
- * with credentials may go to. Secret keys hold a reference, not a URL. */
-static const char *hook_url_key(void *ctx, size_t i, const char **name)
+const char *es_call_key_value(es_call *call, enum es_type type, size_t i,
+                              const char **name)
 {
-	es_call *call = ctx;
 	const struct es_plugin_conf *pc = call->inst->conf;
 
 	for (size_t k = 0; pc && k < pc->n_values; k++) {
 		const struct es_value *v = &pc->values[k];
 
-		if (!v->key || v->key->type != ES_TYPE_URL ||
+		if (!v->key || v->key->type != type ||
 		    (v->key->flags & ES_KEY_SECRET) || !v->is_set || !v->str)
 			continue;
 		if (i-- == 0) {
@@ -393,6 +390,14 @@ static const char *hook_url_key(void *ctx, size_t i, const char **name)
 		}
 	}
 	return NULL;
+}
+
+/* The plugin's URL keys that have a value for this run's environment
+ * (set, per-environment override or default): the origins its requests
+ * with credentials may go to. Secret keys hold a reference, not a URL. */
+static const char *hook_url_key(void *ctx, size_t i, const char **name)
+{
+	return es_call_key_value(ctx, ES_TYPE_URL, i, name);
 }
 
 /* A request refused unsent by the origin rule is refused the same way on
@@ -405,10 +410,9 @@ static void hook_refused(void *ctx)
 	call->transport_gave_up = 1;
 }
 
-static es_http_response *http_request(es_call *call,
-                                      const struct es_http_request *req)
+void es_call_http_hooks(es_call *call, struct es_http_hooks *hooks)
 {
-	const struct es_http_hooks hooks = {
+	const struct es_http_hooks h = {
 	    .ctx = call,
 	    .secret = hook_secret,
 	    .intent_begin = hook_intent_begin,
@@ -419,10 +423,19 @@ static es_http_response *http_request(es_call *call,
 	    .url_key = hook_url_key,
 	    .refused = hook_refused,
 	};
+
+	*hooks = h;
+}
+
+static es_http_response *http_request(es_call *call,
+                                      const struct es_http_request *req)
+{
+	struct es_http_hooks hooks;
 	struct es_http_request full = {0};
 	es_http_response *resp;
 	long status;
 
+	es_call_http_hooks(call, &hooks);
 	if (!req ||
 	    req->struct_size < offsetof(struct es_http_request, timeout_ms) ||
 	    !call->http) {
@@ -717,4 +730,5 @@ const struct es_host es_host_table = {
     .gate = &gate_api,
     .mem_free = free,
     .wipe = host_wipe,
+    .mail = &es_host_mail,
 };

@@ -56,6 +56,8 @@ int es_http_prepare(const struct es_http_request *req,
 int es_http_renew_mime(CURL *curl, const struct es_http_request *req,
                        struct es_http_prepared *p);
 void es_http_prepared_free(struct es_http_prepared *p);
+/* Wipe and free a string that may hold a secret (NULL is fine). */
+void es_http_free_secret(char *s);
 
 void es_http_buf_put(struct es_http_buf *b, const char *s, size_t n);
 /* Percent-encoding with upper-case hex, as RFC 3986 and SigV4 want:

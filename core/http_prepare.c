@@ -587,7 +587,7 @@ int es_http_prepare(const struct es_http_request *req,
 	return 0;
 }
 
-static void free_secret(char *s)
+void es_http_free_secret(char *s)
 {
 	if (s) {
 		es_wipe(s, strlen(s));
@@ -597,7 +597,7 @@ static void free_secret(char *s)
 
 void es_http_prepared_free(struct es_http_prepared *p)
 {
-	free_secret(p->url);
+	es_http_free_secret(p->url);
 	free(p->shown_url);
 	curl_slist_free_all(p->headers);
 	if (p->body) {
@@ -606,10 +606,10 @@ void es_http_prepared_free(struct es_http_prepared *p)
 	}
 	curl_mime_free(p->mime);
 	for (size_t i = 0; i < p->n_form_values; i++)
-		free_secret(p->form_values[i]);
+		es_http_free_secret(p->form_values[i]);
 	free(p->form_values);
-	free_secret(p->user);
-	free_secret(p->password);
+	es_http_free_secret(p->user);
+	es_http_free_secret(p->password);
 	es_http_masks_free(&p->masks);
 	memset(p, 0, sizeof(*p));
 }

@@ -359,6 +359,106 @@ struct es_gate_api {
 };
 
 /* ---------------------------------------------------------------------
+ * mail (since 2.2): classic SMTP, through the core's libcurl like http.
+ * One connection per call, no connection kept and no retries: a call
+ * connects to host:port, reaches TLS (STARTTLS, required: a server that
+ * does not offer it fails; or implicit TLS from the first byte, "smtps"),
+ * says EHLO, authenticates with AUTH when a username or password is given,
+ * does its work and says QUIT. TLS is always verified, against the
+ * plugin's `ca_file` when it sets one (in place of the system's CAs).
+ *
+ * `{{secret:NAME}}` in username and password is replaced inside the core,
+ * as in http, so the password never enters plugin memory; its value is
+ * masked in every log line and trace (the AUTH exchange is never traced).
+ *
+ * Credentials go only where the customer's file points: a call carrying a
+ * username or password connects only when `host` is the value, for this
+ * environment, of one of the plugin's non-secret ES_TYPE_STRING keys
+ * called `host` or `*_host` (compared without case), and `port` the value
+ * of one of its ES_TYPE_INT keys called `port` or `*_port`. Otherwise the
+ * call is refused unconnected (ES_MAIL_NOT_SENT, a diagnostic naming the
+ * host and those keys), and an ES_RETRY after it fails the task at once,
+ * as in http.
+ *
+ * Every outcome also leaves a diagnostic naming the server and, when the
+ * server answered, its reply ("535 5.7.8 Authentication credentials
+ * invalid"). Both functions block, for at most the timeout, or until the
+ * operator interrupts the run (ES_MAIL_FAILED, "cancelled").
+ * ------------------------------------------------------------------- */
+enum es_mail_security {
+	ES_MAIL_STARTTLS = 1, /* plain connect, STARTTLS required (587) */
+	ES_MAIL_TLS = 2,      /* implicit TLS, "smtps" (465) */
+};
+
+enum es_mail_result {
+	ES_MAIL_OK = 0,
+	/* No connection: refused, unreachable, or a name that does not
+	 * resolve. Nothing was sent. */
+	ES_MAIL_REFUSED = 1,
+	/* No STARTTLS offered, a failed handshake, or a certificate that
+	 * does not verify (a wrong or missing ca_file). Nothing was sent. */
+	ES_MAIL_TLS_FAILED = 2,
+	/* AUTH refused (535), or the server offered no AUTH, so the login
+	 * could not be checked. Nothing was sent. */
+	ES_MAIL_AUTH_FAILED = 3,
+	/* The server refused the sender or the recipient: "550 5.7.1
+	 * Relaying denied", 554, 553. The message was not sent. */
+	ES_MAIL_REJECTED = 4,
+	/* Connecting or a reply took longer than the timeout. For send():
+	 * the message may have been sent. */
+	ES_MAIL_TIMEOUT = 5,
+	/* Refused by the core before connecting: bad input, an unknown
+	 * secret, the rule on credentials above, a journal that could not
+	 * record the intent. Nothing was sent. */
+	ES_MAIL_NOT_SENT = 6,
+	/* Anything else (a 4xx/5xx after DATA, a connection lost). For
+	 * send(): the message may have been sent. */
+	ES_MAIL_FAILED = 7,
+};
+
+/* Where to connect and as whom. */
+struct es_mail_server {
+	uint32_t struct_size; /* sizeof(struct es_mail_server) */
+	/* A host name or IPv4 address: "smtp.acme.example", "127.0.0.1". */
+	const char *host;
+	uint32_t port; /* 1..65535 */
+	enum es_mail_security security;
+	const char *username; /* nullable; may hold {{secret:NAME}} */
+	const char *password; /* nullable; "{{secret:password}}" */
+	uint32_t timeout_ms;  /* 0: the plugin's http_timeout, else 30 s */
+};
+
+/* One plain-text message. Addresses are bare ("ops@acme.example"); no
+ * field but `text` may hold a line break, and subject is ASCII. The core
+ * adds Date, Message-ID and the MIME headers (UTF-8 text). */
+struct es_mail_message {
+	uint32_t struct_size; /* sizeof(struct es_mail_message) */
+	const char *from;     /* envelope and header sender */
+	const char *to;       /* the one recipient */
+	const char *subject;
+	const char *text;   /* body; "\n" line ends become CRLF */
+	const char *intent; /* nullable: journaled, "send the test message" */
+};
+
+struct es_mail_api {
+	uint32_t struct_size;
+	/* Connect, reach TLS, EHLO, AUTH, NOOP, QUIT: proves the server,
+	 * its certificate and the login without sending anything. ES_MAIL_OK
+	 * only when the server accepted AUTH (235): a server that offers no
+	 * AUTH fails with ES_MAIL_AUTH_FAILED. Read-only: fine in plan and
+	 * verify. */
+	enum es_mail_result (*check_login)(es_call *call,
+	                                   const struct es_mail_server *server);
+	/* Send `msg` once, journaled like a mutating HTTP request (the
+	 * intent is made durable before connecting, so state.interrupted()
+	 * tells a run killed mid-send). Never resent by the core; see
+	 * ES_MAIL_TIMEOUT and ES_MAIL_FAILED for "may have been sent". */
+	enum es_mail_result (*send)(es_call *call,
+	                            const struct es_mail_server *server,
+	                            const struct es_mail_message *msg);
+};
+
+/* ---------------------------------------------------------------------
  * The table itself.
  * ------------------------------------------------------------------- */
 struct es_host {
@@ -380,6 +480,9 @@ struct es_host {
 	void (*mem_free)(void *p);
 	/* Overwrite a buffer that held a secret (not optimised away). */
 	void (*wipe)(void *buf, size_t len);
+
+	/* Since 2.2. */
+	const struct es_mail_api *mail; /* SMTP */
 };
 
 #ifdef __cplusplus

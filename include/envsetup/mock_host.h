@@ -24,7 +24,7 @@
  * Strings handed to the mock are borrowed (transfer none) and must stay
  * valid until the next mock_host_reset(); string literals are the rule.
  * Strings the mock returns are valid until the next mock_host_reset().
- * Nothing here is thread-safe. Since ABI 2.0.
+ * Nothing here is thread-safe. Since ABI 2.0; mail since 2.2.
  */
 #ifndef ENVSETUP_MOCK_HOST_H
 #define ENVSETUP_MOCK_HOST_H
@@ -181,6 +181,38 @@ const char *mock_diag_text(void);
 uint32_t mock_retry_after(void);
 /* The last diag.ask() question ("" when none). */
 const char *mock_ask(void);
+
+/* ---------------------------------------------------------------------
+ * mail (since 2.2): every check_login() and send() is recorded and
+ * answered with the scripted result, ES_MAIL_OK unless told otherwise.
+ * A failing result also records `diag` as a diag.error(), as the core
+ * writes its own. Nothing connects.
+ * ------------------------------------------------------------------- */
+enum mock_mail_op {
+	MOCK_MAIL_CHECK_LOGIN = 0,
+	MOCK_MAIL_SEND = 1,
+};
+
+/* The answer to every later call of `op` (diag nullable: a fixed text). */
+void mock_mail_result(enum mock_mail_op op, enum es_mail_result result,
+                      const char *diag);
+
+/* A recorded call: copies of what the plugin passed. */
+struct mock_mail {
+	enum mock_mail_op op;
+	char *host;
+	uint32_t port;
+	enum es_mail_security security;
+	char *username; /* nullable; as passed: "{{secret:NAME}}" */
+	char *password; /* nullable; as passed */
+	uint32_t timeout_ms;
+	char *from, *to, *subject, *text, *intent; /* send only; nullable */
+};
+
+/* How many calls of `op` the plugin made. */
+size_t mock_mail_count(enum mock_mail_op op);
+/* Call `i` of every op, in the order made (NULL when out of range). */
+const struct mock_mail *mock_mail_call(size_t i);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
 
 #include "envsetup/mock_host.h"
 #include "host_tables.h"
+#include "mock_host_internal.h"
 
 #define MOCK_MAX 256
 #define MOCK_CONFIG_MAX 64
@@ -173,6 +174,7 @@ void mock_host_reset(void)
 	free_entries(m.state, m.n_state);
 	free_entries(m.outputs, m.n_outputs);
 	free_entries(m.secrets, m.n_secrets);
+	mock_mail_forget();
 	memset(&m, 0, sizeof(m));
 	m.customer = "acme";
 	m.environment = "uat";
@@ -877,6 +879,7 @@ static const struct es_host host = {
     .gate = &gate_api,
     .mem_free = free,
     .wipe = mem_wipe,
+    .mail = &mock_mail_api,
 };
 
 const struct es_host *mock_host(void)

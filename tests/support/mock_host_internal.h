@@ -1,0 +1,13 @@
+/* Shared between the mock host's files; not part of the SDK. */
+#ifndef ENVSETUP_MOCK_HOST_INTERNAL_H
+#define ENVSETUP_MOCK_HOST_INTERNAL_H
+
+#include <stdio.h>
+
+#include "envsetup/host.h"
+
+/* The mail sub-table (mock_host_mail.c) and its reset. */
+extern const struct es_mail_api mock_mail_api;
+void mock_mail_forget(void);
+
+#endif
