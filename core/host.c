@@ -45,6 +45,7 @@ void es_call_release(struct es_call *call)
 	call->question = NULL;
 	call->changes = NULL;
 	es_refs_release(call);
+	es_host_templates_release(call);
 }
 
 /* ---- secrets ------------------------------------------------------- */
@@ -717,4 +718,5 @@ const struct es_host es_host_table = {
     .gate = &gate_api,
     .mem_free = free,
     .wipe = host_wipe,
+    .templates = &es_host_templates,
 };

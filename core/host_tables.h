@@ -5,6 +5,9 @@
 #include "envsetup/host.h"
 
 extern const struct es_json_api es_host_json;
+/* host_templates.c; the release frees what a call read. */
+extern const struct es_templates_api es_host_templates;
+void es_host_templates_release(es_call *call);
 /* The whole table handed to plugins. */
 extern const struct es_host es_host_table;
 

@@ -23,8 +23,10 @@
  * provider client (client.h). */
 /* 2.1: ES_TYPE_RECORDS keys, es_config_api.get_json, and output
  * references in customer files. */
+/* 2.2: the templates service (es_host.templates) and
+ * ES_FORMAT_TEMPLATES_DIR. */
 #define ES_ABI_MAJOR 2
-#define ES_ABI_MINOR 1
+#define ES_ABI_MINOR 2
 
 /* The envsetup release these headers belong to. */
 #define ES_VERSION_STRING "0.2.0"

@@ -8,8 +8,8 @@
 describe() { es plugins describe "$1" --plugin-dir "$ES_ABI_FIXTURES/$1"; }
 
 describe good; expect_rc 0; expect_out "good 0.0.1"
-describe too-new-minor; expect_rc 5; expect_err "built for ABI 2.2, core provides 2.1"
-describe bad-major; expect_rc 5; expect_err "built for ABI 3.1, core provides 2.1"
+describe too-new-minor; expect_rc 5; expect_err "built for ABI 2.3, core provides 2.2"
+describe bad-major; expect_rc 5; expect_err "built for ABI 3.2, core provides 2.2"
 describe small-struct; expect_rc 5; expect_err "smaller than ABI 2.0"
 describe missing-callback; expect_rc 5; expect_err "has no function"
 describe wrong-name; expect_rc 5; expect_err "names itself 'somebody-else'"
@@ -38,5 +38,5 @@ expect_err "dependency cycle: cycle:first -> cycle:second -> cycle:first"
 mkdir -p "$WORK/mixed"
 cp "$ES_ABI_FIXTURES/good/good.so" "$ES_ABI_FIXTURES/too-new-minor/too-new-minor.so" "$WORK/mixed/"
 es plugins list --plugin-dir "$WORK/mixed"; expect_rc 5
-expect_out "good"; expect_out "too-new-minor"; expect_out "built for ABI 2.2"
+expect_out "good"; expect_out "too-new-minor"; expect_out "built for ABI 2.3"
 echo "abi: all checks passed"
