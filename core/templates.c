@@ -137,7 +137,9 @@ static char *read_text(struct es_template_reader *r, int dfd, const char *path,
 	else if (sb.st_size > ES_TEMPLATE_FILE_MAX)
 		es_template_problem(r, path, 0, "is larger than %d bytes",
 		                    ES_TEMPLATE_FILE_MAX);
-	else if ((text = malloc((size_t)sb.st_size + 2)))
+	else if (!(text = malloc((size_t)sb.st_size + 2)))
+		es_template_problem(r, path, 0, "out of memory");
+	else
 		while (n > 0 && got <= (size_t)sb.st_size) {
 			n = read(fd, text + got, (size_t)sb.st_size + 1 - got);
 			got += n > 0 ? (size_t)n : 0;
