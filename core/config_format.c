@@ -19,6 +19,7 @@ static const char *const format_names[] = {
     [ES_FORMAT_HOSTNAME] = "hostname",
     [ES_FORMAT_EMAIL] = "email",
     [ES_FORMAT_GUID] = "guid",
+    [ES_FORMAT_TEMPLATES_DIR] = "templates_dir",
 };
 
 const char *es_format_name(enum es_format f)
@@ -112,6 +113,8 @@ static const char *format_problem(enum es_format f, const char *s)
 	case ES_FORMAT_GUID:
 		return is_guid(s) ? NULL
 		                  : "is not a GUID (8-4-4-4-12 hex digits)";
+	case ES_FORMAT_TEMPLATES_DIR: /* its files: config_templates.c */
+		return NULL;
 	}
 	return "cannot be checked: the plugin's schema has an unknown format";
 }
@@ -324,6 +327,17 @@ static int check_text_rules(const struct es_key *k, char *err, size_t errlen)
 	regex_t re;
 	int rc;
 
+	int templates = k->format == ES_FORMAT_TEMPLATES_DIR;
+
+	if (templates != (k->type == ES_TYPE_PATH && k->format != 0))
+		return key_problem(err, errlen, k,
+		                   "has format templates_dir, which only path "
+		                   "keys take (and a path key no other)");
+	if (templates && k->pattern)
+		return key_problem(err, errlen, k,
+		                   "is a templates directory with a pattern");
+	if (templates)
+		return 0;
 	if ((k->format || k->pattern) && (!text || (k->flags & ES_KEY_SECRET)))
 		return key_problem(err, errlen, k,
 		                   "has a format or pattern, which only "

@@ -25,6 +25,12 @@ config_t *es_libconfig_read(const char *path, struct es_diags *d);
  * secrets, ca_file) and wipe the secrets. */
 void es_config_unbind(struct es_plugin_conf *pc);
 
+/* Read each template directory key of an enabled plugin group
+ * (ES_FORMAT_TEMPLATES_DIR) and report its problems to d; their number
+ * (config_templates.c). */
+size_t es_config_check_templates(const struct es_plugin_conf *pc,
+                                 struct es_diags *d);
+
 /* A value before typing: from a setting, or from a default's text. */
 struct es_raw_value {
 	int type;                    /* CONFIG_TYPE_* */

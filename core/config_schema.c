@@ -578,6 +578,8 @@ size_t es_config_bind(struct es_config *c, const char *env,
 			        pc->name);
 		if (desc && g)
 			bind_plugin(&b, pc, desc, g);
+		if (desc && g)
+			b.problems += es_config_check_templates(pc, d);
 	}
 	b.problems += es_refs_check(c, descs, n_descs, d);
 	free(b.dir);

@@ -45,6 +45,7 @@ void es_call_release(struct es_call *call)
 	call->question = NULL;
 	call->changes = NULL;
 	es_refs_release(call);
+	es_host_templates_release(call);
 }
 
 /* ---- secrets ------------------------------------------------------- */
@@ -731,4 +732,5 @@ const struct es_host es_host_table = {
     .mem_free = free,
     .wipe = host_wipe,
     .mail = &es_host_mail,
+    .templates = &es_host_templates,
 };

@@ -9,6 +9,9 @@
 extern const struct es_json_api es_host_json;
 /* The mail sub-table (host_mail.c). */
 extern const struct es_mail_api es_host_mail;
+/* host_templates.c; the release frees what a call read. */
+extern const struct es_templates_api es_host_templates;
+void es_host_templates_release(es_call *call);
 /* The whole table handed to plugins. */
 extern const struct es_host es_host_table;
 

@@ -60,7 +60,7 @@ static int file_sha256(const char *path, char out[ES_SHA256_HEX], char *err,
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	unsigned char buf[65536], md[EVP_MAX_MD_SIZE];
 	unsigned n = 0;
-	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC), rc = -1;
 	ssize_t got = 0;
 
 	if (fd < 0 || !ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
@@ -139,15 +139,54 @@ static int public_file(const char *path)
 	       (sb.st_mode & 0044);
 }
 
-/* A path key's target: the file, or the regular files directly in the
- * directory (templates_dir holds <name>.html). A missing one is listed
- * as absent, so its appearing makes the plan stale too. */
+/* The public regular files of `path`, and (depth 1) those of its
+ * folders: a template directory holds <name>/template.cfg and bodies.
+ * Symbolic links to folders are not followed. */
+static int add_dir_files(struct files *f, const char *path, int depth,
+                         size_t first, char *err, size_t errlen)
+{
+	struct dirent *e;
+	DIR *dir = opendir(path);
+	int rc = 0;
+
+	if (!dir) {
+		snprintf(err, errlen, "cannot read %s: %s", path,
+		         strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (e = readdir(dir)) && !f->oom) {
+		char full[PATH_MAX];
+		struct stat sb;
+
+		if (e->d_name[0] == '.' ||
+		    (size_t)snprintf(full, sizeof(full), "%s/%s", path,
+		                     e->d_name) >= sizeof(full))
+			continue;
+		if (depth > 0 && lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode))
+			rc = add_dir_files(f, full, depth - 1, first, err,
+			                   errlen);
+		else if (!public_file(full))
+			continue;
+		else if (f->n - first >= MAX_DIR_FILES) {
+			snprintf(err, errlen,
+			         "%s holds more than %d files: not a template "
+			         "folder",
+			         path, MAX_DIR_FILES);
+			rc = -1;
+		} else
+			add_path(f, full);
+	}
+	closedir(dir);
+	return rc;
+}
+
+/* A path key's target: the file, or the files of the directory and its
+ * folders (templates_dir). A missing one is listed as absent, so its
+ * appearing makes the plan stale too. */
 static int add_path_key(struct files *f, const char *path, cJSON *absent,
                         char *err, size_t errlen)
 {
 	struct stat sb;
-	struct dirent *e;
-	DIR *dir;
 	size_t first = f->n;
 
 	if (stat(path, &sb) < 0) {
@@ -159,30 +198,8 @@ static int add_path_key(struct files *f, const char *path, cJSON *absent,
 			add_path(f, path);
 		return 0;
 	}
-	if (!(dir = opendir(path))) {
-		snprintf(err, errlen, "cannot read %s: %s", path,
-		         strerror(errno));
+	if (add_dir_files(f, path, 1, first, err, errlen) < 0)
 		return -1;
-	}
-	while ((e = readdir(dir)) && !f->oom) {
-		char full[PATH_MAX];
-
-		if (e->d_name[0] == '.' ||
-		    (size_t)snprintf(full, sizeof(full), "%s/%s", path,
-		                     e->d_name) >= sizeof(full) ||
-		    !public_file(full))
-			continue;
-		if (f->n - first >= MAX_DIR_FILES) {
-			snprintf(err, errlen,
-			         "%s holds more than %d files: not a template "
-			         "folder",
-			         path, MAX_DIR_FILES);
-			closedir(dir);
-			return -1;
-		}
-		add_path(f, full);
-	}
-	closedir(dir);
 	qsort(f->paths + first, f->n - first, sizeof(*f->paths), by_name);
 	return 0;
 }

@@ -116,6 +116,8 @@ struct es_call {
 	/* Values of the task's needs read through output references, as
 	 * resolved for this call (refs.c). */
 	struct es_refs_call *refs;
+	/* Templates read through es_templates_api (host_templates.c). */
+	struct es_call_templates *templates;
 };
 
 void es_call_init(struct es_call *call, struct es_instance *inst,

@@ -459,6 +459,47 @@ struct es_mail_api {
 };
 
 /* ---------------------------------------------------------------------
+ * templates: since 2.2. The e-mail templates of a PATH key declared with
+ * ES_FORMAT_TEMPLATES_DIR (plugin.h), in the one format every e-mail
+ * plugin reads (docs/templates.md): <dir>/<name>/template.cfg (subject,
+ * description, variables), body.html and an optional body.txt, variables
+ * written {{name}} (handlebars). The core reads and checks the directory
+ * (`check` already refused a broken one); the plugin opens no file.
+ * Strings are core-owned (transfer none) and valid until the callback
+ * returns.
+ * ------------------------------------------------------------------- */
+struct es_template {
+	uint32_t struct_size; /* sizeof(struct es_template) of the core */
+	const char *name;    /* the folder's name: "reset-password-instructions"
+	                        (a-z, 0-9, '-', '_'; at most 64 bytes) */
+	const char *subject; /* one line, may hold {{variables}} */
+	const char *description; /* nullable */
+	const char *html;        /* body.html */
+	const char *text;        /* body.txt; nullable when there is none */
+	/* The declared variables, NULL-terminated (n_variables of them). */
+	const char *const *variables;
+	size_t n_variables;
+	/* 64 hex digits of SHA-256 over subject, html and text: equal
+	 * digests, equal content. A version tag for providers that keep
+	 * versions (Mailgun). */
+	const char *digest;
+};
+
+struct es_templates_api {
+	uint32_t struct_size;
+	/* Reads the directory `key` names for this environment. Returns how
+	 * many templates it holds, 0 when the key is unset, or -1 with a
+	 * diagnostic against `key` (and the file at fault) when the key is
+	 * not a templates directory or the directory is broken. May block
+	 * (file I/O); read once per callback, later calls reuse it. */
+	long (*count)(es_call *call, const char *key);
+	/* Template i of `key`, in name order (NULL after a failed count() or
+	 * out of range). */
+	const struct es_template *(*get)(es_call *call, const char *key,
+	                                 size_t i);
+};
+
+/* ---------------------------------------------------------------------
  * The table itself.
  * ------------------------------------------------------------------- */
 struct es_host {
@@ -483,6 +524,7 @@ struct es_host {
 
 	/* Since 2.2. */
 	const struct es_mail_api *mail; /* SMTP */
+	const struct es_templates_api *templates;
 };
 
 #ifdef __cplusplus

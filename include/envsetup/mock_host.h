@@ -214,6 +214,19 @@ size_t mock_mail_count(enum mock_mail_op op);
 /* Call `i` of every op, in the order made (NULL when out of range). */
 const struct mock_mail *mock_mail_call(size_t i);
 
+/* ---------------------------------------------------------------------
+ * templates (since 2.2): what es_host.templates hands over for a template
+ * directory key, scripted in name order. count() of a key with none is 0.
+ * Variables are not scripted (an empty list): the core checked them.
+ * ------------------------------------------------------------------- */
+/* Template `name` of directory key `key`; text nullable (no body.txt).
+ * Its digest is computed here and changes with subject, html and text. */
+void mock_template(const char *key, const char *name, const char *subject,
+                   const char *html, const char *text);
+/* count() of `key` answers -1 with a diagnostic, get() NULL: a directory
+ * that does not read. */
+void mock_templates_broken(const char *key);
+
 #ifdef __cplusplus
 }
 #endif

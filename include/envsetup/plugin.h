@@ -121,6 +121,15 @@ enum es_format {
 	    1,               /* "mail.acme.example": RFC 1123 labels, a dot */
 	ES_FORMAT_EMAIL = 2, /* "ops@acme.example": local part, @, host */
 	ES_FORMAT_GUID = 3,  /* 8-4-4-4-12 hex digits */
+	/* Since 2.2, for ES_TYPE_PATH keys only: a shared e-mail template
+	 * directory (docs/templates.md), read through es_host.templates.
+	 * `check` reads every template in it and reports, against the key,
+	 * each file at fault: an unparsable template.cfg, a {{variable}} not
+	 * declared, a file that is not a regular file inside the directory
+	 * (FIFO, symbolic link), and each template the plugin's LIST key
+	 * `templates` names that is missing ("platform" there stands for the
+	 * platform's fourteen system notification templates). */
+	ES_FORMAT_TEMPLATES_DIR = 4,
 };
 
 /*
@@ -138,7 +147,8 @@ struct es_key {
 	int64_t min, max;      /* ES_TYPE_INT: bounds flagged ES_KEY_MIN/MAX */
 	const char *question;  /* the checklist question it answers */
 	const char *example;   /* nullable */
-	enum es_format format; /* STRING and LIST items; 0: any */
+	enum es_format format; /* STRING and LIST items (PATH: TEMPLATES_DIR);
+	                          0: any */
 	/* nullable: a POSIX extended regular expression the whole value (each
 	 * list item) must match, e.g. "^[a-z][a-z0-9-]*$". */
 	const char *pattern;

@@ -23,7 +23,8 @@
  * provider client (client.h). */
 /* 2.1: ES_TYPE_RECORDS keys, es_config_api.get_json, and output
  * references in customer files. */
-/* 2.2: the mail host service (es_host.mail: SMTP login check and send). */
+/* 2.2: the mail host service (es_host.mail: SMTP login check and send),
+ * the templates service (es_host.templates) and ES_FORMAT_TEMPLATES_DIR. */
 #define ES_ABI_MAJOR 2
 #define ES_ABI_MINOR 2
 

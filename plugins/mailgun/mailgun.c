@@ -58,8 +58,15 @@ static const struct es_key mailgun_keys[] = {
                       "permanent_fail|temporary_fail|complained)$"),
     ES_KEY(.name = "templates_dir", .type = ES_TYPE_PATH,
            .question = "Do you need customisation / branding on your "
-                       "e-mails? A directory of <name>.html templates",
-           .example = "etc/templates/acme"),
+                       "e-mails? A template directory (docs/templates.md)",
+           .example = "etc/templates/acme", .format = ES_FORMAT_TEMPLATES_DIR),
+    /* No default: the platform sends through Mailgun by SMTP and names
+     * no Mailgun template, so none is required unless listed. */
+    ES_KEY(.name = "templates", .type = ES_TYPE_LIST,
+           .question = "Which templates must templates_dir hold? "
+                       "(\"platform\": the platform's fourteen system "
+                       "notifications)",
+           .example = "[ \"platform\" ]", .pattern = "^[a-z0-9_-]{1,64}$"),
     ES_KEY(.name = "smtp_login", .type = ES_TYPE_STRING,
            .default_value = "postmaster",
            .question = "SMTP login the platform sends with (before "
@@ -99,7 +106,7 @@ static const struct es_task mailgun_tasks[] = {
             .run = mg_configure_webhooks),
     ES_TASK(.id = "upload_templates", .title = "Upload the templates",
             .section = "4.4", .depends_on = ES_LIST("create_domain"),
-            .needs = ES_LIST("domain", "templates_dir"),
+            .needs = ES_LIST("domain", "templates_dir", "templates"),
             .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN,
             .run = mg_upload_templates),
     ES_TASK(.id = "smtp_credentials", .title = "Create the SMTP login",
@@ -146,7 +153,6 @@ static const struct es_output mailgun_outputs[] = {
 static enum es_status mailgun_validate(const struct es_ctx *x)
 {
 	const struct es_config_api *conf = x->host->config;
-	const char *dir = conf->get_string(x->call, "templates_dir");
 	int bad = 0;
 
 	if (conf->get_string(x->call, "webhook_url") &&
@@ -154,8 +160,6 @@ static enum es_status mailgun_validate(const struct es_ctx *x)
 		x->host->diag->error(
 		    x->call, "webhook_events",
 		    "webhook_url is set but no event is chosen");
-	if (dir)
-		bad += mg_bad_templates(x, dir);
 	return bad ? ES_INVALID_CONFIG : ES_OK;
 }
 

@@ -3,7 +3,7 @@
  *   mailgun.c            schema, tasks, validate, descriptor
  *   mailgun_api.c        the client for Mailgun: base URL, auth, errors
  *   mailgun_domain.c     API key, domain, DNS records, webhooks, SMTP login
- *   mailgun_templates.c  templates_dir: scanning, checking and uploading
+ *   mailgun_templates.c  the templates of templates_dir, uploaded
  *   mailgun_destroy.c    teardown: what the tasks made, removed
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
  */
@@ -67,9 +67,5 @@ enum es_status mg_destroy_webhooks(struct ctx *c);
 enum es_status mg_destroy_credentials(struct ctx *c);
 /* Template `name`, when its active version is envsetup's. */
 enum es_status mg_destroy_template(struct ctx *c, const char *name);
-
-/* validate: the number of template files that make no valid template
- * name, each with a diagnostic (1 if templates_dir cannot be read). */
-int mg_bad_templates(const struct es_ctx *x, const char *dir);
 
 #endif

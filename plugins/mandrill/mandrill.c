@@ -71,8 +71,17 @@ static const struct es_key mandrill_keys[] = {
                       "spam|unsub|reject)$"),
     ES_KEY(.name = "templates_dir", .type = ES_TYPE_PATH,
            .question = "Do you need customisation / branding on your "
-                       "e-mails? A directory of <name>.html templates",
-           .example = "etc/templates/acme"),
+                       "e-mails? A template directory (docs/templates.md)",
+           .example = "etc/templates/platform",
+           .format = ES_FORMAT_TEMPLATES_DIR),
+    /* The platform's Mandrill adapter sends by these slugs: a missing
+     * one is an e-mail that fails, so `check` requires them. */
+    ES_KEY(.name = "templates", .type = ES_TYPE_LIST,
+           .default_value = "[ \"platform\" ]",
+           .question = "Which templates must templates_dir hold? "
+                       "(\"platform\": the platform's fourteen system "
+                       "notifications)",
+           .pattern = "^[a-z0-9_-]{1,64}$"),
     ES_KEY(.name = "admins", .type = ES_TYPE_LIST,
            .question = "Who are the customer's Mandrill admins to invite? "
                        "(e-mail addresses)",
@@ -111,7 +120,7 @@ static const struct es_task mandrill_tasks[] = {
     ES_TASK(.id = "upload_templates",
             .title = "Add, update and publish the templates", .section = "4.4",
             .depends_on = ES_LIST("verify_api_key"),
-            .needs = ES_LIST("templates_dir"),
+            .needs = ES_LIST("templates_dir", "templates"),
             .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN,
             .run = md_upload_templates),
     ES_TASK(.id = "invite_admins", .title = "Invite the Mandrill admins",
@@ -157,7 +166,6 @@ static const struct es_output mandrill_outputs[] = {
 static enum es_status mandrill_validate(const struct es_ctx *x)
 {
 	const struct es_config_api *conf = x->host->config;
-	const char *dir = conf->get_string(x->call, "templates_dir");
 	const char *name = conf->get_string(x->call, "subaccount_name");
 	int bad = 0;
 
@@ -170,8 +178,6 @@ static enum es_status mandrill_validate(const struct es_ctx *x)
 		x->host->diag->error(x->call, "subaccount_name",
 		                     "subaccount_name is set but "
 		                     "subaccount_id is not");
-	if (dir)
-		bad += md_bad_templates(x, dir);
 	return bad ? ES_INVALID_CONFIG : ES_OK;
 }
 

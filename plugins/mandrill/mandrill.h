@@ -6,7 +6,7 @@
  *   mandrill_domain.c     API key, sender domain, its DNS records, its
  *                         verification
  *   mandrill_account.c    subaccount and webhook
- *   mandrill_templates.c  templates_dir: scanning, checking, add/update,
+ *   mandrill_templates.c  the templates of templates_dir: add/update,
  *                         publish
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
  */
@@ -68,9 +68,5 @@ enum es_status md_verify_sender_domain(const struct es_ctx *x); /* long */
 enum es_status md_subaccount(const struct es_ctx *x);
 enum es_status md_configure_webhook(const struct es_ctx *x);
 enum es_status md_upload_templates(const struct es_ctx *x);
-
-/* validate: the number of template files that make no valid template
- * name, each with a diagnostic (1 if templates_dir cannot be read). */
-int md_bad_templates(const struct es_ctx *x, const char *dir);
 
 #endif

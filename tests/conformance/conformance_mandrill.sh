@@ -30,6 +30,7 @@ plugins = {
     subaccount_id = "acme-uat";
     webhook_url = "https://app.uat.acme.example/hooks/mandrill";
     templates_dir = "$ES_SOURCE_DIR/etc/templates/acme";
+    templates = [ "welcome", "password-reset" ];
     admins = [ "ops-lead@acme.example" ];
   };
 };
@@ -46,13 +47,13 @@ es plan "$cfg" --env uat; expect_rc 0
 # (set through the proxy, so that call is validated as well):
 # templates/publish, so both are validated too.
 cp -r "$ES_SOURCE_DIR/etc/templates/acme" "$WORK/templates"
-echo "<!-- edited -->" >>"$WORK/templates/welcome.html"
+echo "<!-- edited -->" >>"$WORK/templates/welcome/body.html"
 sed -i -e "s|templates_dir = \"[^\"]*\";|templates_dir = \"$WORK/templates\";|" \
   -e 's|^    admins|    webhook_events = [ "hard_bounce", "spam" ];\n    admins|' "$cfg"
 curl -s -X POST -H 'Content-Type: application/json' \
   -d "{\"key\":\"$MANDRILL_API_KEY\",\"name\":\"password-reset\",\"code\":\"<p>draft</p>\",\"publish\":false}" \
   "$PROXY_URL/templates/update" >/dev/null
-printf '<p>draft</p>' >"$WORK/templates/password-reset.html"
+printf '<p>draft</p>' >"$WORK/templates/password-reset/body.html"
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
 es plan "$cfg" --env uat; expect_rc 0
 openapi_summary mandrill --spec "$spec" || fail "Mandrill calls off-spec"

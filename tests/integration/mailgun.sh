@@ -29,6 +29,16 @@ templates=$(resources_count mailgun template)
 webhooks=$(resources_count mailgun webhook)
 [ "$templates" = 2 ] || fail "expected 2 templates, got $templates"
 [ "$webhooks" -ge 1 ] || fail "expected webhooks"
+# Each template as the shared directory has it: body.html as the version,
+# the subject from template.cfg as its Subject header.
+curl -s "$SANDBOX_URL/_sandbox/resources?provider=mailgun&kind=template" | python3 -c '
+import json, sys
+t = {r["attrs"]["name"]: r["attrs"] for r in json.load(sys.stdin)}
+v = t["welcome"]["version"]
+assert v["headers"] == {"Subject": "Welcome to Acme, {{name}}"}, v
+assert "<h1>Welcome to Acme, {{name}}</h1>" in v["template"], v
+assert v["tag"].startswith("envsetup-"), v
+' || fail "templates not uploaded with their subject"
 
 es plan "$cfg" --env uat; expect_rc 0
 expect_out "No changes"

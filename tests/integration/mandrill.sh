@@ -24,6 +24,7 @@ plugins = {
     domain = "mail.acme.example";
     dmarc_policy = "quarantine";
     templates_dir = "$ES_SOURCE_DIR/etc/templates/acme";
+    templates = [ "welcome", "password-reset" ];
     admins = [ "ops-lead@acme.example" ];
     environments = {
       uat = { domain = "mail.uat.acme.example";
@@ -47,6 +48,13 @@ converged() { # context
     [ "$(resources_count mandrill $kind)" = 1 ] || fail "$1: expected 1 $kind, got $(resources_count mandrill $kind)"
   done
   [ "$(resources_count mandrill template)" = 2 ] || fail "$1: expected 2 templates"
+  curl -s "$SANDBOX_URL/_sandbox/resources?provider=mandrill&kind=template" | python3 -c '
+import json, sys
+t = {r["id"]: r["attrs"] for r in json.load(sys.stdin)}["password-reset"]
+assert t["publish_subject"] == "Reset your Acme password", t
+assert t["publish_text"].startswith("Hello {{name}}, reset"), t
+assert t["publish_code"].startswith("<html><body><p>Hello {{name}}"), t
+' || fail "$1: templates not published with subject, code and text"
 }
 
 fresh() { # sandbox args...

@@ -57,7 +57,7 @@ d = json.load(open(sys.argv[1]))
 assert d["format_version"] == 1 and d["command"] == "plan"
 assert d["customer"] == "acme" and d["environment"] == "uat"
 assert len(d["config"]["sha256"]) == 64 and d["config"]["files"][0]["path"].endswith("acme.cfg")
-assert any(f["path"].endswith("welcome.html") for f in d["config"]["files"])
+assert any(f["path"].endswith("welcome/body.html") for f in d["config"]["files"])
 import hashlib
 listing = "".join("%s  %s\n" % (f["sha256"], f["path"]) for f in d["config"]["files"])
 assert d["config"]["sha256"] == hashlib.sha256(listing.encode()).hexdigest(), "config.sha256 recipe"
@@ -75,13 +75,15 @@ expect_err "plan again"
 [ "$(resources_count mailgun domain)" = 0 ] || fail "a stale plan created a domain"
 cp "$WORK/acme.cfg.orig" "$cfg"
 
-cp "$WORK/templates/welcome.html" "$WORK/welcome.orig"
-echo "<p>edited</p>" >>"$WORK/templates/welcome.html"
-es apply "$plan"; expect_rc 6; expect_err "welcome.html changed since the plan was made"
-cp "$WORK/welcome.orig" "$WORK/templates/welcome.html"
-echo "<p>new</p>" >"$WORK/templates/new.html"
-es apply "$plan"; expect_rc 6; expect_err "new.html is read now"
-rm "$WORK/templates/new.html"
+cp "$WORK/templates/welcome/body.html" "$WORK/welcome.orig"
+echo "<p>edited</p>" >>"$WORK/templates/welcome/body.html"
+es apply "$plan"; expect_rc 6; expect_err "welcome/body.html changed since the plan was made"
+cp "$WORK/welcome.orig" "$WORK/templates/welcome/body.html"
+mkdir "$WORK/templates/new"
+echo 'subject = "New";' >"$WORK/templates/new/template.cfg"
+echo "<p>new</p>" >"$WORK/templates/new/body.html"
+es apply "$plan"; expect_rc 6; expect_err "new/body.html is read now"
+rm -r "$WORK/templates/new"
 
 es apply "$cfg" --env uat --only mailgun:verify_api_key; expect_rc 0
 es apply "$plan"; expect_rc 6; expect_err "state of acme/uat changed since the plan was made"

@@ -148,6 +148,7 @@ static void free_headers(struct es_http_header *h, size_t n)
 
 void mock_host_reset(void)
 {
+	mock_templates_reset();
 	for (size_t i = 0; i < MOCK_CONFIG_MAX && m.config[i].key != NULL; i++)
 		es_host_json.free(m.config[i].json);
 	for (size_t i = 0; i < m.n_sent; i++) {
@@ -880,6 +881,7 @@ static const struct es_host host = {
     .mem_free = free,
     .wipe = mem_wipe,
     .mail = &mock_mail_api,
+    .templates = &mock_templates_api,
 };
 
 const struct es_host *mock_host(void)

@@ -34,11 +34,13 @@
 #define ERROR(status_code, name, text)                                         \
 	"{\"status\": \"error\", \"code\": " status_code ", \"name\": \"" name \
 	"\", \"message\": \"" text "\"}"
+/* templates/info of "welcome", its draft and published versions with
+ * the subject and text of with_template(). */
 #define TEMPLATE(code, publish_code)                                           \
 	"{\"slug\": \"welcome\", \"name\": \"welcome\", \"code\": \"" code     \
-	"\", \"publish_code\": \"" publish_code "\"}"
-
-static char templates_dir[] = "/tmp/test_mandrill.XXXXXX";
+	"\", \"subject\": \"Welcome {{name}}\", \"text\": \"hi\", "            \
+	"\"publish_code\": \"" publish_code "\", \"publish_subject\": "        \
+	"\"Welcome {{name}}\", \"publish_text\": \"hi\"}"
 
 /* ------------------------------------------------------------ fixture */
 
@@ -71,29 +73,12 @@ static void once(const char *match, long status, const char *body)
 	mock_http_reply(match, status, body, NULL, MOCK_REPLY_ONCE);
 }
 
-/* A templates_dir holding welcome.html = "<p>hi</p>". */
+/* A templates_dir holding template "welcome", as the core hands it. */
 static void with_template(void)
 {
-	char path[128];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(templates_dir));
-	snprintf(path, sizeof(path), "%s/welcome.html", templates_dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("<p>hi</p>", f);
-	fclose(f);
-	mock_config_string("templates_dir", templates_dir);
-}
-
-static void without_template(void)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/welcome.html", templates_dir);
-	unlink(path);
-	rmdir(templates_dir);
-	strcpy(templates_dir, "/tmp/test_mandrill.XXXXXX");
+	mock_config_string("templates_dir", "/etc/envsetup/templates");
+	mock_template("templates_dir", "welcome", "Welcome {{name}}",
+	              "<p>hi</p>", "hi");
 }
 
 /* -------------------------------------------------- add_sender_domain */
@@ -406,9 +391,11 @@ START_TEST(template_absent_is_added_published)
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
 	add = mock_http_find(CALL("/templates/add"), 0);
 	ck_assert_ptr_nonnull(strstr(add->body, "\"code\":\"<p>hi</p>\""));
+	ck_assert_ptr_nonnull(
+	    strstr(add->body, "\"subject\":\"Welcome {{name}}\""));
+	ck_assert_ptr_nonnull(strstr(add->body, "\"text\":\"hi\""));
 	ck_assert_ptr_nonnull(strstr(add->body, "\"publish\":true"));
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
-	without_template();
 }
 END_TEST
 
@@ -428,7 +415,6 @@ START_TEST(template_conflict_is_adopted_and_updated)
 	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/update")), 1);
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
 	ck_assert_ptr_null(mock_state("made:template.welcome"));
-	without_template();
 }
 END_TEST
 
@@ -443,7 +429,52 @@ START_TEST(template_draft_in_place_but_unpublished_is_only_published)
 	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/publish")),
 	                  1);
 	ck_assert_uint_eq(mock_http_count_prefix(CALL("/templates/update")), 0);
-	without_template();
+}
+END_TEST
+
+/* The code is the file's but the subject is not: an update, published. */
+START_TEST(template_subject_change_is_an_update)
+{
+	with_template();
+	mock_state_set("template.welcome", "welcome");
+	on(CALL("/templates/info"), 200,
+	   "{\"name\": \"welcome\", \"code\": \"<p>hi</p>\", \"subject\": "
+	   "\"Old\", \"text\": \"hi\", \"publish_code\": \"<p>hi</p>\", "
+	   "\"publish_subject\": \"Old\", \"publish_text\": \"hi\"}");
+	on(CALL("/templates/update"), 200, TEMPLATE("<p>hi</p>", "<p>hi</p>"));
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
+	ck_assert_ptr_nonnull(
+	    strstr(mock_http_find(CALL("/templates/update"), 0)->body,
+	           "\"subject\":\"Welcome {{name}}\""));
+}
+END_TEST
+
+START_TEST(template_in_place_is_left_alone)
+{
+	with_template();
+	mock_state_set("template.welcome", "welcome");
+	on(CALL("/templates/info"), 200, TEMPLATE("<p>hi</p>", "<p>hi</p>"));
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
+	ck_assert_uint_eq(mock_http_writes(), 0);
+	ck_assert_uint_eq(mock_plan_count(), 0);
+}
+END_TEST
+
+/* A directory the core could not read: nothing is sent. */
+START_TEST(template_directory_that_fails_sends_nothing)
+{
+	with_template();
+	mock_templates_broken("templates_dir");
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY),
+	                 ES_INVALID_CONFIG);
+	ck_assert_uint_eq(mock_http_count(), 0);
+	ck_assert_str_eq(mock_diag_key(), "templates_dir");
 }
 END_TEST
 
@@ -547,6 +578,9 @@ int main(void)
 	    destroy_deletes_only_what_envsetup_made,
 	    destroy_of_what_is_already_gone_is_done,
 	    validate_refuses_webhook_url_without_events,
+	    template_subject_change_is_an_update,
+	    template_in_place_is_left_alone,
+	    template_directory_that_fails_sends_nothing,
 	};
 	Suite *s = suite_create("mandrill");
 	TCase *tc = tcase_create("tasks");
