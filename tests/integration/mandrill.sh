@@ -81,12 +81,13 @@ expect_out "No changes"
 apply
 converged "second apply"
 es status "$cfg" --env uat; expect_rc 0
-expect_out "mandrill.dns_records"
-expect_out "mte1._domainkey.mail.uat.acme.example"
-expect_out "p=quarantine"
+expect_out "mandrill.dns_records = (JSON list of 5 items)"
 expect_out "mandrill.domain_state = verified"
 expect_out "mandrill.subaccount_id = acme-uat"
 expect_out "mandrill.webhook_auth_key = (secret"
+es status "$cfg" --env uat --output mandrill.dns_records; expect_rc 0
+expect_out "mte1._domainkey.mail.uat.acme.example"
+expect_out "p=quarantine"
 
 # ---- faults: converge, or fail cleanly naming Mandrill and the request ----
 faults=(
