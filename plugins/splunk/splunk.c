@@ -42,8 +42,7 @@ static const struct es_key splunk_keys[] = {
            .question = "The Splunk Cloud stack name (the <stack> of "
                        "<stack>.splunkcloud.com)",
            .example = "acme", .pattern = "^[a-z0-9][a-z0-9-]{0,62}$"),
-    ES_KEY(.name = "auth_token", .type = ES_TYPE_STRING,
-           .flags = ES_KEY_SECRET,
+    ES_KEY(.name = "auth_token", .type = ES_TYPE_STRING, .flags = ES_KEY_SECRET,
            .question = "A Splunk authentication token (Settings > Tokens) "
                        "of an admin (sc_admin on Splunk Cloud), sent as "
                        "Bearer; or set username and password",
@@ -66,8 +65,8 @@ static const struct es_key splunk_keys[] = {
            .default_value = "90d",
            .question = "How long are logs kept? (frozenTimePeriodInSecs; "
                        "Splunk Cloud: searchableDays)"),
-    ES_KEY(.name = "max_size_mb", .type = ES_TYPE_INT,
-           .flags = ES_KEY_MIN, .min = 1, .default_value = "500000",
+    ES_KEY(.name = "max_size_mb", .type = ES_TYPE_INT, .flags = ES_KEY_MIN,
+           .min = 1, .default_value = "500000",
            .question = "Largest size of the index in MB "
                        "(maxTotalDataSizeMB; Splunk Cloud: maxDataSizeMB)"),
     ES_KEY(.name = "role", .type = ES_TYPE_STRING, .flags = ES_KEY_PER_ENV,
@@ -102,8 +101,8 @@ static const struct es_key splunk_keys[] = {
            .question = "Which log searches raise an alert? (\"Name: SPL\", "
                        "searched in the environment's index)",
            .pattern = "^[A-Za-z0-9][A-Za-z0-9 _-]{0,80}: [^[:cntrl:]]+$"),
-    ES_KEY(.name = "alert_threshold", .type = ES_TYPE_INT,
-           .flags = ES_KEY_MIN, .min = 0, .default_value = "10",
+    ES_KEY(.name = "alert_threshold", .type = ES_TYPE_INT, .flags = ES_KEY_MIN,
+           .min = 0, .default_value = "10",
            .question = "An alert fires when its search finds more events "
                        "than this in a run"),
     ES_KEY(.name = "alert_schedule", .type = ES_TYPE_STRING,
@@ -113,23 +112,20 @@ static const struct es_key splunk_keys[] = {
            .pattern = "^[0-9*/,-]+( [0-9*/,-]+){4}$"),
     ES_KEY(.name = "alert_emails", .type = ES_TYPE_LIST,
            .question = "Who gets the alerts? (the on-call addresses)",
-           .example = "[ \"oncall@acme.example\" ]",
-           .format = ES_FORMAT_EMAIL),
+           .example = "[ \"oncall@acme.example\" ]", .format = ES_FORMAT_EMAIL),
     ES_KEYS_END,
 };
 
 /* ---- tasks: the checklist items this plugin accomplishes ------------- */
 
 static const struct es_task splunk_tasks[] = {
-    ES_TASK(.id = "verify_credentials",
-            .title = "Check the Splunk credentials", .section = "4.2",
-            .needs = ES_LIST("management_url"), .flags = ES_TASK_TEARDOWN,
-            .run = sp_verify_credentials),
+    ES_TASK(.id = "verify_credentials", .title = "Check the Splunk credentials",
+            .section = "4.2", .needs = ES_LIST("management_url"),
+            .flags = ES_TASK_TEARDOWN, .run = sp_verify_credentials),
     ES_TASK(.id = "index", .title = "Create the environment's index",
             .section = "4.2", .depends_on = ES_LIST("verify_credentials"),
             .needs = ES_LIST("index", "retention", "max_size_mb"),
-            .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN |
-                     ES_TASK_LONG_RUNNING,
+            .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN | ES_TASK_LONG_RUNNING,
             .timeout_s = 1800, .run = sp_index),
     ES_TASK(.id = "role", .title = "Create or update the users' role",
             .section = "4.2", .depends_on = ES_LIST("index"),
@@ -143,8 +139,7 @@ static const struct es_task splunk_tasks[] = {
             .title = "Create an HTTP Event Collector token per component",
             .section = "4.2", .depends_on = ES_LIST("index"),
             .needs = ES_LIST("components", "index"),
-            .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN |
-                     ES_TASK_LONG_RUNNING,
+            .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN | ES_TASK_LONG_RUNNING,
             .timeout_s = 1800, .run = sp_hec_tokens),
     ES_TASK(.id = "alerts", .title = "Create the alerts and route them",
             .section = "4.2", .depends_on = ES_LIST("index"),
@@ -218,6 +213,5 @@ ES_PLUGIN(splunk, .name = "splunk", .version = "2.0.0",
           .description = "Splunk Enterprise or Splunk Cloud: index, role, "
                          "users, HTTP Event Collector tokens and alerts "
                          "(checklist 4.2)",
-          .keys = splunk_keys, .tasks = splunk_tasks,
-          .outputs = splunk_outputs,
+          .keys = splunk_keys, .tasks = splunk_tasks, .outputs = splunk_outputs,
           .ops = ES_OPS(.validate = splunk_validate))

@@ -28,7 +28,7 @@ struct ctx {
 	es_call *call;
 	enum es_phase phase;
 	struct es_client rest; /* management_url: /services, /servicesNS */
-	struct es_client acs;  /* mode = cloud: acs_url/{stack}/adminconfig/v2 */
+	struct es_client acs; /* mode = cloud: acs_url/{stack}/adminconfig/v2 */
 	struct es_http_header auth_header;
 	int cloud;
 	const char *index; /* this environment's index */

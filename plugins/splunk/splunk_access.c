@@ -58,9 +58,9 @@ static const char *role_gap(struct ctx *c, const es_json *content)
 	size_t n = c->h->config->list_size(c->call, "role_imports");
 
 	for (size_t i = 0; i < n; i++)
-		if (!sp_list_has(c, j->get(content, "imported_roles"),
-		                 c->h->config->list_item(c->call,
-		                                         "role_imports", i)))
+		if (!sp_list_has(
+		        c, j->get(content, "imported_roles"),
+		        c->h->config->list_item(c->call, "role_imports", i)))
 			return "imported_roles differ";
 	if (!sp_list_has(c, j->get(content, "srchIndexesAllowed"), c->index))
 		return "may not search the index";
@@ -85,8 +85,9 @@ static enum es_status write_role(struct ctx *c, const char *name,
 	if (!content)
 		sp_form_add(&f, "name", name);
 	for (size_t i = 0; i < n; i++)
-		sp_form_add(&f, "imported_roles",
-		            c->h->config->list_item(c->call, "role_imports", i));
+		sp_form_add(
+		    &f, "imported_roles",
+		    c->h->config->list_item(c->call, "role_imports", i));
 	for (size_t i = 0; i < j->array_size(allowed); i++) {
 		const char *v = j->get_string(j->array_item(allowed, i), "");
 

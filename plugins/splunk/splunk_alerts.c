@@ -16,7 +16,7 @@
 
 /* One alert as the config wants it. */
 struct alert {
-	char label[SP_NAME_MAX]; /* "Server errors" */
+	char label[SP_NAME_MAX];    /* "Server errors" */
 	char name[SP_NAME_MAX * 2]; /* "acme_uat Server errors" */
 	char key[SP_NAME_MAX + 8];
 	char search[ALERT_MAX];
@@ -56,8 +56,8 @@ static const char *alert_gap(struct ctx *c, const es_json *content,
 	const struct es_json_api *j = c->h->json;
 	const char *s = j->get_string(content, "search");
 	const char *cron = j->get_string(content, "cron_schedule");
-	const char *to = j->get_string(j->member(content, "action.email.to"),
-	                               "");
+	const char *to =
+	    j->get_string(j->member(content, "action.email.to"), "");
 	const char *actions = j->get_string(content, "actions");
 	const char *threshold = j->get_string(content, "alert_threshold");
 

@@ -90,8 +90,8 @@ int sp_open(const struct es_ctx *x, struct ctx *c)
 	c->h = x->host;
 	c->call = x->call;
 	c->phase = x->phase;
-	c->auth_header =
-	    (struct es_http_header){"Authorization", "Bearer {{secret:auth_token}}"};
+	c->auth_header = (struct es_http_header){
+	    "Authorization", "Bearer {{secret:auth_token}}"};
 	if (es_client_init(&c->rest, x, "management_url"))
 		return -1;
 	c->rest.provider = "Splunk";

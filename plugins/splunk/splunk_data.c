@@ -21,8 +21,7 @@ static int64_t number(struct ctx *c, const es_json *node, const char *path)
 {
 	const char *s = c->h->json->get_string(node, path);
 
-	return s ? strtoll(s, NULL, 10)
-	         : c->h->json->get_int64(node, path, -1);
+	return s ? strtoll(s, NULL, 10) : c->h->json->get_int64(node, path, -1);
 }
 
 static int64_t retention_s(struct ctx *c)
@@ -71,8 +70,8 @@ static enum es_status acs_delete(struct ctx *c, const char *path,
 	char intent[SP_NAME_MAX + 64];
 	struct es_send del = {.method = "DELETE", .intent = intent};
 	struct es_reply r;
-	enum es_status st = es_client_call(&c->acs, &r, NULL, "%s/%s", path,
-	                                   name);
+	enum es_status st =
+	    es_client_call(&c->acs, &r, NULL, "%s/%s", path, name);
 
 	if (st == ES_OK && r.outcome == ES_FOUND &&
 	    !es_reported(c->x, &st, ES_CHANGE_DELETE, kind, name,
@@ -134,10 +133,10 @@ static enum es_status rest_index(struct ctx *c)
 	}
 	if (es_record(c->x, &st, "index", c->index, "index", c->index))
 		goto out;
-	differs = number(c, content, "frozenTimePeriodInSecs") !=
-	              retention_s(c) ||
-	          number(c, content, "maxTotalDataSizeMB") !=
-	              c->h->config->get_int(c->call, "max_size_mb");
+	differs =
+	    number(c, content, "frozenTimePeriodInSecs") != retention_s(c) ||
+	    number(c, content, "maxTotalDataSizeMB") !=
+	        c->h->config->get_int(c->call, "max_size_mb");
 	if (differs && !es_reported(c->x, &st, ES_CHANGE_UPDATE, "index",
 	                            c->index, "retention or size differ"))
 		st = write_index(c, 0);
@@ -277,17 +276,18 @@ static enum es_status rest_hec_enabled(struct ctx *c)
 
 	if (st != ES_OK || r.outcome != ES_FOUND) {
 		if (st == ES_OK)
-			st = es_reply_malformed(&c->rest, &r, "GET " HEC "/http",
-			                        "the HEC settings");
+			st =
+			    es_reply_malformed(&c->rest, &r, "GET " HEC "/http",
+			                       "the HEC settings");
 		es_reply_free(&r);
 		return st;
 	}
 	disabled = c->h->json->get_bool(content, "disabled", 0) ||
 	           number(c, content, "disabled") == 1;
 	es_reply_free(&r);
-	if (!disabled || es_reported(c->x, &st, ES_CHANGE_UPDATE,
-	                             "http_event_collector", "global",
-	                             "enable it"))
+	if (!disabled ||
+	    es_reported(c->x, &st, ES_CHANGE_UPDATE, "http_event_collector",
+	                "global", "enable it"))
 		return disabled ? st : ES_OK;
 	sp_form_add(&f, "disabled", "0");
 	st = sp_post(c, &r, HEC, "http", &f, "enable the HTTP Event Collector");
@@ -410,8 +410,7 @@ static enum es_status acs_token(struct ctx *c, const char *component,
 		goto out;
 	}
 	token = j->get_string(r.json, "http-event-collector.token");
-	index = j->get_string(r.json,
-	                      "http-event-collector.spec.defaultIndex");
+	index = j->get_string(r.json, "http-event-collector.spec.defaultIndex");
 	if (!token)
 		st = es_reply_malformed(&c->acs, &r, "GET " ACS_HEC,
 		                        "its token");

@@ -46,9 +46,9 @@ static const char *env_or(const char *name, const char *fallback)
 }
 
 struct collection {
-	const char *path;    /* the collection's path */
-	const char *handler; /* as splunkd names it in errors */
-	const char *kind;    /* the sandbox resource kind */
+	const char *path;         /* the collection's path */
+	const char *handler;      /* as splunkd names it in errors */
+	const char *kind;         /* the sandbox resource kind */
 	const char *const *args;  /* the arguments a create/update takes */
 	const char *const *multi; /* of those, the multi-valued ones */
 };
@@ -59,39 +59,53 @@ static const char *const role_args[] = {
 static const char *const role_multi[] = {"imported_roles", "srchIndexesAllowed",
                                          "srchIndexesDefault", "capabilities",
                                          NULL};
-static const char *const user_args[] = {"password", "roles",     "email",
-                                        "realname", "defaultApp",
-                                        "force-change-pass", NULL};
+static const char *const user_args[] = {
+    "password",          "roles", "email", "realname", "defaultApp",
+    "force-change-pass", NULL};
 static const char *const user_multi[] = {"roles", NULL};
-static const char *const index_args[] = {
-    "datatype", "frozenTimePeriodInSecs", "maxTotalDataSizeMB", "homePath",
-    "coldPath", "thawedPath", NULL};
-static const char *const hec_args[] = {"index",  "indexes",    "source",
+static const char *const index_args[] = {"datatype",
+                                         "frozenTimePeriodInSecs",
+                                         "maxTotalDataSizeMB",
+                                         "homePath",
+                                         "coldPath",
+                                         "thawedPath",
+                                         NULL};
+static const char *const hec_args[] = {"index",      "indexes",  "source",
                                        "sourcetype", "disabled", "useACK",
-                                       "host",   NULL};
+                                       "host",       NULL};
 static const char *const hec_multi[] = {"indexes", NULL};
-static const char *const search_args[] = {
-    "search",          "is_scheduled",     "cron_schedule",
-    "dispatch.earliest_time", "dispatch.latest_time", "alert_type",
-    "alert_comparator", "alert_threshold", "alert.track", "alert.severity",
-    "actions",         "action.email.to",  "action.email.subject",
-    "description",     "disabled",         NULL};
+static const char *const search_args[] = {"search",
+                                          "is_scheduled",
+                                          "cron_schedule",
+                                          "dispatch.earliest_time",
+                                          "dispatch.latest_time",
+                                          "alert_type",
+                                          "alert_comparator",
+                                          "alert_threshold",
+                                          "alert.track",
+                                          "alert.severity",
+                                          "actions",
+                                          "action.email.to",
+                                          "action.email.subject",
+                                          "description",
+                                          "disabled",
+                                          NULL};
 static const char *const none[] = {NULL};
 
 static const struct collection collections[] = {
     {"/services/authorization/roles", "roles", "role", role_args, role_multi},
-    {"/services/authentication/users", "users", "user", user_args,
-     user_multi},
+    {"/services/authentication/users", "users", "user", user_args, user_multi},
     {"/services/data/indexes", "indexes", "index", index_args, none},
     {HEC, "http", "hec_token", hec_args, hec_multi},
-    {"/servicesNS/nobody/search/saved/searches", "savedsearch",
-     "saved_search", search_args, none},
+    {"/servicesNS/nobody/search/saved/searches", "savedsearch", "saved_search",
+     search_args, none},
 };
 
 /* ---- answers -------------------------------------------------------- */
 
 static void messages(struct sb_response *resp, int status, const char *type,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+                     const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 static void messages(struct sb_response *resp, int status, const char *type,
                      const char *fmt, ...)
 {
@@ -119,8 +133,8 @@ static void token_of(const char *id, char *buf, size_t size)
 
 	for (const char *p = id; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	snprintf(buf, size, "%08llx-%04llx-4%03llx-8%03llx-%012llx",
-	         h >> 32, (h >> 16) & 0xffff, h & 0xfff, (h >> 20) & 0xfff,
+	snprintf(buf, size, "%08llx-%04llx-4%03llx-8%03llx-%012llx", h >> 32,
+	         (h >> 16) & 0xffff, h & 0xfff, (h >> 20) & 0xfff,
 	         (h * 2654435761ULL) & 0xffffffffffffULL);
 }
 
@@ -207,7 +221,8 @@ static const char *unknown_arg(const struct sb_request *req,
 		size_t n = strcspn(p, "=&");
 
 		snprintf(buf, size, "%.*s", (int)n, p);
-		if (!(create && strcmp(buf, "name") == 0) && !in(col->args, buf))
+		if (!(create && strcmp(buf, "name") == 0) &&
+		    !in(col->args, buf))
 			return buf;
 		p += strcspn(p, "&");
 		if (*p == '&')
@@ -243,9 +258,10 @@ static void apply_form(const struct sb_request *req,
 		           !strcmp(a, "maxTotalDataSizeMB")) {
 			cJSON_AddNumberToObject(attrs, a,
 			                        atof(sb_form(req, a, 0)));
-		} else if (!strcmp(a, "is_scheduled") || !strcmp(a, "disabled")) {
-			cJSON_AddBoolToObject(attrs, a,
-			                      strcmp(sb_form(req, a, 0), "1") == 0);
+		} else if (!strcmp(a, "is_scheduled") ||
+		           !strcmp(a, "disabled")) {
+			cJSON_AddBoolToObject(
+			    attrs, a, strcmp(sb_form(req, a, 0), "1") == 0);
 		} else {
 			cJSON_AddStringToObject(attrs, a, sb_form(req, a, 0));
 		}
@@ -319,7 +335,8 @@ static void hec_global(const struct sb_request *req, struct sb_response *resp)
 
 		if (d) {
 			cJSON_DeleteItemFromObjectCaseSensitive(g, "disabled");
-			cJSON_AddBoolToObject(g, "disabled", strcmp(d, "1") == 0);
+			cJSON_AddBoolToObject(g, "disabled",
+			                      strcmp(d, "1") == 0);
 		}
 	} else if (strcmp(req->method, "GET") != 0) {
 		messages(resp, 405, "ERROR", "Method not allowed");
@@ -422,10 +439,11 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 		return;
 	}
 	if (strcmp(req->method, "POST") == 0 &&
-	    (!ctype || strncmp(ctype, "application/x-www-form-urlencoded",
-	                       33) != 0)) {
-		messages(resp, 400, "ERROR",
-		         "POST bodies must be application/x-www-form-urlencoded");
+	    (!ctype ||
+	     strncmp(ctype, "application/x-www-form-urlencoded", 33) != 0)) {
+		messages(
+		    resp, 400, "ERROR",
+		    "POST bodies must be application/x-www-form-urlencoded");
 		return;
 	}
 	seed_roles();

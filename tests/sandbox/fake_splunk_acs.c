@@ -49,8 +49,8 @@ static void token_of(const char *name, char *buf, size_t size)
 
 	for (const char *p = name; *p; p++)
 		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-	snprintf(buf, size, "%08llx-%04llx-4%03llx-9%03llx-%012llx",
-	         h >> 32, (h >> 16) & 0xffff, h & 0xfff, (h >> 24) & 0xfff,
+	snprintf(buf, size, "%08llx-%04llx-4%03llx-9%03llx-%012llx", h >> 32,
+	         (h >> 16) & 0xffff, h & 0xfff, (h >> 24) & 0xfff,
 	         (h * 11400714819323198485ULL) & 0xffffffffffffULL);
 }
 
@@ -78,12 +78,16 @@ static int take(const cJSON *body, const char *kind, cJSON *attrs,
                 struct sb_response *resp)
 {
 	static const char *const index_fields[] = {
-	    "name", "datatype", "searchableDays", "maxDataSizeMB",
-	    "splunkArchivalRetentionDays", NULL};
-	static const char *const hec_fields[] = {
-	    "name", "defaultIndex", "allowedIndexes", "disabled",
-	    "defaultSource", "defaultSourcetype", "defaultHost", "useAck",
+	    "name",
+	    "datatype",
+	    "searchableDays",
+	    "maxDataSizeMB",
+	    "splunkArchivalRetentionDays",
 	    NULL};
+	static const char *const hec_fields[] = {
+	    "name",        "defaultIndex",  "allowedIndexes",
+	    "disabled",    "defaultSource", "defaultSourcetype",
+	    "defaultHost", "useAck",        NULL};
 	const char *const *fields =
 	    strcmp(kind, "index") == 0 ? index_fields : hec_fields;
 	const cJSON *f;
@@ -99,7 +103,8 @@ static int take(const cJSON *body, const char *kind, cJSON *attrs,
 			          "unknown field in the request body");
 			return -1;
 		}
-		if ((!strcmp(f->string, "allowedIndexes") && !cJSON_IsArray(f)) ||
+		if ((!strcmp(f->string, "allowedIndexes") &&
+		     !cJSON_IsArray(f)) ||
 		    ((!strcmp(f->string, "searchableDays") ||
 		      !strcmp(f->string, "maxDataSizeMB")) &&
 		     !cJSON_IsNumber(f)) ||
@@ -125,8 +130,7 @@ static void object_call(const struct sb_request *req, struct sb_response *resp,
 		return;
 	}
 	polls = cJSON_GetObjectItemCaseSensitive(attrs, "polls_left");
-	if (strcmp(req->method, "GET") == 0 && polls &&
-	    polls->valueint > 0) {
+	if (strcmp(req->method, "GET") == 0 && polls && polls->valueint > 0) {
 		cJSON_SetNumberValue(polls, polls->valueint - 1);
 		acs_error(resp, 404, "404-object-not-found",
 		          "the object is being provisioned");
@@ -212,7 +216,8 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 	}
 	rest = req->path + n;
 	for (int k = 0; k < 2; k++) {
-		const char *coll = k ? "inputs/http-event-collectors" : "indexes";
+		const char *coll =
+		    k ? "inputs/http-event-collectors" : "indexes";
 		const char *kind = k ? "hec_token" : "index";
 		size_t m = strlen(coll);
 
@@ -222,7 +227,8 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 			create(req, resp, kind);
 			return;
 		}
-		if (rest[m] == '/' && rest[m + 1] && !strchr(rest + m + 1, '/')) {
+		if (rest[m] == '/' && rest[m + 1] &&
+		    !strchr(rest + m + 1, '/')) {
 			object_call(req, resp, kind, rest + m + 1);
 			return;
 		}
