@@ -209,6 +209,11 @@ SPLUNK_TOKEN=wrong-token apply
 [ "$RC" != 0 ] || fail "a wrong token passed"
 grep -q "auth_token" "$WORK/out" "$WORK/err" || fail "the wrong token is not blamed on auth_token"
 count_is splunk index 0 "rejected token: "
+fresh enterprise basic
+SPLUNK_PASSWORD=wrong-password apply
+[ "$RC" != 0 ] || fail "a wrong password passed"
+grep -q "password" "$WORK/out" "$WORK/err" || fail "the wrong password is not blamed on password"
+count_is splunk index 0 "rejected password: "
 
 # ---- Splunk Cloud: index and HEC tokens through ACS ----------------------
 fresh cloud token --async-polls 2
@@ -218,6 +223,24 @@ apply
 converged "cloud" cloud
 count_is splunk index 0 "cloud: "
 es plan "$cfg" --env uat; expect_rc 0
+cloud_faults=(
+  "429:POST /acs/acme/adminconfig/v2/indexes:count=1,retry-after=1"
+  "429:GET /acs/acme/adminconfig/v2/inputs/http-event-collectors:count=2"
+  "503:GET /acs/acme/adminconfig/v2/indexes:count=2"
+  "500:POST /acs/acme/adminconfig/v2/inputs/http-event-collectors:count=1"
+  "reset:POST /acs/acme/adminconfig/v2/inputs/http-event-collectors:count=1"
+  "malformed:GET /acs/acme/adminconfig/v2/inputs/http-event-collectors:count=1"
+)
+for f in "${cloud_faults[@]}"; do
+  fresh cloud token --async-polls 1 --faults "$f"
+  apply
+  if [ "$RC" != 0 ]; then
+    grep -q "Splunk Cloud ACS" "$WORK/err" "$WORK/out" || fail "$f: the failure does not name Splunk Cloud ACS"
+    apply
+  fi
+  converged "cloud fault $f" cloud
+  es plan "$cfg" --env uat; expect_rc 0
+done
 for key in index hec:; do
   fresh cloud token --async-polls 1
   ENVSETUP_TEST_KILL_BEFORE_PUT="splunk:$key" "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" \
