@@ -96,6 +96,14 @@ static const struct es_key splunk_keys[] = {
                        "Event Collector token, <index>-<component>)",
            .example = "[ \"api\", \"frontend\" ]",
            .pattern = "^[a-z][a-z0-9-]{0,40}$"),
+    /* A string, not an ES_TYPE_URL: envsetup never calls it (no
+     * credentials go there); the platform's log drivers do. */
+    ES_KEY(.name = "hec_url", .type = ES_TYPE_STRING, .flags = ES_KEY_PER_ENV,
+           .question = "Where do the log drivers send events? (the HEC "
+                       "endpoint, https://<host>:8088; default on Splunk "
+                       "Cloud: https://http-inputs-<stack>.splunkcloud.com)",
+           .example = "https://splunk.acme.example:8088",
+           .pattern = "^https://[^[:space:]/]+(:[0-9]+)?/?$"),
     ES_KEY(.name = "alerts", .type = ES_TYPE_LIST,
            .default_value = "[ \"Server errors: status>=500\" ]",
            .question = "Which log searches raise an alert? (\"Name: SPL\", "
@@ -138,7 +146,7 @@ static const struct es_task splunk_tasks[] = {
     ES_TASK(.id = "hec_tokens",
             .title = "Create an HTTP Event Collector token per component",
             .section = "4.2", .depends_on = ES_LIST("index"),
-            .needs = ES_LIST("components", "index"),
+            .needs = ES_LIST("components", "index", "hec_url"),
             .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN | ES_TASK_LONG_RUNNING,
             .timeout_s = 1800, .run = sp_hec_tokens),
     ES_TASK(.id = "alerts", .title = "Create the alerts and route them",
@@ -162,6 +170,10 @@ static const struct es_output splunk_outputs[] = {
               .description = "Per component: the HTTP Event Collector "
                              "token its log driver sends with "
                              "(Authorization: Splunk <token>)"),
+    ES_OUTPUT(.name = "hec_url", .type = ES_OUTPUT_STRING, .task = "hec_tokens",
+              .description = "The HEC endpoint the log drivers send to "
+                             "(unset on Splunk Enterprise without "
+                             "hec_url)"),
     ES_OUTPUT(.name = "alerts", .type = ES_OUTPUT_JSON, .task = "alerts",
               .description = "The saved-search alerts: [name, ...]"),
     ES_OUTPUTS_END,

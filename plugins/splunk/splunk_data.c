@@ -428,6 +428,24 @@ static enum es_status remove_token(struct ctx *c, const char *name)
 	                : sp_delete_entity(c, HEC, name, "hec_token");
 }
 
+/* verify: the endpoint the tokens are for. Splunk Cloud's is
+ * http-inputs-<stack>.splunkcloud.com unless hec_url says otherwise. */
+static enum es_status publish_hec_url(struct ctx *c)
+{
+	char url[ES_CLIENT_URL_MAX];
+	const char *set = sp_cfg(c, "hec_url");
+
+	if (set)
+		snprintf(url, sizeof(url), "%s", set);
+	else if (c->cloud)
+		snprintf(url, sizeof(url),
+		         "https://http-inputs-%s.splunkcloud.com",
+		         sp_cfg(c, "stack"));
+	else
+		return ES_OK;
+	return sp_publish(c, "hec_url", url, 0);
+}
+
 enum es_status sp_hec_tokens(const struct es_ctx *x)
 {
 	struct ctx c;
@@ -462,5 +480,7 @@ enum es_status sp_hec_tokens(const struct es_ctx *x)
 			st = ES_OK;
 		}
 	}
+	if (st == ES_OK && polling == ES_OK && c.phase == ES_PHASE_VERIFY)
+		st = publish_hec_url(&c);
 	return st == ES_OK ? polling : st;
 }

@@ -34,6 +34,7 @@ plugins = {
     admins = [ "ops-lead@acme.example" ];
     users = [ "dev@acme.example" ];
     components = [ "api", "frontend" ];
+    environments = { uat = { hec_url = "https://splunk.uat.acme.example:8088"; }; };
     alerts = [ "Server errors: status>=500", "Slow requests: duration>5000" ];
     alert_emails = [ "oncall@acme.example", "ops-lead@acme.example" ];
   };
@@ -102,6 +103,7 @@ es status "$cfg" --env uat; expect_rc 0
 expect_out "splunk.index = acme_uat"
 expect_out "splunk.role = acme_uat_user"
 expect_out "splunk.hec_token:api = (secret"
+expect_out "splunk.hec_url = https://splunk.uat.acme.example:8088"
 [ "$(hec_tokens | wc -l)" = 2 ] || fail "the two HEC tokens are not kept as secret outputs"
 
 # A role edited by hand (the index removed) is put back.

@@ -188,6 +188,29 @@ START_TEST(hec_token_is_a_secret_output_in_verify)
 }
 END_TEST
 
+START_TEST(cloud_tokens_come_from_acs_with_the_stack_hec_url)
+{
+	int secret = 0;
+
+	mock_config_string("mode", "cloud");
+	mock_config_string("stack", "acme");
+	mock_config_list("components", "api", NULL);
+	on("GET " ACS "/acme/adminconfig/v2/inputs/http-event-collectors/"
+	   "acme_uat-api",
+	   200,
+	   "{\"http-event-collector\":{\"spec\":{\"name\":\"acme_uat-api\","
+	   "\"defaultIndex\":\"acme_uat\"},\"token\":\"tok-9\"}}");
+	mock_state_set("hec:api", "acme_uat-api");
+	ck_assert_int_eq(run("hec_tokens", ES_PHASE_VERIFY), ES_OK);
+	ck_assert_str_eq(mock_output("hec_token:api", &secret), "tok-9");
+	ck_assert_int_eq(secret, 1);
+	ck_assert_str_eq(mock_output("hec_url", &secret),
+	                 "https://http-inputs-acme.splunkcloud.com");
+	ck_assert_int_eq(secret, 0);
+	ck_assert_uint_eq(mock_http_count_prefix("GET " API), 0);
+}
+END_TEST
+
 START_TEST(cloud_index_polls_after_the_202)
 {
 	mock_config_string("mode", "cloud");
@@ -248,6 +271,7 @@ int main(void)
 	tcase_add_test(tc, an_entity_without_entry_is_malformed_never_absent);
 	tcase_add_test(tc, a_create_answered_409_is_looked_up_again);
 	tcase_add_test(tc, hec_token_is_a_secret_output_in_verify);
+	tcase_add_test(tc, cloud_tokens_come_from_acs_with_the_stack_hec_url);
 	tcase_add_test(tc, cloud_index_polls_after_the_202);
 	tcase_add_test(tc, teardown_keeps_what_envsetup_did_not_make);
 	tcase_add_test(tc, validate_takes_one_kind_of_credentials);
