@@ -13,7 +13,8 @@ TABLE is tables/<provider>.json:
      "content_type": "application/json",    # or form, or null: no body
      "body": {"required": [...], "allowed": [...],
               "types": {"field": "string|boolean|integer|object|array"},
-              "equals": {"field": "value"}, "pattern": {"field": "regex"}},
+              "equals": {"field": "value"}, "pattern": {"field": "regex"},
+              "repeated": ["field"]},     # form fields that may repeat
      "auth": "bearer" | "basic" | "sso-key" | "none",
      "citation": "where the provider documents this call"}]}
 Nested body fields are written "a.b" (objects only). A row without a
@@ -98,8 +99,9 @@ def check_body(row, rec, errs):
     else:
         pairs = urllib.parse.parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True)
         fields = {}
+        repeated = set(row.get("body", {}).get("repeated", []))
         for k, v in pairs:
-            if k in fields:
+            if k in fields and k not in repeated:
                 errs.append(f"field {k!r} sent twice")
             fields[k] = v
     spec = row.get("body", {})
