@@ -75,6 +75,22 @@ sed -i 's/name = "world"/name = "moon"/' "$WORK/hello.cfg"
 es plan "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/plugins"; expect_rc 2
 expect_out "~ hello:greet"
 
+# docs/writing-a-plugin.md quotes the example and mailgun: every block is
+# a verbatim piece of one of their files, so it compiles with them.
+python3 - "$ES_SOURCE_DIR" <<'PY' || fail "docs/writing-a-plugin.md quotes code that is not in the tree"
+import glob, re, sys
+top = sys.argv[1]
+files = glob.glob(top + "/docs/examples/plugin-hello/**/*", recursive=True) + \
+        glob.glob(top + "/plugins/mailgun/*.[ch]")
+texts = [open(f).read() for f in files if f.endswith((".c", ".h", ".txt"))]
+doc = open(top + "/docs/writing-a-plugin.md").read()
+blocks = re.findall(r"```(?:c|cmake)\n(.*?)```", doc, re.S)
+bad = [b for b in blocks if not any(b in t for t in texts)]
+for b in bad:
+    print("not in docs/examples/plugin-hello or plugins/mailgun:\n" + b, file=sys.stderr)
+sys.exit(1 if bad or len(blocks) < 8 else 0)
+PY
+
 # The example project, against a full install (program, plugins, SDK).
 prefix=$WORK/full
 cmake --install "$ES_BUILD_DIR" --prefix "$prefix" >"$WORK/install-full.log" 2>&1 ||
