@@ -45,8 +45,13 @@ for text in "envsetup-mailgun - Mailgun sending domain" "create_domain (4.4)" "d
   "Which domain sends the e-mails of this environment?"; do
   grep -qF -- "$text" "$WORK/page" || fail "envsetup-mailgun(7) lacks '$text'"
 done
-MANWIDTH=200 man -l "$prefix/share/man/man1/envsetup.1" | grep -q -- "--plugin-dir DIR" ||
-  fail "envsetup(1) lacks --plugin-dir"
+# envsetup(1) keeps up with --help: every command and option it lists.
+MANWIDTH=200 man -l "$prefix/share/man/man1/envsetup.1" >"$WORK/envsetup.1.txt" 2>/dev/null
+"$prefix/bin/envsetup" --help >"$WORK/help"
+for word in $(sed -n '/^Commands:/,/^$/s/^  \([a-z][a-z-]*\) .*/\1/p' "$WORK/help") \
+  $(grep -o -- '--[a-z][a-z-]*' "$WORK/help" | sort -u); do
+  grep -qw -- "$word" "$WORK/envsetup.1.txt" || fail "envsetup(1) lacks '$word', which --help lists"
+done
 
 # Completion: subcommands, plugin names, task ids.
 bash --norc -c '
