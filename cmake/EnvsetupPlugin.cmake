@@ -5,7 +5,12 @@
 # exactly one exported symbol (envsetup_plugin_entry, by version script) and
 # -z defs, so a plugin cannot bind to core symbols: it reaches the core only
 # through the host table. Plugins link no libcurl, libconfig or cJSON.
-# Out-of-tree plugins set ENVSETUP_INCLUDE_DIR (the installed include
+# ENVSETUP_PLUGIN_INSTALL_DIR, when set, is where `cmake --install` puts it
+# (lib/envsetup/plugins, relative to the install prefix: where an envsetup
+# installed in the same prefix looks). The global property ENVSETUP_PLUGINS
+# lists the plugins added. Out of tree, find_package(envsetup) sets all
+# three variables and includes this file (cmake/envsetupConfig.cmake.in);
+# a project may instead set ENVSETUP_INCLUDE_DIR (the installed include
 # directory) and ENVSETUP_PLUGIN_OUTPUT_DIR, then include this file, which
 # the SDK installs under lib/cmake/envsetup/.
 get_filename_component(_envsetup_cmake_dir "${CMAKE_CURRENT_LIST_FILE}" DIRECTORY)
@@ -29,8 +34,10 @@ function(envsetup_add_plugin name)
     target_link_libraries(${name} PRIVATE ${PLUGIN_LIBRARIES})
   endif()
   if(ENVSETUP_PLUGIN_INSTALL_DIR)
-    install(TARGETS ${name} LIBRARY DESTINATION ${ENVSETUP_PLUGIN_INSTALL_DIR})
+    install(TARGETS ${name} LIBRARY DESTINATION ${ENVSETUP_PLUGIN_INSTALL_DIR}
+            COMPONENT runtime)
   endif()
+  set_property(GLOBAL APPEND PROPERTY ENVSETUP_PLUGINS ${name})
 endfunction()
 
 # envsetup_add_plugin_test(<plugin> <test.c> [LIBRARIES <targets...>])

@@ -35,11 +35,12 @@ char *es_plugin_dir_default(const char *argv0)
 		slash = strrchr(exe, '/');
 		if (slash) {
 			/* Build tree (build/core/envsetup, build/plugins), then
-			 * a relocated install (bin/, lib/envsetup/plugins). */
+			 * a relocated install (bin/, lib/envsetup/plugins, as
+			 * core/CMakeLists.txt computes it). */
 			static const char *const beside[] = {
 			    "plugins",
 			    "../plugins",
-			    "../lib/envsetup/plugins",
+			    ES_PLUGIN_DIR_BESIDE_BIN,
 			};
 
 			*slash = '\0';

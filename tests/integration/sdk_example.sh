@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# The smallest plugin in docs/plugin-abi.md and its unit test, built out
-# of tree the way a third-party author would: from the SDK installed into
-# a prefix (`cmake --install --component sdk`: headers,
-# EnvsetupPlugin.cmake, the mock host library) and nothing else of the
-# tree. The test runs through the mock host; then the real binary loads
-# the plugin: plan shows the change, apply makes it, plan again shows
+# Plugins built out of tree the way a third-party author would, from the
+# SDK installed into a prefix and nothing else of the tree:
+#  - the smallest plugin of docs/plugin-abi.md and its unit test, from the
+#    sdk component alone (headers, EnvsetupPlugin.cmake, the mock host);
+#  - docs/examples/plugin-hello (docs/writing-a-plugin.md's project),
+#    through find_package(envsetup 2.1) against a full `cmake --install`,
+#    its unit test against the installed mock host, then loaded by the
+#    installed binary with --plugin-dir: plan, apply, plan, destroy;
+#  - envsetup.pc's Cflags compile it too.
+# The unit tests run through the mock host; then the real binary loads
+# each plugin: plan shows the change, apply makes it, plan again shows
 # none. Keeps the documentation honest.
 . "$(dirname "$0")/lib.sh"
 : "${ES_BUILD_DIR:?}"
@@ -69,4 +74,72 @@ expect_out "No changes"
 sed -i 's/name = "world"/name = "moon"/' "$WORK/hello.cfg"
 es plan "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/plugins"; expect_rc 2
 expect_out "~ hello:greet"
-echo "sdk_example: the documented plugin and its unit test build out of tree from the installed SDK; it exports one symbol and runs"
+
+# docs/writing-a-plugin.md quotes the example and mailgun: every block is
+# a verbatim piece of one of their files, so it compiles with them.
+python3 - "$ES_SOURCE_DIR" <<'PY' || fail "docs/writing-a-plugin.md quotes code that is not in the tree"
+import glob, re, sys
+top = sys.argv[1]
+files = glob.glob(top + "/docs/examples/plugin-hello/**/*", recursive=True) + \
+        glob.glob(top + "/plugins/mailgun/*.[ch]")
+texts = [open(f).read() for f in files if f.endswith((".c", ".h", ".txt"))]
+doc = open(top + "/docs/writing-a-plugin.md").read()
+blocks = re.findall(r"```(?:c|cmake)\n(.*?)```", doc, re.S)
+bad = [b for b in blocks if not any(b in t for t in texts)]
+for b in bad:
+    print("not in docs/examples/plugin-hello or plugins/mailgun:\n" + b, file=sys.stderr)
+sys.exit(1 if bad or len(blocks) < 8 else 0)
+PY
+
+# The example project, against a full install (program, plugins, SDK).
+prefix=$WORK/full
+cmake --install "$ES_BUILD_DIR" --prefix "$prefix" >"$WORK/install-full.log" 2>&1 ||
+  fail "full install: $(tail -5 "$WORK/install-full.log")"
+cp -r "$ES_SOURCE_DIR/docs/examples/plugin-hello" "$WORK/example"
+rm -rf "$WORK/example/build"
+cmake -S "$WORK/example" -B "$WORK/example/build" -DCMAKE_PREFIX_PATH="$prefix" \
+  "${san[@]}" >"$WORK/example.log" 2>&1 || fail "example configure: $(tail -5 "$WORK/example.log")"
+cmake --build "$WORK/example/build" >>"$WORK/example.log" 2>&1 ||
+  fail "example build: $(tail -20 "$WORK/example.log")"
+grep -q "^envsetup_DIR:PATH=$prefix/" "$WORK/example/build/CMakeCache.txt" ||
+  fail "find_package(envsetup) did not find the installed SDK: $(grep envsetup_DIR "$WORK/example/build/CMakeCache.txt")"
+grep -q "$ES_SOURCE_DIR/\(include\|cmake\)" "$WORK/example/build/CMakeCache.txt" &&
+  fail "the example used the source tree"
+ctest --test-dir "$WORK/example/build" --output-on-failure >"$WORK/ctest-example.log" 2>&1 ||
+  fail "example unit test: $(tail -20 "$WORK/ctest-example.log")"
+grep -q "unit.test_hello .*Passed" "$WORK/ctest-example.log" ||
+  fail "the example's unit test did not run: $(cat "$WORK/ctest-example.log")"
+# A version the installed SDK cannot satisfy is refused at configure time.
+sed 's/find_package(envsetup 2.1 REQUIRED)/find_package(envsetup 2.99 REQUIRED)/' \
+  "$ES_SOURCE_DIR/docs/examples/plugin-hello/CMakeLists.txt" >"$WORK/example/CMakeLists.txt"
+cmake -S "$WORK/example" -B "$WORK/example/build-new" -DCMAKE_PREFIX_PATH="$prefix" \
+  >"$WORK/example-new.log" 2>&1 && fail "find_package(envsetup 2.99) accepted an SDK of ABI 2.1"
+grep -q "envsetupConfig.cmake" "$WORK/example-new.log" || fail "2.99 refused without naming the SDK: $(tail "$WORK/example-new.log")"
+
+# envsetup.pc gives the headers to any build system.
+pc_path=$(dirname "$(find "$prefix" -name envsetup.pc)")
+cflags=$(PKG_CONFIG_PATH=$pc_path pkg-config --cflags envsetup) || fail "pkg-config --cflags envsetup"
+# The prefix is found from the .pc's own folder, so the install is relocatable.
+inc=${cflags#-I}
+[ "$(realpath "${inc% }")" = "$(realpath "$prefix/include")" ] ||
+  fail "envsetup.pc's Cflags: $cflags (want -I$prefix/include)"
+version=$(PKG_CONFIG_PATH=$pc_path pkg-config --modversion envsetup)
+[ "$version" = "2.1" ] || fail "envsetup.pc's version: $version (want the ABI's, 2.1)"
+# shellcheck disable=SC2086 # one -I flag
+cc -std=c11 -Wall -Wextra -Werror -fPIC -c $cflags \
+  "$ES_SOURCE_DIR/docs/examples/plugin-hello/hello.c" -o "$WORK/hello-pc.o" 2>"$WORK/pc.log" ||
+  fail "hello.c with pkg-config's Cflags: $(cat "$WORK/pc.log")"
+
+ES_BIN=$prefix/bin/envsetup
+sed -i 's/name = "moon"/name = "world"/' "$WORK/hello.cfg"
+sed -i "s|state_dir = \"$WORK/state\"|state_dir = \"$WORK/state-example\"|" "$WORK/hello.cfg"
+es plan "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/example/build/plugins"; expect_rc 2
+expect_out "+ hello:greet"
+es apply "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/example/build/plugins"; expect_rc 2
+expect_out "greeting_heard"
+es status "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/example/build/plugins"
+expect_out "Hello, world!"
+es plan "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/example/build/plugins"; expect_rc 0
+es destroy "$WORK/hello.cfg" --env uat --yes --plugin-dir "$WORK/example/build/plugins"; expect_rc 0
+es plan --destroy "$WORK/hello.cfg" --env uat --plugin-dir "$WORK/example/build/plugins"; expect_rc 0
+echo "sdk_example: the documented plugins and their unit tests build out of tree from the installed SDK (sdk component; find_package(envsetup 2.1); envsetup.pc); they export one symbol and the installed binary runs them"
