@@ -89,6 +89,7 @@ for t in verify_credentials complete_verification merchant_accounts enable_card_
 done
 expect_out "braintree.merchant_id = acmemerchant01"
 expect_out "braintree.merchant_account_id:USD = acme_usd"
+es status "$cfg" --env uat --output braintree.merchant_accounts; expect_rc 0
 expect_out '"acct":"acme_aud"'
 
 # ---- faults: converge, or fail cleanly naming Braintree and the request ---

@@ -92,6 +92,8 @@ es status "$cfg" --env uat; expect_rc 0
 expect_out "godaddy-ssl.key_path:app.uat.acme.example = $key"
 expect_out "godaddy-ssl.certificate_path:app.uat.acme.example"
 expect_out "godaddy-ssl.expires_at:app.uat.acme.example = $(date -u -d '+1 year' +%Y)-"
+expect_out "godaddy-ssl.csr:app.uat.acme.example = (PEM CERTIFICATE REQUEST"
+es status "$cfg" --env uat --output godaddy-ssl.csr:app.uat.acme.example; expect_rc 0
 expect_out "BEGIN CERTIFICATE REQUEST"
 
 # Renewal: a window longer than the test certificate's life makes it due.
