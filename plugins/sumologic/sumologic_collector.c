@@ -6,7 +6,8 @@
  * published only as a secret output, remembered as a secret for the run
  * (so every output masks it) and masked in every logged reply. A name
  * taken between the look-up and the create (DuplicateResourceName) is
- * looked up again and recorded. Teardown removes only what es_claim()
+ * looked up again and recorded: envsetup's own when an earlier run claimed
+ * it (a create whose answer was lost), else adopted and kept. Teardown removes only what es_claim()
  * recorded that envsetup made.
  */
 #include <stdio.h>
@@ -63,6 +64,7 @@ static enum es_status create_collector(struct ctx *c, const char *name)
 	char intent[320], id[SUMO_ID_MAX], what[200];
 	struct es_reply r;
 	enum es_status st;
+	int mine;
 
 	if (!body || !o) {
 		j->free(body);
@@ -77,6 +79,7 @@ static enum es_status create_collector(struct ctx *c, const char *name)
 	j->set_string(o, "description", what);
 	j->set_string(o, "category", name);
 	j->add(body, "collector", o);
+	mine = es_claimed(c->x, "collector_id") != NULL;
 	if (es_claim(c->x, "collector_id", name)) {
 		j->free(body);
 		return ES_FAILED;
@@ -92,6 +95,9 @@ static enum es_status create_collector(struct ctx *c, const char *name)
 		if (!id[0])
 			return sumo_taken_but_missing(c, "collector_name",
 			                              intent);
+		/* Claimed by no earlier run: not ours, adopted and kept. */
+		if (!mine && es_unclaim(c->x, "collector_id", NULL))
+			return ES_FAILED;
 	} else if (st == ES_OK &&
 	           !number_id(c, r.json, "collector.id", id, sizeof(id))) {
 		st = es_reply_malformed(&c->api, &r, intent,
@@ -184,6 +190,7 @@ static enum es_status create_source(struct ctx *c, const char *collector,
 	const char *u;
 	struct es_reply r;
 	enum es_status st;
+	int mine;
 
 	if (!body || !o) {
 		j->free(body);
@@ -195,6 +202,7 @@ static enum es_status create_source(struct ctx *c, const char *collector,
 	j->set_string(o, "category", category);
 	j->set_bool(o, "messagePerRequest", 0);
 	j->add(body, "source", o);
+	mine = es_claimed(c->x, key) != NULL;
 	if (es_claim(c->x, key, name)) {
 		j->free(body);
 		return ES_FAILED;
@@ -209,6 +217,8 @@ static enum es_status create_source(struct ctx *c, const char *collector,
 			return st;
 		if (!id[0])
 			return sumo_taken_but_missing(c, "components", intent);
+		if (!mine && es_unclaim(c->x, key, NULL))
+			return ES_FAILED;
 	} else if (st == ES_OK) {
 		u = j->get_string(r.json, "source.url");
 		if (!number_id(c, r.json, "source.id", id, sizeof(id)) || !u)

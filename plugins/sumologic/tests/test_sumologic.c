@@ -255,6 +255,21 @@ START_TEST(duplicate_resource_name_looks_up_and_records)
 	ck_assert_int_eq(run("hosted_collector", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(POST_COLLECTOR), 1);
 	ck_assert_pstr_eq(mock_state("collector_id"), "101");
+	/* nobody claimed it before: the customer's, kept at teardown */
+	ck_assert_ptr_null(mock_state("made:collector_id"));
+}
+END_TEST
+
+START_TEST(duplicate_after_a_lost_create_stays_envsetups)
+{
+	mock_state_set("made:collector_id", "acme-uat");
+	mock_http_reply(COLLECTOR_BY_NAME, 404, NOT_FOUND, NULL,
+	                MOCK_REPLY_ONCE);
+	on(COLLECTOR_BY_NAME, 200, COLLECTOR_JSON);
+	on(POST_COLLECTOR, 400, DUPLICATE);
+
+	ck_assert_int_eq(run("hosted_collector", ES_PHASE_APPLY), ES_OK);
+	ck_assert_pstr_eq(mock_state("made:collector_id"), "acme-uat");
 }
 END_TEST
 
@@ -398,6 +413,7 @@ int main(void)
 	    sso_managed_account_asks_instead_of_creating,
 	    collector_404_is_planned_then_created_and_claimed,
 	    duplicate_resource_name_looks_up_and_records,
+	    duplicate_after_a_lost_create_stays_envsetups,
 	    collector_name_look_up_that_does_not_parse_creates_nothing,
 	    destroy_keeps_an_adopted_collector_and_deletes_a_made_one,
 	    source_url_is_a_secret_output_and_remembered,
