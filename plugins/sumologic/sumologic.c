@@ -24,7 +24,7 @@
 /* The deployments of the OpenAPI description's `servers`; each has its
  * own URL key, so that every URL stays configurable and the core sends
  * the credentials only to the origin of a URL key. */
-static const char *const deployments[] = {"us1", "us2", "eu", "au", "de",
+static const char *const deployments[] = {"us1", "us2", "eu", "au",  "de",
                                           "jp",  "ca",  "in", "fed", NULL};
 
 #define DEPLOYMENT_URL(dep, host)                                              \
@@ -81,7 +81,8 @@ static const struct es_key sumologic_keys[] = {
     ES_KEY(.name = "users", .type = ES_TYPE_LIST,
            .question = "Who else at the customer reads the logs? (e-mails)",
            .example = "[ \"dev@acme.example\" ]", .format = ES_FORMAT_EMAIL),
-    ES_KEY(.name = "sso_managed", .type = ES_TYPE_BOOL, .default_value = "false",
+    ES_KEY(.name = "sso_managed", .type = ES_TYPE_BOOL,
+           .default_value = "false",
            .question = "Are the account's users provisioned by the "
                        "customer's SAML identity provider? (then envsetup "
                        "creates none and asks for them)"),
@@ -93,8 +94,7 @@ static const struct es_key sumologic_keys[] = {
            /* Collector names: no ';', '/', '%' or '\' (Collector API),
             * and a category prefix, so no spaces either. */
            .pattern = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$"),
-    ES_KEY(.name = "components", .type = ES_TYPE_LIST,
-           .flags = ES_KEY_REQUIRED,
+    ES_KEY(.name = "components", .type = ES_TYPE_LIST, .flags = ES_KEY_REQUIRED,
            .question = "Which of the platform's components drain their logs "
                        "to Sumo Logic? (one HTTP source each)",
            .example = "[ \"app\", \"api\" ]",
@@ -102,8 +102,7 @@ static const struct es_key sumologic_keys[] = {
     ES_KEY(.name = "alert_emails", .type = ES_TYPE_LIST,
            .question = "Who receives the log alerts? (e-mails, the "
                        "customer's on-call addresses; unset: no monitors)",
-           .example = "[ \"oncall@acme.example\" ]",
-           .format = ES_FORMAT_EMAIL),
+           .example = "[ \"oncall@acme.example\" ]", .format = ES_FORMAT_EMAIL),
     ES_KEY(.name = "alert_query", .type = ES_TYPE_STRING,
            .default_value = "error OR exception",
            .question = "Which log lines count towards an alert? (a Sumo "
@@ -175,8 +174,7 @@ static const struct es_output sumologic_outputs[] = {
     ES_OUTPUT(.name = "admin_role_id", .type = ES_OUTPUT_STRING,
               .task = "roles",
               .description = "Sumo Logic's id of the admin role"),
-    ES_OUTPUT(.name = "user_role_id", .type = ES_OUTPUT_STRING,
-              .task = "roles",
+    ES_OUTPUT(.name = "user_role_id", .type = ES_OUTPUT_STRING, .task = "roles",
               .description = "Sumo Logic's id of the user role"),
     ES_OUTPUT(.name = "collector_id", .type = ES_OUTPUT_STRING,
               .task = "hosted_collector",

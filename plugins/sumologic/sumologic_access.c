@@ -34,7 +34,7 @@ enum es_status sumo_verify_credentials(const struct es_ctx *x)
 /* What a role envsetup makes may do (the OpenAPI description's capability
  * names); Sumo adds what they depend on (autofillDependencies). */
 static const char *const admin_capabilities[] = {
-    "manageUsersAndRoles", "viewCollectors",   "manageCollectors",
+    "manageUsersAndRoles", "viewCollectors",    "manageCollectors",
     "manageContent",       "manageConnections", "viewMonitorsV2",
     "manageMonitorsV2",    "viewAlerts",        NULL};
 static const char *const user_capabilities[] = {
@@ -274,8 +274,7 @@ static enum es_status remove_user(struct ctx *c, const char *email)
 	                 "take back the role envsetup gave")) {
 		snprintf(intent, sizeof(intent),
 		         "take role %s back from user %s", role, email);
-		snprintf(path, sizeof(path), "/v1/roles/%s/users/%s", role,
-		         id);
+		snprintf(path, sizeof(path), "/v1/roles/%s/users/%s", role, id);
 		st = sumo_write(c, &r, "DELETE", NULL, intent, path);
 		es_reply_free(&r);
 		if (st == ES_OK && es_unclaim(c->x, member, member))

@@ -198,8 +198,8 @@ enum es_status sumo_find_in_list(struct ctx *c, const char *path,
 				                        "the item's id");
 			else
 				snprintf(id, size, "%s", found);
-			for (size_t k = 0; in && has &&
-			                   k < j->array_size(j->get(item, in));
+			for (size_t k = 0;
+			     in && has && k < j->array_size(j->get(item, in));
 			     k++) {
 				const char *v2 = j->get_string(
 				    j->array_item(j->get(item, in), k), "");

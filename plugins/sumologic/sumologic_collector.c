@@ -7,8 +7,8 @@
  * (so every output masks it) and masked in every logged reply. A name
  * taken between the look-up and the create (DuplicateResourceName) is
  * looked up again and recorded: envsetup's own when an earlier run claimed
- * it (a create whose answer was lost), else adopted and kept. Teardown removes only what es_claim()
- * recorded that envsetup made.
+ * it (a create whose answer was lost), else adopted and kept. Teardown removes
+ * only what es_claim() recorded that envsetup made.
  */
 #include <stdio.h>
 #include <string.h>
@@ -137,8 +137,9 @@ enum es_status sumo_hosted_collector(const struct es_ctx *x)
 	} else if (es_record(x, &st, "collector_id", id, "collector", name)) {
 		return st;
 	}
-	return c.phase == ES_PHASE_PLAN ? ES_OK
-	                                : sumo_publish(&c, "collector_id", id, 0);
+	return c.phase == ES_PHASE_PLAN
+	           ? ES_OK
+	           : sumo_publish(&c, "collector_id", id, 0);
 }
 
 /* ---- HTTP sources --------------------------------------------------- */
@@ -304,8 +305,9 @@ enum es_status sumo_http_sources(const struct es_ctx *x)
 	collector = c.h->state->get(c.call, "collector_id");
 	n = c.h->config->list_size(c.call, "components");
 	for (size_t i = 0; st == ES_OK && i < n; i++)
-		st = one_source(&c, collector,
-		                c.h->config->list_item(c.call, "components", i));
+		st =
+		    one_source(&c, collector,
+		               c.h->config->list_item(c.call, "components", i));
 	if (st == ES_FAILED && !collector && c.phase == ES_PHASE_APPLY)
 		c.h->diag->error(c.call, "collector_name",
 		                 "the hosted collector is not recorded");

@@ -42,9 +42,9 @@ static enum es_status find_monitor(struct ctx *c, const char *name, char *root,
 		    strcmp(type, "MonitorsLibraryMonitorResponse") != 0)
 			continue;
 		if (!mid)
-			st = es_reply_malformed(&c->api, &r,
-			                        "get monitors root",
-			                        "the monitor's id");
+			st =
+			    es_reply_malformed(&c->api, &r, "get monitors root",
+			                       "the monitor's id");
 		else
 			snprintf(id, size, "%s", mid);
 		break;
@@ -101,8 +101,8 @@ static es_json *monitor_body(struct ctx *c, const char *name,
 	j->set_string(email, "connectionType", "Email");
 	for (size_t i = 0; i < c->h->config->list_size(c->call, "alert_emails");
 	     i++)
-		j->append_string(to, c->h->config->list_item(
-		                         c->call, "alert_emails", i));
+		j->append_string(
+		    to, c->h->config->list_item(c->call, "alert_emails", i));
 	j->add(email, "recipients", to);
 	j->set_string(email, "subject", "{{TriggerType}}: {{Name}}");
 	j->set_string(email, "timeZone", "UTC");
@@ -159,7 +159,7 @@ static enum es_status one_monitor(struct ctx *c, const char *component)
 		return st;
 	if (id[0])
 		return es_record(c->x, &st, key, id, "monitor", name) ? st
-		                                                        : ES_OK;
+		                                                      : ES_OK;
 	if (es_reported(c->x, &st, ES_CHANGE_CREATE, "monitor", name,
 	                "e-mails alert_emails"))
 		return st;
@@ -181,7 +181,7 @@ enum es_status sumo_monitors(const struct es_ctx *x)
 		return ES_OK;
 	n = c.h->config->list_size(c.call, "components");
 	for (size_t i = 0; st == ES_OK && i < n; i++)
-		st = one_monitor(&c,
-		                 c.h->config->list_item(c.call, "components", i));
+		st = one_monitor(
+		    &c, c.h->config->list_item(c.call, "components", i));
 	return st;
 }

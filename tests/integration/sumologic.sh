@@ -219,4 +219,5 @@ mapfile -t urls < <(python3 -c 'import json,sys; o=json.load(open(sys.argv[1]))[
 [ "${#urls[@]}" = 2 ] || fail "the two upload URLs are not kept (${#urls[@]})"
 # The token part alone, too: a URL cut or re-encoded must not leak it.
 expect_no_secret "$key" "${urls[@]}" "${urls[0]##*/}" "${urls[1]##*/}"
+grep -q '"url":"\*\*\*"' "$WORK/all-output" || fail "no masked upload URL seen in the -vv replies"
 echo "PASS [$TEST_NAME]"

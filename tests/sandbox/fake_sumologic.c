@@ -194,8 +194,11 @@ static int has_string(const cJSON *array, const char *v)
 {
 	const cJSON *e;
 
-	cJSON_ArrayForEach(e, array) if (cJSON_IsString(e) &&
-	                                 !strcmp(e->valuestring, v)) return 1;
+	cJSON_ArrayForEach(e, array)
+	{
+		if (cJSON_IsString(e) && !strcmp(e->valuestring, v))
+			return 1;
+	}
 	return 0;
 }
 
@@ -212,12 +215,13 @@ static void create_user(const cJSON *in, struct sb_response *resp)
 		      "firstName, lastName, email and roleIds are required");
 		return;
 	}
-	cJSON_ArrayForEach(e, ids) if (!cJSON_IsString(e) ||
-	                               !sb_resource_find(P, "role",
-	                                                 e->valuestring))
+	cJSON_ArrayForEach(e, ids)
 	{
-		error(resp, 400, "api.validation", "Unknown role id.");
-		return;
+		if (!cJSON_IsString(e) ||
+		    !sb_resource_find(P, "role", e->valuestring)) {
+			error(resp, 400, "api.validation", "Unknown role id.");
+			return;
+		}
 	}
 	/* The duplicate-user code is not documented (research notes §7). */
 	if (sb_resource_find_by(P, "user", "email", email)) {
@@ -231,13 +235,15 @@ static void create_user(const cJSON *in, struct sb_response *resp)
 	cJSON_AddStringToObject(u, "email", email);
 	cJSON_AddItemToObject(u, "roleIds", cJSON_Duplicate(ids, 1));
 	hex_id(id, sizeof(id), "user");
-	sb_reply_json(resp, 200, user_view(id, sb_resource_add(P, "user", id, u)));
+	sb_reply_json(resp, 200,
+	              user_view(id, sb_resource_add(P, "user", id, u)));
 }
 
 static void create_role(const cJSON *in, struct sb_response *resp)
 {
 	const char *name = str(in, "name");
-	const cJSON *caps = cJSON_GetObjectItemCaseSensitive(in, "capabilities");
+	const cJSON *caps =
+	    cJSON_GetObjectItemCaseSensitive(in, "capabilities");
 	cJSON *r;
 	char id[32];
 
@@ -255,8 +261,9 @@ static void create_role(const cJSON *in, struct sb_response *resp)
 	cJSON_AddStringToObject(r, "description",
 	                        str(in, "description") ? str(in, "description")
 	                                               : "");
-	cJSON_AddItemToObject(r, "capabilities", caps ? cJSON_Duplicate(caps, 1)
-	                                              : cJSON_CreateArray());
+	cJSON_AddItemToObject(r, "capabilities",
+	                      caps ? cJSON_Duplicate(caps, 1)
+	                           : cJSON_CreateArray());
 	cJSON_AddBoolToObject(r, "systemDefined", 0);
 	hex_id(id, sizeof(id), "role");
 	sb_reply_json(resp, 200, view(id, sb_resource_add(P, "role", id, r)));
@@ -303,7 +310,8 @@ static void people(const struct sb_request *req, struct sb_response *resp,
 
 	if (!*rest) {
 		if (!strcmp(req->method, "GET"))
-			list(req, resp, kind, kind[0] == 'u' ? "email" : "name");
+			list(req, resp, kind,
+			     kind[0] == 'u' ? "email" : "name");
 		else if (!strcmp(req->method, "POST") && kind[0] == 'u')
 			create_user(sb_json(req), resp);
 		else if (!strcmp(req->method, "POST"))
@@ -361,8 +369,8 @@ static cJSON *monitor_view(const char *id, const cJSON *m)
 	cJSON *v = library_item(id, str(m, "name"),
 	                        "MonitorsLibraryMonitorResponse", ROOT_ID);
 	static const char *const copied[] = {"monitorType", "queries",
-	                                     "triggers", "notifications",
-	                                     "isDisabled", NULL};
+	                                     "triggers",    "notifications",
+	                                     "isDisabled",  NULL};
 
 	for (size_t i = 0; copied[i]; i++) {
 		const cJSON *f = cJSON_GetObjectItemCaseSensitive(m, copied[i]);
@@ -384,8 +392,7 @@ static void monitors_root(struct sb_response *resp)
 {
 	cJSON *v = library_item(ROOT_ID, "root",
 	                        "MonitorsLibraryFolderResponse", BY),
-	      *children = cJSON_CreateArray(),
-	      *perms = cJSON_CreateArray();
+	      *children = cJSON_CreateArray(), *perms = cJSON_CreateArray();
 
 	sb_resource_each(P, "monitor", add_child, children);
 	cJSON_AddItemToArray(perms, cJSON_CreateString("Create"));
@@ -494,9 +501,9 @@ static cJSON *source_view(const struct sb_request *req, const char *id,
 		h = (h ^ (unsigned char)*p) * 1099511628211ull;
 	snprintf(url, sizeof(url),
 	         "http://%s/sumologic/receiver/v1/http/ZaVnC4dh%016llxQ%llu",
-	         sb_header(req, "Host") ? sb_header(req, "Host")
-	                                : "127.0.0.1",
+	         sb_header(req, "Host") ? sb_header(req, "Host") : "127.0.0.1",
 	         h, h % 99991);
+	cJSON_DeleteItemFromObjectCaseSensitive(v, "collectorId"); /* ours */
 	cJSON_AddNumberToObject(v, "id", atof(id));
 	cJSON_AddStringToObject(v, "url", url);
 	cJSON_AddBoolToObject(v, "alive", 1);
@@ -535,8 +542,9 @@ static void create_collector(const cJSON *in, struct sb_response *resp)
 	char id[32];
 
 	if (!name || !*name || strpbrk(name, ";/%\\") || !type) {
-		error(resp, 400, "api.validation",
-		      "collector.name and collector.collectorType are required");
+		error(
+		    resp, 400, "api.validation",
+		    "collector.name and collector.collectorType are required");
 		return;
 	}
 	if (strcmp(type, "Hosted") != 0) {
@@ -552,10 +560,10 @@ static void create_collector(const cJSON *in, struct sb_response *resp)
 	attrs = cJSON_Duplicate(c, 1);
 	sb_new_id(id, sizeof(id), "");
 	snprintf(id, sizeof(id), "%d", 100000000 + atoi(id));
-	sb_reply_json(resp, 201,
-	              wrap("collector", collector_view(id, sb_resource_add(
-	                                                   P, "collector", id,
-	                                                   attrs))));
+	sb_reply_json(
+	    resp, 201,
+	    wrap("collector", collector_view(id, sb_resource_add(P, "collector",
+	                                                         id, attrs))));
 }
 
 struct source_list {
@@ -591,8 +599,8 @@ static void sources(const struct sb_request *req, struct sb_response *resp,
 			sb_resource_each(P, "source", list_source, &l);
 		sb_reply_json(resp, 200, wrap("sources", l.out));
 	} else if (!*rest && !strcmp(req->method, "POST")) {
-		const cJSON *in = cJSON_GetObjectItemCaseSensitive(
-		    sb_json(req), "source");
+		const cJSON *in =
+		    cJSON_GetObjectItemCaseSensitive(sb_json(req), "source");
 		struct named n = {.name = str(in, "name"),
 		                  .collector = collector};
 
@@ -610,11 +618,11 @@ static void sources(const struct sb_request *req, struct sb_response *resp,
 		cJSON_AddStringToObject(s, "collectorId", collector);
 		sb_new_id(sid, sizeof(sid), "");
 		snprintf(sid, sizeof(sid), "%d", 200000000 + atoi(sid));
-		sb_reply_json(resp, 201,
-		              wrap("source",
-		                   source_view(req, sid,
-		                               sb_resource_add(P, "source", sid,
-		                                               s))));
+		sb_reply_json(
+		    resp, 201,
+		    wrap("source",
+		         source_view(req, sid,
+		                     sb_resource_add(P, "source", sid, s))));
 	} else if (sscanf(rest, "/%31[0-9]", sid) == 1 &&
 	           (s = sb_resource_find(P, "source", sid)) &&
 	           !strcmp(str(s, "collectorId"), collector)) {
@@ -656,12 +664,12 @@ static void collectors(const struct sb_request *req, struct sb_response *resp)
 		if (!n.id)
 			not_found(resp);
 		else
-			sb_reply_json(resp, 200,
-			              wrap("collector",
-			                   collector_view(n.id,
-			                                  sb_resource_find(
-			                                      P, "collector",
-			                                      n.id))));
+			sb_reply_json(
+			    resp, 200,
+			    wrap("collector",
+			         collector_view(
+			             n.id,
+			             sb_resource_find(P, "collector", n.id))));
 		return;
 	}
 	if (sscanf(rest, "/%31[0-9]%n", id, &used) != 1 ||
@@ -675,7 +683,8 @@ static void collectors(const struct sb_request *req, struct sb_response *resp)
 	} else if (*rest) {
 		not_found(resp);
 	} else if (!strcmp(req->method, "GET")) {
-		sb_reply_json(resp, 200, wrap("collector", collector_view(id, c)));
+		sb_reply_json(resp, 200,
+		              wrap("collector", collector_view(id, c)));
 	} else if (!strcmp(req->method, "DELETE")) {
 		sb_resource_each(P, "source", drop_source, id);
 		sb_resource_delete(P, "collector", id);

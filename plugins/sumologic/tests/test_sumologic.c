@@ -26,7 +26,9 @@
 #define POST_SOURCE "POST " API "/v1/collectors/101/sources\n"
 #define ROLES_ADMIN "GET " API "/v1/roles?name=Administrator"
 #define ROLES_USER "GET " API "/v1/roles?name=Analyst"
-#define USERS_OPS "GET " API "/v1/users?email=ops@acme.example" /* the mock does not escape */
+#define USERS_OPS                                                              \
+	"GET " API                                                             \
+	"/v1/users?email=ops@acme.example" /* the mock does not escape */
 #define POST_USER "POST " API "/v1/users\n"
 #define ROOT "GET " API "/v1/monitors/root\n"
 #define POST_MONITOR "POST " API "/v1/monitors?parentId=0000000000000001\n"
@@ -181,7 +183,8 @@ START_TEST(new_user_is_created_with_its_role)
 	mock_state_set("role:admin", "R-ADMIN");
 	mock_state_set("role:user", "R-USER");
 	on(USERS_OPS, 200, "{\"data\": []}");
-	on(POST_USER, 200, "{\"id\": \"U-1\", \"email\": \"ops@acme.example\"}");
+	on(POST_USER, 200,
+	   "{\"id\": \"U-1\", \"email\": \"ops@acme.example\"}");
 
 	ck_assert_int_eq(run("users", ES_PHASE_APPLY), ES_OK);
 	ck_assert_ptr_nonnull(strstr(mock_http_find(POST_USER, 0)->body,
