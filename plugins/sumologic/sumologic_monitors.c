@@ -3,11 +3,13 @@
  * folder of the Monitors library, counting the component's lines that
  * match alert_query and e-mailing the customer's on-call addresses when
  * there are more than alert_threshold within alert_window (and again when
- * it resolves). Found by name among the root's children; teardown removes
- * only what es_claim() recorded that envsetup made.
+ * it resolves). Found by name among the root's children and kept in line
+ * with the config; teardown removes only what es_claim() recorded that
+ * envsetup made.
  */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "sumologic.h"
 
@@ -138,6 +140,88 @@ static enum es_status create_monitor(struct ctx *c, const char *root,
 	return sumo_created(c, &r, st, intent, key);
 }
 
+/* 1 when the monitor's string at `path` differs from ours. */
+static int differs(struct ctx *c, const es_json *have, const es_json *want,
+                   const char *path)
+{
+	const char *a = c->h->json->get_string(have, path);
+	const char *b = c->h->json->get_string(want, path);
+
+	return !a || !b || strcmp(a, b) != 0;
+}
+
+/* What the config decides (the query, the threshold and window of both
+ * triggers, the recipients) differs between monitor `have` and `want`?
+ * Sumo fills in defaults of its own (resolutionWindow, minDataPoints ...):
+ * those are left alone. */
+static int out_of_line(struct ctx *c, const es_json *have, const es_json *want)
+{
+	const struct es_json_api *j = c->h->json;
+	static const char *const rec =
+	    "notifications[0].notification.recipients";
+	const es_json *got = j->get(have, rec), *to = j->get(want, rec);
+	int bad = differs(c, have, want, "queries[0].query") ||
+	          j->array_size(got) != j->array_size(to);
+
+	for (size_t i = 0; !bad && i < 2; i++) {
+		char path[40];
+
+		snprintf(path, sizeof(path), "triggers[%zu].timeRange", i);
+		bad |= differs(c, have, want, path);
+		snprintf(path, sizeof(path), "triggers[%zu].threshold", i);
+		bad |= j->get_number(have, path, -1) !=
+		       j->get_number(want, path, -2);
+	}
+	for (size_t i = 0; !bad && i < j->array_size(to); i++) {
+		const char *a = j->get_string(j->array_item(got, i), "");
+		const char *b = j->get_string(j->array_item(to, i), "");
+
+		bad |= !a || !b || strcasecmp(a, b) != 0;
+	}
+	return bad;
+}
+
+/* Monitor `id` queries, counts and mails as the config says? Else report,
+ * and PUT it back in line (monitorsUpdateById wants the version read). */
+static enum es_status keep_in_line(struct ctx *c, const char *id,
+                                   const char *name, const char *category)
+{
+	const struct es_json_api *j = c->h->json;
+	es_json *want = monitor_body(c, name, category);
+	char intent[480], path[200];
+	int64_t version;
+	struct es_reply r;
+	enum es_status st;
+
+	if (!want)
+		return ES_FAILED;
+	snprintf(path, sizeof(path), "/v1/monitors/%s", id);
+	st = es_client_call(&c->api, &r, NULL, "%s", path);
+	version = j->get_int64(r.json, "version", -1);
+	if (st == ES_OK && r.outcome == ES_FOUND && version < 0)
+		st = es_reply_malformed(&c->api, &r, "get monitor",
+		                        "its version");
+	else if (st == ES_OK && r.outcome != ES_FOUND)
+		st = ES_RETRY; /* deleted since the root listed it */
+	if (st != ES_OK || !out_of_line(c, r.json, want) ||
+	    es_reported(c->x, &st, ES_CHANGE_UPDATE, "monitor", name,
+	                "query, threshold, window or recipients")) {
+		es_reply_free(&r);
+		j->free(want);
+		return st;
+	}
+	es_reply_free(&r);
+	j->set_string(want, "type", "MonitorsLibraryMonitorUpdate");
+	j->set_int64(want, "version", version);
+	snprintf(intent, sizeof(intent), "update monitor %s", name);
+	st = sumo_write(c, &r, "PUT", want, intent, path);
+	/* A 409: changed since it was read. Read it again later. */
+	if (st == ES_OK && r.outcome == ES_CONFLICT)
+		st = ES_RETRY;
+	es_reply_free(&r);
+	return st;
+}
+
 static enum es_status one_monitor(struct ctx *c, const char *component)
 {
 	char key[SUMO_KEY_MAX], name[400], collector[160], category[320],
@@ -158,8 +242,9 @@ static enum es_status one_monitor(struct ctx *c, const char *component)
 	if ((st = find_monitor(c, name, root, id, sizeof(id))))
 		return st;
 	if (id[0])
-		return es_record(c->x, &st, key, id, "monitor", name) ? st
-		                                                      : ES_OK;
+		return es_record(c->x, &st, key, id, "monitor", name)
+		           ? st
+		           : keep_in_line(c, id, name, category);
 	if (es_reported(c->x, &st, ES_CHANGE_CREATE, "monitor", name,
 	                "e-mails alert_emails"))
 		return st;

@@ -87,6 +87,11 @@ for t in verify_credentials roles users hosted_collector http_sources monitors; 
   grep -E "sumologic:$t +done" "$WORK/out" >/dev/null || fail "sumologic:$t not done through the validators"
 done
 es plan "$cfg" --env uat; expect_rc 0
+# A higher threshold: the monitors are updated in place (monitorsUpdateById).
+sed -i 's/^    rate_limit_per_min = 0;/    alert_threshold = 25;\n    rate_limit_per_min = 0;/' "$cfg"
+es apply "$cfg" --env uat; expect_rc 2
+grep -q '"method": "PUT", "path": "/v1/monitors/' "$WORK/exchanges.jsonl" || fail "no monitor was updated"
+es plan "$cfg" --env uat; expect_rc 0
 es destroy "$cfg" --env uat --yes; expect_rc 0
 
 # ---- the verdicts -------------------------------------------------------------

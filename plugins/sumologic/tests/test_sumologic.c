@@ -336,6 +336,7 @@ START_TEST(source_duplicate_name_reuses_the_listed_url)
 	ck_assert_int_eq(run("http_sources", ES_PHASE_APPLY), ES_OK);
 	ck_assert_pstr_eq(mock_state("source:app"), "202");
 	ck_assert_pstr_eq(mock_output("source_url:app", NULL), SECRET_URL);
+	ck_assert_ptr_null(mock_state("made:source:app")); /* adopted */
 }
 END_TEST
 
@@ -350,6 +351,17 @@ START_TEST(source_listing_without_sources_retries_and_creates_nothing)
 END_TEST
 
 /* ----------------------------------------------------------- monitors */
+
+#define MONITOR_JSON(to, version)                                              \
+	"{\"id\": \"M-7\", \"version\": " version                              \
+	", \"queries\": [{\"rowId\": "                                         \
+	"\"A\", \"query\": \"_sourceCategory=acme-uat/app (error)\"}], "       \
+	"\"triggers\": [{\"timeRange\": \"-15m\", \"threshold\": 10}, "        \
+	"{\"timeRange\": \"-15m\", \"threshold\": 10}], \"notifications\": "   \
+	"[{\"notification\": {\"recipients\": [\"" to "\"]}}]}"
+#define FOUND_MONITOR                                                          \
+	ROOT_JSON("{\"id\": \"M-7\", \"name\": \"acme-uat app log errors\", "  \
+	          "\"type\": \"MonitorsLibraryMonitorResponse\"}")
 
 START_TEST(monitor_is_created_in_the_root_and_mails_the_customer)
 {
@@ -374,10 +386,74 @@ START_TEST(monitor_found_by_name_is_recorded_not_created)
 	on(ROOT, 200,
 	   ROOT_JSON("{\"id\": \"M-7\", \"name\": \"acme-uat app log errors\", "
 	             "\"type\": \"MonitorsLibraryMonitorResponse\"}"));
+	on("GET " API "/v1/monitors/M-7\n", 200,
+	   MONITOR_JSON("oncall@acme.example", "1"));
 
 	ck_assert_int_eq(run("monitors", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_pstr_eq(mock_state("monitor:app"), "M-7");
+}
+END_TEST
+
+START_TEST(monitor_in_line_with_the_config_changes_nothing)
+{
+	mock_state_set("monitor:app", "M-7");
+	on(ROOT, 200, FOUND_MONITOR);
+	on("GET " API "/v1/monitors/M-7\n", 200,
+	   MONITOR_JSON("ONCALL@acme.example", "3"));
+
+	ck_assert_int_eq(run("monitors", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 0);
+	ck_assert_int_eq(run("monitors", ES_PHASE_VERIFY), ES_OK);
+}
+END_TEST
+
+START_TEST(monitor_with_other_recipients_is_put_back_in_line)
+{
+	const char *body;
+
+	mock_state_set("monitor:app", "M-7");
+	on(ROOT, 200, FOUND_MONITOR);
+	on("GET " API "/v1/monitors/M-7\n", 200,
+	   MONITOR_JSON("old-oncall@acme.example", "3"));
+	on("PUT " API "/v1/monitors/M-7\n", 200, "{\"id\": \"M-7\"}");
+
+	ck_assert_int_eq(run("monitors", ES_PHASE_PLAN), ES_OK);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
+	ck_assert_int_eq(run("monitors", ES_PHASE_VERIFY), ES_FAILED);
+	ck_assert_uint_eq(mock_http_writes(), 0);
+	ck_assert_int_eq(run("monitors", ES_PHASE_APPLY), ES_OK);
+	body = mock_http_find("PUT ", 0)->body;
+	ck_assert_ptr_nonnull(strstr(body, "\"version\":3"));
+	ck_assert_ptr_nonnull(
+	    strstr(body, "\"type\":\"MonitorsLibraryMonitorUpdate\""));
+	ck_assert_ptr_nonnull(
+	    strstr(body, "\"recipients\":[\"oncall@acme.example\"]"));
+}
+END_TEST
+
+START_TEST(monitor_changed_since_it_was_read_is_read_again)
+{
+	mock_state_set("monitor:app", "M-7");
+	on(ROOT, 200, FOUND_MONITOR);
+	on("GET " API "/v1/monitors/M-7\n", 200,
+	   MONITOR_JSON("old-oncall@acme.example", "3"));
+	on("PUT " API "/v1/monitors/M-7\n", 409,
+	   "{\"id\": \"C1\", \"errors\": [{\"code\": \"conflict\", "
+	   "\"message\": \"version mismatch\"}]}");
+
+	ck_assert_int_eq(run("monitors", ES_PHASE_APPLY), ES_RETRY);
+}
+END_TEST
+
+START_TEST(monitor_without_a_version_is_malformed_and_not_put)
+{
+	mock_state_set("monitor:app", "M-7");
+	on(ROOT, 200, FOUND_MONITOR);
+	on("GET " API "/v1/monitors/M-7\n", 200, "{\"id\": \"M-7\"}");
+
+	ck_assert_int_eq(run("monitors", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(mock_http_writes(), 0);
 }
 END_TEST
 
@@ -424,6 +500,10 @@ int main(void)
 	    source_listing_without_sources_retries_and_creates_nothing,
 	    monitor_is_created_in_the_root_and_mails_the_customer,
 	    monitor_found_by_name_is_recorded_not_created,
+	    monitor_in_line_with_the_config_changes_nothing,
+	    monitor_with_other_recipients_is_put_back_in_line,
+	    monitor_changed_since_it_was_read_is_read_again,
+	    monitor_without_a_version_is_malformed_and_not_put,
 	    no_alert_emails_means_no_monitors,
 	    validate_refuses_a_person_in_both_lists,
 	};
