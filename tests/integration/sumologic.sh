@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The sumologic plugin end to end against the sandbox's Sumo Logic fake,
 # through the real binary and loader, with its own customer file:
-# plan, apply, plan (0), apply again without duplicates; fault runs (429
+# plan, apply, plan (0), apply again without duplicates, a changed
+# recipient list put into the monitors; fault runs (429
 # with and without Retry-After, 429 rate.limit.exceeded from the fake's
 # own limit, 5xx, reset, malformed bodies, DuplicateResourceName); a
 # SIGKILL in each create window (at the sandbox barrier, the answer lost,
@@ -78,6 +79,15 @@ es status "$cfg" --env uat; expect_rc 0
 expect_out "sumologic.collector_id"
 expect_out "sumologic.source_url:app = (secret"
 expect_out "sumologic.source_category:api = acme-uat/api"
+# Another on-call address: both monitors are put back in line, nothing new.
+sed -i 's/alert_emails = \[ "oncall@acme.example" \];/alert_emails = [ "oncall@acme.example", "cto@acme.example" ];/' "$cfg"
+es plan "$cfg" --env uat; expect_rc 2
+expect_out "acme-uat app log errors"
+apply
+converged "new recipients"
+es plan "$cfg" --env uat; expect_rc 0
+[ "$(curl -s "$SANDBOX_URL/_sandbox/resources?provider=sumologic&kind=monitor" | grep -o 'cto@acme.example' | wc -l)" = 2 ] ||
+  fail "the monitors do not mail the new address"
 # The admin got the system Administrator role, which was adopted, not made.
 curl -s "$SANDBOX_URL/_sandbox/resources?provider=sumologic&kind=user" |
   python3 -c 'import json,sys; u={r["attrs"]["email"]: r["attrs"]["roleIds"] for r in json.load(sys.stdin)}; assert u["ops.lead@acme.example"]==["00000000000000A1"], u' ||
@@ -123,7 +133,7 @@ grep -q "sources" "$WORK/out" "$WORK/err" || fail "the failure does not name the
 
 # ---- DuplicateResourceName: the customer's collector and source, made by
 # another writer and not yet seen by the look-ups, are adopted and kept --
-SANDBOX_SUMOLOGIC_STALE_READS=2 fresh
+SANDBOX_SUMOLOGIC_UNSEEN=acme-uat,app fresh --record "$WORK/dup.record"
 auth=(-u "$SUMOLOGIC_ACCESS_ID:$SUMOLOGIC_ACCESS_KEY" -H 'Content-Type: application/json')
 cid=$(curl -s "${auth[@]}" -d '{"collector":{"collectorType":"Hosted","name":"acme-uat"}}' \
   "$SANDBOX_URL/sumologic/v1/collectors" | python3 -c 'import json,sys; print(json.load(sys.stdin)["collector"]["id"])')
@@ -131,6 +141,12 @@ curl -s "${auth[@]}" -d '{"source":{"sourceType":"HTTP","name":"app"}}' \
   "$SANDBOX_URL/sumologic/v1/collectors/$cid/sources" >/dev/null
 apply
 converged "DuplicateResourceName"
+for p in /sumologic/v1/collectors "/sumologic/v1/collectors/$cid/sources"; do
+  # A 400 to such a create is the fake's DuplicateResourceName (the record
+  # keeps no reply bodies; the plugin's bodies are valid, conformance says).
+  python3 -c 'import json,sys; sys.exit(not any(r["method"]=="POST" and r["path"]==sys.argv[2] and r["status"]==400 for r in map(json.loads, open(sys.argv[1]))))' "$WORK/dup.record" "$p" ||
+    fail "no create of $p met DuplicateResourceName"
+done
 grep -q '"made:collector_id"' "$WORK/state/uat/state.json" && fail "an adopted collector was claimed"
 grep -q '"made:source:app"' "$WORK/state/uat/state.json" && fail "an adopted source was claimed"
 grep -q '"made:source:api"' "$WORK/state/uat/state.json" || fail "the made source was not claimed"

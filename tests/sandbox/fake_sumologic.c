@@ -23,11 +23,11 @@
  *                                 (default: no limit)
  *   SANDBOX_SUMOLOGIC_USERS       e-mails of users the account already
  *                                 has, with the Administrator role
- *   SANDBOX_SUMOLOGIC_STALE_READS N: the first N collector-by-name
- *                                 look-ups and source listings do not show
- *                                 what exists (another writer's create
- *                                 not seen yet), so a create then meets
- *                                 DuplicateResourceName
+ *   SANDBOX_SUMOLOGIC_UNSEEN      names ("acme-uat,app"): a collector or
+ *                                 source of one of them is not shown by
+ *                                 look-ups and listings (another writer's
+ *                                 create not seen yet) until a create of
+ *                                 its name met DuplicateResourceName
  *
  * The account starts with the system role "Administrator" and the
  * monitors root folder. An HTTP source's upload URL is derived from its
@@ -37,6 +37,9 @@
  * Resources: kinds user, role (id = 16 hex digits), collector, source
  * (id = a number), monitor (16 hex digits). Each is listed by
  * /_sandbox/resources, so duplicates show.
+ *
+ * This file: auth, the rate limit, errors, routing, users, roles and
+ * monitors; fake_sumologic_collectors.c: the Collector Management API.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,28 +47,27 @@
 #include <strings.h>
 #include <time.h>
 
-#include "sandbox.h"
+#include "fake_sumologic.h"
 
-#define P "sumologic"
 #define ROOT_ID "0000000000000001"
 #define ADMIN_ROLE_ID "00000000000000A1"
 #define WHEN "2026-01-01T00:00:00.000Z"
 #define BY "0000000000000000"
 
-static const char *env_or(const char *name, const char *def)
+const char *sf_env_or(const char *name, const char *def)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? v : def;
 }
 
-static const char *str(const cJSON *o, const char *name)
+const char *sf_str(const cJSON *o, const char *name)
 {
 	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, name));
 }
 
-static void error(struct sb_response *resp, int status, const char *code,
-                  const char *message)
+void sf_error(struct sb_response *resp, int status, const char *code,
+              const char *message)
 {
 	cJSON *j = cJSON_CreateObject(), *errors = cJSON_CreateArray(),
 	      *e = cJSON_CreateObject();
@@ -83,9 +85,9 @@ static void error(struct sb_response *resp, int status, const char *code,
 	sb_reply_json(resp, status, j);
 }
 
-static void not_found(struct sb_response *resp)
+void sf_not_found(struct sb_response *resp)
 {
-	error(resp, 404, "notfound", "Resource not found.");
+	sf_error(resp, 404, "notfound", "Resource not found.");
 }
 
 /* Sumo's ids: 16 upper-case hex digits. */
@@ -120,7 +122,7 @@ static void seed(void)
 	cJSON_AddBoolToObject(r, "systemDefined", 1);
 	sb_resource_add(P, "role", ADMIN_ROLE_ID, r);
 	snprintf(users, sizeof(users), "%s",
-	         env_or("SANDBOX_SUMOLOGIC_USERS", ""));
+	         sf_env_or("SANDBOX_SUMOLOGIC_USERS", ""));
 	for (char *e = strtok_r(users, ",", &save); e;
 	     e = strtok_r(NULL, ",", &save)) {
 		cJSON *u = cJSON_CreateObject(), *ids = cJSON_CreateArray();
@@ -166,7 +168,7 @@ struct listing {
 static void list_one(const char *id, cJSON *attrs, void *arg)
 {
 	struct listing *l = arg;
-	const char *v = l->member ? str(attrs, l->member) : NULL;
+	const char *v = l->member ? sf_str(attrs, l->member) : NULL;
 
 	if (l->member && (!v || strcasecmp(v, l->value) != 0))
 		return;
@@ -205,33 +207,34 @@ static int has_string(const cJSON *array, const char *v)
 static void create_user(const cJSON *in, struct sb_response *resp)
 {
 	const cJSON *ids = cJSON_GetObjectItemCaseSensitive(in, "roleIds"), *e;
-	const char *email = str(in, "email");
+	const char *email = sf_str(in, "email");
 	cJSON *u;
 	char id[32];
 
-	if (!str(in, "firstName") || !str(in, "lastName") || !email ||
+	if (!sf_str(in, "firstName") || !sf_str(in, "lastName") || !email ||
 	    !strchr(email, '@') || !cJSON_IsArray(ids)) {
-		error(resp, 400, "api.validation",
-		      "firstName, lastName, email and roleIds are required");
+		sf_error(resp, 400, "api.validation",
+		         "firstName, lastName, email and roleIds are required");
 		return;
 	}
 	cJSON_ArrayForEach(e, ids)
 	{
 		if (!cJSON_IsString(e) ||
 		    !sb_resource_find(P, "role", e->valuestring)) {
-			error(resp, 400, "api.validation", "Unknown role id.");
+			sf_error(resp, 400, "api.validation",
+			         "Unknown role id.");
 			return;
 		}
 	}
 	/* The duplicate-user code is not documented (research notes §7). */
 	if (sb_resource_find_by(P, "user", "email", email)) {
-		error(resp, 400, "user:duplicate_email",
-		      "A user with this email already exists.");
+		sf_error(resp, 400, "user:duplicate_email",
+		         "A user with this email already exists.");
 		return;
 	}
 	u = cJSON_CreateObject();
-	cJSON_AddStringToObject(u, "firstName", str(in, "firstName"));
-	cJSON_AddStringToObject(u, "lastName", str(in, "lastName"));
+	cJSON_AddStringToObject(u, "firstName", sf_str(in, "firstName"));
+	cJSON_AddStringToObject(u, "lastName", sf_str(in, "lastName"));
 	cJSON_AddStringToObject(u, "email", email);
 	cJSON_AddItemToObject(u, "roleIds", cJSON_Duplicate(ids, 1));
 	hex_id(id, sizeof(id), "user");
@@ -241,26 +244,26 @@ static void create_user(const cJSON *in, struct sb_response *resp)
 
 static void create_role(const cJSON *in, struct sb_response *resp)
 {
-	const char *name = str(in, "name");
+	const char *name = sf_str(in, "name");
 	const cJSON *caps =
 	    cJSON_GetObjectItemCaseSensitive(in, "capabilities");
 	cJSON *r;
 	char id[32];
 
 	if (!name || !*name) {
-		error(resp, 400, "api.validation", "name is required");
+		sf_error(resp, 400, "api.validation", "name is required");
 		return;
 	}
 	if (sb_resource_find_by(P, "role", "name", name)) {
-		error(resp, 400, "role:duplicate_name",
-		      "A role with this name already exists.");
+		sf_error(resp, 400, "role:duplicate_name",
+		         "A role with this name already exists.");
 		return;
 	}
 	r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "name", name);
-	cJSON_AddStringToObject(r, "description",
-	                        str(in, "description") ? str(in, "description")
-	                                               : "");
+	cJSON_AddStringToObject(
+	    r, "description",
+	    sf_str(in, "description") ? sf_str(in, "description") : "");
 	cJSON_AddItemToObject(r, "capabilities",
 	                      caps ? cJSON_Duplicate(caps, 1)
 	                           : cJSON_CreateArray());
@@ -278,7 +281,7 @@ static void role_user(const char *method, const char *role_id,
 	int i = 0;
 
 	if (!role || !u) {
-		not_found(resp);
+		sf_not_found(resp);
 		return;
 	}
 	ids = cJSON_GetObjectItemCaseSensitive(u, "roleIds");
@@ -317,8 +320,8 @@ static void people(const struct sb_request *req, struct sb_response *resp,
 		else if (!strcmp(req->method, "POST"))
 			create_role(sb_json(req), resp);
 		else
-			error(resp, 405, "method.unsupported",
-			      "Method not supported.");
+			sf_error(resp, 405, "method.unsupported",
+			         "Method not supported.");
 		return;
 	}
 	if (kind[0] == 'r' &&
@@ -328,7 +331,7 @@ static void people(const struct sb_request *req, struct sb_response *resp,
 	}
 	if (sscanf(rest, "/%63[0-9A-F]", id) != 1 ||
 	    !(found = sb_resource_find(P, kind, id))) {
-		not_found(resp);
+		sf_not_found(resp);
 		return;
 	}
 	if (!strcmp(req->method, "GET")) {
@@ -339,7 +342,8 @@ static void people(const struct sb_request *req, struct sb_response *resp,
 		sb_resource_delete(P, kind, id);
 		sb_reply(resp, 204, "application/json", "%s", "");
 	} else {
-		error(resp, 405, "method.unsupported", "Method not supported.");
+		sf_error(resp, 405, "method.unsupported",
+		         "Method not supported.");
 	}
 }
 
@@ -366,8 +370,9 @@ static cJSON *library_item(const char *id, const char *name, const char *type,
 
 static cJSON *monitor_view(const char *id, const cJSON *m)
 {
-	cJSON *v = library_item(id, str(m, "name"),
+	cJSON *v = library_item(id, sf_str(m, "name"),
 	                        "MonitorsLibraryMonitorResponse", ROOT_ID);
+	const cJSON *version = cJSON_GetObjectItemCaseSensitive(m, "version");
 	static const char *const copied[] = {"monitorType", "queries",
 	                                     "triggers",    "notifications",
 	                                     "isDisabled",  NULL};
@@ -379,6 +384,9 @@ static cJSON *monitor_view(const char *id, const cJSON *m)
 			cJSON_AddItemToObject(v, copied[i],
 			                      cJSON_Duplicate(f, 1));
 	}
+	cJSON_SetNumberValue(cJSON_GetObjectItemCaseSensitive(v, "version"),
+	                     cJSON_IsNumber(version) ? version->valuedouble
+	                                             : 1);
 	cJSON_AddStringToObject(v, "status", "Normal");
 	return v;
 }
@@ -408,25 +416,64 @@ static void create_monitor(const struct sb_request *req,
                            struct sb_response *resp)
 {
 	const cJSON *in = sb_json(req);
-	const char *parent = sb_query(req, "parentId"), *name = str(in, "name");
+	const char *parent = sb_query(req, "parentId"),
+	           *name = sf_str(in, "name");
 	cJSON *m;
 	char id[32];
 
 	if (!parent || strcmp(parent, ROOT_ID) != 0) {
-		not_found(resp);
+		sf_not_found(resp);
 		return;
 	}
-	if (!name || !str(in, "monitorType") ||
+	if (!name || !sf_str(in, "monitorType") ||
 	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(in, "queries")) ||
 	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(in, "triggers"))) {
-		error(resp, 400, "api.validation",
-		      "name, monitorType, queries and triggers are required");
+		sf_error(
+		    resp, 400, "api.validation",
+		    "name, monitorType, queries and triggers are required");
 		return;
 	}
 	m = cJSON_Duplicate(in, 1);
 	hex_id(id, sizeof(id), "monitor");
 	sb_reply_json(resp, 200,
 	              monitor_view(id, sb_resource_add(P, "monitor", id, m)));
+}
+
+/* monitorsUpdateById: the whole monitor again, with the version it was
+ * read at (an older one is a conflict, as Sumo's optimistic locking). */
+static void update_monitor(const struct sb_request *req,
+                           struct sb_response *resp, const char *id, cJSON *m)
+{
+	const cJSON *in = sb_json(req),
+	            *version = cJSON_GetObjectItemCaseSensitive(in, "version"),
+	            *have = cJSON_GetObjectItemCaseSensitive(m, "version");
+	double now = cJSON_IsNumber(have) ? have->valuedouble : 1;
+	static const char *const fields[] = {
+	    "name",          "monitorType", "queries", "triggers",
+	    "notifications", "isDisabled",  NULL};
+
+	if (!cJSON_IsNumber(version) || !sf_str(in, "name") ||
+	    !cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(in, "queries"))) {
+		sf_error(resp, 400, "api.validation",
+		         "name, version and queries are required");
+		return;
+	}
+	if (version->valuedouble != now) {
+		sf_error(resp, 409, "content:version_mismatch",
+		         "The monitor was changed since it was read.");
+		return;
+	}
+	for (size_t i = 0; fields[i]; i++) {
+		const cJSON *f =
+		    cJSON_GetObjectItemCaseSensitive(in, fields[i]);
+
+		if (f)
+			cJSON_ReplaceItemInObjectCaseSensitive(
+			    m, fields[i], cJSON_Duplicate(f, 1));
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(m, "version");
+	cJSON_AddNumberToObject(m, "version", now + 1);
+	sb_reply_json(resp, 200, monitor_view(id, m));
 }
 
 static void monitors(const struct sb_request *req, struct sb_response *resp)
@@ -444,253 +491,17 @@ static void monitors(const struct sb_request *req, struct sb_response *resp)
 	           (m = sb_resource_find(P, "monitor", id))) {
 		if (!strcmp(req->method, "GET")) {
 			sb_reply_json(resp, 200, monitor_view(id, m));
+		} else if (!strcmp(req->method, "PUT")) {
+			update_monitor(req, resp, id, m);
 		} else if (!strcmp(req->method, "DELETE")) {
 			sb_resource_delete(P, "monitor", id);
 			sb_reply(resp, 204, "application/json", "%s", "");
 		} else {
-			error(resp, 405, "method.unsupported",
-			      "Method not supported.");
+			sf_error(resp, 405, "method.unsupported",
+			         "Method not supported.");
 		}
 	} else {
-		not_found(resp);
-	}
-}
-
-/* ---- collectors and sources ----------------------------------------- */
-
-static void duplicate(struct sb_response *resp)
-{
-	error(resp, 400, "DuplicateResourceName",
-	      "A resource with the same name already exists.");
-}
-
-static cJSON *wrap(const char *member, cJSON *item)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	cJSON_AddItemToObject(o, member, item);
-	return o;
-}
-
-static cJSON *collector_view(const char *id, const cJSON *c)
-{
-	cJSON *v = cJSON_Duplicate(c, 1), *links = cJSON_CreateArray(),
-	      *l = cJSON_CreateObject();
-	char href[96];
-
-	cJSON_AddNumberToObject(v, "id", atof(id));
-	cJSON_AddBoolToObject(v, "alive", 1);
-	snprintf(href, sizeof(href), "/v1/collectors/%s/sources", id);
-	cJSON_AddStringToObject(l, "rel", "sources");
-	cJSON_AddStringToObject(l, "href", href);
-	cJSON_AddItemToArray(links, l);
-	cJSON_AddItemToObject(v, "links", links);
-	return v;
-}
-
-/* The upload URL: a token derived from the source id, on the host the
- * request came to. */
-static cJSON *source_view(const struct sb_request *req, const char *id,
-                          const cJSON *s)
-{
-	cJSON *v = cJSON_Duplicate(s, 1);
-	unsigned long long h = 1469598103934665603ull;
-	char url[512];
-
-	for (const char *p = id; *p; p++)
-		h = (h ^ (unsigned char)*p) * 1099511628211ull;
-	snprintf(url, sizeof(url),
-	         "http://%s/sumologic/receiver/v1/http/ZaVnC4dh%016llxQ%llu",
-	         sb_header(req, "Host") ? sb_header(req, "Host") : "127.0.0.1",
-	         h, h % 99991);
-	cJSON_DeleteItemFromObjectCaseSensitive(v, "collectorId"); /* ours */
-	cJSON_AddNumberToObject(v, "id", atof(id));
-	cJSON_AddStringToObject(v, "url", url);
-	cJSON_AddBoolToObject(v, "alive", 1);
-	return v;
-}
-
-/* SANDBOX_SUMOLOGIC_STALE_READS: 1 while reads are still stale. */
-static int stale_read(void)
-{
-	static long reads;
-
-	return reads++ < atol(env_or("SANDBOX_SUMOLOGIC_STALE_READS", "0"));
-}
-
-struct named {
-	const char *name, *collector;
-	const char *id;
-};
-
-static void find_named(const char *id, cJSON *attrs, void *arg)
-{
-	struct named *n = arg;
-	const char *c = str(attrs, "collectorId");
-
-	if (!n->id && !strcmp(str(attrs, "name"), n->name) &&
-	    (!n->collector || (c && !strcmp(c, n->collector))))
-		n->id = id;
-}
-
-static void create_collector(const cJSON *in, struct sb_response *resp)
-{
-	const cJSON *c = cJSON_GetObjectItemCaseSensitive(in, "collector");
-	const char *name = str(c, "name"), *type = str(c, "collectorType");
-	struct named n = {.name = name};
-	cJSON *attrs;
-	char id[32];
-
-	if (!name || !*name || strpbrk(name, ";/%\\") || !type) {
-		error(
-		    resp, 400, "api.validation",
-		    "collector.name and collector.collectorType are required");
-		return;
-	}
-	if (strcmp(type, "Hosted") != 0) {
-		error(resp, 400, "api.validation",
-		      "Only Hosted collectors can be created with the API.");
-		return;
-	}
-	sb_resource_each(P, "collector", find_named, &n);
-	if (n.id) {
-		duplicate(resp);
-		return;
-	}
-	attrs = cJSON_Duplicate(c, 1);
-	sb_new_id(id, sizeof(id), "");
-	snprintf(id, sizeof(id), "%d", 100000000 + atoi(id));
-	sb_reply_json(
-	    resp, 201,
-	    wrap("collector", collector_view(id, sb_resource_add(P, "collector",
-	                                                         id, attrs))));
-}
-
-struct source_list {
-	const struct sb_request *req;
-	const char *collector;
-	cJSON *out;
-};
-
-static void list_source(const char *id, cJSON *attrs, void *arg)
-{
-	struct source_list *l = arg;
-
-	if (!strcmp(str(attrs, "collectorId"), l->collector))
-		cJSON_AddItemToArray(l->out, source_view(l->req, id, attrs));
-}
-
-static void drop_source(const char *id, cJSON *attrs, void *arg)
-{
-	if (!strcmp(str(attrs, "collectorId"), arg))
-		sb_resource_delete(P, "source", id);
-}
-
-static void sources(const struct sb_request *req, struct sb_response *resp,
-                    const char *collector, const char *rest)
-{
-	char sid[32];
-	cJSON *s;
-
-	if (!*rest && !strcmp(req->method, "GET")) {
-		struct source_list l = {req, collector, cJSON_CreateArray()};
-
-		if (!stale_read())
-			sb_resource_each(P, "source", list_source, &l);
-		sb_reply_json(resp, 200, wrap("sources", l.out));
-	} else if (!*rest && !strcmp(req->method, "POST")) {
-		const cJSON *in =
-		    cJSON_GetObjectItemCaseSensitive(sb_json(req), "source");
-		struct named n = {.name = str(in, "name"),
-		                  .collector = collector};
-
-		if (!n.name || !str(in, "sourceType")) {
-			error(resp, 400, "api.validation",
-			      "source.name and source.sourceType are required");
-			return;
-		}
-		sb_resource_each(P, "source", find_named, &n);
-		if (n.id) {
-			duplicate(resp);
-			return;
-		}
-		s = cJSON_Duplicate(in, 1);
-		cJSON_AddStringToObject(s, "collectorId", collector);
-		sb_new_id(sid, sizeof(sid), "");
-		snprintf(sid, sizeof(sid), "%d", 200000000 + atoi(sid));
-		sb_reply_json(
-		    resp, 201,
-		    wrap("source",
-		         source_view(req, sid,
-		                     sb_resource_add(P, "source", sid, s))));
-	} else if (sscanf(rest, "/%31[0-9]", sid) == 1 &&
-	           (s = sb_resource_find(P, "source", sid)) &&
-	           !strcmp(str(s, "collectorId"), collector)) {
-		if (!strcmp(req->method, "GET")) {
-			sb_reply_json(resp, 200,
-			              wrap("source", source_view(req, sid, s)));
-		} else if (!strcmp(req->method, "DELETE")) {
-			sb_resource_delete(P, "source", sid);
-			sb_reply(resp, 200, "application/json", "%s", "");
-		} else {
-			error(resp, 405, "method.unsupported",
-			      "Method not supported.");
-		}
-	} else {
-		not_found(resp);
-	}
-}
-
-static void collectors(const struct sb_request *req, struct sb_response *resp)
-{
-	const char *rest = req->path + strlen("/v1/collectors");
-	char id[32], name[256];
-	int used = 0;
-	cJSON *c;
-
-	if (!*rest && !strcmp(req->method, "POST")) {
-		create_collector(sb_json(req), resp);
-		return;
-	}
-	/* By name; a name holding '.' comes with a trailing '/'. */
-	if (!strncmp(rest, "/name/", 6) && !strcmp(req->method, "GET")) {
-		struct named n = {.name = name};
-
-		snprintf(name, sizeof(name), "%s", rest + 6);
-		if (*name && name[strlen(name) - 1] == '/')
-			name[strlen(name) - 1] = '\0';
-		if (!stale_read())
-			sb_resource_each(P, "collector", find_named, &n);
-		if (!n.id)
-			not_found(resp);
-		else
-			sb_reply_json(
-			    resp, 200,
-			    wrap("collector",
-			         collector_view(
-			             n.id,
-			             sb_resource_find(P, "collector", n.id))));
-		return;
-	}
-	if (sscanf(rest, "/%31[0-9]%n", id, &used) != 1 ||
-	    !(c = sb_resource_find(P, "collector", id))) {
-		not_found(resp);
-		return;
-	}
-	rest += used;
-	if (!strncmp(rest, "/sources", 8)) {
-		sources(req, resp, id, rest + 8);
-	} else if (*rest) {
-		not_found(resp);
-	} else if (!strcmp(req->method, "GET")) {
-		sb_reply_json(resp, 200,
-		              wrap("collector", collector_view(id, c)));
-	} else if (!strcmp(req->method, "DELETE")) {
-		sb_resource_each(P, "source", drop_source, id);
-		sb_resource_delete(P, "collector", id);
-		sb_reply(resp, 200, "application/json", "%s", "");
-	} else {
-		error(resp, 405, "method.unsupported", "Method not supported.");
+		sf_not_found(resp);
 	}
 }
 
@@ -701,10 +512,10 @@ static int authorized(const struct sb_request *req)
 	const char *user, *password;
 
 	return sb_basic_auth(req, &user, &password) &&
-	       !strcmp(user, env_or("SANDBOX_SUMOLOGIC_ACCESS_ID",
-	                            "suSandboxAccessId01")) &&
-	       !strcmp(password, env_or("SANDBOX_SUMOLOGIC_ACCESS_KEY",
-	                                "sandbox-sumo-key-0001"));
+	       !strcmp(user, sf_env_or("SANDBOX_SUMOLOGIC_ACCESS_ID",
+	                               "suSandboxAccessId01")) &&
+	       !strcmp(password, sf_env_or("SANDBOX_SUMOLOGIC_ACCESS_KEY",
+	                                   "sandbox-sumo-key-0001"));
 }
 
 /* 4 requests a second per user is Sumo's rule; the fake's limit is
@@ -713,7 +524,7 @@ static int rate_limited(struct sb_response *resp)
 {
 	static long long second;
 	static long count;
-	long limit = atol(env_or("SANDBOX_SUMOLOGIC_RATE_LIMIT", "0"));
+	long limit = atol(sf_env_or("SANDBOX_SUMOLOGIC_RATE_LIMIT", "0"));
 	long long now = (long long)time(NULL);
 
 	if (limit <= 0)
@@ -724,8 +535,8 @@ static int rate_limited(struct sb_response *resp)
 	}
 	if (count++ < limit)
 		return 0;
-	error(resp, 429, "rate.limit.exceeded",
-	      "Rate limit exceeded: more than 4 requests per second.");
+	sf_error(resp, 429, "rate.limit.exceeded",
+	         "Rate limit exceeded: more than 4 requests per second.");
 	return 1;
 }
 
@@ -739,8 +550,8 @@ static int starts(const char *path, const char *prefix)
 static void handle(const struct sb_request *req, struct sb_response *resp)
 {
 	if (!authorized(req)) {
-		error(resp, 401, "unauthorized",
-		      "Credential could not be verified.");
+		sf_error(resp, 401, "unauthorized",
+		         "Credential could not be verified.");
 		return;
 	}
 	if (rate_limited(resp))
@@ -753,9 +564,9 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 	else if (starts(req->path, "/v1/monitors"))
 		monitors(req, resp);
 	else if (starts(req->path, "/v1/collectors"))
-		collectors(req, resp);
+		sf_collectors(req, resp);
 	else
-		not_found(resp);
+		sf_not_found(resp);
 }
 
 static const struct sb_fake sumologic_fake = {.name = "sumologic",
