@@ -1,0 +1,157 @@
+/*
+ * sparkpost: the client. SparkPost's base URL for the account's region,
+ * the API key as the whole Authorization header (index.apib
+ * "Authentication": no scheme), and how SparkPost words its errors:
+ * {"errors": [{"message", "code", "description"}]} with `code` a string
+ * (index.apib "Errors"); some validation errors carry {"message",
+ * "param", "value"} instead (subaccounts.apib).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "sparkpost.h"
+
+const char *sp_cfg(struct ctx *c, const char *key)
+{
+	return c->h->config->get_string(c->call, key);
+}
+
+enum es_status sp_publish(struct ctx *c, const char *name, const char *value,
+                          int secret)
+{
+	return c->h->output->set(c->call, name, value, secret) ? ES_FAILED
+	                                                       : ES_OK;
+}
+
+/* SparkPost's error list into r->message: "code message: description"
+ * for each (or "message (param)"). An error list sent with a 2xx is no
+ * answer: a failure of the request, looked at again later. */
+static int read_error(const struct es_client *cl, struct es_reply *r)
+{
+	const struct es_json_api *j = cl->ctx->host->json;
+	const es_json *errors = j->get(r->json, "errors");
+	size_t at = 0;
+
+	if (j->array_size(errors) == 0)
+		return 0; /* an answer, not an error */
+	for (size_t i = 0; i < j->array_size(errors) && at < sizeof(r->message);
+	     i++) {
+		const es_json *e = j->array_item(errors, i);
+		const char *code = j->get_string(e, "code");
+		const char *msg = j->get_string(e, "message");
+		const char *more = j->get_string(e, "description");
+
+		if (!more)
+			more = j->get_string(e, "param");
+		at += (size_t)snprintf(
+		    r->message + at, sizeof(r->message) - at,
+		    "%s%s%s%.*s%s%.*s", i ? "; " : "", code ? code : "",
+		    code ? " " : "", msg ? (int)strcspn(msg, "\r\n") : 0,
+		    msg ? msg : "", more ? ": " : "",
+		    more ? (int)strcspn(more, "\r\n") : 0, more ? more : "");
+	}
+	if (r->http_status >= 200 && r->http_status <= 299) {
+		cl->ctx->host->diag->error(cl->ctx->call, NULL,
+		                           "SparkPost sent errors with HTTP "
+		                           "%ld: %s",
+		                           r->http_status, r->message);
+		return -1;
+	}
+	/* 420: a sending limit (index.apib "Errors"), which passes. */
+	if (r->http_status == 420)
+		r->status = ES_RETRY;
+	return 0;
+}
+
+/* Reply members that hold secrets: a new subaccount's key. */
+static const char *const secret_fields[] = {"key", NULL};
+
+/* api_url, or api_url_eu for an EU account whose file does not set
+ * api_url (index.apib "SparkPost EU": a separate host). */
+int sp_open(const struct es_ctx *x, struct ctx *c)
+{
+	const char *region, *url_key = "api_url";
+	char *dom;
+
+	memset(c, 0, sizeof(*c));
+	c->x = x;
+	c->h = x->host;
+	c->call = x->call;
+	c->phase = x->phase;
+	region = sp_cfg(c, "region");
+	c->eu = region && strcmp(region, "eu") == 0;
+	if (c->eu && !c->h->config->is_explicit(c->call, "api_url"))
+		url_key = "api_url_eu";
+	if (es_client_init(&c->api, x, url_key))
+		return -1;
+	c->auth.name = "Authorization";
+	c->auth.value = "{{secret:api_key}}";
+	c->api.provider = "SparkPost";
+	c->api.auth_key = "api_key";
+	c->api.forbidden_hint = "the key lacks the grant for this call, or "
+	                        "the plan lacks the feature";
+	c->api.headers = &c->auth;
+	c->api.n_headers = 1;
+	c->api.read = read_error;
+	c->api.secret_fields = secret_fields;
+	c->domain = sp_cfg(c, "domain");
+	if (!c->domain)
+		return 0;
+	dom = c->h->http->escape(c->domain);
+	if (!dom || strlen(dom) >= sizeof(c->dom)) {
+		c->h->mem_free(dom);
+		c->h->diag->error(c->call, "domain", "no usable domain");
+		return -1;
+	}
+	strcpy(c->dom, dom);
+	c->h->mem_free(dom);
+	return 0;
+}
+
+enum es_status sp_call(struct ctx *c, struct es_reply *r, const char *method,
+                       const char *path, const es_json *body,
+                       const char *intent)
+{
+	char *text = body ? c->h->json->print(body) : NULL;
+	struct es_send s = es_json_write(method, text, intent);
+	enum es_status st;
+
+	if (body && !text) {
+		memset(r, 0, sizeof(*r));
+		r->outcome = ES_FAILURE;
+		return r->status = ES_FAILED;
+	}
+	st = es_client_call(&c->api, r, &s, "%s", path);
+	c->h->mem_free(text);
+	return st;
+}
+
+/* ---- teardown ------------------------------------------------------ */
+
+enum es_status sp_teardown(struct ctx *c, const char *key, const char *claim,
+                           const char *kind, const char *path)
+{
+	const char *id = c->h->state->get(c->call, key);
+	const char *mine = es_claimed(c->x, key);
+	char intent[320];
+	struct es_reply r;
+	enum es_status st;
+
+	if (!id)
+		return ES_OK; /* never made, or already removed */
+	if (!mine || strcmp(mine, claim ? claim : id) != 0) {
+		c->h->log->log(c->call, ES_LOG_INFO,
+		               "%s %s was there before envsetup: kept", kind,
+		               id);
+		return ES_OK;
+	}
+	if (es_reported(c->x, &st, ES_CHANGE_DELETE, kind, id, NULL))
+		return st;
+	snprintf(intent, sizeof(intent), "delete %s %s", kind, id);
+	st = sp_call(c, &r, "DELETE", path, NULL, intent);
+	/* Deleted (204) or absent (404: already gone): done. */
+	if (st == ES_OK)
+		st = es_unclaim(c->x, key, key) ? ES_FAILED : ES_OK;
+	es_reply_free(&r);
+	return st;
+}
