@@ -12,36 +12,7 @@
 
 export SPARKPOST_API_KEY=sp-sandbox-key-0001
 
-# The webhook target: 200 to a POST, 500 under /fail; one line per post.
-TARGET_PID=""
-start_target() {
-  rm -f "$WORK/target.port"
-  python3 - "$WORK/target.port" "$WORK/target.log" <<'PY' &
-import http.server, os, sys
-port_file, log = sys.argv[1], sys.argv[2]
-class H(http.server.BaseHTTPRequestHandler):
-    def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        with open(log, "a") as f:
-            f.write(self.path + "\n")
-        self.send_response(500 if self.path.startswith("/fail") else 200)
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-s = http.server.HTTPServer(("127.0.0.1", 0), H)
-with open(port_file + ".tmp", "w") as f:
-    f.write(str(s.server_address[1]))
-os.rename(port_file + ".tmp", port_file)
-s.serve_forever()
-PY
-  TARGET_PID=$!
-  for _ in $(seq 100); do [ -s "$WORK/target.port" ] && break; sleep 0.05; done
-  [ -s "$WORK/target.port" ] || fail "the webhook target did not start"
-  TARGET_URL="http://127.0.0.1:$(cat "$WORK/target.port")"
-}
-trap 'kill "$TARGET_PID" 2>/dev/null || true; cleanup' EXIT
-start_target
+start_webhook_target
 
 write_sparkpost_config() { # FILE [WEBHOOK_PATH]
   cat >"$1" <<CFG
