@@ -149,8 +149,16 @@ enum es_status sp_teardown(struct ctx *c, const char *key, const char *claim,
 		return st;
 	snprintf(intent, sizeof(intent), "delete %s %s", kind, id);
 	st = sp_call(c, &r, "DELETE", path, NULL, intent);
-	/* Deleted (204) or absent (404: already gone): done. */
-	if (st == ES_OK)
+	/* 409 1602: in use (a template while messages are generated from
+	 * it, templates.apib "Delete a Template"): still there, later. */
+	if (st == ES_OK && r.outcome == ES_CONFLICT) {
+		c->h->diag->error(c->call, NULL,
+		                  "%s: SparkPost answered 409 %s", intent,
+		                  r.message);
+		st = ES_RETRY;
+	}
+	/* Deleted (200, 204) or absent (404: already gone): done. */
+	else if (st == ES_OK)
 		st = es_unclaim(c->x, key, key) ? ES_FAILED : ES_OK;
 	es_reply_free(&r);
 	return st;

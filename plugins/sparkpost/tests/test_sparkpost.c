@@ -472,6 +472,21 @@ START_TEST(destroy_deletes_only_what_envsetup_made)
 }
 END_TEST
 
+START_TEST(template_in_use_is_not_deleted_yet)
+{
+	with_template();
+	mock_state_set("template.welcome", "welcome");
+	mock_state_set("made:template.welcome", "welcome");
+	on(DELETE("/templates/welcome"), 409,
+	   ERRORS("1602", "resource conflict", "Template is in use"));
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_DESTROY), ES_RETRY);
+	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
+	ck_assert_pstr_eq(mock_state("made:template.welcome"), "welcome");
+	without_template();
+}
+END_TEST
+
 START_TEST(validate_refuses_a_from_address_off_the_sending_domain)
 {
 	const struct es_ctx *x = mock_ctx(ES_PHASE_PLAN, NULL);
@@ -509,6 +524,7 @@ int main(void)
 	    template_published_and_same_is_in_place,
 	    template_conflict_is_adopted_not_claimed,
 	    destroy_deletes_only_what_envsetup_made,
+	    template_in_use_is_not_deleted_yet,
 	    validate_refuses_a_from_address_off_the_sending_domain,
 	};
 	Suite *s = suite_create("sparkpost");
