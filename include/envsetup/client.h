@@ -154,6 +154,110 @@ static inline int es_unclaim(const struct es_ctx *ctx, const char *name,
 	       (id_key && ctx->host->state->del(ctx->call, id_key));
 }
 
+/*
+ * The first half of the teardown of the resource whose id state key `key`
+ * holds: the id to delete, or NULL with *st set when there is nothing to
+ * send. Nothing to send when no id is recorded (never made, or already
+ * removed), when the claim on `key` is not `claim` (the id itself when
+ * NULL): the resource was there before envsetup and is kept (logged), and
+ * in plan --destroy, which records the delete of `kind` as a change. Once
+ * the delete succeeded or found it gone: es_unclaim(ctx, key, key).
+ *
+ *   if (!(id = es_teardown_target(ctx, &st, "webhook", url, "webhook")))
+ *           return st;
+ *   ... DELETE it, then es_unclaim ...
+ * Since 2.1.
+ */
+static inline const char *es_teardown_target(const struct es_ctx *ctx,
+                                             enum es_status *st,
+                                             const char *key, const char *claim,
+                                             const char *kind)
+{
+	const struct es_host *h = ctx->host;
+	const char *id = h->state->get(ctx->call, key);
+	const char *mine = es_claimed(ctx, key);
+
+	*st = ES_OK;
+	if (!id)
+		return NULL;
+	if (!mine || strcmp(mine, claim ? claim : id) != 0) {
+		h->log->log(ctx->call, ES_LOG_INFO,
+		            "%s %s was there before envsetup: kept", kind, id);
+		return NULL;
+	}
+	if (es_reported(ctx, st, ES_CHANGE_DELETE, kind, id, NULL))
+		return NULL;
+	return id;
+}
+
+/* ---------------------------------------------------------------------
+ * Small JSON look-ups every plugin needs
+ * ------------------------------------------------------------------- */
+
+/* The item of JSON array `array` whose string member `member` equals
+ * `value` exactly (nullable): the webhook with that URL in a listing.
+ * Since 2.1. */
+static inline const es_json *es_json_find(const struct es_ctx *ctx,
+                                          const es_json *array,
+                                          const char *member, const char *value)
+{
+	const struct es_json_api *j = ctx->host->json;
+
+	for (size_t i = 0; value && i < j->array_size(array); i++) {
+		const char *v = j->get_string(j->array_item(array, i), member);
+
+		if (v && strcmp(v, value) == 0)
+			return j->array_item(array, i);
+	}
+	return NULL;
+}
+
+/* 1 when JSON array `array` holds exactly the strings of config list
+ * `key`, in any order (a webhook's events against webhook_events).
+ * Since 2.1. */
+static inline int es_config_list_equals(const struct es_ctx *ctx,
+                                        const char *key, const es_json *array)
+{
+	const struct es_json_api *j = ctx->host->json;
+	size_t n = ctx->host->config->list_size(ctx->call, key);
+
+	if (j->array_size(array) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *want =
+		    ctx->host->config->list_item(ctx->call, key, i);
+		int got = 0;
+
+		for (size_t k = 0; k < n && !got; k++) {
+			const char *v =
+			    j->get_string(j->array_item(array, k), "");
+
+			got = v && want && strcmp(v, want) == 0;
+		}
+		if (!got)
+			return 0;
+	}
+	return 1;
+}
+
+/* Append {type, name, value} to `records`, the JSON array an
+ * ES_OUTPUT_RECORDS output publishes (a DKIM TXT, a bounce CNAME).
+ * Since 2.1. */
+static inline void es_records_add(const struct es_ctx *ctx, es_json *records,
+                                  const char *type, const char *name,
+                                  const char *value)
+{
+	const struct es_json_api *j = ctx->host->json;
+	es_json *o = j->new_object();
+
+	if (!o)
+		return;
+	j->set_string(o, "type", type);
+	j->set_string(o, "name", name);
+	j->set_string(o, "value", value);
+	j->add(records, NULL, o);
+}
+
 /* ---------------------------------------------------------------------
  * Polling long-running work
  * ------------------------------------------------------------------- */

@@ -479,6 +479,76 @@ START_TEST(graphql_pages_by_cursor)
 }
 END_TEST
 
+START_TEST(teardown_target_sends_only_what_envsetup_made)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_DESTROY, NULL);
+	enum es_status st = ES_FAILED;
+
+	/* Nothing recorded: nothing to send. */
+	ck_assert_ptr_null(es_teardown_target(x, &st, "hook", NULL, "webhook"));
+	ck_assert_int_eq(st, ES_OK);
+	/* Recorded without a claim: there before envsetup, kept. */
+	mock_state_set("hook", "wh-1");
+	ck_assert_ptr_null(es_teardown_target(x, &st, "hook", NULL, "webhook"));
+	ck_assert_int_eq(st, ES_OK);
+	/* Claimed for something else: kept too. */
+	mock_state_set("made:hook", "https://other.example");
+	ck_assert_ptr_null(es_teardown_target(
+	    x, &st, "hook", "https://mine.example", "webhook"));
+	mock_state_set("made:hook", "https://mine.example");
+	ck_assert_str_eq(es_teardown_target(x, &st, "hook",
+	                                    "https://mine.example", "webhook"),
+	                 "wh-1");
+	/* plan --destroy records the delete and sends nothing. */
+	x = mock_ctx(ES_PHASE_PLAN_DESTROY, NULL);
+	ck_assert_ptr_null(es_teardown_target(
+	    x, &st, "hook", "https://mine.example", "webhook"));
+	ck_assert_int_eq(st, ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_DELETE);
+	ck_assert_uint_eq(mock_http_count(), 0);
+}
+END_TEST
+
+START_TEST(json_find_and_list_equals_and_records_add)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_APPLY, NULL);
+	const struct es_json_api *j = mock_host()->json;
+	const char *text = "[{\"url\": \"a\", \"id\": 1}, "
+	                   "{\"url\": \"b\", \"id\": 2}]";
+	es_json *list = j->parse(text, strlen(text)), *events, *records;
+	char *printed;
+
+	ck_assert_int_eq(
+	    j->get_int64(es_json_find(x, list, "url", "b"), "id", 0), 2);
+	ck_assert_ptr_null(es_json_find(x, list, "url", "c"));
+	ck_assert_ptr_null(es_json_find(x, list, "url", NULL));
+	j->free(list);
+
+	mock_config_list("events", "bounce", "delivery", NULL);
+#define PARSE(text) j->parse(text, strlen(text))
+	events = PARSE("[\"delivery\", \"bounce\"]");
+	ck_assert(es_config_list_equals(x, "events", events));
+	j->free(events);
+	events = PARSE("[\"delivery\", \"delivery\"]");
+	ck_assert(!es_config_list_equals(x, "events", events));
+	j->free(events);
+	events = PARSE("[\"delivery\"]");
+	ck_assert(!es_config_list_equals(x, "events", events));
+	j->free(events);
+
+	records = j->new_array();
+	es_records_add(x, records, "CNAME", "mail.acme.example", "sp.example");
+	printed = j->print(records);
+	ck_assert_str_eq(printed, "[{\"type\":\"CNAME\",\"name\":"
+	                          "\"mail.acme.example\",\"value\":"
+	                          "\"sp.example\"}]");
+	mock_host()->mem_free(printed);
+	j->free(records);
+#undef PARSE
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client");
@@ -507,6 +577,8 @@ int main(void)
 	tcase_add_test(tc, graphql_errors_in_a_200_are_failures);
 	tcase_add_test(tc, graphql_throttles_and_server_errors_are_retried);
 	tcase_add_test(tc, graphql_pages_by_cursor);
+	tcase_add_test(tc, teardown_target_sends_only_what_envsetup_made);
+	tcase_add_test(tc, json_find_and_list_equals_and_records_add);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
