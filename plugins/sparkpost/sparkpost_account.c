@@ -272,47 +272,6 @@ enum es_status sp_subaccount(const struct es_ctx *x)
 
 /* ---- configure_webhook ---------------------------------------------- */
 
-/* The webhook posting to `url` in GET /webhooks's results (nullable). */
-static const es_json *find_webhook(struct ctx *c, const es_json *list,
-                                   const char *url)
-{
-	const struct es_json_api *j = c->h->json;
-
-	for (size_t i = 0; i < j->array_size(list); i++) {
-		const char *t = j->get_string(j->array_item(list, i), "target");
-
-		if (t && strcmp(t, url) == 0)
-			return j->array_item(list, i);
-	}
-	return NULL;
-}
-
-/* 1 when the webhook sends exactly the configured events. */
-static int same_events(struct ctx *c, const es_json *hook)
-{
-	const struct es_json_api *j = c->h->json;
-	const es_json *have = j->get(hook, "events");
-	size_t n = c->h->config->list_size(c->call, "webhook_events");
-
-	if (j->array_size(have) != n)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *want =
-		    c->h->config->list_item(c->call, "webhook_events", i);
-		int got = 0;
-
-		for (size_t k = 0; k < n && !got; k++) {
-			const char *e =
-			    j->get_string(j->array_item(have, k), "");
-
-			got = e && strcmp(e, want) == 0;
-		}
-		if (!got)
-			return 0;
-	}
-	return 1;
-}
-
 /* POST /webhooks, or PUT /webhooks/{id} (id nullable), with the events.
  * SparkPost posts a test batch to the target before it answers a create:
  * a target that does not answer 200 makes it a 400, blamed here on
@@ -399,7 +358,7 @@ enum es_status sp_configure_webhook(const struct es_ctx *x)
 	if (st == ES_OK && c.h->json->kind(list) != ES_JSON_ARRAY)
 		st = es_reply_malformed(&c.api, &r, "GET /webhooks",
 		                        "the list of webhooks");
-	hook = st == ES_OK ? find_webhook(&c, list, url) : NULL;
+	hook = st == ES_OK ? es_json_find(x, list, "target", url) : NULL;
 	id = c.h->json->get_string(hook, "id");
 	if (st == ES_OK && !hook) {
 		if (!es_reported(x, &st, ES_CHANGE_CREATE, "webhook", url,
@@ -411,7 +370,9 @@ enum es_status sp_configure_webhook(const struct es_ctx *x)
 	} else if (st == ES_OK) {
 		if (es_record(x, &st, WEBHOOK_KEY, id, "webhook", url))
 			; /* plan, verify: reported */
-		else if (!same_events(&c, hook) &&
+		else if (!es_config_list_equals(
+		             x, "webhook_events",
+		             c.h->json->get(hook, "events")) &&
 		         !es_reported(x, &st, ES_CHANGE_UPDATE, "webhook", url,
 		                      "events"))
 			st = write_webhook(&c, url, id);

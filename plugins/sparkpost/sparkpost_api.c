@@ -131,22 +131,13 @@ enum es_status sp_call(struct ctx *c, struct es_reply *r, const char *method,
 enum es_status sp_teardown(struct ctx *c, const char *key, const char *claim,
                            const char *kind, const char *path)
 {
-	const char *id = c->h->state->get(c->call, key);
-	const char *mine = es_claimed(c->x, key);
+	const char *id;
 	char intent[320];
 	struct es_reply r;
 	enum es_status st;
 
-	if (!id)
-		return ES_OK; /* never made, or already removed */
-	if (!mine || strcmp(mine, claim ? claim : id) != 0) {
-		c->h->log->log(c->call, ES_LOG_INFO,
-		               "%s %s was there before envsetup: kept", kind,
-		               id);
-		return ES_OK;
-	}
-	if (es_reported(c->x, &st, ES_CHANGE_DELETE, kind, id, NULL))
-		return st;
+	if (!(id = es_teardown_target(c->x, &st, key, claim, kind)))
+		return st; /* nothing made, kept, or plan --destroy */
 	snprintf(intent, sizeof(intent), "delete %s %s", kind, id);
 	st = sp_call(c, &r, "DELETE", path, NULL, intent);
 	/* 409 1602: in use (a template while messages are generated from

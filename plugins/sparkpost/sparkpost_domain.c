@@ -50,22 +50,6 @@ static enum es_status read_domain(struct ctx *c, struct es_reply *r)
 	return st;
 }
 
-static void add_record(struct ctx *c, es_json *out, const char *type,
-                       const char *prefix, const char *value)
-{
-	const struct es_json_api *j = c->h->json;
-	es_json *o = j->new_object();
-	char name[600];
-
-	if (!o)
-		return;
-	snprintf(name, sizeof(name), "%s%s", prefix, c->domain);
-	j->set_string(o, "type", type);
-	j->set_string(o, "name", name);
-	j->set_string(o, "value", value);
-	j->add(out, NULL, o);
-}
-
 /* The records the domain needs (sending-domains.apib "DNS notes"): the
  * DKIM key SparkPost generated, and the CNAME that makes the domain its
  * own bounce domain. */
@@ -75,7 +59,7 @@ static enum es_status publish_records(struct ctx *c, struct es_reply *r)
 	const char *pub = j->get_string(r->json, "results.dkim.public");
 	const char *sel = j->get_string(r->json, "results.dkim.selector");
 	es_json *records;
-	char value[2048], prefix[200];
+	char value[2048], name[1024];
 	char *text;
 	enum es_status st;
 
@@ -86,11 +70,11 @@ static enum es_status publish_records(struct ctx *c, struct es_reply *r)
 	records = j->new_array();
 	if (!records)
 		return ES_FAILED;
-	snprintf(prefix, sizeof(prefix), "%s._domainkey.", sel);
+	snprintf(name, sizeof(name), "%s._domainkey.%s", sel, c->domain);
 	snprintf(value, sizeof(value), "v=DKIM1; k=rsa; h=sha256; p=%s", pub);
-	add_record(c, records, "TXT", prefix, value);
-	add_record(c, records, "CNAME", "",
-	           c->eu ? "eu.sparkpostmail.com" : "sparkpostmail.com");
+	es_records_add(c->x, records, "TXT", name, value);
+	es_records_add(c->x, records, "CNAME", c->domain,
+	               c->eu ? "eu.sparkpostmail.com" : "sparkpostmail.com");
 	text = j->print(records);
 	j->free(records);
 	st = text ? sp_publish(c, "dns_records", text, 0) : ES_FAILED;
