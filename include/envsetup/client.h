@@ -282,6 +282,39 @@ static inline enum es_status es_poll_again(const struct es_ctx *ctx,
 	return ES_IN_PROGRESS;
 }
 
+/*
+ * The state `state` of what long-running task waits for on `kind` `name`
+ * (a domain's DNS verification), `done` once it holds. Published as output
+ * `output` (nullable; not in plan). Not done: plan records an update
+ * ("STATE -> DONE"), verify fails saying so, and apply reports `waiting`
+ * (nullable) as a progress step and polls again after `ms`.
+ * Since 2.1.
+ */
+static inline enum es_status es_await_state(const struct es_ctx *ctx,
+                                            const char *kind, const char *name,
+                                            const char *output,
+                                            const char *state, const char *done,
+                                            uint64_t ms, const char *waiting)
+{
+	const struct es_host *h = ctx->host;
+	char detail[160];
+	enum es_status st = ES_OK;
+
+	snprintf(detail, sizeof(detail), "%s -> %s", state, done);
+	if (strcmp(state, done) != 0 &&
+	    es_reported(ctx, &st, ES_CHANGE_UPDATE, kind, name, detail))
+		return st;
+	if (output && ctx->phase != ES_PHASE_PLAN &&
+	    h->output->set(ctx->call, output, state, 0))
+		return ES_FAILED;
+	if (strcmp(state, done) == 0)
+		return ES_OK;
+	if (waiting)
+		h->progress->step(ctx->call, "%s %s is %s: %s", kind, name,
+		                  state, waiting);
+	return es_poll_again(ctx, ms);
+}
+
 /* ---------------------------------------------------------------------
  * The client
  * ------------------------------------------------------------------- */

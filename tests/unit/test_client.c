@@ -549,6 +549,38 @@ START_TEST(json_find_and_list_equals_and_records_add)
 }
 END_TEST
 
+START_TEST(await_state_reports_publishes_and_polls)
+{
+	const char *wait = "waiting for DNS";
+
+	/* Not done: plan records it and publishes nothing. */
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_PLAN, NULL), "domain",
+	                                "d.example", "domain_state", "pending",
+	                                "verified", 60000, wait),
+	                 ES_OK);
+	ck_assert_str_eq(mock_plan(0)->detail, "pending -> verified");
+	ck_assert_ptr_null(mock_output("domain_state", NULL));
+	/* verify fails; apply publishes and polls again. */
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_VERIFY, NULL),
+	                                "domain", "d.example", "domain_state",
+	                                "pending", "verified", 60000, wait),
+	                 ES_FAILED);
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_APPLY, NULL),
+	                                "domain", "d.example", "domain_state",
+	                                "pending", "verified", 60000, wait),
+	                 ES_IN_PROGRESS);
+	ck_assert_uint_eq(mock_retry_after(), 60000);
+	ck_assert_str_eq(mock_output("domain_state", NULL), "pending");
+	/* Done: published, nothing recorded. */
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_VERIFY, NULL),
+	                                "domain", "d.example", "domain_state",
+	                                "verified", "verified", 60000, wait),
+	                 ES_OK);
+	ck_assert_str_eq(mock_output("domain_state", NULL), "verified");
+	ck_assert_uint_eq(mock_plan_count(), 1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client");
@@ -579,6 +611,7 @@ int main(void)
 	tcase_add_test(tc, graphql_pages_by_cursor);
 	tcase_add_test(tc, teardown_target_sends_only_what_envsetup_made);
 	tcase_add_test(tc, json_find_and_list_equals_and_records_add);
+	tcase_add_test(tc, await_state_reports_publishes_and_polls);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
