@@ -177,7 +177,7 @@ enum es_status sp_verify_sending_domain(const struct es_ctx *x)
 {
 	struct ctx c;
 	const es_json *status = NULL;
-	char path[900], state[96], detail[128];
+	char path[900], state[96];
 	struct es_reply r;
 	enum es_status st;
 
@@ -215,21 +215,10 @@ enum es_status sp_verify_sending_domain(const struct es_ctx *x)
 		verdict(&c, status, state, sizeof(state));
 	else
 		snprintf(state, sizeof(state), "absent");
-	snprintf(detail, sizeof(detail), "%s -> verified", state);
-	if (strcmp(state, "verified") == 0)
-		st = c.phase == ES_PHASE_PLAN
-		         ? ES_OK
-		         : sp_publish(&c, "domain_state", state, 0);
-	else if (!es_reported(x, &st, ES_CHANGE_UPDATE, "sending domain",
-	                      c.domain, detail)) {
-		st = sp_publish(&c, "domain_state", state, 0);
-		c.h->progress->step(c.call,
-		                    "%s is %s: waiting for the records of "
-		                    "output dns_records to be published",
-		                    c.domain, state);
-		if (st == ES_OK)
-			st = es_poll_again(x, VERIFY_POLL_MS);
-	}
+	st = es_await_state(x, "sending domain", c.domain, "domain_state",
+	                    state, "verified", VERIFY_POLL_MS,
+	                    "waiting for the records of output dns_records to "
+	                    "be published");
 	es_reply_free(&r);
 	return st;
 }
