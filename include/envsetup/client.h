@@ -710,6 +710,41 @@ static inline enum es_status es_client_call(const struct es_client *cl,
 	return es_client_send_url(cl, r, s, url);
 }
 
+/*
+ * es_client_call() with a JSON body: `body` (nullable: no body; borrowed)
+ * printed and sent as application/json with `method`, a write when
+ * `intent` is given. ES_FAILED, with r a failure, when the body cannot be
+ * printed or the path is too long.
+ * Since 2.1.
+ */
+ES_PRINTF(6, 7)
+static inline enum es_status
+es_client_json(const struct es_client *cl, struct es_reply *r,
+               const char *method, const es_json *body, const char *intent,
+               const char *fmt, ...)
+{
+	const struct es_host *h = cl->ctx->host;
+	char path[ES_CLIENT_URL_MAX],
+	    *text = body ? h->json->print(body) : NULL;
+	struct es_send s = es_json_write(method, text, intent);
+	enum es_status st;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if ((body && !text) || len < 0 || (size_t)len >= sizeof(path)) {
+		h->mem_free(text);
+		memset(r, 0, sizeof(*r));
+		r->outcome = ES_FAILURE;
+		return r->status = ES_FAILED;
+	}
+	st = es_client_call(cl, r, &s, "%s", path);
+	h->mem_free(text);
+	return st;
+}
+
 /* ---------------------------------------------------------------------
  * Paging
  * ------------------------------------------------------------------- */

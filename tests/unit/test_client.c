@@ -581,6 +581,38 @@ START_TEST(await_state_reports_publishes_and_polls)
 }
 END_TEST
 
+START_TEST(json_bodies_are_printed_and_sent)
+{
+	const struct es_json_api *j = mock_host()->json;
+	es_json *body = j->new_object();
+	const struct mock_request *req;
+	struct es_reply r;
+
+	j->set_string(body, "name", "x");
+	mock_http_reply("POST " API "/things/7\n", 200, "{\"id\": 1}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_int_eq(
+	    es_client_json(&cl, &r, "POST", body, "make x", "/things/%d", 7),
+	    ES_OK);
+	es_reply_free(&r);
+	req = mock_http_find("POST " API "/things/7\n", 0);
+	ck_assert_str_eq(req->body, "{\"name\":\"x\"}");
+	ck_assert_str_eq(req->content_type, "application/json");
+	ck_assert_str_eq(req->intent, "make x");
+	/* The body is borrowed: still the caller's. */
+	ck_assert_str_eq(j->get_string(body, "name"), "x");
+	j->free(body);
+	mock_http_reply("DELETE " API "/things/7\n", 204, NULL, NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_int_eq(
+	    es_client_json(&cl, &r, "DELETE", NULL, "drop x", "/things/%d", 7),
+	    ES_OK);
+	ck_assert_ptr_null(
+	    mock_http_find("DELETE " API "/things/7\n", 0)->body);
+	es_reply_free(&r);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client");
@@ -612,6 +644,7 @@ int main(void)
 	tcase_add_test(tc, teardown_target_sends_only_what_envsetup_made);
 	tcase_add_test(tc, json_find_and_list_equals_and_records_add);
 	tcase_add_test(tc, await_state_reports_publishes_and_polls);
+	tcase_add_test(tc, json_bodies_are_printed_and_sent);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
