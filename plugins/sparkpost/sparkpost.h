@@ -38,13 +38,6 @@ const char *sp_cfg(struct ctx *c, const char *key);
 enum es_status sp_publish(struct ctx *c, const char *name, const char *value,
                           int secret);
 
-/* Send `method` with `body` (nullable, borrowed JSON: printed here) to
- * base + path; `intent` non-NULL marks a write. SparkPost wraps every
- * answer in {"results": ...}: r->json is the whole answer. */
-enum es_status sp_call(struct ctx *c, struct es_reply *r, const char *method,
-                       const char *path, const es_json *body,
-                       const char *intent);
-
 /*
  * The teardown of one recorded resource of `kind` whose id is at state key
  * `key`: plan-destroy records the delete, destroy sends DELETE `path` and

@@ -155,7 +155,8 @@ static enum es_status create_subaccount(struct ctx *c, const char *name)
 	j->add(body, "key_grants", grants);
 	snprintf(intent, sizeof(intent), "create subaccount %s", name);
 	if (es_claim(c->x, SUBACCOUNT_KEY, name) == 0)
-		st = sp_call(c, &r, "POST", "/subaccounts", body, intent);
+		st = es_client_json(&c->api, &r, "POST", body, intent,
+		                    "/subaccounts");
 	j->free(body);
 	key = j->get_string(r.json, "results.key");
 	short_key = j->get_string(r.json, "results.short_key");
@@ -199,7 +200,7 @@ static enum es_status recorded_subaccount(struct ctx *c, char *id, size_t size)
 		return ES_OK;
 	snprintf(path, sizeof(path), "/subaccounts/%lld",
 	         strtoll(have, NULL, 10));
-	st = sp_call(c, &r, "GET", path, NULL, NULL);
+	st = es_client_json(&c->api, &r, "GET", NULL, NULL, "%s", path);
 	status = c->h->json->get_string(r.json, "results.status");
 	if (st == ES_OK && r.outcome == ES_FOUND && !status)
 		st = es_reply_malformed(&c->api, &r, "GET /subaccounts/{id}",
@@ -305,9 +306,11 @@ static enum es_status write_webhook(struct ctx *c, const char *url,
 
 		snprintf(path, sizeof(path), "/webhooks/%s", esc ? esc : "");
 		c->h->mem_free(esc);
-		st = sp_call(c, &r, "PUT", path, body, intent);
+		st = es_client_json(&c->api, &r, "PUT", body, intent, "%s",
+		                    path);
 	} else if (es_claim(c->x, WEBHOOK_KEY, url) == 0) {
-		st = sp_call(c, &r, "POST", "/webhooks", body, intent);
+		st = es_client_json(&c->api, &r, "POST", body, intent,
+		                    "/webhooks");
 	}
 	j->free(body);
 	if (!id && r.http_status == 400 && r.outcome == ES_FAILURE)
@@ -353,7 +356,7 @@ enum es_status sp_configure_webhook(const struct es_ctx *x)
 	}
 	if (!url)
 		return ES_OK; /* no webhook wanted in this environment */
-	st = sp_call(&c, &r, "GET", "/webhooks", NULL, NULL);
+	st = es_client_json(&c.api, &r, "GET", NULL, NULL, "/webhooks");
 	list = c.h->json->get(r.json, "results");
 	if (st == ES_OK && c.h->json->kind(list) != ES_JSON_ARRAY)
 		st = es_reply_malformed(&c.api, &r, "GET /webhooks",

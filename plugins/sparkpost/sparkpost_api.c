@@ -108,24 +108,6 @@ int sp_open(const struct es_ctx *x, struct ctx *c)
 	return 0;
 }
 
-enum es_status sp_call(struct ctx *c, struct es_reply *r, const char *method,
-                       const char *path, const es_json *body,
-                       const char *intent)
-{
-	char *text = body ? c->h->json->print(body) : NULL;
-	struct es_send s = es_json_write(method, text, intent);
-	enum es_status st;
-
-	if (body && !text) {
-		memset(r, 0, sizeof(*r));
-		r->outcome = ES_FAILURE;
-		return r->status = ES_FAILED;
-	}
-	st = es_client_call(&c->api, r, &s, "%s", path);
-	c->h->mem_free(text);
-	return st;
-}
-
 /* ---- teardown ------------------------------------------------------ */
 
 enum es_status sp_teardown(struct ctx *c, const char *key, const char *claim,
@@ -139,7 +121,7 @@ enum es_status sp_teardown(struct ctx *c, const char *key, const char *claim,
 	if (!(id = es_teardown_target(c->x, &st, key, claim, kind)))
 		return st; /* nothing made, kept, or plan --destroy */
 	snprintf(intent, sizeof(intent), "delete %s %s", kind, id);
-	st = sp_call(c, &r, "DELETE", path, NULL, intent);
+	st = es_client_json(&c->api, &r, "DELETE", NULL, intent, "%s", path);
 	/* 409 1602: in use (a template while messages are generated from
 	 * it, templates.apib "Delete a Template"): still there, later. */
 	if (st == ES_OK && r.outcome == ES_CONFLICT) {

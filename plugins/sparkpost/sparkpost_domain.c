@@ -24,7 +24,7 @@ enum es_status sp_verify_api_key(const struct es_ctx *x)
 		return ES_OK; /* read-only: nothing to remove */
 	if (sp_open(x, &c))
 		return ES_INVALID_CONFIG;
-	st = sp_call(&c, &r, "GET", "/account", NULL, NULL);
+	st = es_client_json(&c.api, &r, "GET", NULL, NULL, "/account");
 	if (st == ES_OK && (r.outcome != ES_FOUND ||
 	                    !c.h->json->get(r.json, "results.customer_id")))
 		st = es_reply_malformed(&c.api, &r, "GET /account",
@@ -42,7 +42,7 @@ static enum es_status read_domain(struct ctx *c, struct es_reply *r)
 	enum es_status st;
 
 	snprintf(path, sizeof(path), "/sending-domains/%s", c->dom);
-	st = sp_call(c, r, "GET", path, NULL, NULL);
+	st = es_client_json(&c->api, r, "GET", NULL, NULL, "%s", path);
 	if (st == ES_OK && r->outcome == ES_FOUND &&
 	    !c->h->json->get(r->json, "results.status"))
 		st = es_reply_malformed(&c->api, r, "GET /sending-domains",
@@ -101,7 +101,8 @@ static enum es_status post_domain(struct ctx *c)
 	c->h->json->set_string(body, "domain", c->domain);
 	snprintf(intent, sizeof(intent), "create sending domain %s", c->domain);
 	if (es_claim(c->x, DOMAIN_KEY, c->domain) == 0)
-		st = sp_call(c, &r, "POST", "/sending-domains", body, intent);
+		st = es_client_json(&c->api, &r, "POST", body, intent,
+		                    "/sending-domains");
 	c->h->json->free(body);
 	/* 409: made by someone else since the look-up: adopted (no claim),
 	 * found by the next call. */
@@ -194,7 +195,7 @@ enum es_status sp_verify_sending_domain(const struct es_ctx *x)
 		c.h->json->set_bool(body, "cname_verify", 1);
 		snprintf(path, sizeof(path), "/sending-domains/%s/verify",
 		         c.dom);
-		st = sp_call(&c, &r, "POST", path, body, NULL);
+		st = es_client_json(&c.api, &r, "POST", body, NULL, "%s", path);
 		c.h->json->free(body);
 		status = c.h->json->get(r.json, "results");
 		if (st == ES_OK &&

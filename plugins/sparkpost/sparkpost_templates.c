@@ -121,7 +121,7 @@ static enum es_status publish_template(struct ctx *c, const char *name)
 	c->h->json->set_bool(body, "published", 1);
 	snprintf(intent, sizeof(intent), "publish template %s", name);
 	snprintf(path, sizeof(path), "/templates/%s", name);
-	st = sp_call(c, &r, "PUT", path, body, intent);
+	st = es_client_json(&c->api, &r, "PUT", body, intent, "%s", path);
 	c->h->json->free(body);
 	if (st == ES_OK && r.outcome != ES_FOUND)
 		st = ES_RETRY; /* gone since the look-up: look again */
@@ -152,9 +152,11 @@ static enum es_status write_template(struct ctx *c, const char *name,
 	         exists ? "update" : "create", name);
 	snprintf(path, sizeof(path), "/templates/%s", name);
 	if (exists)
-		st = sp_call(c, &r, "PUT", path, body, intent);
+		st = es_client_json(&c->api, &r, "PUT", body, intent, "%s",
+		                    path);
 	else if (es_claim(c->x, key, name) == 0)
-		st = sp_call(c, &r, "POST", "/templates", body, intent);
+		st = es_client_json(&c->api, &r, "POST", body, intent,
+		                    "/templates");
 	j->free(body);
 	/* 409 1602: someone else's since the look-up, adopted (no claim). */
 	if (st == ES_OK && r.outcome == ES_CONFLICT && !exists)
@@ -197,7 +199,7 @@ static enum es_status sync_template(struct ctx *c, const char *dir,
 	}
 	/* Without ?draft: the latest version, the draft when there is one;
 	 * results.published says which. */
-	st = sp_call(c, &r, "GET", path, NULL, NULL);
+	st = es_client_json(&c->api, &r, "GET", NULL, NULL, "%s", path);
 	if (st == ES_OK && r.outcome == ES_FOUND &&
 	    !j->get_string(r.json, "results.id"))
 		st = es_reply_malformed(&c->api, &r, "GET /templates/{id}",
