@@ -711,6 +711,29 @@ static inline enum es_status es_client_call(const struct es_client *cl,
 }
 
 /*
+ * `value` URL-escaped into `buf` (for a path segment: a domain, an id).
+ * 0, or -1 with a diagnostic against config key `key` (nullable) when
+ * value is NULL, cannot be escaped or does not fit.
+ * Since 2.1.
+ */
+static inline int es_escape_into(const struct es_ctx *ctx, const char *key,
+                                 const char *value, char *buf, size_t size)
+{
+	char *e = value ? ctx->host->http->escape(value) : NULL;
+	size_t n = e ? strlen(e) : 0;
+
+	if (!e || n >= size) {
+		ctx->host->mem_free(e);
+		ctx->host->diag->error(ctx->call, key, "no usable %s",
+		                       key ? key : "value");
+		return -1;
+	}
+	memcpy(buf, e, n + 1);
+	ctx->host->mem_free(e);
+	return 0;
+}
+
+/*
  * es_client_call() with a JSON body: `body` (nullable: no body; borrowed)
  * printed and sent as application/json with `method`, a write when
  * `intent` is given. ES_FAILED, with r a failure, when the body cannot be

@@ -613,6 +613,22 @@ START_TEST(json_bodies_are_printed_and_sent)
 }
 END_TEST
 
+START_TEST(escape_into_fits_or_says_so)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_APPLY, NULL);
+	char buf[8];
+
+	ck_assert_int_eq(
+	    es_escape_into(x, "domain", "a.example", buf, sizeof(buf)), -1);
+	ck_assert_str_eq(mock_diag_key(), "domain");
+	ck_assert_int_eq(es_escape_into(x, "domain", "a.ex", buf, sizeof(buf)),
+	                 0);
+	ck_assert_str_eq(buf, "a.ex");
+	ck_assert_int_eq(es_escape_into(x, "domain", NULL, buf, sizeof(buf)),
+	                 -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client");
@@ -645,6 +661,7 @@ int main(void)
 	tcase_add_test(tc, json_find_and_list_equals_and_records_add);
 	tcase_add_test(tc, await_state_reports_publishes_and_polls);
 	tcase_add_test(tc, json_bodies_are_printed_and_sent);
+	tcase_add_test(tc, escape_into_fits_or_says_so);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
