@@ -282,7 +282,7 @@ static enum es_status write_webhook(struct ctx *c, const char *url,
 {
 	const struct es_json_api *j = c->h->json;
 	es_json *body = j->new_object(), *events = j->new_array();
-	char intent[600], name[200], path[128];
+	char intent[600], name[200], path[160];
 	struct es_reply r;
 	enum es_status st = ES_FAILED;
 
@@ -302,12 +302,13 @@ static enum es_status write_webhook(struct ctx *c, const char *url,
 	snprintf(intent, sizeof(intent), "%s webhook %s",
 	         id ? "update" : "create", url);
 	if (id) {
-		char *esc = c->h->http->escape(id);
+		char esc[120];
 
-		snprintf(path, sizeof(path), "/webhooks/%s", esc ? esc : "");
-		c->h->mem_free(esc);
-		st = es_client_json(&c->api, &r, "PUT", body, intent, "%s",
-		                    path);
+		if (es_escape_into(c->x, NULL, id, esc, sizeof(esc)) == 0) {
+			snprintf(path, sizeof(path), "/webhooks/%s", esc);
+			st = es_client_json(&c->api, &r, "PUT", body, intent,
+			                    "%s", path);
+		}
 	} else if (es_claim(c->x, WEBHOOK_KEY, url) == 0) {
 		st = es_client_json(&c->api, &r, "POST", body, intent,
 		                    "/webhooks");
@@ -346,12 +347,12 @@ enum es_status sp_configure_webhook(const struct es_ctx *x)
 		return ES_INVALID_CONFIG;
 	url = sp_cfg(&c, "webhook_url");
 	if (x->phase >= ES_PHASE_PLAN_DESTROY) {
-		char path[160];
+		char path[160], esc[120] = "";
 		const char *have = c.h->state->get(c.call, WEBHOOK_KEY);
-		char *esc = have ? c.h->http->escape(have) : NULL;
 
-		snprintf(path, sizeof(path), "/webhooks/%s", esc ? esc : "");
-		c.h->mem_free(esc);
+		if (have && es_escape_into(x, NULL, have, esc, sizeof(esc)))
+			return ES_FAILED;
+		snprintf(path, sizeof(path), "/webhooks/%s", esc);
 		return sp_teardown(&c, WEBHOOK_KEY, url, "webhook", path);
 	}
 	if (!url)

@@ -71,7 +71,6 @@ static const char *const secret_fields[] = {"key", NULL};
 int sp_open(const struct es_ctx *x, struct ctx *c)
 {
 	const char *region, *url_key = "api_url";
-	char *dom;
 
 	memset(c, 0, sizeof(*c));
 	c->x = x;
@@ -95,17 +94,9 @@ int sp_open(const struct es_ctx *x, struct ctx *c)
 	c->api.read = read_error;
 	c->api.secret_fields = secret_fields;
 	c->domain = sp_cfg(c, "domain");
-	if (!c->domain)
-		return 0;
-	dom = c->h->http->escape(c->domain);
-	if (!dom || strlen(dom) >= sizeof(c->dom)) {
-		c->h->mem_free(dom);
-		c->h->diag->error(c->call, "domain", "no usable domain");
-		return -1;
-	}
-	strcpy(c->dom, dom);
-	c->h->mem_free(dom);
-	return 0;
+	return c->domain ? es_escape_into(x, "domain", c->domain, c->dom,
+	                                  sizeof(c->dom))
+	                 : 0;
 }
 
 /* ---- teardown ------------------------------------------------------ */

@@ -128,12 +128,8 @@ enum es_status sp_sending_domain(const struct es_ctx *x)
 	if (sp_open(x, &c))
 		return ES_INVALID_CONFIG;
 	if (x->phase >= ES_PHASE_PLAN_DESTROY) {
-		const char *id = c.h->state->get(c.call, DOMAIN_KEY);
-		char *esc = id ? c.h->http->escape(id) : NULL;
-
-		snprintf(path, sizeof(path), "/sending-domains/%s",
-		         esc ? esc : "");
-		c.h->mem_free(esc);
+		/* The recorded domain, which is the configured one. */
+		snprintf(path, sizeof(path), "/sending-domains/%s", c.dom);
 		return sp_teardown(&c, DOMAIN_KEY, NULL, "sending domain",
 		                   path);
 	}
