@@ -159,6 +159,14 @@ grep -q "\"made:template.$name\"" "$WORK/state/uat/state.json" &&
 curl -s "$SANDBOX_URL/_sandbox/resources" | grep -q "theirs" && fail "the adopted template keeps the other content"
 es plan "$cfg" --env uat; expect_rc 0
 
+# SparkPost's 7004: the domain belongs to another account. A clean failure
+# in SparkPost's words, and nothing else made for it.
+SANDBOX_SPARKPOST_FOREIGN_DOMAINS=other.example,mail.uat.acme.example fresh --async-polls 1
+apply
+[ "$RC" = 4 ] || fail "a domain of another account: exit $RC, wanted 4"
+grep -q "7004 Domain in use by another account" "$WORK/err" || fail "SparkPost's 7004 is not reported"
+[ "$(resources_count sparkpost domain)" = 0 ] || fail "a foreign domain was made"
+
 # A listing that never parses: a clean failure naming SparkPost and the
 # request, and nothing added.
 fresh --async-polls 1 --faults "malformed:GET /sparkpost/api/v1/sending-domains"

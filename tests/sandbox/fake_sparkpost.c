@@ -14,6 +14,8 @@
  * Environment:
  *   SANDBOX_SPARKPOST_API_KEY  the accepted key, default
  *                              "sp-sandbox-key-0001"
+ *   SANDBOX_SPARKPOST_FOREIGN_DOMAINS  comma-separated domains another
+ *                              account holds: creating one is 400 7004
  *
  * Resources: kinds domain (id = name), subaccount (id = its number; attrs
  * hold short_key, never the key), template (id), webhook (id).
@@ -148,6 +150,20 @@ static cJSON *dkim_of(const cJSON *d, int with_domain)
 	return k;
 }
 
+/* 1 when `name` is in SANDBOX_SPARKPOST_FOREIGN_DOMAINS (comma-separated):
+ * a domain another SparkPost account holds. */
+static int foreign(const char *name)
+{
+	const char *list = getenv("SANDBOX_SPARKPOST_FOREIGN_DOMAINS");
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p;
+	     p += strcspn(p, ",") + (p[strcspn(p, ",")] != 0))
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
 static void create_domain(const cJSON *in, struct sb_response *resp)
 {
 	const char *name = spf_str(in, "domain");
@@ -160,6 +176,13 @@ static void create_domain(const cJSON *in, struct sb_response *resp)
 	}
 	if (sb_resource_find(P, "domain", name)) {
 		spf_conflict(resp, "sending domain already exists");
+		return;
+	}
+	if (foreign(name)) {
+		spf_error(
+		    resp, 400, "7004", "Domain in use by another account",
+		    "Please contact SparkPost support to check about this "
+		    "org-domain availability.");
 		return;
 	}
 	/* A public key shaped like the apib's example, unique per domain. */
