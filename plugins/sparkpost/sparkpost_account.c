@@ -260,9 +260,15 @@ enum es_status sp_subaccount(const struct es_ctx *x)
 	if (es_record(x, &st, SUBACCOUNT_KEY, id, "subaccount", name))
 		return st;
 	if (!c.h->state->get(c.call, KEY_MARK)) {
+		int supplied =
+		    c.h->config->is_explicit(c.call, "subaccount_api_key");
+
 		if (es_reported(x, &st, ES_CHANGE_UPDATE, "subaccount", name,
-		                "its API key is unknown: see README, "
-		                "\"Rotating the subaccount key\""))
+		                supplied
+		                    ? "publish subaccount_api_key as its "
+		                      "API key"
+		                    : "its API key is unknown: see README, "
+		                      "\"Rotating the subaccount key\""))
 			return st;
 		st = key_lost(&c, id);
 	}

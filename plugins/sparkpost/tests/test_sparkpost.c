@@ -327,6 +327,11 @@ START_TEST(subaccount_with_a_lost_key_says_so_and_the_way_out)
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "shows a subaccount's "
 	                                               "key only once"));
 	ck_assert_uint_eq(mock_http_writes(), 0);
+
+	/* With a key made by hand, plan says it will be published. */
+	mock_config_string("subaccount_api_key", "env:SUB_KEY");
+	ck_assert_int_eq(run("subaccount", ES_PHASE_PLAN), ES_OK);
+	ck_assert_ptr_nonnull(strstr(mock_plan(1)->detail, "publish"));
 }
 END_TEST
 
