@@ -154,6 +154,110 @@ static inline int es_unclaim(const struct es_ctx *ctx, const char *name,
 	       (id_key && ctx->host->state->del(ctx->call, id_key));
 }
 
+/*
+ * The first half of the teardown of the resource whose id state key `key`
+ * holds: the id to delete, or NULL with *st set when there is nothing to
+ * send. Nothing to send when no id is recorded (never made, or already
+ * removed), when the claim on `key` is not `claim` (the id itself when
+ * NULL): the resource was there before envsetup and is kept (logged), and
+ * in plan --destroy, which records the delete of `kind` as a change. Once
+ * the delete succeeded or found it gone: es_unclaim(ctx, key, key).
+ *
+ *   if (!(id = es_teardown_target(ctx, &st, "webhook", url, "webhook")))
+ *           return st;
+ *   ... DELETE it, then es_unclaim ...
+ * Since 2.1.
+ */
+static inline const char *es_teardown_target(const struct es_ctx *ctx,
+                                             enum es_status *st,
+                                             const char *key, const char *claim,
+                                             const char *kind)
+{
+	const struct es_host *h = ctx->host;
+	const char *id = h->state->get(ctx->call, key);
+	const char *mine = es_claimed(ctx, key);
+
+	*st = ES_OK;
+	if (!id)
+		return NULL;
+	if (!mine || strcmp(mine, claim ? claim : id) != 0) {
+		h->log->log(ctx->call, ES_LOG_INFO,
+		            "%s %s was there before envsetup: kept", kind, id);
+		return NULL;
+	}
+	if (es_reported(ctx, st, ES_CHANGE_DELETE, kind, id, NULL))
+		return NULL;
+	return id;
+}
+
+/* ---------------------------------------------------------------------
+ * Small JSON look-ups every plugin needs
+ * ------------------------------------------------------------------- */
+
+/* The item of JSON array `array` whose string member `member` equals
+ * `value` exactly (nullable): the webhook with that URL in a listing.
+ * Since 2.1. */
+static inline const es_json *es_json_find(const struct es_ctx *ctx,
+                                          const es_json *array,
+                                          const char *member, const char *value)
+{
+	const struct es_json_api *j = ctx->host->json;
+
+	for (size_t i = 0; value && i < j->array_size(array); i++) {
+		const char *v = j->get_string(j->array_item(array, i), member);
+
+		if (v && strcmp(v, value) == 0)
+			return j->array_item(array, i);
+	}
+	return NULL;
+}
+
+/* 1 when JSON array `array` holds exactly the strings of config list
+ * `key`, in any order (a webhook's events against webhook_events).
+ * Since 2.1. */
+static inline int es_config_list_equals(const struct es_ctx *ctx,
+                                        const char *key, const es_json *array)
+{
+	const struct es_json_api *j = ctx->host->json;
+	size_t n = ctx->host->config->list_size(ctx->call, key);
+
+	if (j->array_size(array) != n)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *want =
+		    ctx->host->config->list_item(ctx->call, key, i);
+		int got = 0;
+
+		for (size_t k = 0; k < n && !got; k++) {
+			const char *v =
+			    j->get_string(j->array_item(array, k), "");
+
+			got = v && want && strcmp(v, want) == 0;
+		}
+		if (!got)
+			return 0;
+	}
+	return 1;
+}
+
+/* Append {type, name, value} to `records`, the JSON array an
+ * ES_OUTPUT_RECORDS output publishes (a DKIM TXT, a bounce CNAME).
+ * Since 2.1. */
+static inline void es_records_add(const struct es_ctx *ctx, es_json *records,
+                                  const char *type, const char *name,
+                                  const char *value)
+{
+	const struct es_json_api *j = ctx->host->json;
+	es_json *o = j->new_object();
+
+	if (!o)
+		return;
+	j->set_string(o, "type", type);
+	j->set_string(o, "name", name);
+	j->set_string(o, "value", value);
+	j->add(records, NULL, o);
+}
+
 /* ---------------------------------------------------------------------
  * Polling long-running work
  * ------------------------------------------------------------------- */
@@ -176,6 +280,39 @@ static inline enum es_status es_poll_again(const struct es_ctx *ctx,
 		ms = ES_POLL_MAX_MS;
 	ctx->host->diag->retry_after(ctx->call, (uint32_t)ms);
 	return ES_IN_PROGRESS;
+}
+
+/*
+ * The state `state` of what long-running task waits for on `kind` `name`
+ * (a domain's DNS verification), `done` once it holds. Published as output
+ * `output` (nullable; not in plan). Not done: plan records an update
+ * ("STATE -> DONE"), verify fails saying so, and apply reports `waiting`
+ * (nullable) as a progress step and polls again after `ms`.
+ * Since 2.1.
+ */
+static inline enum es_status es_await_state(const struct es_ctx *ctx,
+                                            const char *kind, const char *name,
+                                            const char *output,
+                                            const char *state, const char *done,
+                                            uint64_t ms, const char *waiting)
+{
+	const struct es_host *h = ctx->host;
+	char detail[160];
+	enum es_status st = ES_OK;
+
+	snprintf(detail, sizeof(detail), "%s -> %s", state, done);
+	if (strcmp(state, done) != 0 &&
+	    es_reported(ctx, &st, ES_CHANGE_UPDATE, kind, name, detail))
+		return st;
+	if (output && ctx->phase != ES_PHASE_PLAN &&
+	    h->output->set(ctx->call, output, state, 0))
+		return ES_FAILED;
+	if (strcmp(state, done) == 0)
+		return ES_OK;
+	if (waiting)
+		h->progress->step(ctx->call, "%s %s is %s: %s", kind, name,
+		                  state, waiting);
+	return es_poll_again(ctx, ms);
 }
 
 /* ---------------------------------------------------------------------
@@ -571,6 +708,64 @@ static inline enum es_status es_client_call(const struct es_client *cl,
 		return r->status = ES_FAILED;
 	}
 	return es_client_send_url(cl, r, s, url);
+}
+
+/*
+ * `value` URL-escaped into `buf` (for a path segment: a domain, an id).
+ * 0, or -1 with a diagnostic against config key `key` (nullable) when
+ * value is NULL, cannot be escaped or does not fit.
+ * Since 2.1.
+ */
+static inline int es_escape_into(const struct es_ctx *ctx, const char *key,
+                                 const char *value, char *buf, size_t size)
+{
+	char *e = value ? ctx->host->http->escape(value) : NULL;
+	size_t n = e ? strlen(e) : 0;
+
+	if (!e || n >= size) {
+		ctx->host->mem_free(e);
+		ctx->host->diag->error(ctx->call, key, "no usable %s",
+		                       key ? key : "value");
+		return -1;
+	}
+	memcpy(buf, e, n + 1);
+	ctx->host->mem_free(e);
+	return 0;
+}
+
+/*
+ * es_client_call() with a JSON body: `body` (nullable: no body; borrowed)
+ * printed and sent as application/json with `method`, a write when
+ * `intent` is given. ES_FAILED, with r a failure, when the body cannot be
+ * printed or the path is too long.
+ * Since 2.1.
+ */
+ES_PRINTF(6, 7)
+static inline enum es_status
+es_client_json(const struct es_client *cl, struct es_reply *r,
+               const char *method, const es_json *body, const char *intent,
+               const char *fmt, ...)
+{
+	const struct es_host *h = cl->ctx->host;
+	char path[ES_CLIENT_URL_MAX],
+	    *text = body ? h->json->print(body) : NULL;
+	struct es_send s = es_json_write(method, text, intent);
+	enum es_status st;
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(path, sizeof(path), fmt, ap);
+	va_end(ap);
+	if ((body && !text) || len < 0 || (size_t)len >= sizeof(path)) {
+		h->mem_free(text);
+		memset(r, 0, sizeof(*r));
+		r->outcome = ES_FAILURE;
+		return r->status = ES_FAILED;
+	}
+	st = es_client_call(cl, r, &s, "%s", path);
+	h->mem_free(text);
+	return st;
 }
 
 /* ---------------------------------------------------------------------

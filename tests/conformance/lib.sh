@@ -11,6 +11,11 @@
 #   openapi_summary PLUGIN [ARGS...]  openapi_summary.py over $WORK/exchanges
 #                               and every Prism log: operations / validated /
 #                               violations; fails unless 100 % clean
+#   table_request METHOD PATH QUERY AUTH [BODY]  one --record line, for
+#                               table_check.py's own tests
+#   table_refuses TABLE PREFIX 'METHOD|PATH|QUERY|AUTH|BODY'...  fail unless
+#                               table_check.py refuses each, naming a
+#                               VIOLATION
 . "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 CONFORMANCE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -85,4 +90,24 @@ openapi_summary() {
   for l in "${PRISM_LOGS[@]}"; do args+=(--prism-log "$l"); done
   python3 "$CONFORMANCE_DIR/openapi_summary.py" "$plugin" --exchanges "$WORK/exchanges.jsonl" \
     --record "$WORK/sandbox.record" "${args[@]}" "$@"
+}
+
+table_request() {
+  python3 -c 'import json,sys; m,p,q,a=sys.argv[1:5]; b=sys.argv[5] if len(sys.argv)>5 else ""
+h={"Authorization":a} if a else {}
+if b: h["Content-Type"]="application/json"
+print(json.dumps({"method":m,"path":p,"query":q,"headers":h,"body":b}))' "$@"
+}
+
+table_refuses() {
+  local table=$1 prefix=$2 w m p q a b
+  shift 2
+  for w in "$@"; do
+    IFS='|' read -r m p q a b <<<"$w"
+    table_request "$m" "$p" "$q" "$a" "$b" >"$WORK/wrong.jsonl"
+    python3 "$CONFORMANCE_DIR/table_check.py" --prefix "$prefix" "$table" "$WORK/wrong.jsonl" >"$WORK/self.out" &&
+      fail "the checker accepted a wrong request: $w"
+    grep -q "VIOLATION" "$WORK/self.out" || fail "the checker named no violation: $(cat "$WORK/self.out")"
+  done
+  return 0
 }

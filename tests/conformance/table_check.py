@@ -15,7 +15,7 @@ TABLE is tables/<provider>.json:
               "types": {"field": "string|boolean|integer|object|array"},
               "equals": {"field": "value"}, "pattern": {"field": "regex"},
               "repeated": ["field"]},     # form fields that may repeat
-     "auth": "bearer" | "basic" | "sso-key" | "none",
+     "auth": "bearer" | "basic" | "sso-key" | "raw-key" | "none",
      "citation": "where the provider documents this call"}]}
 Nested body fields are written "a.b" (objects only). A row without a
 citation is refused (--lint). RECORD lines are the sandbox's --record
@@ -31,7 +31,9 @@ import urllib.parse
 
 TYPES = {"string": str, "boolean": bool, "integer": int, "object": dict, "array": list}
 AUTH = {"bearer": r"Bearer [A-Za-z0-9._~+/=-]+", "basic": r"Basic [A-Za-z0-9+/=]+",
-        "sso-key": r"sso-key [^:\s]+:\S+"}
+        "sso-key": r"sso-key [^:\s]+:\S+",
+        # the key itself as the whole header, no scheme (SparkPost)
+        "raw-key": r"[A-Za-z0-9._-]+"}
 
 
 def load_table(path):
@@ -132,9 +134,17 @@ def check_request(table, rec, path):
     rows = [r for r in table["rows"] if r["_rx"].match(path)]
     if not rows:
         return None, [f"no documented operation for path {path}"]
-    row = next((r for r in rows if r["method"] == rec["method"]), None)
-    if row is None:
+    same = [r for r in rows if r["method"] == rec["method"]]
+    if not same:
         return None, [f"{rec['method']} is not documented for {path}"]
+    # One method and path may be several documented operations (SparkPost's
+    # "Update a Draft" and "Publish a Draft" are both PUT /templates/{id}):
+    # the request is the first whose rules it keeps, else the first's errors.
+    checked = [(r, check_row(r, rec)) for r in same]
+    return next(((r, e) for r, e in checked if not e), checked[0])
+
+
+def check_row(row, rec):
     errs = []
     q = dict(urllib.parse.parse_qsl(rec.get("query", ""), keep_blank_values=True))
     qspec = row.get("query", {})
@@ -151,7 +161,7 @@ def check_request(table, rec, path):
     elif not auth or not re.fullmatch(AUTH[row["auth"]], auth):
         errs.append(f"missing or malformed {row['auth']} Authorization")
     check_body(row, rec, errs)
-    return row, errs
+    return errs
 
 
 def main():

@@ -12,6 +12,7 @@
 #   build_plugin NAME        build $WORK/NAME/NAME.c out of tree into
 #                            $WORK/plugins/NAME.so
 #   expect_no_secret VALUE...  no value in any output or state file
+#   start_webhook_target     a loopback webhook target ($TARGET_URL)
 #   fail MSG
 # and, to kill envsetup at a point the sandbox signals rather than after a
 # sleep (the barrier, tests/sandbox/README.md):
@@ -34,6 +35,7 @@ set -euo pipefail
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/envsetup-test.XXXXXX")
 SANDBOX_PID=""
 cleanup() {
+  if [ -n "${TARGET_PID:-}" ]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
   if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-}" = "" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
@@ -181,6 +183,38 @@ example_fakes() {
   export SANDBOX_JIRA_USERS=support-lead@globex.example,agent1@globex.example
   export SANDBOX_BRAINTREE_MERCHANT_ID=initechmerchant01
   export SANDBOX_BRAINTREE_ACCOUNTS=initech_usd:USD:ACTIVE:default
+}
+
+# A loopback HTTP target for webhooks whose provider posts to the target
+# when the webhook is made (SparkPost): 200 to a POST, 500 under /fail, one
+# line per post (its path) in $WORK/target.log. Sets $TARGET_URL; stopped
+# on exit.
+TARGET_PID=""
+start_webhook_target() {
+  rm -f "$WORK/target.port"
+  python3 - "$WORK/target.port" "$WORK/target.log" <<'PY' &
+import http.server, os, sys
+port_file, log = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        with open(log, "a") as f:
+            f.write(self.path + "\n")
+        self.send_response(500 if self.path.startswith("/fail") else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+with open(port_file + ".tmp", "w") as f:
+    f.write(str(s.server_address[1]))
+os.rename(port_file + ".tmp", port_file)
+s.serve_forever()
+PY
+  TARGET_PID=$!
+  for _ in $(seq 100); do [ -s "$WORK/target.port" ] && break; sleep 0.05; done
+  [ -s "$WORK/target.port" ] || fail "the webhook target did not start"
+  TARGET_URL="http://127.0.0.1:$(cat "$WORK/target.port")"
 }
 
 # None of the secret VALUEs appears in what the runs printed

@@ -479,6 +479,156 @@ START_TEST(graphql_pages_by_cursor)
 }
 END_TEST
 
+START_TEST(teardown_target_sends_only_what_envsetup_made)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_DESTROY, NULL);
+	enum es_status st = ES_FAILED;
+
+	/* Nothing recorded: nothing to send. */
+	ck_assert_ptr_null(es_teardown_target(x, &st, "hook", NULL, "webhook"));
+	ck_assert_int_eq(st, ES_OK);
+	/* Recorded without a claim: there before envsetup, kept. */
+	mock_state_set("hook", "wh-1");
+	ck_assert_ptr_null(es_teardown_target(x, &st, "hook", NULL, "webhook"));
+	ck_assert_int_eq(st, ES_OK);
+	/* Claimed for something else: kept too. */
+	mock_state_set("made:hook", "https://other.example");
+	ck_assert_ptr_null(es_teardown_target(
+	    x, &st, "hook", "https://mine.example", "webhook"));
+	mock_state_set("made:hook", "https://mine.example");
+	ck_assert_str_eq(es_teardown_target(x, &st, "hook",
+	                                    "https://mine.example", "webhook"),
+	                 "wh-1");
+	/* plan --destroy records the delete and sends nothing. */
+	x = mock_ctx(ES_PHASE_PLAN_DESTROY, NULL);
+	ck_assert_ptr_null(es_teardown_target(
+	    x, &st, "hook", "https://mine.example", "webhook"));
+	ck_assert_int_eq(st, ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_DELETE);
+	ck_assert_uint_eq(mock_http_count(), 0);
+}
+END_TEST
+
+START_TEST(json_find_and_list_equals_and_records_add)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_APPLY, NULL);
+	const struct es_json_api *j = mock_host()->json;
+	const char *text = "[{\"url\": \"a\", \"id\": 1}, "
+	                   "{\"url\": \"b\", \"id\": 2}]";
+	es_json *list = j->parse(text, strlen(text)), *events, *records;
+	char *printed;
+
+	ck_assert_int_eq(
+	    j->get_int64(es_json_find(x, list, "url", "b"), "id", 0), 2);
+	ck_assert_ptr_null(es_json_find(x, list, "url", "c"));
+	ck_assert_ptr_null(es_json_find(x, list, "url", NULL));
+	j->free(list);
+
+	mock_config_list("events", "bounce", "delivery", NULL);
+#define PARSE(text) j->parse(text, strlen(text))
+	events = PARSE("[\"delivery\", \"bounce\"]");
+	ck_assert(es_config_list_equals(x, "events", events));
+	j->free(events);
+	events = PARSE("[\"delivery\", \"delivery\"]");
+	ck_assert(!es_config_list_equals(x, "events", events));
+	j->free(events);
+	events = PARSE("[\"delivery\"]");
+	ck_assert(!es_config_list_equals(x, "events", events));
+	j->free(events);
+
+	records = j->new_array();
+	es_records_add(x, records, "CNAME", "mail.acme.example", "sp.example");
+	printed = j->print(records);
+	ck_assert_str_eq(printed, "[{\"type\":\"CNAME\",\"name\":"
+	                          "\"mail.acme.example\",\"value\":"
+	                          "\"sp.example\"}]");
+	mock_host()->mem_free(printed);
+	j->free(records);
+#undef PARSE
+}
+END_TEST
+
+START_TEST(await_state_reports_publishes_and_polls)
+{
+	const char *wait = "waiting for DNS";
+
+	/* Not done: plan records it and publishes nothing. */
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_PLAN, NULL), "domain",
+	                                "d.example", "domain_state", "pending",
+	                                "verified", 60000, wait),
+	                 ES_OK);
+	ck_assert_str_eq(mock_plan(0)->detail, "pending -> verified");
+	ck_assert_ptr_null(mock_output("domain_state", NULL));
+	/* verify fails; apply publishes and polls again. */
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_VERIFY, NULL),
+	                                "domain", "d.example", "domain_state",
+	                                "pending", "verified", 60000, wait),
+	                 ES_FAILED);
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_APPLY, NULL),
+	                                "domain", "d.example", "domain_state",
+	                                "pending", "verified", 60000, wait),
+	                 ES_IN_PROGRESS);
+	ck_assert_uint_eq(mock_retry_after(), 60000);
+	ck_assert_str_eq(mock_output("domain_state", NULL), "pending");
+	/* Done: published, nothing recorded. */
+	ck_assert_int_eq(es_await_state(mock_ctx(ES_PHASE_VERIFY, NULL),
+	                                "domain", "d.example", "domain_state",
+	                                "verified", "verified", 60000, wait),
+	                 ES_OK);
+	ck_assert_str_eq(mock_output("domain_state", NULL), "verified");
+	ck_assert_uint_eq(mock_plan_count(), 1);
+}
+END_TEST
+
+START_TEST(json_bodies_are_printed_and_sent)
+{
+	const struct es_json_api *j = mock_host()->json;
+	es_json *body = j->new_object();
+	const struct mock_request *req;
+	struct es_reply r;
+
+	j->set_string(body, "name", "x");
+	mock_http_reply("POST " API "/things/7\n", 200, "{\"id\": 1}", NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_int_eq(
+	    es_client_json(&cl, &r, "POST", body, "make x", "/things/%d", 7),
+	    ES_OK);
+	es_reply_free(&r);
+	req = mock_http_find("POST " API "/things/7\n", 0);
+	ck_assert_str_eq(req->body, "{\"name\":\"x\"}");
+	ck_assert_str_eq(req->content_type, "application/json");
+	ck_assert_str_eq(req->intent, "make x");
+	/* The body is borrowed: still the caller's. */
+	ck_assert_str_eq(j->get_string(body, "name"), "x");
+	j->free(body);
+	mock_http_reply("DELETE " API "/things/7\n", 204, NULL, NULL,
+	                MOCK_REPLY_ALWAYS);
+	ck_assert_int_eq(
+	    es_client_json(&cl, &r, "DELETE", NULL, "drop x", "/things/%d", 7),
+	    ES_OK);
+	ck_assert_ptr_null(
+	    mock_http_find("DELETE " API "/things/7\n", 0)->body);
+	es_reply_free(&r);
+}
+END_TEST
+
+START_TEST(escape_into_fits_or_says_so)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_APPLY, NULL);
+	char buf[8];
+
+	ck_assert_int_eq(
+	    es_escape_into(x, "domain", "a.example", buf, sizeof(buf)), -1);
+	ck_assert_str_eq(mock_diag_key(), "domain");
+	ck_assert_int_eq(es_escape_into(x, "domain", "a.ex", buf, sizeof(buf)),
+	                 0);
+	ck_assert_str_eq(buf, "a.ex");
+	ck_assert_int_eq(es_escape_into(x, "domain", NULL, buf, sizeof(buf)),
+	                 -1);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("client");
@@ -507,6 +657,11 @@ int main(void)
 	tcase_add_test(tc, graphql_errors_in_a_200_are_failures);
 	tcase_add_test(tc, graphql_throttles_and_server_errors_are_retried);
 	tcase_add_test(tc, graphql_pages_by_cursor);
+	tcase_add_test(tc, teardown_target_sends_only_what_envsetup_made);
+	tcase_add_test(tc, json_find_and_list_equals_and_records_add);
+	tcase_add_test(tc, await_state_reports_publishes_and_polls);
+	tcase_add_test(tc, json_bodies_are_printed_and_sent);
+	tcase_add_test(tc, escape_into_fits_or_says_so);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
