@@ -124,7 +124,7 @@ static enum es_status create_monitor(struct ctx *c, const char *root,
 {
 	const struct es_json_api *j = c->h->json;
 	es_json *body = monitor_body(c, name, category);
-	char intent[320], path[300], *q = c->h->http->escape(root);
+	char intent[448], path[300], *q = c->h->http->escape(root);
 	struct es_reply r;
 	enum es_status st;
 
