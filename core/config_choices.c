@@ -443,6 +443,56 @@ static void prune(struct es_config *c, const struct es_names *off,
 	}
 }
 
+/* 1 when a plugin that choice `ch` runs has an enabled group. */
+static int choice_enabled(const struct es_config *c, const struct es_choice *ch)
+{
+	for (char **p = ch->plugins; p && *p; p++) {
+		const struct es_plugin_conf *pc = es_config_plugin(c, *p);
+
+		if (pc && pc->enabled)
+			return 1;
+	}
+	return 0;
+}
+
+/* An unanswered element lets every enabled group run: a customer must
+ * not end up on two e-mail tools or two payment gateways that way. The
+ * groups of two different answers enabled is an error at the element. */
+static void one_open_choice(const struct es_config *c,
+                            const struct es_manual_item *it,
+                            struct es_diags *d)
+{
+	char names[512] = "";
+	int n = 0;
+
+	if (it->answer)
+		return;
+	for (size_t i = 0; i < it->n_choices; i++) {
+		const struct es_choice *ch = &it->choices[i];
+
+		if (!choice_enabled(c, ch))
+			continue;
+		n++;
+		strncat(names, names[0] ? ", " : "",
+		        sizeof(names) - strlen(names) - 1);
+		for (char **p = ch->plugins; p && *p; p++) {
+			strncat(names, *p, sizeof(names) - strlen(names) - 1);
+			strncat(names, p[1] ? "+" : "",
+			        sizeof(names) - strlen(names) - 1);
+		}
+		strncat(names, " for '", sizeof(names) - strlen(names) - 1);
+		strncat(names, choice_name(ch),
+		        sizeof(names) - strlen(names) - 1);
+		strncat(names, "'", sizeof(names) - strlen(names) - 1);
+	}
+	if (n > 1)
+		es_diags_add(d, it->file, it->line, it->id,
+		             "is unanswered, and the plugins of %d of its "
+		             "answers are enabled (%s): answer it, or keep "
+		             "one answer's plugin groups",
+		             n, names);
+}
+
 void es_choices_resolve(struct es_config *c, const config_setting_t *root,
                         const struct es_names *dropped, struct es_diags *d)
 {
@@ -456,6 +506,11 @@ void es_choices_resolve(struct es_config *c, const config_setting_t *root,
 				oom |=
 				    mark_element(c, &c->sections[s].elements[e],
 				                 dropped, &plugins, &manual, d);
+	for (size_t s = 0; s < c->n_sections; s++)
+		for (size_t e = 0; e < c->sections[s].n_elements; e++)
+			if (c->sections[s].elements[e].n_choices)
+				one_open_choice(c, &c->sections[s].elements[e],
+				                d);
 	for (size_t i = 0; i < plugins.n; i++)
 		settle_plugin(c, root, &plugins.v[i], &off, d);
 	for (size_t i = 0; i < dropped->n; i++)

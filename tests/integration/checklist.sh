@@ -99,9 +99,9 @@ expect_err "nochoice.cfg:$n: answers.infra_provider: the answer 'Amazon' is none
 
 # An error inside the shared checklist names that file and line.
 mkdir -p "$WORK/checklists"
-sed 's|{ id = "sidekiq_ui"; title = |{ id = "sidekiq_ui"; titel = |' "$shared" >"$WORK/checklists/enterprise.cfg"
-n=$(grep -n '"sidekiq_ui"; titel' "$WORK/checklists/enterprise.cfg" | cut -d: -f1)
-[ -n "$n" ] || fail "the sed found no sidekiq_ui item"
+sed 's|{ id = "google_analytics"; title = |{ id = "google_analytics"; titel = |' "$shared" >"$WORK/checklists/enterprise.cfg"
+n=$(grep -n '"google_analytics"; titel' "$WORK/checklists/enterprise.cfg" | cut -d: -f1)
+[ -n "$n" ] || fail "the sed found no google_analytics item"
 sed 's|^checklist_file = .*|checklist_file = "../checklists/enterprise.cfg";|' "$WORK/acme.cfg" >"$WORK/customers/acme.cfg"
 es check "$WORK/customers/acme.cfg" --env uat; expect_rc 1
 expect_err "checklists/enterprise.cfg:$n: checklist[4.3].manual[0]: unknown key 'titel'; did you mean 'title'?"
@@ -113,7 +113,7 @@ expect_err "checklists/enterprise.cfg:2:"
 # Drop an item and add one: status lists the new one, not the dropped one,
 # and nothing waits on the dropped one any more.
 cat >>"$WORK/acme.cfg" <<'EOF'
-drop = [ "sidekiq_ui", "newrelic_account" ];
+drop = [ "google_analytics", "newrelic_account" ];
 EOF
 sed -i 's|{ section = "1"; manual = (|{ section = "4.7"; manual = ( { id = "status_page"; title = "Open a status page";\n      question = "Is the status page public?"; owner = "platform ops"; } ); },\n  &|' "$WORK/acme.cfg"
 grep -q status_page "$WORK/acme.cfg" || fail "the sed found no section 1 change"
@@ -121,10 +121,10 @@ es check "$WORK/acme.cfg" --env uat; expect_rc 0
 es status "$WORK/acme.cfg" --env uat; expect_rc 0
 grep -qE "waiting +checklist:status_page +Open a status page: Is the status page public\?" "$WORK/out" ||
   fail "the added item is not listed"
-grep -q "checklist:sidekiq_ui" "$WORK/out" && fail "the dropped item is still listed"
+grep -q "checklist:google_analytics" "$WORK/out" && fail "the dropped item is still listed"
 grep -q "checklist:newrelic_account" "$WORK/out" && fail "the dropped item is still listed"
 grep -q "checklist:newrelic_alerts" "$WORK/out" || fail "an item that waited on a dropped one is gone"
-sed -i 's|drop = \[ "sidekiq_ui",|drop = [ "sidekiq_iu",|' "$WORK/acme.cfg"
+sed -i 's|drop = \[ "google_analytics",|drop = [ "google_analytcs",|' "$WORK/acme.cfg"
 es check "$WORK/acme.cfg" --env uat; expect_rc 1
-expect_err "drop: 'sidekiq_iu' is no item of the checklist; did you mean 'sidekiq_ui'?"
+expect_err "drop: 'google_analytcs' is no item of the checklist; did you mean 'google_analytics'?"
 echo "checklist: examples unchanged, init, disagreements, shared-file errors, drop and add: all passed"

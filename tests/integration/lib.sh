@@ -36,6 +36,7 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/envsetup-test.XXXXXX")
 SANDBOX_PID=""
 cleanup() {
   if [ -n "${TARGET_PID:-}" ]; then kill "$TARGET_PID" 2>/dev/null || true; wait "$TARGET_PID" 2>/dev/null || true; fi
+  if [ -n "${SMTP_PID:-}" ]; then kill "$SMTP_PID" 2>/dev/null || true; fi
   if [ -n "$SANDBOX_PID" ]; then kill "$SANDBOX_PID" 2>/dev/null || true; wait "$SANDBOX_PID" 2>/dev/null || true; fi
   if [ "${KEEP_WORK:-}" = "" ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 }
@@ -174,15 +175,29 @@ export BRAINTREE_PRIVATE_KEY=${BRAINTREE_PRIVATE_KEY:-sandbox-bt-private-0001}
 export EWAY_API_KEY=${EWAY_API_KEY:-sandbox-eway-key-0001}
 export EWAY_API_PASSWORD=${EWAY_API_PASSWORD:-sandbox-eway-password-0001}
 
+export SUMOLOGIC_ACCESS_ID=${SUMOLOGIC_ACCESS_ID:-suSandboxAccessId01}
+export SUMOLOGIC_ACCESS_KEY=${SUMOLOGIC_ACCESS_KEY:-sandbox-sumo-key-0001}
+export SPLUNK_TOKEN=${SPLUNK_TOKEN:-sandbox-splunk-token-0001}
+export SPARKPOST_API_KEY=${SPARKPOST_API_KEY:-sp-sandbox-key-0001}
+export SMTP_PASSWORD=${SMTP_PASSWORD:-sandbox-smtp-password-0001}
+
 # What the sandbox's fakes must hold for the other example customers to
 # apply: the Jira site globex's service desk is on, the Braintree merchant
-# of initech's gateway. Call before start_sandbox; a plugin's own test,
-# with its own accounts, does not.
+# of initech's gateway; and initech's SMTP relay, a real server
+# (tests/support/example_smtp.sh) that sandbox-config points it at. Call
+# before start_sandbox; a plugin's own test, with its own accounts, does
+# not.
 example_fakes() {
+  local line
   export SANDBOX_JIRA_EMAIL=envsetup@globex.example
   export SANDBOX_JIRA_USERS=support-lead@globex.example,agent1@globex.example
   export SANDBOX_BRAINTREE_MERCHANT_ID=initechmerchant01
   export SANDBOX_BRAINTREE_ACCOUNTS=initech_usd:USD:ACTIVE:default
+  export SANDBOX_SPLUNK_STACK=umbrella
+  line=$(bash "$ES_SOURCE_DIR/tests/support/example_smtp.sh" "$WORK/smtp") ||
+    fail "the example SMTP relay did not start"
+  export "${line%% *}"
+  SMTP_PID=${line##* }
 }
 
 # A loopback HTTP target for webhooks whose provider posts to the target
