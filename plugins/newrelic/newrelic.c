@@ -151,7 +151,7 @@ static const struct es_task newrelic_tasks[] = {
                         "API key for envsetup's user (the newrelic "
                         "`api_key`)?"),
     ES_TASK(.id = "verify_api_key", .title = "Check the New Relic API key",
-            .section = "4.1", .depends_on = ES_LIST("sign_up"),
+            .section = "4.1",
             .needs = ES_LIST("api_key", "region", "account_id"),
             .run = nr_verify_api_key, .flags = ES_TASK_TEARDOWN),
     ES_TASK(.id = "users", .title = "Add the admins and users",

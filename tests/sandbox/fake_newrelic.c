@@ -1,0 +1,772 @@
+/*
+ * New Relic NerdGraph fake: the operations the newrelic plugin sends,
+ * answered in the shape of NerdGraph's schema
+ * (tests/conformance/schemas/newrelic.graphql) so the conformance stage
+ * can check the replies against it. It is not a GraphQL executor: it
+ * reads the operation's name and checks that the query holds the root
+ * field that operation answers, takes its input from the variables, and
+ * answers the fields the plugin selects, in their order.
+ *
+ * Like NerdGraph: every call is POST /graphql with the user key in the
+ * API-Key header. A missing key is HTTP 401; a wrong one is
+ * {"errors": [{"message": "Invalid API key", "extensions":
+ * {"errorClass": "UNAUTHORIZED", "error_code": "BAD_API_KEY"}}]} with
+ * HTTP 200, as newrelic-client-go's IsUnauthorized reads it. Other errors
+ * come with HTTP 200 too, as {"data": null, "errors": [{"message",
+ * "extensions": {"errorClass"}}]}; mutations of notifications, workflows
+ * and synthetics also carry typed errors in their payload.
+ *
+ * APM applications appear only when an agent reports: POST
+ * /_agent/report with {"name"} stands in for that agent (no credentials;
+ * never part of NerdGraph).
+ *
+ * Environment:
+ *   SANDBOX_NEWRELIC_API_KEY       default "NRAK-SANDBOX00000000000000001"
+ *   SANDBOX_NEWRELIC_ACCOUNT_ID    default 1234567
+ *   SANDBOX_NEWRELIC_LICENSE_KEY   the account's ingest licence key,
+ *                                  default "sandbox-nr-license-000000001"
+ *   SANDBOX_NEWRELIC_PROVISIONING  the Default domain's provisioningType,
+ *                                  "manual" (default) or "scim"
+ *   SANDBOX_NEWRELIC_ERRORS        "CLASS:N[:Operation]": the first N
+ *                                  matching requests get that errorClass in
+ *                                  a 200 (TOO_MANY_REQUESTS,
+ *                                  INTERNAL_SERVER_ERROR, BAD_API_KEY ...)
+ *   SANDBOX_NEWRELIC_PAYLOAD_ERRORS "TYPE:N:Operation": the first N such
+ *                                  mutations are answered with a typed
+ *                                  payload error of TYPE, and do nothing
+ *
+ * Resources: domain, group, user (id; email, domainId, groups), app
+ * (guid; name, apdexTarget), monitor (guid; name, uri, period), the kinds
+ * of fake_newrelic_alerts.c, and injected_error (the counts sent, so
+ * /_sandbox/reset restarts them). No key is ever stored.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "fake_newrelic.h"
+
+static const char *env_or(const char *name, const char *fallback)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : fallback;
+}
+
+static const cJSON *member(const cJSON *o, const char *name)
+{
+	return cJSON_GetObjectItemCaseSensitive(o, name);
+}
+
+void nr_answer(struct sb_response *resp, cJSON *data)
+{
+	cJSON *body = cJSON_CreateObject();
+
+	cJSON_AddItemToObject(body, "data", data);
+	sb_reply_json(resp, 200, body);
+}
+
+static void error_with(struct sb_response *resp, int status, const char *cls,
+                       const char *code, const char *text)
+{
+	cJSON *body = cJSON_CreateObject(), *e = cJSON_CreateObject(), *ext;
+
+	cJSON_AddNullToObject(body, "data");
+	cJSON_AddStringToObject(e, "message", text);
+	ext = cJSON_AddObjectToObject(e, "extensions");
+	cJSON_AddStringToObject(ext, "errorClass", cls);
+	if (code)
+		cJSON_AddStringToObject(ext, "error_code", code);
+	cJSON_AddItemToArray(cJSON_AddArrayToObject(body, "errors"), e);
+	sb_reply_json(resp, status, body);
+}
+
+void nr_error(struct sb_response *resp, const char *cls, const char *text)
+{
+	error_with(resp, 200, cls, NULL, text);
+}
+
+cJSON *nr_nest(cJSON *leaf, ...)
+{
+	const char *keys[16];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, leaf);
+	for (const char *k; n < 16 && (k = va_arg(ap, const char *));)
+		keys[n++] = k;
+	va_end(ap);
+	while (n-- > 0) {
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddItemToObject(o, keys[n], leaf);
+		leaf = o;
+	}
+	return leaf;
+}
+
+const char *nr_var(const cJSON *vars, const char *name)
+{
+	return cJSON_GetStringValue(member(vars, name));
+}
+
+cJSON *nr_attr(const cJSON *attrs, const char *name)
+{
+	const cJSON *v = member(attrs, name);
+
+	return v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
+}
+
+static long account_id(void)
+{
+	return atol(env_or("SANDBOX_NEWRELIC_ACCOUNT_ID", "1234567"));
+}
+
+int nr_account_ok(const cJSON *vars, struct sb_response *resp)
+{
+	const cJSON *a = member(vars, "accountId");
+
+	if (cJSON_IsNumber(a) && (long)a->valuedouble == account_id())
+		return 1;
+	nr_error(resp, "FORBIDDEN", "Access denied to the account");
+	return 0;
+}
+
+/* ---- seed: the organisation a sign-up made ----------------------------- */
+
+static void seed(void)
+{
+	cJSON *a;
+
+	if (sb_resource_find(NR, "domain", "dom-1"))
+		return;
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "name", "Default");
+	cJSON_AddStringToObject(
+	    a, "provisioningType",
+	    env_or("SANDBOX_NEWRELIC_PROVISIONING", "manual"));
+	sb_resource_add(NR, "domain", "dom-1", a);
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "displayName", "Admin");
+	sb_resource_add(NR, "group", "grp-admin", a);
+	a = cJSON_CreateObject();
+	cJSON_AddStringToObject(a, "displayName", "User");
+	sb_resource_add(NR, "group", "grp-user", a);
+}
+
+/* ---- who am I, users and groups --------------------------------------- */
+
+static void whoami(const cJSON *vars, struct sb_response *resp)
+{
+	cJSON *actor = cJSON_CreateObject(), *user, *account;
+	const cJSON *a = member(vars, "accountId");
+
+	user = cJSON_AddObjectToObject(actor, "user");
+	cJSON_AddNumberToObject(user, "id", 1000001);
+	cJSON_AddStringToObject(user, "email", "envsetup@sandbox.example");
+	if (cJSON_IsNumber(a) && (long)a->valuedouble == account_id()) {
+		account = cJSON_AddObjectToObject(actor, "account");
+		cJSON_AddNumberToObject(account, "id", (double)account_id());
+		cJSON_AddStringToObject(account, "name", "Sandbox account");
+	} else {
+		cJSON_AddNullToObject(actor, "account"); /* not visible */
+	}
+	nr_answer(resp, nr_nest(actor, "actor", NULL));
+}
+
+/* The authentication domains answer, `fill` adding each domain's other
+ * members; with `only` (nullable) just that domain. */
+static void domains(const char *only, void (*fill)(cJSON *d, void *arg),
+                    void *arg, int with_details, struct sb_response *resp)
+{
+	cJSON *list = cJSON_CreateArray(), *outer = cJSON_CreateObject(), *d;
+	cJSON *dom = sb_resource_find(NR, "domain", "dom-1");
+
+	if (!only || strcmp(only, "dom-1") == 0) {
+		d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "id", "dom-1");
+		if (with_details) {
+			cJSON_AddItemToObject(d, "name", nr_attr(dom, "name"));
+			cJSON_AddItemToObject(d, "provisioningType",
+			                      nr_attr(dom, "provisioningType"));
+		}
+		if (fill)
+			fill(d, arg);
+		cJSON_AddItemToArray(list, d);
+	}
+	cJSON_AddItemToObject(outer, "authenticationDomains", list);
+	nr_answer(resp,
+	          nr_nest(outer, "actor", "organization", "userManagement",
+	                  "authenticationDomains", NULL));
+}
+
+static const char *domain_var(const cJSON *vars)
+{
+	return cJSON_GetStringValue(
+	    cJSON_GetArrayItem(member(vars, "domainId"), 0));
+}
+
+struct filter {
+	const char *value;
+	cJSON *list;
+};
+
+static void group_json(cJSON *into, const char *id)
+{
+	cJSON *g = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(g, "id", id);
+	cJSON_AddItemToObject(
+	    g, "displayName",
+	    nr_attr(sb_resource_find(NR, "group", id), "displayName"));
+	cJSON_AddItemToArray(into, g);
+}
+
+static void one_group(const char *id, cJSON *attrs, void *arg)
+{
+	struct filter *f = arg;
+	const char *name = cJSON_GetStringValue(member(attrs, "displayName"));
+
+	if (name && f->value && strcmp(name, f->value) == 0)
+		group_json(f->list, id);
+}
+
+static void fill_groups(cJSON *d, void *arg)
+{
+	struct filter *f = arg;
+
+	f->list = cJSON_CreateArray();
+	sb_resource_each(NR, "group", one_group, f);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, "groups"), "groups",
+	                      f->list);
+}
+
+static void one_user(const char *id, cJSON *attrs, void *arg)
+{
+	struct filter *f = arg;
+	const char *email = cJSON_GetStringValue(member(attrs, "email"));
+	const cJSON *gid;
+	cJSON *u, *groups;
+
+	if (!email || !f->value || strcasecmp(email, f->value) != 0)
+		return;
+	u = cJSON_CreateObject();
+	cJSON_AddStringToObject(u, "id", id);
+	cJSON_AddStringToObject(u, "email", email);
+	groups = cJSON_CreateArray();
+	cJSON_ArrayForEach(gid, member(attrs, "groups"))
+	    group_json(groups, gid->valuestring);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(u, "groups"), "groups",
+	                      groups);
+	cJSON_AddItemToArray(f->list, u);
+}
+
+static void fill_users(cJSON *d, void *arg)
+{
+	struct filter *f = arg;
+
+	f->list = cJSON_CreateArray();
+	sb_resource_each(NR, "user", one_user, f);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, "users"), "users",
+	                      f->list);
+}
+
+static void create_user(const cJSON *vars, struct sb_response *resp)
+{
+	const cJSON *in = member(vars, "user");
+	const char *email = nr_var(in, "email");
+	const char *domain = nr_var(in, "authenticationDomainId");
+	const char *type = cJSON_GetStringValue(
+	    member(sb_resource_find(NR, "domain", domain ? domain : ""),
+	           "provisioningType"));
+	cJSON *attrs, *out;
+	char id[40], text[300];
+
+	if (!email || !nr_var(in, "name") || !nr_var(in, "userType") || !type) {
+		nr_error(resp, "BAD_USER_INPUT",
+		         "createUserOptions: authenticationDomainId, email, "
+		         "name and userType are required");
+		return;
+	}
+	if (strcmp(type, "manual") != 0) {
+		nr_error(resp, "FAILED_PRECONDITION",
+		         "This API can only be used to create users within "
+		         "Authentication Domains set for manually provisioned "
+		         "users.");
+		return;
+	}
+	if (sb_resource_find_by(NR, "user", "email", email)) {
+		snprintf(text, sizeof(text),
+		         "User with email: %s and authentication domain: %s "
+		         "already exists.",
+		         email, domain);
+		nr_error(resp, "BAD_USER_INPUT", text);
+		return;
+	}
+	attrs = cJSON_CreateObject();
+	cJSON_AddStringToObject(attrs, "email", email);
+	cJSON_AddStringToObject(attrs, "domainId", domain);
+	cJSON_AddStringToObject(attrs, "userType", nr_var(in, "userType"));
+	cJSON_AddArrayToObject(attrs, "groups");
+	sb_new_id(id, sizeof(id), "user-");
+	sb_resource_add(NR, "user", id, attrs);
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "id", id);
+	cJSON_AddStringToObject(out, "email", email);
+	nr_answer(resp, nr_nest(nr_nest(out, "createdUser", NULL),
+	                        "userManagementCreateUser", NULL));
+}
+
+static void add_to_groups(const cJSON *vars, struct sb_response *resp)
+{
+	const cJSON *in = member(vars, "input"), *g, *u;
+	cJSON *groups = cJSON_CreateArray();
+
+	cJSON_ArrayForEach(g, member(in, "groupIds"))
+	{
+		if (!cJSON_IsString(g) ||
+		    !sb_resource_find(NR, "group", g->valuestring)) {
+			cJSON_Delete(groups);
+			nr_error(resp, "NOT_FOUND", "group not found");
+			return;
+		}
+	}
+	cJSON_ArrayForEach(u, member(in, "userIds"))
+	{
+		cJSON *attrs =
+		    cJSON_IsString(u)
+		        ? sb_resource_find(NR, "user", u->valuestring)
+		        : NULL;
+		cJSON *have = cJSON_GetObjectItemCaseSensitive(attrs, "groups");
+
+		if (!attrs) {
+			cJSON_Delete(groups);
+			nr_error(resp, "NOT_FOUND", "user not found");
+			return;
+		}
+		cJSON_ArrayForEach(g, member(in, "groupIds"))
+		{
+			const cJSON *h;
+			int member_already = 0;
+
+			cJSON_ArrayForEach(h, have) member_already |=
+			    strcmp(h->valuestring, g->valuestring) == 0;
+			if (!member_already)
+				cJSON_AddItemToArray(
+				    have, cJSON_CreateString(g->valuestring));
+		}
+	}
+	cJSON_ArrayForEach(g, member(in, "groupIds"))
+	{
+		cJSON *o = cJSON_CreateObject();
+
+		cJSON_AddStringToObject(o, "id", g->valuestring);
+		cJSON_AddItemToArray(groups, o);
+	}
+	nr_answer(resp, nr_nest(nr_nest(groups, "groups", NULL),
+	                        "userManagementAddUsersToGroups", NULL));
+}
+
+static void delete_user(const cJSON *vars, struct sb_response *resp)
+{
+	const char *id = nr_var(member(vars, "user"), "id");
+	cJSON *out;
+
+	if (!id || !sb_resource_delete(NR, "user", id)) {
+		nr_error(resp, "NOT_FOUND", "user not found");
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "id", id);
+	nr_answer(resp, nr_nest(nr_nest(out, "deletedUser", NULL),
+	                        "userManagementDeleteUser", NULL));
+}
+
+/* ---- entities: monitors and APM applications -------------------------- */
+
+/* The value after `attr = '` in an entity search query, into out. */
+static int search_term(const char *q, const char *attr, char *out, size_t size)
+{
+	char pat[32];
+	const char *at, *end;
+
+	snprintf(pat, sizeof(pat), "%s = '", attr);
+	at = q ? strstr(q, pat) : NULL;
+	end = at ? strchr(at + strlen(pat), '\'') : NULL;
+	if (!end || (size_t)(end - at - strlen(pat)) >= size)
+		return -1;
+	snprintf(out, size, "%.*s", (int)(end - at - strlen(pat)),
+	         at + strlen(pat));
+	return 0;
+}
+
+static void find_entity(const cJSON *vars, struct sb_response *resp)
+{
+	const char *q = nr_var(vars, "query");
+	char domain[16], type[32], name[512], account[32];
+	cJSON *list = cJSON_CreateArray(), *attrs = NULL, *e, *results;
+	const char *kind = NULL, *guid = NULL, *typename = NULL;
+
+	snprintf(account, sizeof(account), "accountId = %ld", account_id());
+	if (search_term(q, "domain", domain, sizeof(domain)) ||
+	    search_term(q, "type", type, sizeof(type)) ||
+	    search_term(q, "name", name, sizeof(name))) {
+		cJSON_Delete(list);
+		nr_error(resp, "BAD_USER_INPUT", "Invalid entity search query");
+		return;
+	}
+	if (strcmp(domain, "SYNTH") == 0 && strcmp(type, "MONITOR") == 0) {
+		kind = "monitor";
+		typename = "SyntheticMonitorEntityOutline";
+	} else if (strcmp(domain, "APM") == 0 &&
+	           strcmp(type, "APPLICATION") == 0) {
+		kind = "app";
+		typename = "ApmApplicationEntityOutline";
+	}
+	if (kind && strstr(q, account)) {
+		attrs = sb_resource_find_by(NR, kind, "name", name);
+		guid =
+		    attrs ? cJSON_GetStringValue(member(attrs, "guid")) : NULL;
+	}
+	if (guid) {
+		e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "__typename", typename);
+		cJSON_AddStringToObject(e, "guid", guid);
+		cJSON_AddStringToObject(e, "name", name);
+		cJSON_AddItemToArray(list, e);
+	}
+	results = cJSON_CreateObject();
+	cJSON_AddItemToObject(results, "entities", list);
+	nr_answer(resp,
+	          nr_nest(results, "actor", "entitySearch", "results", NULL));
+}
+
+static void create_monitor(const cJSON *vars, struct sb_response *resp)
+{
+	const cJSON *in = member(vars, "monitor");
+	const char *name = nr_var(in, "name"), *uri = nr_var(in, "uri");
+	cJSON *attrs, *payload, *m;
+	char guid[64];
+
+	if (!name || !uri || !nr_var(in, "period") || !nr_var(in, "status") ||
+	    cJSON_GetArraySize(member(member(in, "locations"), "public")) ==
+	        0) {
+		nr_error(resp, "BAD_USER_INPUT",
+		         "monitor: name, uri, period, status and locations are "
+		         "required");
+		return;
+	}
+	sb_new_id(guid, sizeof(guid), "MTIzNDU2N3xTWU5USHxNT05JVE9SfA-");
+	attrs = cJSON_CreateObject();
+	cJSON_AddStringToObject(attrs, "guid", guid);
+	cJSON_AddStringToObject(attrs, "name", name);
+	cJSON_AddStringToObject(attrs, "uri", uri);
+	cJSON_AddStringToObject(attrs, "period", nr_var(in, "period"));
+	sb_resource_add(NR, "monitor", guid, attrs);
+	payload = cJSON_CreateObject();
+	m = cJSON_AddObjectToObject(payload, "monitor");
+	cJSON_AddStringToObject(m, "guid", guid);
+	cJSON_AddStringToObject(m, "name", name);
+	cJSON_AddStringToObject(m, "uri", uri);
+	cJSON_AddArrayToObject(payload, "errors");
+	nr_answer(resp,
+	          nr_nest(payload, "syntheticsCreateSimpleMonitor", NULL));
+}
+
+static void delete_monitor(const cJSON *vars, struct sb_response *resp)
+{
+	const char *guid = nr_var(vars, "guid");
+	cJSON *out;
+
+	if (!guid || !sb_resource_delete(NR, "monitor", guid)) {
+		nr_error(resp, "NOT_FOUND", "monitor not found");
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "deletedGuid", guid);
+	nr_answer(resp, nr_nest(out, "syntheticsDeleteMonitor", NULL));
+}
+
+/* {guid, apmSettings: {apmConfig: {apdexTarget}}} of an application. */
+static cJSON *app_settings(const char *guid, const cJSON *attrs)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "guid", guid);
+	cJSON_AddItemToObject(
+	    o, "apmSettings",
+	    nr_nest(nr_nest(nr_attr(attrs, "apdexTarget"), "apdexTarget", NULL),
+	            "apmConfig", NULL));
+	return o;
+}
+
+static void apm_settings(const cJSON *vars, struct sb_response *resp)
+{
+	const char *guid = nr_var(vars, "guid");
+	cJSON *attrs = sb_resource_find(NR, "app", guid ? guid : ""), *e, *s;
+
+	if (!attrs) {
+		nr_answer(resp,
+		          nr_nest(cJSON_CreateNull(), "actor", "entity", NULL));
+		return;
+	}
+	e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "__typename", "ApmApplicationEntity");
+	s = app_settings(guid, attrs);
+	cJSON_AddItemToObject(e, "guid", cJSON_DetachItemFromObject(s, "guid"));
+	cJSON_AddItemToObject(e, "apmSettings",
+	                      cJSON_DetachItemFromObject(s, "apmSettings"));
+	cJSON_Delete(s);
+	nr_answer(resp, nr_nest(e, "actor", "entity", NULL));
+}
+
+static void set_apdex(const cJSON *vars, struct sb_response *resp)
+{
+	const char *guid = nr_var(vars, "guid");
+	const cJSON *t = member(member(member(vars, "settings"), "apmConfig"),
+	                        "apdexTarget");
+	cJSON *attrs = sb_resource_find(NR, "app", guid ? guid : ""), *out;
+
+	if (!attrs) {
+		nr_error(resp, "NOT_FOUND", "entity not found");
+		return;
+	}
+	if (!cJSON_IsNumber(t) || t->valuedouble <= 0) {
+		nr_error(resp, "BAD_USER_INPUT", "apdexTarget must be above 0");
+		return;
+	}
+	cJSON_ReplaceItemInObject(attrs, "apdexTarget",
+	                          cJSON_CreateNumber(t->valuedouble));
+	out = app_settings(guid, attrs);
+	cJSON_AddArrayToObject(out, "errors");
+	nr_answer(resp, nr_nest(out, "agentApplicationSettingsUpdate", NULL));
+}
+
+/* The person's agent reporting for the first time. */
+static void agent_report(const struct sb_request *req, struct sb_response *resp)
+{
+	const char *name = nr_var(sb_json(req), "name");
+	cJSON *attrs;
+	char guid[64];
+
+	if (!name) {
+		sb_reply(resp, 400, "application/json",
+		         "{\"message\":\"name required\"}");
+		return;
+	}
+	if (!sb_resource_find_by(NR, "app", "name", name)) {
+		sb_new_id(guid, sizeof(guid),
+		          "MTIzNDU2N3xBUE18QVBQTElDQVRJT058-");
+		attrs = cJSON_CreateObject();
+		cJSON_AddStringToObject(attrs, "guid", guid);
+		cJSON_AddStringToObject(attrs, "name", name);
+		cJSON_AddNumberToObject(attrs, "apdexTarget", 0.5);
+		sb_resource_add(NR, "app", guid, attrs);
+	}
+	sb_reply(resp, 201, "application/json", "{\"name\":\"%s\"}", name);
+}
+
+static void license_key(const cJSON *vars, struct sb_response *resp)
+{
+	const cJSON *q = member(vars, "query"), *id;
+	cJSON *keys = cJSON_CreateArray(), *k, *search;
+	int mine = 0;
+
+	cJSON_ArrayForEach(id, member(member(q, "scope"), "accountIds")) mine |=
+	    cJSON_IsNumber(id) && (long)id->valuedouble == account_id();
+	if (mine) {
+		k = cJSON_CreateObject();
+		cJSON_AddStringToObject(k, "__typename", "ApiAccessIngestKey");
+		cJSON_AddStringToObject(k, "id", "KEY-LICENSE-1");
+		cJSON_AddStringToObject(k, "name", "License Key");
+		cJSON_AddStringToObject(k, "type", "INGEST");
+		cJSON_AddStringToObject(k, "key",
+		                        env_or("SANDBOX_NEWRELIC_LICENSE_KEY",
+		                               "sandbox-nr-license-000000001"));
+		cJSON_AddStringToObject(k, "ingestType", "LICENSE");
+		cJSON_AddItemToArray(keys, k);
+	}
+	search = cJSON_CreateObject();
+	cJSON_AddItemToObject(search, "keys", keys);
+	nr_answer(resp,
+	          nr_nest(search, "actor", "apiAccess", "keySearch", NULL));
+}
+
+/* ---- injected errors ---------------------------------------------------- */
+
+/* 1 when spec ("CLASS:N[:Operation]") fires for `op`, `cls` set. */
+static int injected(const char *var, const char *op, char cls[40])
+{
+	const char *spec = getenv(var);
+	char only[64] = "", id[128];
+	int limit = 0;
+
+	if (!spec || sscanf(spec, "%39[A-Z_]:%d:%63s", cls, &limit, only) < 2)
+		return 0;
+	if (*only && strcmp(only, op) != 0)
+		return 0;
+	snprintf(id, sizeof(id), "%s:%s", var, cls);
+	return sb_injected_error(NR, id, limit);
+}
+
+/* A typed payload error for mutation `field` (errors list or one error,
+ * the way that payload words it). */
+static void payload_error(const char *field, const char *type,
+                          struct sb_response *resp)
+{
+	cJSON *payload = cJSON_CreateObject(), *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "description", "sandbox: injected error");
+	cJSON_AddStringToObject(e, "type", type);
+	if (strncmp(field, "aiNotifications", 15) == 0) {
+		cJSON_AddItemToObject(payload, "error", e);
+	} else {
+		cJSON_AddItemToArray(cJSON_AddArrayToObject(payload, "errors"),
+		                     e);
+	}
+	nr_answer(resp, nr_nest(payload, field, NULL));
+}
+
+/* ---- routing ------------------------------------------------------------ */
+
+struct op {
+	const char *name;  /* the operation name the plugin sends */
+	const char *field; /* the root field its query must hold */
+	void (*answer)(const cJSON *vars, struct sb_response *resp);
+};
+
+static void auth_domains(const cJSON *vars, struct sb_response *resp)
+{
+	(void)vars;
+	domains(NULL, NULL, NULL, 1, resp);
+}
+
+static void find_user(const cJSON *vars, struct sb_response *resp)
+{
+	struct filter f = {.value = nr_var(vars, "email")};
+
+	domains(domain_var(vars), fill_users, &f, 0, resp);
+}
+
+static void find_group(const cJSON *vars, struct sb_response *resp)
+{
+	struct filter f = {.value = nr_var(vars, "name")};
+
+	domains(domain_var(vars), fill_groups, &f, 0, resp);
+}
+
+static const struct op ops[] = {
+    {"WhoAmI", "actor", whoami},
+    {"AuthenticationDomains", "authenticationDomains", auth_domains},
+    {"FindUser", "authenticationDomains", find_user},
+    {"FindGroup", "authenticationDomains", find_group},
+    {"CreateUser", "userManagementCreateUser", create_user},
+    {"AddUserToGroups", "userManagementAddUsersToGroups", add_to_groups},
+    {"DeleteUser", "userManagementDeleteUser", delete_user},
+    {"FindEntity", "entitySearch", find_entity},
+    {"CreateMonitor", "syntheticsCreateSimpleMonitor", create_monitor},
+    {"DeleteMonitor", "syntheticsDeleteMonitor", delete_monitor},
+    {"ApmSettings", "entity", apm_settings},
+    {"SetApdex", "agentApplicationSettingsUpdate", set_apdex},
+    {"LicenseKey", "keySearch", license_key},
+    {"FindPolicy", "policiesSearch", NULL},
+    {"CreatePolicy", "alertsPolicyCreate", NULL},
+    {"DeletePolicy", "alertsPolicyDelete", NULL},
+    {"FindCondition", "nrqlConditionsSearch", NULL},
+    {"CreateCondition", "alertsNrqlConditionStaticCreate", NULL},
+    {"UpdateCondition", "alertsNrqlConditionStaticUpdate", NULL},
+    {"DeleteCondition", "alertsConditionDelete", NULL},
+    {"FindDestination", "destinations", NULL},
+    {"CreateDestination", "aiNotificationsCreateDestination", NULL},
+    {"UpdateDestination", "aiNotificationsUpdateDestination", NULL},
+    {"DeleteDestination", "aiNotificationsDeleteDestination", NULL},
+    {"FindChannel", "channels", NULL},
+    {"CreateChannel", "aiNotificationsCreateChannel", NULL},
+    {"DeleteChannel", "aiNotificationsDeleteChannel", NULL},
+    {"FindWorkflow", "workflows", NULL},
+    {"CreateWorkflow", "aiWorkflowsCreateWorkflow", NULL},
+    {"DeleteWorkflow", "aiWorkflowsDeleteWorkflow", NULL},
+};
+
+/* The operation's name after "query " or "mutation " (into out). */
+static int operation(const char *query, char *out, size_t size, int *mutation)
+{
+	char kind[16];
+
+	if (!query ||
+	    sscanf(query, " %15[a-z] %63[A-Za-z0-9_]", kind, out) != 2 ||
+	    size < 64)
+		return -1;
+	*mutation = strcmp(kind, "mutation") == 0;
+	return *mutation || strcmp(kind, "query") == 0 ? 0 : -1;
+}
+
+static void handle(const struct sb_request *req, struct sb_response *resp)
+{
+	const cJSON *in = sb_json(req);
+	const char *query = nr_var(in, "query");
+	const cJSON *vars = member(in, "variables");
+	const char *key = sb_header(req, "API-Key");
+	char op[64], cls[40];
+	int mutation = 0;
+	size_t i;
+
+	seed();
+	if (strcmp(req->path, "/_agent/report") == 0 &&
+	    strcmp(req->method, "POST") == 0) {
+		agent_report(req, resp);
+		return;
+	}
+	if (strcmp(req->path, "/graphql") != 0 ||
+	    strcmp(req->method, "POST") != 0) {
+		sb_reply(resp, 404, "application/json",
+		         "{\"message\":\"Not Found\"}");
+		return;
+	}
+	if (!key) {
+		error_with(resp, 401, "UNAUTHORIZED", "BAD_API_KEY",
+		           "Missing API key");
+		return;
+	}
+	if (strcmp(key, env_or("SANDBOX_NEWRELIC_API_KEY",
+	                       "NRAK-SANDBOX00000000000000001")) != 0) {
+		error_with(resp, 200, "UNAUTHORIZED", "BAD_API_KEY",
+		           "Invalid API key");
+		return;
+	}
+	if (operation(query, op, sizeof(op), &mutation)) {
+		nr_error(resp, "BAD_USER_INPUT",
+		         "The sandbox answers named operations only");
+		return;
+	}
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].name, op) == 0)
+			break;
+	if (i == sizeof(ops) / sizeof(ops[0]) || !strstr(query, ops[i].field)) {
+		nr_error(resp, "BAD_USER_INPUT",
+		         "The sandbox does not answer this operation");
+		return;
+	}
+	if (injected("SANDBOX_NEWRELIC_ERRORS", op, cls)) {
+		if (strcmp(cls, "BAD_API_KEY") == 0)
+			error_with(resp, 200, "UNAUTHORIZED", cls,
+			           "Invalid API key");
+		else
+			nr_error(resp, cls, "sandbox: injected error");
+		return;
+	}
+	if (mutation && injected("SANDBOX_NEWRELIC_PAYLOAD_ERRORS", op, cls)) {
+		payload_error(ops[i].field, cls, resp);
+		return;
+	}
+	if (ops[i].answer)
+		ops[i].answer(vars, resp);
+	else
+		nr_alerts_handle(op, vars, resp);
+}
+
+static const struct sb_fake newrelic_fake = {.name = "newrelic",
+                                             .handle = handle};
+SB_REGISTER_FAKE(newrelic_fake)

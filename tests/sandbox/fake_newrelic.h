@@ -1,0 +1,32 @@
+/*
+ * The New Relic NerdGraph fake, shared by fake_newrelic.c (routing,
+ * API-Key, injected errors, users, entities, keys) and
+ * fake_newrelic_alerts.c (policies, conditions, destinations, channels,
+ * workflows).
+ */
+#ifndef ENVSETUP_SANDBOX_FAKE_NEWRELIC_H
+#define ENVSETUP_SANDBOX_FAKE_NEWRELIC_H
+
+#include "sandbox.h"
+
+#define NR "newrelic"
+
+/* {"data": data} with HTTP 200 (data transfer full). */
+void nr_answer(struct sb_response *resp, cJSON *data);
+/* NerdGraph's error in a 200: {"data": null, "errors": [{"message",
+ * "extensions": {"errorClass"}}]}. */
+void nr_error(struct sb_response *resp, const char *cls, const char *text);
+/* {k1: {k2: ... {kn: leaf}}} (leaf transfer full), keys NULL-ended. */
+cJSON *nr_nest(cJSON *leaf, ...);
+/* String variable `name` (nullable), and the account check: 1 when the
+ * variable accountId is the sandbox's account, else the error is sent. */
+const char *nr_var(const cJSON *vars, const char *name);
+int nr_account_ok(const cJSON *vars, struct sb_response *resp);
+/* Copy of attrs member `name` (a string, number or bool; null if none). */
+cJSON *nr_attr(const cJSON *attrs, const char *name);
+
+/* fake_newrelic_alerts.c: 1 when it answered operation `op`. */
+int nr_alerts_handle(const char *op, const cJSON *vars,
+                     struct sb_response *resp);
+
+#endif
