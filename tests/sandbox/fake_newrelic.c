@@ -40,7 +40,6 @@
  * of fake_newrelic_alerts.c, and injected_error (the counts sent, so
  * /_sandbox/reset restarts them). No key is ever stored.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -88,21 +87,21 @@ void nr_error(struct sb_response *resp, const char *cls, const char *text)
 	error_with(resp, 200, cls, NULL, text);
 }
 
-cJSON *nr_nest(cJSON *leaf, ...)
+cJSON *nr_nest(cJSON *leaf, const char *path)
 {
-	const char *keys[16];
-	size_t n = 0;
-	va_list ap;
+	const char *end = path + strlen(path), *dot;
 
-	va_start(ap, leaf);
-	for (const char *k; n < 16 && (k = va_arg(ap, const char *));)
-		keys[n++] = k;
-	va_end(ap);
-	while (n-- > 0) {
+	/* Wrapped from the innermost key out. */
+	while (end > path) {
 		cJSON *o = cJSON_CreateObject();
+		char key[64];
 
-		cJSON_AddItemToObject(o, keys[n], leaf);
+		for (dot = end; dot > path && dot[-1] != '.'; dot--)
+			;
+		snprintf(key, sizeof(key), "%.*s", (int)(end - dot), dot);
+		cJSON_AddItemToObject(o, key, leaf);
 		leaf = o;
+		end = dot > path ? dot - 1 : path;
 	}
 	return leaf;
 }
@@ -173,7 +172,7 @@ static void whoami(const cJSON *vars, struct sb_response *resp)
 	} else {
 		cJSON_AddNullToObject(actor, "account"); /* not visible */
 	}
-	nr_answer(resp, nr_nest(actor, "actor", NULL));
+	nr_answer(resp, nr_nest(actor, "actor"));
 }
 
 /* The authentication domains answer, `fill` adding each domain's other
@@ -197,9 +196,10 @@ static void domains(const char *only, void (*fill)(cJSON *d, void *arg),
 		cJSON_AddItemToArray(list, d);
 	}
 	cJSON_AddItemToObject(outer, "authenticationDomains", list);
-	nr_answer(resp,
-	          nr_nest(outer, "actor", "organization", "userManagement",
-	                  "authenticationDomains", NULL));
+	nr_answer(
+	    resp,
+	    nr_nest(outer,
+	            "actor.organization.userManagement.authenticationDomains"));
 }
 
 static const char *domain_var(const cJSON *vars)
@@ -315,8 +315,7 @@ static void create_user(const cJSON *vars, struct sb_response *resp)
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", id);
 	cJSON_AddStringToObject(out, "email", email);
-	nr_answer(resp, nr_nest(nr_nest(out, "createdUser", NULL),
-	                        "userManagementCreateUser", NULL));
+	nr_answer(resp, nr_nest(out, "userManagementCreateUser.createdUser"));
 }
 
 static void add_to_groups(const cJSON *vars, struct sb_response *resp)
@@ -365,8 +364,8 @@ static void add_to_groups(const cJSON *vars, struct sb_response *resp)
 		cJSON_AddStringToObject(o, "id", g->valuestring);
 		cJSON_AddItemToArray(groups, o);
 	}
-	nr_answer(resp, nr_nest(nr_nest(groups, "groups", NULL),
-	                        "userManagementAddUsersToGroups", NULL));
+	nr_answer(resp,
+	          nr_nest(groups, "userManagementAddUsersToGroups.groups"));
 }
 
 static void delete_user(const cJSON *vars, struct sb_response *resp)
@@ -380,8 +379,7 @@ static void delete_user(const cJSON *vars, struct sb_response *resp)
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", id);
-	nr_answer(resp, nr_nest(nr_nest(out, "deletedUser", NULL),
-	                        "userManagementDeleteUser", NULL));
+	nr_answer(resp, nr_nest(out, "userManagementDeleteUser.deletedUser"));
 }
 
 /* ---- entities: monitors and APM applications -------------------------- */
@@ -439,8 +437,7 @@ static void find_entity(const cJSON *vars, struct sb_response *resp)
 	}
 	results = cJSON_CreateObject();
 	cJSON_AddItemToObject(results, "entities", list);
-	nr_answer(resp,
-	          nr_nest(results, "actor", "entitySearch", "results", NULL));
+	nr_answer(resp, nr_nest(results, "actor.entitySearch.results"));
 }
 
 static void create_monitor(const cJSON *vars, struct sb_response *resp)
@@ -471,8 +468,7 @@ static void create_monitor(const cJSON *vars, struct sb_response *resp)
 	cJSON_AddStringToObject(m, "name", name);
 	cJSON_AddStringToObject(m, "uri", uri);
 	cJSON_AddArrayToObject(payload, "errors");
-	nr_answer(resp,
-	          nr_nest(payload, "syntheticsCreateSimpleMonitor", NULL));
+	nr_answer(resp, nr_nest(payload, "syntheticsCreateSimpleMonitor"));
 }
 
 static void delete_monitor(const cJSON *vars, struct sb_response *resp)
@@ -486,7 +482,7 @@ static void delete_monitor(const cJSON *vars, struct sb_response *resp)
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "deletedGuid", guid);
-	nr_answer(resp, nr_nest(out, "syntheticsDeleteMonitor", NULL));
+	nr_answer(resp, nr_nest(out, "syntheticsDeleteMonitor"));
 }
 
 /* {guid, apmSettings: {apmConfig: {apdexTarget}}} of an application. */
@@ -497,8 +493,7 @@ static cJSON *app_settings(const char *guid, const cJSON *attrs)
 	cJSON_AddStringToObject(o, "guid", guid);
 	cJSON_AddItemToObject(
 	    o, "apmSettings",
-	    nr_nest(nr_nest(nr_attr(attrs, "apdexTarget"), "apdexTarget", NULL),
-	            "apmConfig", NULL));
+	    nr_nest(nr_attr(attrs, "apdexTarget"), "apmConfig.apdexTarget"));
 	return o;
 }
 
@@ -508,8 +503,7 @@ static void apm_settings(const cJSON *vars, struct sb_response *resp)
 	cJSON *attrs = sb_resource_find(NR, "app", guid ? guid : ""), *e, *s;
 
 	if (!attrs) {
-		nr_answer(resp,
-		          nr_nest(cJSON_CreateNull(), "actor", "entity", NULL));
+		nr_answer(resp, nr_nest(cJSON_CreateNull(), "actor.entity"));
 		return;
 	}
 	e = cJSON_CreateObject();
@@ -519,7 +513,7 @@ static void apm_settings(const cJSON *vars, struct sb_response *resp)
 	cJSON_AddItemToObject(e, "apmSettings",
 	                      cJSON_DetachItemFromObject(s, "apmSettings"));
 	cJSON_Delete(s);
-	nr_answer(resp, nr_nest(e, "actor", "entity", NULL));
+	nr_answer(resp, nr_nest(e, "actor.entity"));
 }
 
 static void set_apdex(const cJSON *vars, struct sb_response *resp)
@@ -541,7 +535,7 @@ static void set_apdex(const cJSON *vars, struct sb_response *resp)
 	                          cJSON_CreateNumber(t->valuedouble));
 	out = app_settings(guid, attrs);
 	cJSON_AddArrayToObject(out, "errors");
-	nr_answer(resp, nr_nest(out, "agentApplicationSettingsUpdate", NULL));
+	nr_answer(resp, nr_nest(out, "agentApplicationSettingsUpdate"));
 }
 
 /* The person's agent reporting for the first time. */
@@ -590,8 +584,7 @@ static void license_key(const cJSON *vars, struct sb_response *resp)
 	}
 	search = cJSON_CreateObject();
 	cJSON_AddItemToObject(search, "keys", keys);
-	nr_answer(resp,
-	          nr_nest(search, "actor", "apiAccess", "keySearch", NULL));
+	nr_answer(resp, nr_nest(search, "actor.apiAccess.keySearch"));
 }
 
 /* ---- injected errors ---------------------------------------------------- */
@@ -626,7 +619,7 @@ static void payload_error(const char *field, const char *type,
 		cJSON_AddItemToArray(cJSON_AddArrayToObject(payload, "errors"),
 		                     e);
 	}
-	nr_answer(resp, nr_nest(payload, field, NULL));
+	nr_answer(resp, nr_nest(payload, field));
 }
 
 /* ---- routing ------------------------------------------------------------ */

@@ -16,8 +16,9 @@ void nr_answer(struct sb_response *resp, cJSON *data);
 /* NerdGraph's error in a 200: {"data": null, "errors": [{"message",
  * "extensions": {"errorClass"}}]}. */
 void nr_error(struct sb_response *resp, const char *cls, const char *text);
-/* {k1: {k2: ... {kn: leaf}}} (leaf transfer full), keys NULL-ended. */
-cJSON *nr_nest(cJSON *leaf, ...);
+/* {k1: {k2: ... {kn: leaf}}} for path "k1.k2...kn" (leaf transfer
+ * full). */
+cJSON *nr_nest(cJSON *leaf, const char *path);
 /* String variable `name` (nullable), and the account check: 1 when the
  * variable accountId is the sandbox's account, else the error is sent. */
 const char *nr_var(const cJSON *vars, const char *name);

@@ -76,8 +76,7 @@ static void find_policy(const cJSON *vars, struct sb_response *resp)
 
 	sb_resource_each(NR, "policy", one_policy, &s);
 	cJSON_AddItemToObject(found, "policies", s.list);
-	nr_answer(resp, nr_nest(found, "actor", "account", "alerts",
-	                        "policiesSearch", NULL));
+	nr_answer(resp, nr_nest(found, "actor.account.alerts.policiesSearch"));
 }
 
 static void create_policy(const cJSON *vars, struct sb_response *resp)
@@ -102,7 +101,7 @@ static void create_policy(const cJSON *vars, struct sb_response *resp)
 	cJSON_AddStringToObject(out, "id", id);
 	cJSON_AddStringToObject(out, "name", name);
 	cJSON_AddStringToObject(out, "incidentPreference", pref);
-	nr_answer(resp, nr_nest(out, "alertsPolicyCreate", NULL));
+	nr_answer(resp, nr_nest(out, "alertsPolicyCreate"));
 }
 
 /* Deletes resource kind/id, answering {field: {key: id}}, or NOT_FOUND. */
@@ -117,7 +116,7 @@ static void delete_one(const char *kind, const char *id, const char *field,
 	}
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, key, id);
-	nr_answer(resp, nr_nest(out, field, NULL));
+	nr_answer(resp, nr_nest(out, field));
 }
 
 /* ---- NRQL conditions ------------------------------------------------- */
@@ -159,8 +158,8 @@ static void find_condition(const cJSON *vars, struct sb_response *resp)
 
 	sb_resource_each(NR, "condition", one_condition, &s);
 	cJSON_AddItemToObject(found, "nrqlConditions", s.list);
-	nr_answer(resp, nr_nest(found, "actor", "account", "alerts",
-	                        "nrqlConditionsSearch", NULL));
+	nr_answer(resp,
+	          nr_nest(found, "actor.account.alerts.nrqlConditionsSearch"));
 }
 
 /* Copies the condition input into attrs; 0, or -1 when it lacks what a
@@ -227,10 +226,9 @@ static void write_condition(const cJSON *vars, int update,
 	out = cJSON_CreateObject();
 	cJSON_AddStringToObject(out, "id", id);
 	cJSON_AddItemToObject(out, "name", nr_attr(attrs, "name"));
-	nr_answer(resp, nr_nest(out,
-	                        update ? "alertsNrqlConditionStaticUpdate"
-	                               : "alertsNrqlConditionStaticCreate",
-	                        NULL));
+	nr_answer(resp,
+	          nr_nest(out, update ? "alertsNrqlConditionStaticUpdate"
+	                              : "alertsNrqlConditionStaticCreate"));
 }
 
 /* ---- destinations, channels, workflows ------------------------------- */
@@ -271,15 +269,16 @@ static void find_entities(const char *kind, const cJSON *vars,
 	sb_resource_each(NR, kind, one_entity, &s);
 	cJSON_AddItemToObject(found, "entities", s.list);
 	if (strcmp(kind, "workflow") == 0) {
-		nr_answer(resp, nr_nest(found, "actor", "account",
-		                        "aiWorkflows", "workflows", NULL));
+		nr_answer(resp, nr_nest(found,
+		                        "actor.account.aiWorkflows.workflows"));
 		return;
 	}
 	cJSON_AddNullToObject(found, "error");
-	nr_answer(resp, nr_nest(found, "actor", "account", "aiNotifications",
-	                        strcmp(kind, "channel") == 0 ? "channels"
-	                                                     : "destinations",
-	                        NULL));
+	nr_answer(resp, nr_nest(found, strcmp(kind, "channel") == 0
+	                                   ? "actor.account.aiNotifications."
+	                                     "channels"
+	                                   : "actor.account.aiNotifications."
+	                                     "destinations"));
 }
 
 /* The e-mail addresses of a destination input's "email" property. */
@@ -310,7 +309,7 @@ static void made(struct sb_response *resp, const char *field, const char *what,
 		cJSON_AddArrayToObject(payload, "errors");
 	else
 		cJSON_AddNullToObject(payload, "error");
-	nr_answer(resp, nr_nest(payload, field, NULL));
+	nr_answer(resp, nr_nest(payload, field));
 }
 
 static void create_destination(const cJSON *vars, struct sb_response *resp)
@@ -411,8 +410,7 @@ static void create_workflow(const cJSON *vars, struct sb_response *resp)
 		                        "Channel does not exist");
 		cJSON_AddStringToObject(e, "type", "CHANNEL_NOT_FOUND");
 		cJSON_AddItemToArray(errors, e);
-		nr_answer(resp,
-		          nr_nest(payload, "aiWorkflowsCreateWorkflow", NULL));
+		nr_answer(resp, nr_nest(payload, "aiWorkflowsCreateWorkflow"));
 		return;
 	}
 	attrs = cJSON_CreateObject();
@@ -444,7 +442,7 @@ static void delete_notification(const char *kind, const char *id,
 		                     cJSON_CreateString(id));
 		cJSON_AddNullToObject(payload, "error");
 	}
-	nr_answer(resp, nr_nest(payload, field, NULL));
+	nr_answer(resp, nr_nest(payload, field));
 }
 
 /* ---- routing --------------------------------------------------------- */
