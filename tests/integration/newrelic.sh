@@ -145,6 +145,20 @@ grep -q "New Relic answered BAD_REQUEST" "$WORK/out" "$WORK/err" || fail "the fa
 grep -q "create monitor" "$WORK/out" "$WORK/err" || fail "the failure does not name the request"
 [ "$(resources_count newrelic monitor)" = 0 ] || fail "a refused monitor was made"
 
+# ---- a SCIM domain: its users come from the identity provider --------------
+export SANDBOX_NEWRELIC_PROVISIONING=scim
+fresh
+unset SANDBOX_NEWRELIC_PROVISIONING
+agent_reports
+es plan "$cfg" --env uat; expect_rc 2
+expect_out "identity provider"
+apply
+[ "$RC" = 2 ] || fail "SCIM domain: apply exited $RC"
+grep -E "newrelic:users +waiting" "$WORK/out" >/dev/null || fail "SCIM domain: users do not wait for a person"
+grep -q "SCIM" "$WORK/out" "$WORK/err" || fail "SCIM domain: the question does not say why"
+[ "$(resources_count newrelic user)" = 0 ] || fail "SCIM domain: a user was created through the API"
+grep -E "newrelic:alert_policy +done" "$WORK/out" >/dev/null || fail "SCIM domain: the rest did not go on"
+
 # ---- SIGKILL in each create window, then ONE apply -------------------------
 # hook (state key prefix), sandbox kind, how many the run makes
 kills=(
