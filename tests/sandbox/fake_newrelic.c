@@ -47,16 +47,11 @@
 
 #include "fake_newrelic.h"
 
-static const char *env_or(const char *name, const char *fallback)
+const char *nr_env_or(const char *name, const char *fallback)
 {
 	const char *v = getenv(name);
 
 	return v && *v ? v : fallback;
-}
-
-static const cJSON *member(const cJSON *o, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, name);
 }
 
 void nr_answer(struct sb_response *resp, cJSON *data)
@@ -108,278 +103,29 @@ cJSON *nr_nest(cJSON *leaf, const char *path)
 
 const char *nr_var(const cJSON *vars, const char *name)
 {
-	return cJSON_GetStringValue(member(vars, name));
+	return cJSON_GetStringValue(nr_member(vars, name));
 }
 
 cJSON *nr_attr(const cJSON *attrs, const char *name)
 {
-	const cJSON *v = member(attrs, name);
+	const cJSON *v = nr_member(attrs, name);
 
 	return v ? cJSON_Duplicate(v, 1) : cJSON_CreateNull();
 }
 
-static long account_id(void)
+long nr_account_id(void)
 {
-	return atol(env_or("SANDBOX_NEWRELIC_ACCOUNT_ID", "1234567"));
+	return atol(nr_env_or("SANDBOX_NEWRELIC_ACCOUNT_ID", "1234567"));
 }
 
 int nr_account_ok(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *a = member(vars, "accountId");
+	const cJSON *a = nr_member(vars, "accountId");
 
-	if (cJSON_IsNumber(a) && (long)a->valuedouble == account_id())
+	if (cJSON_IsNumber(a) && (long)a->valuedouble == nr_account_id())
 		return 1;
 	nr_error(resp, "FORBIDDEN", "Access denied to the account");
 	return 0;
-}
-
-/* ---- seed: the organisation a sign-up made ----------------------------- */
-
-static void seed(void)
-{
-	cJSON *a;
-
-	if (sb_resource_find(NR, "domain", "dom-1"))
-		return;
-	a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "name", "Default");
-	cJSON_AddStringToObject(
-	    a, "provisioningType",
-	    env_or("SANDBOX_NEWRELIC_PROVISIONING", "manual"));
-	sb_resource_add(NR, "domain", "dom-1", a);
-	a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "displayName", "Admin");
-	sb_resource_add(NR, "group", "grp-admin", a);
-	a = cJSON_CreateObject();
-	cJSON_AddStringToObject(a, "displayName", "User");
-	sb_resource_add(NR, "group", "grp-user", a);
-}
-
-/* ---- who am I, users and groups --------------------------------------- */
-
-static void whoami(const cJSON *vars, struct sb_response *resp)
-{
-	cJSON *actor = cJSON_CreateObject(), *user, *account;
-	const cJSON *a = member(vars, "accountId");
-
-	user = cJSON_AddObjectToObject(actor, "user");
-	cJSON_AddNumberToObject(user, "id", 1000001);
-	cJSON_AddStringToObject(user, "email", "envsetup@sandbox.example");
-	if (cJSON_IsNumber(a) && (long)a->valuedouble == account_id()) {
-		account = cJSON_AddObjectToObject(actor, "account");
-		cJSON_AddNumberToObject(account, "id", (double)account_id());
-		cJSON_AddStringToObject(account, "name", "Sandbox account");
-	} else {
-		cJSON_AddNullToObject(actor, "account"); /* not visible */
-	}
-	nr_answer(resp, nr_nest(actor, "actor"));
-}
-
-/* The authentication domains answer, `fill` adding each domain's other
- * members; with `only` (nullable) just that domain. */
-static void domains(const char *only, void (*fill)(cJSON *d, void *arg),
-                    void *arg, int with_details, struct sb_response *resp)
-{
-	cJSON *list = cJSON_CreateArray(), *outer = cJSON_CreateObject(), *d;
-	cJSON *dom = sb_resource_find(NR, "domain", "dom-1");
-
-	if (!only || strcmp(only, "dom-1") == 0) {
-		d = cJSON_CreateObject();
-		cJSON_AddStringToObject(d, "id", "dom-1");
-		if (with_details) {
-			cJSON_AddItemToObject(d, "name", nr_attr(dom, "name"));
-			cJSON_AddItemToObject(d, "provisioningType",
-			                      nr_attr(dom, "provisioningType"));
-		}
-		if (fill)
-			fill(d, arg);
-		cJSON_AddItemToArray(list, d);
-	}
-	cJSON_AddItemToObject(outer, "authenticationDomains", list);
-	nr_answer(
-	    resp,
-	    nr_nest(outer,
-	            "actor.organization.userManagement.authenticationDomains"));
-}
-
-static const char *domain_var(const cJSON *vars)
-{
-	return cJSON_GetStringValue(
-	    cJSON_GetArrayItem(member(vars, "domainId"), 0));
-}
-
-struct filter {
-	const char *value;
-	cJSON *list;
-};
-
-static void group_json(cJSON *into, const char *id)
-{
-	cJSON *g = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(g, "id", id);
-	cJSON_AddItemToObject(
-	    g, "displayName",
-	    nr_attr(sb_resource_find(NR, "group", id), "displayName"));
-	cJSON_AddItemToArray(into, g);
-}
-
-static void one_group(const char *id, cJSON *attrs, void *arg)
-{
-	struct filter *f = arg;
-	const char *name = cJSON_GetStringValue(member(attrs, "displayName"));
-
-	if (name && f->value && strcmp(name, f->value) == 0)
-		group_json(f->list, id);
-}
-
-static void fill_groups(cJSON *d, void *arg)
-{
-	struct filter *f = arg;
-
-	f->list = cJSON_CreateArray();
-	sb_resource_each(NR, "group", one_group, f);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, "groups"), "groups",
-	                      f->list);
-}
-
-static void one_user(const char *id, cJSON *attrs, void *arg)
-{
-	struct filter *f = arg;
-	const char *email = cJSON_GetStringValue(member(attrs, "email"));
-	const cJSON *gid;
-	cJSON *u, *groups;
-
-	if (!email || !f->value || strcasecmp(email, f->value) != 0)
-		return;
-	u = cJSON_CreateObject();
-	cJSON_AddStringToObject(u, "id", id);
-	cJSON_AddStringToObject(u, "email", email);
-	groups = cJSON_CreateArray();
-	cJSON_ArrayForEach(gid, member(attrs, "groups"))
-	    group_json(groups, gid->valuestring);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(u, "groups"), "groups",
-	                      groups);
-	cJSON_AddItemToArray(f->list, u);
-}
-
-static void fill_users(cJSON *d, void *arg)
-{
-	struct filter *f = arg;
-
-	f->list = cJSON_CreateArray();
-	sb_resource_each(NR, "user", one_user, f);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, "users"), "users",
-	                      f->list);
-}
-
-static void create_user(const cJSON *vars, struct sb_response *resp)
-{
-	const cJSON *in = member(vars, "user");
-	const char *email = nr_var(in, "email");
-	const char *domain = nr_var(in, "authenticationDomainId");
-	const char *type = cJSON_GetStringValue(
-	    member(sb_resource_find(NR, "domain", domain ? domain : ""),
-	           "provisioningType"));
-	cJSON *attrs, *out;
-	char id[40], text[300];
-
-	if (!email || !nr_var(in, "name") || !nr_var(in, "userType") || !type) {
-		nr_error(resp, "BAD_USER_INPUT",
-		         "createUserOptions: authenticationDomainId, email, "
-		         "name and userType are required");
-		return;
-	}
-	if (strcmp(type, "manual") != 0) {
-		nr_error(resp, "FAILED_PRECONDITION",
-		         "This API can only be used to create users within "
-		         "Authentication Domains set for manually provisioned "
-		         "users.");
-		return;
-	}
-	if (sb_resource_find_by(NR, "user", "email", email)) {
-		snprintf(text, sizeof(text),
-		         "User with email: %s and authentication domain: %s "
-		         "already exists.",
-		         email, domain);
-		nr_error(resp, "BAD_USER_INPUT", text);
-		return;
-	}
-	attrs = cJSON_CreateObject();
-	cJSON_AddStringToObject(attrs, "email", email);
-	cJSON_AddStringToObject(attrs, "domainId", domain);
-	cJSON_AddStringToObject(attrs, "userType", nr_var(in, "userType"));
-	cJSON_AddArrayToObject(attrs, "groups");
-	sb_new_id(id, sizeof(id), "user-");
-	sb_resource_add(NR, "user", id, attrs);
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "id", id);
-	cJSON_AddStringToObject(out, "email", email);
-	nr_answer(resp, nr_nest(out, "userManagementCreateUser.createdUser"));
-}
-
-static void add_to_groups(const cJSON *vars, struct sb_response *resp)
-{
-	const cJSON *in = member(vars, "input"), *g, *u;
-	cJSON *groups = cJSON_CreateArray();
-
-	cJSON_ArrayForEach(g, member(in, "groupIds"))
-	{
-		if (!cJSON_IsString(g) ||
-		    !sb_resource_find(NR, "group", g->valuestring)) {
-			cJSON_Delete(groups);
-			nr_error(resp, "NOT_FOUND", "group not found");
-			return;
-		}
-	}
-	cJSON_ArrayForEach(u, member(in, "userIds"))
-	{
-		cJSON *attrs =
-		    cJSON_IsString(u)
-		        ? sb_resource_find(NR, "user", u->valuestring)
-		        : NULL;
-		cJSON *have = cJSON_GetObjectItemCaseSensitive(attrs, "groups");
-
-		if (!attrs) {
-			cJSON_Delete(groups);
-			nr_error(resp, "NOT_FOUND", "user not found");
-			return;
-		}
-		cJSON_ArrayForEach(g, member(in, "groupIds"))
-		{
-			const cJSON *h;
-			int member_already = 0;
-
-			cJSON_ArrayForEach(h, have) member_already |=
-			    strcmp(h->valuestring, g->valuestring) == 0;
-			if (!member_already)
-				cJSON_AddItemToArray(
-				    have, cJSON_CreateString(g->valuestring));
-		}
-	}
-	cJSON_ArrayForEach(g, member(in, "groupIds"))
-	{
-		cJSON *o = cJSON_CreateObject();
-
-		cJSON_AddStringToObject(o, "id", g->valuestring);
-		cJSON_AddItemToArray(groups, o);
-	}
-	nr_answer(resp,
-	          nr_nest(groups, "userManagementAddUsersToGroups.groups"));
-}
-
-static void delete_user(const cJSON *vars, struct sb_response *resp)
-{
-	const char *id = nr_var(member(vars, "user"), "id");
-	cJSON *out;
-
-	if (!id || !sb_resource_delete(NR, "user", id)) {
-		nr_error(resp, "NOT_FOUND", "user not found");
-		return;
-	}
-	out = cJSON_CreateObject();
-	cJSON_AddStringToObject(out, "id", id);
-	nr_answer(resp, nr_nest(out, "userManagementDeleteUser.deletedUser"));
 }
 
 /* ---- entities: monitors and APM applications -------------------------- */
@@ -407,7 +153,7 @@ static void find_entity(const cJSON *vars, struct sb_response *resp)
 	cJSON *list = cJSON_CreateArray(), *attrs = NULL, *e, *results;
 	const char *kind = NULL, *guid = NULL, *typename = NULL;
 
-	snprintf(account, sizeof(account), "accountId = %ld", account_id());
+	snprintf(account, sizeof(account), "accountId = %ld", nr_account_id());
 	if (search_term(q, "domain", domain, sizeof(domain)) ||
 	    search_term(q, "type", type, sizeof(type)) ||
 	    search_term(q, "name", name, sizeof(name))) {
@@ -425,8 +171,8 @@ static void find_entity(const cJSON *vars, struct sb_response *resp)
 	}
 	if (kind && strstr(q, account)) {
 		attrs = sb_resource_find_by(NR, kind, "name", name);
-		guid =
-		    attrs ? cJSON_GetStringValue(member(attrs, "guid")) : NULL;
+		guid = attrs ? cJSON_GetStringValue(nr_member(attrs, "guid"))
+		             : NULL;
 	}
 	if (guid) {
 		e = cJSON_CreateObject();
@@ -442,14 +188,14 @@ static void find_entity(const cJSON *vars, struct sb_response *resp)
 
 static void create_monitor(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *in = member(vars, "monitor");
+	const cJSON *in = nr_member(vars, "monitor");
 	const char *name = nr_var(in, "name"), *uri = nr_var(in, "uri");
 	cJSON *attrs, *payload, *m;
 	char guid[64];
 
 	if (!name || !uri || !nr_var(in, "period") || !nr_var(in, "status") ||
-	    cJSON_GetArraySize(member(member(in, "locations"), "public")) ==
-	        0) {
+	    cJSON_GetArraySize(
+	        nr_member(nr_member(in, "locations"), "public")) == 0) {
 		nr_error(resp, "BAD_USER_INPUT",
 		         "monitor: name, uri, period, status and locations are "
 		         "required");
@@ -519,8 +265,8 @@ static void apm_settings(const cJSON *vars, struct sb_response *resp)
 static void set_apdex(const cJSON *vars, struct sb_response *resp)
 {
 	const char *guid = nr_var(vars, "guid");
-	const cJSON *t = member(member(member(vars, "settings"), "apmConfig"),
-	                        "apdexTarget");
+	const cJSON *t = nr_member(
+	    nr_member(nr_member(vars, "settings"), "apmConfig"), "apdexTarget");
 	cJSON *attrs = sb_resource_find(NR, "app", guid ? guid : ""), *out;
 
 	if (!attrs) {
@@ -564,21 +310,23 @@ static void agent_report(const struct sb_request *req, struct sb_response *resp)
 
 static void license_key(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *q = member(vars, "query"), *id;
+	const cJSON *q = nr_member(vars, "query"), *id;
 	cJSON *keys = cJSON_CreateArray(), *k, *search;
 	int mine = 0;
 
-	cJSON_ArrayForEach(id, member(member(q, "scope"), "accountIds")) mine |=
-	    cJSON_IsNumber(id) && (long)id->valuedouble == account_id();
+	cJSON_ArrayForEach(id, nr_member(nr_member(q, "scope"), "accountIds"))
+	    mine |=
+	    cJSON_IsNumber(id) && (long)id->valuedouble == nr_account_id();
 	if (mine) {
 		k = cJSON_CreateObject();
 		cJSON_AddStringToObject(k, "__typename", "ApiAccessIngestKey");
 		cJSON_AddStringToObject(k, "id", "KEY-LICENSE-1");
 		cJSON_AddStringToObject(k, "name", "License Key");
 		cJSON_AddStringToObject(k, "type", "INGEST");
-		cJSON_AddStringToObject(k, "key",
-		                        env_or("SANDBOX_NEWRELIC_LICENSE_KEY",
-		                               "sandbox-nr-license-000000001"));
+		cJSON_AddStringToObject(
+		    k, "key",
+		    nr_env_or("SANDBOX_NEWRELIC_LICENSE_KEY",
+		              "sandbox-nr-license-000000001"));
 		cJSON_AddStringToObject(k, "ingestType", "LICENSE");
 		cJSON_AddItemToArray(keys, k);
 	}
@@ -630,34 +378,14 @@ struct op {
 	void (*answer)(const cJSON *vars, struct sb_response *resp);
 };
 
-static void auth_domains(const cJSON *vars, struct sb_response *resp)
-{
-	(void)vars;
-	domains(NULL, NULL, NULL, 1, resp);
-}
-
-static void find_user(const cJSON *vars, struct sb_response *resp)
-{
-	struct filter f = {.value = nr_var(vars, "email")};
-
-	domains(domain_var(vars), fill_users, &f, 0, resp);
-}
-
-static void find_group(const cJSON *vars, struct sb_response *resp)
-{
-	struct filter f = {.value = nr_var(vars, "name")};
-
-	domains(domain_var(vars), fill_groups, &f, 0, resp);
-}
-
 static const struct op ops[] = {
-    {"WhoAmI", "actor", whoami},
-    {"AuthenticationDomains", "authenticationDomains", auth_domains},
-    {"FindUser", "authenticationDomains", find_user},
-    {"FindGroup", "authenticationDomains", find_group},
-    {"CreateUser", "userManagementCreateUser", create_user},
-    {"AddUserToGroups", "userManagementAddUsersToGroups", add_to_groups},
-    {"DeleteUser", "userManagementDeleteUser", delete_user},
+    {"WhoAmI", "actor", nr_whoami},
+    {"AuthenticationDomains", "authenticationDomains", nr_auth_domains},
+    {"FindUser", "authenticationDomains", nr_find_user},
+    {"FindGroup", "authenticationDomains", nr_find_group},
+    {"CreateUser", "userManagementCreateUser", nr_create_user},
+    {"AddUserToGroups", "userManagementAddUsersToGroups", nr_add_to_groups},
+    {"DeleteUser", "userManagementDeleteUser", nr_delete_user},
     {"FindEntity", "entitySearch", find_entity},
     {"CreateMonitor", "syntheticsCreateSimpleMonitor", create_monitor},
     {"DeleteMonitor", "syntheticsDeleteMonitor", delete_monitor},
@@ -700,13 +428,13 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 {
 	const cJSON *in = sb_json(req);
 	const char *query = nr_var(in, "query");
-	const cJSON *vars = member(in, "variables");
+	const cJSON *vars = nr_member(in, "variables");
 	const char *key = sb_header(req, "API-Key");
 	char op[64], cls[40];
 	int mutation = 0;
 	size_t i;
 
-	seed();
+	nr_seed();
 	if (strcmp(req->path, "/_agent/report") == 0 &&
 	    strcmp(req->method, "POST") == 0) {
 		agent_report(req, resp);
@@ -723,8 +451,8 @@ static void handle(const struct sb_request *req, struct sb_response *resp)
 		           "Missing API key");
 		return;
 	}
-	if (strcmp(key, env_or("SANDBOX_NEWRELIC_API_KEY",
-	                       "NRAK-SANDBOX00000000000000001")) != 0) {
+	if (strcmp(key, nr_env_or("SANDBOX_NEWRELIC_API_KEY",
+	                          "NRAK-SANDBOX00000000000000001")) != 0) {
 		error_with(resp, 200, "UNAUTHORIZED", "BAD_API_KEY",
 		           "Invalid API key");
 		return;

@@ -17,11 +17,6 @@
 
 #include "fake_newrelic.h"
 
-static const cJSON *member(const cJSON *o, const char *name)
-{
-	return cJSON_GetObjectItemCaseSensitive(o, name);
-}
-
 static void not_found(struct sb_response *resp, const char *what)
 {
 	char text[160];
@@ -43,9 +38,10 @@ struct search {
 
 static int matches(const struct search *s, const cJSON *attrs)
 {
-	const char *name = cJSON_GetStringValue(member(attrs, "name"));
-	const char *policy = cJSON_GetStringValue(member(attrs, "policyId"));
-	const char *dest = cJSON_GetStringValue(member(attrs, "destinationId"));
+	const char *name = cJSON_GetStringValue(nr_member(attrs, "name"));
+	const char *policy = cJSON_GetStringValue(nr_member(attrs, "policyId"));
+	const char *dest =
+	    cJSON_GetStringValue(nr_member(attrs, "destinationId"));
 
 	return name && (!s->name || strcasecmp(name, s->name) == 0) &&
 	       (!s->contains || strcasestr(name, s->contains)) &&
@@ -71,7 +67,7 @@ static void one_policy(const char *id, cJSON *attrs, void *arg)
 static void find_policy(const cJSON *vars, struct sb_response *resp)
 {
 	struct search s = {.list = cJSON_CreateArray(),
-	                   .name = nr_var(member(vars, "criteria"), "name")};
+	                   .name = nr_var(nr_member(vars, "criteria"), "name")};
 	cJSON *found = cJSON_CreateObject();
 
 	sb_resource_each(NR, "policy", one_policy, &s);
@@ -81,7 +77,7 @@ static void find_policy(const cJSON *vars, struct sb_response *resp)
 
 static void create_policy(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *in = member(vars, "policy");
+	const cJSON *in = nr_member(vars, "policy");
 	const char *name = nr_var(in, "name");
 	const char *pref = nr_var(in, "incidentPreference");
 	cJSON *attrs, *out;
@@ -150,7 +146,7 @@ static void one_condition(const char *id, cJSON *attrs, void *arg)
 
 static void find_condition(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *criteria = member(vars, "criteria");
+	const cJSON *criteria = nr_member(vars, "criteria");
 	struct search s = {.list = cJSON_CreateArray(),
 	                   .name = nr_var(criteria, "name"),
 	                   .policy = nr_var(criteria, "policyId")};
@@ -166,10 +162,10 @@ static void find_condition(const cJSON *vars, struct sb_response *resp)
  * static condition needs. */
 static int take_condition(const cJSON *in, cJSON *attrs, int partial)
 {
-	const cJSON *term = cJSON_GetArrayItem(member(in, "terms"), 0);
+	const cJSON *term = cJSON_GetArrayItem(nr_member(in, "terms"), 0);
 	const char *name = nr_var(in, "name");
-	const char *query = nr_var(member(in, "nrql"), "query");
-	const cJSON *threshold = member(term, "threshold");
+	const char *query = nr_var(nr_member(in, "nrql"), "query");
+	const cJSON *threshold = nr_member(term, "threshold");
 
 	if (!partial && (!name || !query || !cJSON_IsNumber(threshold)))
 		return -1;
@@ -181,14 +177,14 @@ static int take_condition(const cJSON *in, cJSON *attrs, int partial)
 			                      cJSON_Duplicate(value, 1));      \
 		}                                                              \
 	} while (0)
-	SET("name", member(in, "name"));
-	SET("enabled", member(in, "enabled"));
-	SET("query", member(member(in, "nrql"), "query"));
-	SET("operator", member(term, "operator"));
-	SET("priority", member(term, "priority"));
+	SET("name", nr_member(in, "name"));
+	SET("enabled", nr_member(in, "enabled"));
+	SET("query", nr_member(nr_member(in, "nrql"), "query"));
+	SET("operator", nr_member(term, "operator"));
+	SET("priority", nr_member(term, "priority"));
 	SET("threshold", threshold);
-	SET("thresholdDuration", member(term, "thresholdDuration"));
-	SET("thresholdOccurrences", member(term, "thresholdOccurrences"));
+	SET("thresholdDuration", nr_member(term, "thresholdDuration"));
+	SET("thresholdOccurrences", nr_member(term, "thresholdOccurrences"));
 #undef SET
 	return 0;
 }
@@ -210,7 +206,7 @@ static void write_condition(const cJSON *vars, int update,
 		not_found(resp, "condition");
 		return;
 	}
-	if (take_condition(member(vars, "condition"), attrs, update)) {
+	if (take_condition(nr_member(vars, "condition"), attrs, update)) {
 		cJSON_Delete(attrs);
 		nr_error(resp, "BAD_USER_INPUT",
 		         "condition: name, nrql.query and terms[0].threshold "
@@ -259,7 +255,7 @@ static void one_entity(const char *id, cJSON *attrs, void *arg)
 static void find_entities(const char *kind, const cJSON *vars,
                           struct sb_response *resp)
 {
-	const cJSON *filters = member(vars, "filters");
+	const cJSON *filters = nr_member(vars, "filters");
 	struct search s = {.list = cJSON_CreateArray(),
 	                   .contains = nr_var(filters, "name"),
 	                   .dest = nr_var(filters, "destinationId"),
@@ -286,7 +282,7 @@ static const char *email_property(const cJSON *in)
 {
 	const cJSON *p;
 
-	cJSON_ArrayForEach(p, member(in, "properties"))
+	cJSON_ArrayForEach(p, nr_member(in, "properties"))
 	{
 		const char *key = nr_var(p, "key");
 
@@ -314,7 +310,7 @@ static void made(struct sb_response *resp, const char *field, const char *what,
 
 static void create_destination(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *in = member(vars, "destination");
+	const cJSON *in = nr_member(vars, "destination");
 	const char *name = nr_var(in, "name"), *type = nr_var(in, "type");
 	const char *email = email_property(in);
 	cJSON *attrs;
@@ -339,7 +335,7 @@ static void create_destination(const cJSON *vars, struct sb_response *resp)
 static void update_destination(const cJSON *vars, struct sb_response *resp)
 {
 	const char *id = nr_var(vars, "destinationId");
-	const char *email = email_property(member(vars, "destination"));
+	const char *email = email_property(nr_member(vars, "destination"));
 	cJSON *attrs = sb_resource_find(NR, "destination", id ? id : "");
 
 	if (!attrs) {
@@ -355,7 +351,7 @@ static void update_destination(const cJSON *vars, struct sb_response *resp)
 
 static void create_channel(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *in = member(vars, "channel");
+	const cJSON *in = nr_member(vars, "channel");
 	const char *name = nr_var(in, "name");
 	const char *dest = nr_var(in, "destinationId");
 	cJSON *attrs;
@@ -382,15 +378,15 @@ static void create_channel(const cJSON *vars, struct sb_response *resp)
 
 static void create_workflow(const cJSON *vars, struct sb_response *resp)
 {
-	const cJSON *in = member(vars, "workflow");
+	const cJSON *in = nr_member(vars, "workflow");
 	const char *name = nr_var(in, "name");
 	const char *chan = nr_var(
-	    cJSON_GetArrayItem(member(in, "destinationConfigurations"), 0),
+	    cJSON_GetArrayItem(nr_member(in, "destinationConfigurations"), 0),
 	    "channelId");
 	const cJSON *pred = cJSON_GetArrayItem(
-	    member(member(in, "issuesFilter"), "predicates"), 0);
-	const char *policy =
-	    cJSON_GetStringValue(cJSON_GetArrayItem(member(pred, "values"), 0));
+	    nr_member(nr_member(in, "issuesFilter"), "predicates"), 0);
+	const char *policy = cJSON_GetStringValue(
+	    cJSON_GetArrayItem(nr_member(pred, "values"), 0));
 	cJSON *attrs;
 	char id[40];
 
