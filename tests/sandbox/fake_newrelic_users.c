@@ -86,8 +86,12 @@ static const char *domain_var(const cJSON *vars)
 	    cJSON_GetArrayItem(nr_member(vars, "domainId"), 0));
 }
 
+/* A look-up inside the domain: the resources of `kind` that `each`
+ * finds equal to `value`, listed as {member: {member: [...]}}. */
 struct filter {
 	const char *value;
+	const char *kind, *member;
+	void (*each)(const char *id, cJSON *attrs, void *arg);
 	cJSON *list;
 };
 
@@ -112,16 +116,6 @@ static void one_group(const char *id, cJSON *attrs, void *arg)
 		group_json(f->list, id);
 }
 
-static void fill_groups(cJSON *d, void *arg)
-{
-	struct filter *f = arg;
-
-	f->list = cJSON_CreateArray();
-	sb_resource_each(NR, "group", one_group, f);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, "groups"), "groups",
-	                      f->list);
-}
-
 static void one_user(const char *id, cJSON *attrs, void *arg)
 {
 	struct filter *f = arg;
@@ -142,13 +136,13 @@ static void one_user(const char *id, cJSON *attrs, void *arg)
 	cJSON_AddItemToArray(f->list, u);
 }
 
-static void fill_users(cJSON *d, void *arg)
+static void fill(cJSON *d, void *arg)
 {
 	struct filter *f = arg;
 
 	f->list = cJSON_CreateArray();
-	sb_resource_each(NR, "user", one_user, f);
-	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, "users"), "users",
+	sb_resource_each(NR, f->kind, f->each, f);
+	cJSON_AddItemToObject(cJSON_AddObjectToObject(d, f->member), f->member,
 	                      f->list);
 }
 
@@ -269,14 +263,20 @@ void nr_auth_domains(const cJSON *vars, struct sb_response *resp)
 
 void nr_find_user(const cJSON *vars, struct sb_response *resp)
 {
-	struct filter f = {.value = nr_var(vars, "email")};
+	struct filter f = {.value = nr_var(vars, "email"),
+	                   .kind = "user",
+	                   .member = "users",
+	                   .each = one_user};
 
-	domains(domain_var(vars), fill_users, &f, 0, resp);
+	domains(domain_var(vars), fill, &f, 0, resp);
 }
 
 void nr_find_group(const cJSON *vars, struct sb_response *resp)
 {
-	struct filter f = {.value = nr_var(vars, "name")};
+	struct filter f = {.value = nr_var(vars, "name"),
+	                   .kind = "group",
+	                   .member = "groups",
+	                   .each = one_group};
 
-	domains(domain_var(vars), fill_groups, &f, 0, resp);
+	domains(domain_var(vars), fill, &f, 0, resp);
 }
