@@ -22,6 +22,11 @@
 	"AlertsPolicyInput!) "                                                 \
 	"{ alertsPolicyCreate(accountId: $accountId, policy: $policy) { id "   \
 	"name incidentPreference } }"
+#define UPDATE_POLICY_MUTATION                                                 \
+	"mutation UpdatePolicy($accountId: Int!, $id: ID!, $policy: "          \
+	"AlertsPolicyUpdateInput!) { alertsPolicyUpdate(accountId: "           \
+	"$accountId, id: $id, policy: $policy) { id name incidentPreference "  \
+	"} }"
 #define DELETE_POLICY_MUTATION                                                 \
 	"mutation DeletePolicy($accountId: Int!, $id: ID!) { "                 \
 	"alertsPolicyDelete(accountId: $accountId, id: $id) { id } }"
@@ -75,6 +80,39 @@ static enum es_status create_policy(struct ctx *c)
 	return st;
 }
 
+/* The found policy `id` with the configured incident preference: in
+ * place, or reported and (apply) updated. */
+static enum es_status policy_preference(struct ctx *c, const char *id,
+                                        const char *have)
+{
+	const struct es_json_api *j = c->h->json;
+	const char *want = nr_cfg(c, "incident_preference");
+	es_json *vars, *policy;
+	const es_json *payload;
+	char detail[96], intent[NR_NAME_MAX + 32];
+	struct es_reply r;
+	enum es_status st;
+
+	if (have && strcmp(have, want) == 0)
+		return ES_OK;
+	snprintf(detail, sizeof(detail), "incident_preference %s -> %s",
+	         have ? have : "(none)", want);
+	if (es_reported(c->x, &st, ES_CHANGE_UPDATE, "alert_policy", c->policy,
+	                detail))
+		return st;
+	vars = nr_account_vars(c);
+	policy = j->new_object();
+	j->set_string(vars, "id", id);
+	j->set_string(policy, "incidentPreference", want);
+	j->add(vars, "policy", policy);
+	snprintf(intent, sizeof(intent), "update alert policy %s", c->policy);
+	st = nr_mutate(c, &r, UPDATE_POLICY_MUTATION, vars, intent,
+	               "alertsPolicyUpdate", &payload);
+	j->free(vars);
+	es_reply_free(&r);
+	return st;
+}
+
 enum es_status nr_alert_policy(const struct es_ctx *x)
 {
 	struct ctx c;
@@ -110,12 +148,13 @@ enum es_status nr_alert_policy(const struct es_ctx *x)
 		if (!es_reported(x, &st, ES_CHANGE_CREATE, "alert_policy",
 		                 c.policy, NULL))
 			st = create_policy(&c);
-	} else if (st == ES_OK &&
-	           !es_record(x, &st, POLICY_KEY, id, "alert_policy",
-	                      c.policy) &&
-	           c.phase == ES_PHASE_VERIFY) {
-		st = c.h->output->set(c.call, "policy_id", id, 0) ? ES_FAILED
-		                                                  : ES_OK;
+	} else if (st == ES_OK && !es_record(x, &st, POLICY_KEY, id,
+	                                     "alert_policy", c.policy)) {
+		st = policy_preference(
+		    &c, id, c.h->json->get_string(found, "incidentPreference"));
+		if (st == ES_OK && c.phase == ES_PHASE_VERIFY &&
+		    c.h->output->set(c.call, "policy_id", id, 0))
+			st = ES_FAILED;
 	}
 	es_reply_free(&r);
 	return st;

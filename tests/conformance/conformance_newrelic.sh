@@ -56,7 +56,7 @@ export NEWRELIC_API_KEY=NRAK-SANDBOX00000000000000001
 start_sandbox --root newrelic --record "$WORK/sandbox.record"
 start_proxy "$WORK/exchanges.jsonl" "/=$SANDBOX_URL"
 cfg="$WORK/acme.cfg"
-write() { # ERROR_RATE ONCALL
+write() { # ERROR_RATE ONCALL INCIDENT_PREFERENCE
   cat >"$cfg" <<CFG
 customer = { id = "acme"; name = "Acme Corp"; state_dir = "$WORK/state"; };
 environments = { uat = { domain = "uat.acme.example"; }; };
@@ -73,20 +73,22 @@ plugins = {
     applications = [ "acme-uat" ];
     apdex_target = "0.7";
     error_rate_percent = $1;
+    incident_preference = "$3";
     oncall_emails = [ $2 ];
     monitor_urls = [ "https://app.uat.acme.example/mnoe/health_check" ];
   };
 };
 CFG
 }
-write 5 '"oncall@acme.example"'
+write 5 '"oncall@acme.example"' PER_CONDITION
 es plan "$cfg" --env uat; expect_rc 2
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
 grep -E "newrelic:apdex +waiting" "$WORK/out" >/dev/null || fail "apdex does not wait for the agent"
 # The person's part, straight to the sandbox (not a NerdGraph call).
 curl -sf -X POST -d '{"name":"acme-uat"}' "$SANDBOX_URL/newrelic/_agent/report" >/dev/null || fail "agent report"
-# A new threshold and a second address: UpdateCondition, UpdateDestination.
-write 10 '"oncall@acme.example", "ops-lead@acme.example"'
+# A new threshold, a second address and another incident preference:
+# UpdateCondition, UpdateDestination, UpdatePolicy.
+write 10 '"oncall@acme.example", "ops-lead@acme.example"' PER_POLICY
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
 grep -E "newrelic:apdex +done" "$WORK/out" >/dev/null || fail "apdex not done"
 es plan "$cfg" --env uat; expect_rc 0

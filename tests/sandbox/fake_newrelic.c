@@ -394,6 +394,7 @@ static const struct op ops[] = {
     {"LicenseKey", "keySearch", license_key},
     {"FindPolicy", "policiesSearch", NULL},
     {"CreatePolicy", "alertsPolicyCreate", NULL},
+    {"UpdatePolicy", "alertsPolicyUpdate", NULL},
     {"DeletePolicy", "alertsPolicyDelete", NULL},
     {"FindCondition", "nrqlConditionsSearch", NULL},
     {"CreateCondition", "alertsNrqlConditionStaticCreate", NULL},

@@ -100,6 +100,28 @@ static void create_policy(const cJSON *vars, struct sb_response *resp)
 	nr_answer(resp, nr_nest(out, "alertsPolicyCreate"));
 }
 
+static void update_policy(const cJSON *vars, struct sb_response *resp)
+{
+	const char *id = nr_var(vars, "id");
+	const char *pref =
+	    nr_var(nr_member(vars, "policy"), "incidentPreference");
+	cJSON *attrs = sb_resource_find(NR, "policy", id ? id : ""), *out;
+
+	if (!attrs) {
+		not_found(resp, "policy");
+		return;
+	}
+	if (pref)
+		cJSON_ReplaceItemInObject(attrs, "incidentPreference",
+		                          cJSON_CreateString(pref));
+	out = cJSON_CreateObject();
+	cJSON_AddStringToObject(out, "id", id);
+	cJSON_AddItemToObject(out, "name", nr_attr(attrs, "name"));
+	cJSON_AddItemToObject(out, "incidentPreference",
+	                      nr_attr(attrs, "incidentPreference"));
+	nr_answer(resp, nr_nest(out, "alertsPolicyUpdate"));
+}
+
 /* Deletes resource kind/id, answering {field: {key: id}}, or NOT_FOUND. */
 static void delete_one(const char *kind, const char *id, const char *field,
                        const char *key, struct sb_response *resp)
@@ -443,82 +465,95 @@ static void delete_notification(const char *kind, const char *id,
 
 /* ---- routing --------------------------------------------------------- */
 
+/* One function per operation, for the routing table. */
+static void delete_policy(const cJSON *vars, struct sb_response *resp)
+{
+	delete_one("policy", nr_var(vars, "id"), "alertsPolicyDelete", "id",
+	           resp);
+}
+
+static void create_condition(const cJSON *vars, struct sb_response *resp)
+{
+	write_condition(vars, 0, resp);
+}
+
+static void update_condition(const cJSON *vars, struct sb_response *resp)
+{
+	write_condition(vars, 1, resp);
+}
+
+static void delete_condition(const cJSON *vars, struct sb_response *resp)
+{
+	delete_one("condition", nr_var(vars, "id"), "alertsConditionDelete",
+	           "id", resp);
+}
+
+static void find_destination(const cJSON *vars, struct sb_response *resp)
+{
+	find_entities("destination", vars, resp);
+}
+
+static void delete_destination(const cJSON *vars, struct sb_response *resp)
+{
+	delete_notification("destination", nr_var(vars, "destinationId"),
+	                    "aiNotificationsDeleteDestination", resp);
+}
+
+static void find_channel(const cJSON *vars, struct sb_response *resp)
+{
+	find_entities("channel", vars, resp);
+}
+
+static void delete_channel(const cJSON *vars, struct sb_response *resp)
+{
+	delete_notification("channel", nr_var(vars, "channelId"),
+	                    "aiNotificationsDeleteChannel", resp);
+}
+
+static void find_workflow(const cJSON *vars, struct sb_response *resp)
+{
+	find_entities("workflow", vars, resp);
+}
+
+static void delete_workflow(const cJSON *vars, struct sb_response *resp)
+{
+	delete_notification("workflow", nr_var(vars, "id"),
+	                    "aiWorkflowsDeleteWorkflow", resp);
+}
+
+static const struct {
+	const char *op;
+	void (*answer)(const cJSON *vars, struct sb_response *resp);
+} ops[] = {
+    {"FindPolicy", find_policy},
+    {"CreatePolicy", create_policy},
+    {"UpdatePolicy", update_policy},
+    {"DeletePolicy", delete_policy},
+    {"FindCondition", find_condition},
+    {"CreateCondition", create_condition},
+    {"UpdateCondition", update_condition},
+    {"DeleteCondition", delete_condition},
+    {"FindDestination", find_destination},
+    {"CreateDestination", create_destination},
+    {"UpdateDestination", update_destination},
+    {"DeleteDestination", delete_destination},
+    {"FindChannel", find_channel},
+    {"CreateChannel", create_channel},
+    {"DeleteChannel", delete_channel},
+    {"FindWorkflow", find_workflow},
+    {"CreateWorkflow", create_workflow},
+    {"DeleteWorkflow", delete_workflow},
+};
+
 int nr_alerts_handle(const char *op, const cJSON *vars,
                      struct sb_response *resp)
 {
-	static const char *const ops[] = {
-	    "FindPolicy",        "CreatePolicy",      "DeletePolicy",
-	    "FindCondition",     "CreateCondition",   "UpdateCondition",
-	    "DeleteCondition",   "FindDestination",   "CreateDestination",
-	    "UpdateDestination", "DeleteDestination", "FindChannel",
-	    "CreateChannel",     "DeleteChannel",     "FindWorkflow",
-	    "CreateWorkflow",    "DeleteWorkflow",    NULL};
-	size_t i;
-
-	for (i = 0; ops[i] && strcmp(ops[i], op) != 0; i++)
-		;
-	if (!ops[i])
-		return 0;
-	if (!nr_account_ok(vars, resp))
-		return 1;
-	switch (i) {
-	case 0:
-		find_policy(vars, resp);
-		break;
-	case 1:
-		create_policy(vars, resp);
-		break;
-	case 2:
-		delete_one("policy", nr_var(vars, "id"), "alertsPolicyDelete",
-		           "id", resp);
-		break;
-	case 3:
-		find_condition(vars, resp);
-		break;
-	case 4:
-		write_condition(vars, 0, resp);
-		break;
-	case 5:
-		write_condition(vars, 1, resp);
-		break;
-	case 6:
-		delete_one("condition", nr_var(vars, "id"),
-		           "alertsConditionDelete", "id", resp);
-		break;
-	case 7:
-		find_entities("destination", vars, resp);
-		break;
-	case 8:
-		create_destination(vars, resp);
-		break;
-	case 9:
-		update_destination(vars, resp);
-		break;
-	case 10:
-		delete_notification("destination",
-		                    nr_var(vars, "destinationId"),
-		                    "aiNotificationsDeleteDestination", resp);
-		break;
-	case 11:
-		find_entities("channel", vars, resp);
-		break;
-	case 12:
-		create_channel(vars, resp);
-		break;
-	case 13:
-		delete_notification("channel", nr_var(vars, "channelId"),
-		                    "aiNotificationsDeleteChannel", resp);
-		break;
-	case 14:
-		find_entities("workflow", vars, resp);
-		break;
-	case 15:
-		create_workflow(vars, resp);
-		break;
-	default:
-		delete_notification("workflow", nr_var(vars, "id"),
-		                    "aiWorkflowsDeleteWorkflow", resp);
-		break;
-	}
-	return 1;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		if (strcmp(ops[i].op, op) == 0) {
+			/* Every alerting operation is an account's. */
+			if (nr_account_ok(vars, resp))
+				ops[i].answer(vars, resp);
+			return 1;
+		}
+	return 0;
 }

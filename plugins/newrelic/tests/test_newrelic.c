@@ -193,7 +193,8 @@ START_TEST(found_but_unrecorded_is_a_change_then_recorded_not_created)
 	on("query FindPolicy", 200,
 	   POLICIES_REPLY(
 	       "{\"id\": \"9\", \"name\": \"ACME UAT\"}, {\"id\": \"42\", "
-	       "\"name\": \"" POLICY "\"}"));
+	       "\"name\": \"" POLICY "\", \"incidentPreference\": "
+	       "\"PER_CONDITION\"}"));
 	ck_assert_int_eq(run("alert_policy", ES_PHASE_PLAN), ES_OK);
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
 	ck_assert_int_eq(run("alert_policy", ES_PHASE_APPLY), ES_OK);
@@ -201,6 +202,27 @@ START_TEST(found_but_unrecorded_is_a_change_then_recorded_not_created)
 	ck_assert_uint_eq(mock_http_writes(), 0);
 	ck_assert_int_eq(run("alert_policy", ES_PHASE_VERIFY), ES_OK);
 	ck_assert_pstr_eq(mock_output("policy_id", NULL), "42");
+}
+END_TEST
+
+START_TEST(another_incident_preference_is_an_update)
+{
+	mock_state_set("policy", "42");
+	on("query FindPolicy", 200,
+	   POLICIES_REPLY("{\"id\": \"42\", \"name\": \"" POLICY "\", "
+	                  "\"incidentPreference\": \"PER_POLICY\"}"));
+	on("mutation UpdatePolicy", 200,
+	   "{\"data\": {\"alertsPolicyUpdate\": {\"id\": \"42\", \"name\": "
+	   "\"" POLICY "\", \"incidentPreference\": \"PER_CONDITION\"}}}");
+	ck_assert_int_eq(run("alert_policy", ES_PHASE_PLAN), ES_OK);
+	ck_assert_str_eq(mock_plan(0)->detail,
+	                 "incident_preference PER_POLICY -> PER_CONDITION");
+	ck_assert_int_eq(run("alert_policy", ES_PHASE_VERIFY), ES_FAILED);
+	ck_assert_int_eq(run("alert_policy", ES_PHASE_APPLY), ES_OK);
+	ck_assert_uint_eq(mock_http_writes(), 1);
+	ck_assert_ptr_nonnull(
+	    strstr(mock_http_find("POST " API "\n", 3)->body,
+	           "\"incidentPreference\":\"PER_CONDITION\""));
 }
 END_TEST
 
@@ -523,6 +545,7 @@ int main(void)
 	    errors_in_a_200_decide_the_status,
 	    policy_is_looked_up_then_created_and_recorded,
 	    found_but_unrecorded_is_a_change_then_recorded_not_created,
+	    another_incident_preference_is_an_update,
 	    destroy_deletes_what_envsetup_made_and_keeps_the_rest,
 	    conditions_are_created_or_updated_when_they_differ,
 	    typed_payload_errors_fail_or_retry_the_write,
