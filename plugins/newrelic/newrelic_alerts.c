@@ -340,15 +340,17 @@ enum es_status nr_alert_conditions(const struct es_ctx *x)
 
 		snprintf(name, sizeof(name), "%s %s", c.policy, cond->kind);
 		snprintf(key, sizeof(key), "condition.%s", cond->kind);
-		if (x->phase >= ES_PHASE_PLAN_DESTROY) {
+		/* A condition no longer wanted (its threshold set to 0) goes
+		 * like in a teardown: envsetup's is deleted, an adopted one
+		 * kept. */
+		if (x->phase >= ES_PHASE_PLAN_DESTROY ||
+		    c.h->config->get_int(c.call, cond->key) == 0) {
 			es_json *vars = nr_account_vars(&c);
 
 			st = nr_teardown(&c, key, name, "nrql_condition",
 			                 DELETE_CONDITION_MUTATION, vars, NULL,
 			                 "id", "alertsConditionDelete");
 			c.h->json->free(vars);
-		} else if (c.h->config->get_int(c.call, cond->key) == 0) {
-			continue; /* this condition is not wanted */
 		} else {
 			st = one_condition(&c, cond, policy);
 		}

@@ -322,6 +322,30 @@ START_TEST(conditions_are_created_or_updated_when_they_differ)
 }
 END_TEST
 
+START_TEST(a_condition_switched_off_is_removed_if_envsetup_made_it)
+{
+	mock_state_set("policy", "42");
+	mock_state_set("condition.throughput", "c2");
+	mock_state_set("made:condition.throughput", "acme uat throughput");
+	mock_state_set("condition.response_time", "c3"); /* adopted */
+	on("query FindCondition", 200, CONDITIONS_REPLY());
+	on("mutation CreateCondition", 200,
+	   "{\"data\": {\"alertsNrqlConditionStaticCreate\": {\"id\": \"c1\", "
+	   "\"name\": \"acme uat error_rate\"}}}");
+	on("mutation DeleteCondition", 200,
+	   "{\"data\": {\"alertsConditionDelete\": {\"id\": \"c2\"}}}");
+	ck_assert_int_eq(run("alert_conditions", ES_PHASE_PLAN), ES_OK);
+	ck_assert_int_eq(mock_plan(1)->change, ES_CHANGE_DELETE);
+	ck_assert_str_eq(mock_plan(1)->name, "acme uat throughput");
+	ck_assert_uint_eq(mock_plan_count(), 2);
+	ck_assert_int_eq(run("alert_conditions", ES_PHASE_APPLY), ES_OK);
+	ck_assert_uint_eq(mock_http_count_prefix("POST " API "\n"), 4);
+	ck_assert_ptr_nonnull(strstr(mock_http_sent(3)->body, "\"id\":\"c2\""));
+	ck_assert_ptr_null(mock_state("condition.throughput"));
+	ck_assert_pstr_eq(mock_state("condition.response_time"), "c3");
+}
+END_TEST
+
 /* ---------------------------------------------------- notifications */
 
 START_TEST(typed_payload_errors_fail_or_retry_the_write)
@@ -548,6 +572,7 @@ int main(void)
 	    another_incident_preference_is_an_update,
 	    destroy_deletes_what_envsetup_made_and_keeps_the_rest,
 	    conditions_are_created_or_updated_when_they_differ,
+	    a_condition_switched_off_is_removed_if_envsetup_made_it,
 	    typed_payload_errors_fail_or_retry_the_write,
 	    destination_with_other_addresses_is_updated,
 	    users_are_created_and_added_to_their_group,
