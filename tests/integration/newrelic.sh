@@ -5,7 +5,8 @@
 # the agent reports, apply, plan (0), apply again without duplicates;
 # fault runs (429 with and without Retry-After, 5xx, reset, malformed
 # bodies, GraphQL errors in a 200: TOO_MANY_REQUESTS, INTERNAL_SERVER_ERROR,
-# a typed payload error) converge; a SIGKILL in each create window
+# a typed payload error) converge; a SIGKILL in each create window (at the
+# state put, and while the sandbox holds the request or its answer)
 # followed by ONE apply; a rejected key (BAD_API_KEY in a 200); destroy
 # removes what envsetup made and keeps an adopted user; and a -vv run
 # whose every output is searched for the API key and the licence key.
@@ -181,6 +182,31 @@ for k in "${kills[@]}"; do
   [ "$(resources_count newrelic "$kind")" = "$want" ] || fail "$key: $kind made twice"
   grep -q "\"made:$key" "$WORK/state/uat/state.json" ||
     fail "$key: the resumed run lost that envsetup made it"
+  es plan "$cfg" --env uat; expect_rc 0
+done
+
+# ---- SIGKILL while a create is in flight (barrier), then ONE apply --------
+# before: NerdGraph never saw it; after: it made the resource and the
+# answer is lost. Either way one apply converges, nothing made twice.
+# spec|sandbox kind|how many the run makes
+in_flight=(
+  "after:POST /newrelic/graphql:op=CreatePolicy|policy|1"
+  "after:POST /newrelic/graphql:op=CreateCondition|condition|3"
+  "after:POST /newrelic/graphql:op=CreateWorkflow|workflow|1"
+  "after:POST /newrelic/graphql:op=CreateMonitor|monitor|2"
+  "after:POST /newrelic/graphql:op=CreateUser|user|2"
+  "before:POST /newrelic/graphql:op=CreateDestination|destination|1"
+)
+for b in "${in_flight[@]}"; do
+  IFS='|' read -r spec kind want <<<"$b"
+  fresh
+  agent_reports
+  barrier_arm "$spec"
+  es_bg apply "$cfg" --env uat --max-poll-interval 100 -p 1
+  kill_at_barrier
+  apply
+  converged "kill at $spec"
+  [ "$(resources_count newrelic "$kind")" = "$want" ] || fail "$spec: $kind made twice"
   es plan "$cfg" --env uat; expect_rc 0
 done
 
