@@ -970,11 +970,18 @@ static inline int es_graphql_is_throttle(const char *code)
 }
 
 /* 1 when a GraphQL error code is the provider's own server error, the
- * 5xx of an API that answers 200 (Braintree's INTERNAL): looked at again
+ * 5xx of an API that answers 200 (Braintree's INTERNAL, NerdGraph's
+ * INTERNAL_SERVER_ERROR, SERVER_ERROR and TIMEOUT): looked at again
  * later, like a 5xx. */
 static inline int es_graphql_is_server_error(const char *code)
 {
-	return code && strcmp(code, "INTERNAL") == 0;
+	static const char *const codes[] = {"INTERNAL", "INTERNAL_SERVER_ERROR",
+	                                    "SERVER_ERROR", "TIMEOUT", NULL};
+
+	for (size_t i = 0; code && codes[i]; i++)
+		if (strcmp(code, codes[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* 1 when a GraphQL error code means the credentials are wrong. */
@@ -995,7 +1002,8 @@ static inline int es_graphql_is_auth(const char *code)
  * POST {query, variables} (variables nullable, borrowed) as JSON to
  * base + `path`. GraphQL reports errors with HTTP 200: a reply with a
  * non-empty top-level `errors` is a failure whose code
- * (errors[i].extensions.code, or .errorClass) decides the status: a
+ * (errors[i].extensions.code, .error_code as NerdGraph words BAD_API_KEY,
+ * or .errorClass) decides the status: a
  * throttle or a server error is ES_RETRY, an auth error ES_INVALID_CONFIG
  * naming the client's auth_key, anything else ES_FAILED with the messages.
  * `intent` non-NULL marks a mutation. The data is at "data" of r->json; a
@@ -1041,6 +1049,8 @@ es_graphql(const struct es_client *cl, struct es_reply *r, const char *path,
 		const char *code = j->get_string(e, "extensions.code");
 		const char *msg = j->get_string(e, "message");
 
+		if (!code)
+			code = j->get_string(e, "extensions.error_code");
 		if (!code)
 			code = j->get_string(e, "extensions.errorClass");
 		if ((es_graphql_is_throttle(code) ||

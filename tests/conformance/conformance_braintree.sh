@@ -24,10 +24,7 @@ operations=$(grep -ho '"query [A-Za-z]*' "$ES_SOURCE_DIR"/plugins/braintree/*.c 
 
 # ---- the checker catches what it must ------------------------------------
 auth='"Authorization": "Basic cHViOnByaXY=", "Content-Type": "application/json", "Braintree-Version": "2019-01-01"'
-exchange() { # BODY REPLY [HEADERS]
-  python3 -c 'import json,sys; print(json.dumps({"method":"POST","path":"/graphql","request_headers":json.loads("{"+sys.argv[3]+"}"),"request_body":sys.argv[1],"status":200,"headers":{},"body":sys.argv[2]}))' \
-    "$1" "$2" "${3:-$auth}"
-}
+exchange() { graphql_exchange "$1" "$2" "${3:-$auth}"; }
 pong='{"data":{"ping":"pong"}}'
 good_accounts='{"data":{"viewer":{"merchant":{"id":"m","merchantAccounts":{"edges":[{"node":{"id":"a","currencyCode":"AUD","status":"ACTIVE","isDefault":true}}],"pageInfo":{"hasNextPage":false,"endCursor":null}}}}}}'
 q='query MerchantAccounts($first: Int, $after: String) { viewer { merchant { id merchantAccounts(first: $first, after: $after) { edges { node { id currencyCode status isDefault } } pageInfo { hasNextPage endCursor } } } } }'
@@ -43,12 +40,7 @@ wrong=(
   "$(jq -cn --arg q "$q" '{query:$q,variables:{first:50}}')|${good_accounts/ACTIVE/ENABLED}|$auth"
   '{"query":"query Ping { ping }"}|{"data":{"ping":null}}|'"$auth"
 )
-for w in "${wrong[@]}"; do
-  IFS='|' read -r body reply hdrs <<<"$w"
-  { cat "$WORK/good.jsonl"; exchange "$body" "$reply" "$hdrs"; } >"$WORK/wrong.jsonl"
-  check "$WORK/wrong.jsonl" >"$WORK/self.out" && fail "the checker accepted a wrong exchange: $body / $reply / $hdrs"
-  grep -q "^VIOLATION 3" "$WORK/self.out" || fail "the checker blamed the wrong exchange: $(cat "$WORK/self.out")"
-done
+graphql_refuses "$WORK/good.jsonl" "${wrong[@]}"
 exchange '{"query":"query Ping { ping }"}' "$pong" >"$WORK/ping-only.jsonl"
 check "$WORK/ping-only.jsonl" >"$WORK/self.out" && fail "the checker accepted a run missing an operation"
 grep -q "UNCOVERED: MerchantAccounts" "$WORK/self.out" || fail "uncovered operation not named"

@@ -6,10 +6,15 @@
  *
  * usage: graphql_check.js --schema SDL --exchanges LOG --operations A,B
  *                         [--path /graphql] [--version-header NAME]
+ *                         [--auth basic|header:NAME] [--mutations yes]
  *
  * LOG holds loopback_proxy.py's JSON lines (request and reply). For each:
- *  - the request is POST PATH, Content-Type application/json, HTTP Basic,
- *    and carries the version header as a YYYY-MM-DD date (when named);
+ *  - the request is POST PATH, Content-Type application/json, with its
+ *    credentials (--auth: HTTP Basic, the default, or a non-empty header
+ *    NAME such as NerdGraph's API-Key), and carries the version header as
+ *    a YYYY-MM-DD date (when named);
+ *  - it is a query, or (--mutations yes, for a plugin that writes) a
+ *    mutation;
  *  - its body is {query, variables?}; the query parses, passes every
  *    validation rule of the GraphQL specification against the schema, and
  *    the variables coerce to the operation's variable definitions;
@@ -27,7 +32,7 @@ const path = require("path");
 const g = require(path.join(__dirname, "node_modules", "graphql"));
 
 function args() {
-  const a = { path: "/graphql", operations: "" };
+  const a = { path: "/graphql", operations: "", auth: "basic", mutations: "no" };
   const v = process.argv.slice(2);
   for (let i = 0; i < v.length; i += 2) a[v[i].replace(/^--/, "").replace(/-(.)/g, (_, c) => c.toUpperCase())] = v[i + 1];
   if (!a.schema || !a.exchanges) {
@@ -47,7 +52,10 @@ function checkRequest(a, schema, x, problems) {
   if (x.method !== "POST") problems.push(`method ${x.method}, not POST`);
   if (x.path.split("?")[0] !== a.path) problems.push(`path ${x.path}, not ${a.path}`);
   if (!/^application\/json\b/.test(header(h, "Content-Type") || "")) problems.push("Content-Type is not application/json");
-  if (!/^Basic [A-Za-z0-9+/=]+$/.test(header(h, "Authorization") || "")) problems.push("no HTTP Basic Authorization");
+  if (a.auth.startsWith("header:")) {
+    const name = a.auth.slice("header:".length);
+    if (!(header(h, name) || "").trim()) problems.push(`no ${name} header`);
+  } else if (!/^Basic [A-Za-z0-9+/=]+$/.test(header(h, "Authorization") || "")) problems.push("no HTTP Basic Authorization");
   if (a.versionHeader && !/^\d{4}-\d{2}-\d{2}$/.test(header(h, a.versionHeader) || ""))
     problems.push(`${a.versionHeader} is not a YYYY-MM-DD date`);
   let body;
@@ -77,7 +85,8 @@ function checkRequest(a, schema, x, problems) {
     return null;
   }
   const op = ops[0];
-  if (op.operation !== "query") problems.push(`a ${op.operation}: the plugin only reads`);
+  if (op.operation !== "query" && !(a.mutations === "yes" && op.operation === "mutation"))
+    problems.push(`a ${op.operation}: the plugin only reads`);
   const coerced = g.getVariableValues(schema, op.variableDefinitions || [], body.variables || {});
   for (const e of coerced.errors || []) problems.push(`variables: ${e.message}`);
   return { doc, op, variables: coerced.coerced || {} };

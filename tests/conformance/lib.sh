@@ -111,3 +111,26 @@ table_refuses() {
   done
   return 0
 }
+
+# GraphQL checks (graphql_check.js), for providers that publish SDL:
+#   graphql_exchange BODY REPLY HEADERS   one logged exchange, as
+#                               loopback_proxy.py writes it (HEADERS: the
+#                               members of a JSON object, '"A": "b", ...')
+#   graphql_refuses GOOD ENTRY...  each ENTRY "body|reply|headers" appended
+#                               to the exchanges in file GOOD must make
+#                               `check` (the caller's) blame exchange 3
+graphql_exchange() { # BODY REPLY HEADERS
+  python3 -c 'import json,sys; print(json.dumps({"method":"POST","path":"/graphql","request_headers":json.loads("{"+sys.argv[3]+"}"),"request_body":sys.argv[1],"status":200,"headers":{},"body":sys.argv[2]}))' \
+    "$1" "$2" "$3"
+}
+
+graphql_refuses() { # GOOD ENTRY...
+  local good=$1 w body reply hdrs
+  shift
+  for w in "$@"; do
+    IFS='|' read -r body reply hdrs <<<"$w"
+    { cat "$good"; graphql_exchange "$body" "$reply" "$hdrs"; } >"$WORK/wrong.jsonl"
+    check "$WORK/wrong.jsonl" >"$WORK/self.out" && fail "the checker accepted a wrong exchange: $body / $reply / $hdrs"
+    grep -q "^VIOLATION 3" "$WORK/self.out" || fail "the checker blamed the wrong exchange: $(cat "$WORK/self.out")"
+  done
+}

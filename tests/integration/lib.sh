@@ -140,6 +140,17 @@ kill_at_barrier() {
   barrier_wait dropped
 }
 
+# envsetup ARGS with the state-put kill hook at PLUGIN:KEY (the window
+# between the provider's answer and the id's put); fails unless the hook
+# fired (exit 137). Its output joins $WORK/all-output.
+es_killed_before_put() { # PLUGIN:KEY ARGS...
+  local at=$1 rc
+  shift
+  ENVSETUP_TEST_KILL_BEFORE_PUT=$at "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" "$@" >"$WORK/killed.out" 2>&1 && rc=0 || rc=$?
+  cat "$WORK/killed.out" >>"$WORK/all-output"
+  [ "$rc" = 137 ] || fail "$at: the kill hook did not fire (exit $rc)"
+}
+
 expect_rc() {
   [ "$RC" -eq "$1" ] || fail "expected exit $1, got $RC"
 }

@@ -3,7 +3,8 @@
 # listening, the Mailgun fake's auth, domains and credentials, the control
 # API, every fault kind, --latency-ms overlap, --record lines, hostile
 # requests (garbage bodies, broken multipart, a huge header, 16 MiB+), and
-# the barrier (hold, release, a killed client, op=, reset, stop).
+# the barrier (hold, release, a killed client, op= of AWS and GraphQL,
+# reset, stop).
 # Needs only ES_SANDBOX (and curl and python3).
 set -euo pipefail
 : "${ES_SANDBOX:?ES_SANDBOX must point to envsetup-sandbox}"
@@ -279,21 +280,33 @@ expect 200 "$(req "$URL/_sandbox/requests")" "requests after the drop"
 expect 200 "$(req "$URL/_sandbox/resources")" "resources after the drop"
 [ "$(json 'len(d)')" = 0 ] || fail "before: the fake saw the dropped request"
 
+# The client PID's request is the one held ("SEEN METHOD PATH OP"), then
+# a reset drops it.
+held_then_reset() { # PID REQUEST
+  expect 200 "$(bar "$URL/_sandbox/barrier/wait")" "wait for ${2##* }"
+  [ "$(json 'd["seen"], d["request"]')" = "$2" ] || fail "op= status: $(cat "$WORK/body")"
+  expect 200 "$(req -X POST "$URL/_sandbox/reset")" "reset while ${2##* } is held"
+  wait "$1" || true
+}
+
 # op= matches an AWS operation; reset drops a held request.
 expect 200 "$(bar --data-raw 'before:POST /aws/organizations:op=CreateAccount' "$URL/_sandbox/barrier")" "arm op"
 curl -s -o /dev/null -H 'X-Amz-Target: AWSOrganizationsV20161128.ListAccounts' -d '{}' \
   "$URL/aws/organizations/"
 curl -s -o "$WORK/reset.body" -w '%{http_code}' -H 'X-Amz-Target: AWSOrganizationsV20161128.CreateAccount' \
   -d '{}' "$URL/aws/organizations/" >"$WORK/reset.status" &
-client=$!
-expect 200 "$(bar "$URL/_sandbox/barrier/wait")" "wait for CreateAccount"
-[ "$(json 'd["seen"], d["request"]')" = '1 POST /aws/organizations/ CreateAccount' ] ||
-  fail "op= status: $(cat "$WORK/body")"
-expect 200 "$(req -X POST "$URL/_sandbox/reset")" "reset while held"
-wait "$client" || true
+held_then_reset $! '1 POST /aws/organizations/ CreateAccount'
 [ "$(cat "$WORK/reset.status")" = 000 ] || fail "reset did not drop the held request"
 expect 200 "$(bar "$URL/_sandbox/barrier")" "status after reset"
 [ "$(json 'd["state"]')" = dropped ] || fail "after reset: $(cat "$WORK/body")"
+
+# op= matches a GraphQL operation by the name in the body's query.
+expect 200 "$(bar --data-raw 'before:POST /newrelic/graphql:op=CreatePolicy' "$URL/_sandbox/barrier")" "arm GraphQL op"
+curl -s -o /dev/null -d '{"query":"query FindPolicy($accountId: Int!) { actor { user { id } } }"}' \
+  "$URL/newrelic/graphql"
+curl -s -o /dev/null -d '{"query":"mutation CreatePolicy($accountId: Int!) { alertsPolicyCreate }"}' \
+  "$URL/newrelic/graphql" &
+held_then_reset $! '1 POST /newrelic/graphql CreatePolicy'
 
 # SIGTERM with a request held and a test waiting: a prompt, clean exit.
 expect 200 "$(bar --data-raw 'after:GET /mailgun/v4/domains' "$URL/_sandbox/barrier")" "arm for stop"

@@ -62,25 +62,47 @@ static void wake_holder(void)
 	(void)n; /* a full pipe already wakes it */
 }
 
+/* The operation name of a GraphQL request: NAME of the body's
+ * "query NAME ..." or "mutation NAME ..." (in `buf`), else NULL. */
+static const char *graphql_operation(const struct sb_request *req, char *buf,
+                                     size_t size)
+{
+	const char *q = cJSON_GetStringValue(
+	    cJSON_GetObjectItemCaseSensitive(sb_json(req), "query"));
+	char kind[16];
+
+	if (!q || size < 64 ||
+	    sscanf(q, " %15[a-z] %63[A-Za-z0-9_]", kind, buf) != 2 ||
+	    (strcmp(kind, "query") != 0 && strcmp(kind, "mutation") != 0))
+		return NULL;
+	return buf;
+}
+
 /* The operation name of an AWS request: X-Amz-Target after its last '.'
- * (JSON protocol), else the Action parameter (query protocol). */
-static const char *operation(const struct sb_request *req)
+ * (JSON protocol), else the Action parameter (query protocol); of a
+ * GraphQL request, its operation's name. */
+static const char *operation(const struct sb_request *req, char *buf,
+                             size_t size)
 {
 	const char *target = sb_header(req, "X-Amz-Target");
 	const char *action;
 	if (target)
 		return strrchr(target, '.') ? strrchr(target, '.') + 1 : target;
 	action = sb_query(req, "Action");
-	return action ? action : sb_form(req, "Action", 0);
+	if (!action)
+		action = sb_form(req, "Action", 0);
+	return action ? action : graphql_operation(req, buf, size);
 }
 
 enum sb_barrier_hit sb_barrier_check(const struct sb_request *req,
                                      const char *url)
 {
 	const char *op = NULL;
+	char name[64];
 	if (b.state != ST_ARMED || !sb_match_hits(&b.match, req->method, url))
 		return SB_BARRIER_NONE;
-	if (b.op[0] && (!(op = operation(req)) || strcmp(op, b.op) != 0))
+	if (b.op[0] && (!(op = operation(req, name, sizeof(name))) ||
+	                strcmp(op, b.op) != 0))
 		return SB_BARRIER_NONE;
 	if (++b.seen != b.nth)
 		return SB_BARRIER_NONE;

@@ -243,22 +243,11 @@ static int authorized(const struct sb_request *req)
 static int injected_error(char cls[32])
 {
 	const char *spec = getenv("SANDBOX_BRAINTREE_ERRORS");
-	cJSON *counter, *sent;
 	int limit = 0;
 
 	if (!spec || sscanf(spec, "%31[A-Z_]:%d", cls, &limit) != 2)
 		return 0;
-	counter = sb_resource_find(P, "injected_error", cls);
-	if (!counter) {
-		counter = cJSON_CreateObject();
-		cJSON_AddNumberToObject(counter, "sent", 0);
-		counter = sb_resource_add(P, "injected_error", cls, counter);
-	}
-	sent = cJSON_GetObjectItemCaseSensitive(counter, "sent");
-	if (cJSON_GetNumberValue(sent) >= limit)
-		return 0;
-	cJSON_SetNumberValue(sent, cJSON_GetNumberValue(sent) + 1);
-	return 1;
+	return sb_injected_error(P, cls, limit);
 }
 
 static void handle(const struct sb_request *req, struct sb_response *resp)

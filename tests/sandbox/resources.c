@@ -174,3 +174,21 @@ void sb_new_id(char *buf, size_t len, const char *prefix)
 	unsigned long n = c ? c->next++ : 100000 + overflow++;
 	snprintf(buf, len, "%s%04lu", prefix, n);
 }
+
+int sb_injected_error(const char *provider, const char *id, int limit)
+{
+	cJSON *counter = sb_resource_find(provider, "injected_error", id);
+	cJSON *sent;
+
+	if (!counter) {
+		counter = cJSON_CreateObject();
+		cJSON_AddNumberToObject(counter, "sent", 0);
+		counter =
+		    sb_resource_add(provider, "injected_error", id, counter);
+	}
+	sent = cJSON_GetObjectItemCaseSensitive(counter, "sent");
+	if (cJSON_GetNumberValue(sent) >= limit)
+		return 0;
+	cJSON_SetNumberValue(sent, cJSON_GetNumberValue(sent) + 1);
+	return 1;
+}

@@ -81,6 +81,12 @@ void sb_resource_each(const char *provider, const char *kind,
                       void (*fn)(const char *id, cJSON *attrs, void *arg),
                       void *arg);
 
+/* Injected-error budgets (SANDBOX_<NAME>_ERRORS=CLASS:N): counts one more
+ * request against the counter `id` (a resource of kind injected_error, so
+ * /_sandbox/reset restarts it) and returns 1 while fewer than `limit`
+ * were counted before, 0 once the budget is spent. */
+int sb_injected_error(const char *provider, const char *id, int limit);
+
 /* How many polls an asynchronous operation takes before it completes
  * (--async-polls, default 2), so tests exercise IN_PROGRESS. */
 int sb_async_polls(void);

@@ -447,6 +447,22 @@ START_TEST(graphql_throttles_and_server_errors_are_retried)
 	                         "\"INTERNAL\"}}]}"),
 	                 ES_RETRY);
 	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "INTERNAL: oops"));
+	/* NerdGraph's: its server errors as errorClass, a rejected key as
+	 * error_code beside an errorClass. */
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"later\", "
+	                         "\"extensions\": {\"errorClass\": "
+	                         "\"INTERNAL_SERVER_ERROR\"}}]}"),
+	                 ES_RETRY);
+	mock_host_reset();
+	setup();
+	ck_assert_int_eq(graphql("{\"errors\": [{\"message\": \"Invalid "
+	                         "API key\", \"extensions\": {\"errorClass\": "
+	                         "\"SERVER_ERROR\", \"error_code\": "
+	                         "\"BAD_API_KEY\"}}]}"),
+	                 ES_INVALID_CONFIG);
+	ck_assert_str_eq(mock_diag_key(), "api_key");
 	/* An auth code among them still wins. */
 	mock_host_reset();
 	setup();
