@@ -201,8 +201,11 @@ static const struct es_task newrelic_tasks[] = {
                         "each component reporting under its application "
                         "name of the newrelic `applications` list, and the "
                         "infrastructure agent running on every server?"),
+    /* After install_agents: New Relic knows an application only once
+     * its agent has reported. */
     ES_TASK(.id = "apdex", .title = "Set each application's Apdex target",
-            .section = "4.1", .depends_on = ES_LIST("verify_api_key"),
+            .section = "4.1",
+            .depends_on = ES_LIST("verify_api_key", "install_agents"),
             .needs = ES_LIST("applications", "apdex_target"),
             .flags = ES_TASK_MUTATING | ES_TASK_TEARDOWN, .run = nr_apdex),
     ES_TASKS_END,

@@ -249,7 +249,7 @@ static enum es_status write_condition(struct ctx *c,
 	const struct es_json_api *j = c->h->json;
 	es_json *vars = nr_account_vars(c);
 	const es_json *payload;
-	char intent[NR_NAME_MAX + 48], made[64];
+	char intent[NR_NAME_MAX + 64], made[64];
 	struct es_reply r;
 	enum es_status st;
 

@@ -196,12 +196,11 @@ static enum es_status one_app(struct ctx *c, const char *app, double target,
 	st = find_entity(c, "APM", "APPLICATION", app, guid, sizeof(guid));
 	if (st != ES_OK)
 		return st;
+	/* Not a change plan could make: the agent must report first. Every
+	 * phase says so as a person's item (below), not as a change. */
 	if (!*guid) {
 		size_t n = strlen(pending);
 
-		if (es_reported(c->x, &st, ES_CHANGE_UPDATE, "apdex_target",
-		                app, "waits for the agent's first report"))
-			return st;
 		snprintf(pending + n, size - n, " %s", app);
 		return ES_OK;
 	}
@@ -248,7 +247,10 @@ enum es_status nr_apdex(const struct es_ctx *x)
 		if (st != ES_OK && (worst == ES_OK || st == ES_FAILED))
 			worst = st;
 	}
-	if (worst == ES_OK && *pending) {
+	/* Plan has nothing to change for an application New Relic does not
+	 * know yet; apply and verify ask for it (the task also waits on
+	 * install_agents). */
+	if (worst == ES_OK && *pending && x->phase != ES_PHASE_PLAN) {
 		c.h->diag->ask(
 		    c.call,
 		    "New Relic knows no APM application%s yet: its "

@@ -83,7 +83,8 @@ CFG
 write 5 '"oncall@acme.example"' PER_CONDITION
 es plan "$cfg" --env uat; expect_rc 2
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
-grep -E "newrelic:apdex +waiting" "$WORK/out" >/dev/null || fail "apdex does not wait for the agent"
+grep -E "newrelic:apdex +blocked" "$WORK/out" >/dev/null || fail "apdex does not wait for the agents"
+es confirm "$cfg" newrelic:install_agents --by "Ops Lead" --env uat; expect_rc 0
 # The person's part, straight to the sandbox (not a NerdGraph call).
 curl -sf -X POST -d '{"name":"acme-uat"}' "$SANDBOX_URL/newrelic/_agent/report" >/dev/null || fail "agent report"
 # A new threshold, a second address and another incident preference:

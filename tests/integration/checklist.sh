@@ -113,7 +113,7 @@ expect_err "checklists/enterprise.cfg:2:"
 # Drop an item and add one: status lists the new one, not the dropped one,
 # and nothing waits on the dropped one any more.
 cat >>"$WORK/acme.cfg" <<'EOF'
-drop = [ "google_analytics", "newrelic_account" ];
+drop = [ "google_analytics", "check_app_managed" ];
 EOF
 sed -i 's|{ section = "1"; manual = (|{ section = "4.7"; manual = ( { id = "status_page"; title = "Open a status page";\n      question = "Is the status page public?"; owner = "platform ops"; } ); },\n  &|' "$WORK/acme.cfg"
 grep -q status_page "$WORK/acme.cfg" || fail "the sed found no section 1 change"
@@ -122,8 +122,8 @@ es status "$WORK/acme.cfg" --env uat; expect_rc 0
 grep -qE "waiting +checklist:status_page +Open a status page: Is the status page public\?" "$WORK/out" ||
   fail "the added item is not listed"
 grep -q "checklist:google_analytics" "$WORK/out" && fail "the dropped item is still listed"
-grep -q "checklist:newrelic_account" "$WORK/out" && fail "the dropped item is still listed"
-grep -q "checklist:newrelic_alerts" "$WORK/out" || fail "an item that waited on a dropped one is gone"
+grep -q "checklist:check_app_managed" "$WORK/out" && fail "the dropped item is still listed"
+grep -q "checklist:link_app_environments" "$WORK/out" || fail "an item that waited on a dropped one is gone"
 sed -i 's|drop = \[ "google_analytics",|drop = [ "google_analytcs",|' "$WORK/acme.cfg"
 es check "$WORK/acme.cfg" --env uat; expect_rc 1
 expect_err "drop: 'google_analytcs' is no item of the checklist; did you mean 'google_analytics'?"

@@ -53,9 +53,13 @@ agent_reports() { # the person's part: the agent of $APP reports
 converged() { # context
   local kind want
   [ "$RC" = 2 ] || fail "$1: apply exited $RC"
-  for t in verify_api_key users alert_policy alert_conditions notifications synthetics_monitors license_key apdex; do
+  for t in verify_api_key users alert_policy alert_conditions notifications synthetics_monitors license_key; do
     grep -E "newrelic:$t +done" "$WORK/out" >/dev/null || fail "$1: newrelic:$t not done"
   done
+  # Apdex is set once a person confirmed the agents (the first flow
+  # below); until then it waits on that gate.
+  grep -E "newrelic:apdex +(done|blocked +waiting on newrelic:install_agents)" "$WORK/out" >/dev/null ||
+    fail "$1: newrelic:apdex neither done nor waiting on the agents"
   for kw in "user 2" "policy 1" "condition 3" "destination 1" "channel 1" "workflow 1" "monitor 2"; do
     read -r kind want <<<"$kw"
     [ "$(resources_count newrelic "$kind")" = "$want" ] ||
@@ -78,6 +82,13 @@ expect_out "newrelic:alert_policy"
 expect_out "to create"
 apply
 [ "$RC" = 2 ] || fail "first apply exited $RC"
+# Apdex waits on the person who installs the agents, then on the agent's
+# first report.
+grep -E "newrelic:apdex +blocked +waiting on newrelic:install_agents" "$WORK/out" >/dev/null ||
+  fail "apdex does not wait for the agents to be installed"
+es confirm "$cfg" newrelic:install_agents --by "Ops Lead" --env uat; expect_rc 0
+apply
+[ "$RC" = 2 ] || fail "apply after the agents' sign-off exited $RC"
 grep -E "newrelic:apdex +waiting" "$WORK/out" >/dev/null || fail "apdex does not wait for the agent"
 grep -q "agent" "$WORK/out" "$WORK/err" || fail "the pending Apdex item does not say agents must report first"
 agent_reports
