@@ -422,9 +422,15 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 
 		if (st != ES_IN_PROGRESS)
 			return st;
-		if (polls == 0)
-			es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
-			                  "started");
+		/* Polling on without the state knowing the work started
+		 * would lose it to a kill. */
+		if (polls == 0 &&
+		    es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
+		                      "started") < 0) {
+			es_diags_add(&call->diags, NULL, 0, call->prefix, "%s",
+			             es_state_write_error());
+			return ES_FAILED;
+		}
 		if (now_s() > deadline) {
 			es_diags_add(&call->diags, NULL, 0, call->prefix,
 			             "still in progress after %u s; run apply "
@@ -548,7 +554,6 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 			       cJSON_GetArraySize(n->changes)
 			           ? strdup("changed")
 			           : strdup("no changes"));
-			es_state_interrupted_clear(run->state, n->ref);
 			goto out;
 		}
 	}
@@ -559,6 +564,32 @@ out:
 		print_call_diags(&call);
 	give_http(n->inst, slot);
 	es_call_release(&call);
+}
+
+/* The task failed to be recorded: say why, after what it said itself. */
+static void fail_on_state_write(struct es_node *n)
+{
+	const char *why = es_state_write_error();
+	char *msg = NULL;
+
+	if (n->result == ES_TS_FAILED && n->message && strstr(n->message, why))
+		return;
+	if (n->result == ES_TS_FAILED && n->message &&
+	    asprintf(&msg, "%s; %s", n->message, why) < 0)
+		msg = NULL;
+	finish(n, ES_TS_FAILED, msg ? msg : strdup(why));
+}
+
+void es_node_record(struct es_run *run, struct es_node *n,
+                    unsigned long writes_failed_before)
+{
+	if (n->result == ES_TS_DONE || n->result == ES_TS_REMOVED ||
+	    n->result == ES_TS_KEPT)
+		es_state_interrupted_clear(run->state, n->ref);
+	if (es_state_write_failures() != writes_failed_before)
+		fail_on_state_write(n);
+	if (es_state_task_set(run->state, n->ref, n->result, n->message) < 0)
+		fail_on_state_write(n);
 }
 
 /* ---- scheduling -------------------------------------------------------- */
@@ -616,8 +647,7 @@ static struct es_node *next_ready(struct es_run *run, int mode_apply,
 				sprintf(msg, "waiting on %s", blocker);
 			finish(n, ES_TS_BLOCKED, msg);
 			n->started = n->finished = 1;
-			es_state_task_set(run->state, n->ref, ES_TS_BLOCKED,
-			                  msg);
+			es_node_record(run, n, es_state_write_failures());
 			es_render_node_result(run, n, 0);
 			pthread_cond_broadcast(&run->changed);
 			(*remaining)--;
@@ -642,6 +672,7 @@ static void *worker(void *arg)
 		size_t remaining;
 		struct es_node *n;
 		double started;
+		unsigned long writes_failed;
 
 		if (cancelled(run))
 			break;
@@ -658,13 +689,13 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->lock);
 
 		started = now_s();
+		writes_failed = es_state_write_failures();
 		if (n->kind == ES_NODE_MANUAL)
 			run_manual(run, n);
 		else
 			run_task(run, n, w->mode_apply);
 		if (w->mode_apply) {
-			es_state_task_set(run->state, n->ref, n->result,
-			                  n->message);
+			es_node_record(run, n, writes_failed);
 			es_render_node_result(run, n, now_s() - started);
 		}
 
@@ -770,12 +801,14 @@ int es_run_confirm(struct es_run *run, const char *ref, const char *by)
 		       ref, es_task_state_name(st));
 		return ES_EXIT_INPUT;
 	}
-	if (es_state_confirm(run->state, ref, by) < 0) {
-		es_log(ES_LOG_ERROR, NULL, "could not record the confirmation");
+	if (es_state_confirm(run->state, ref, by) < 0 ||
+	    ((n->kind == ES_NODE_MANUAL || (n->task->flags & ES_TASK_MANUAL)) &&
+	     es_state_task_set(run->state, ref, ES_TS_DONE, "confirmed") < 0)) {
+		es_log(ES_LOG_ERROR, NULL,
+		       "could not record the confirmation: %s",
+		       es_state_write_error());
 		return ES_EXIT_FAILED;
 	}
-	if (n->kind == ES_NODE_MANUAL || (n->task->flags & ES_TASK_MANUAL))
-		es_state_task_set(run->state, ref, ES_TS_DONE, "confirmed");
 	printf("confirmed %s by %s\n", ref, by);
 	return ES_EXIT_OK;
 }

@@ -98,6 +98,8 @@ static int write_all(int fd, const char *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = EIO; /* no progress and no reason given */
 		if (n <= 0)
 			return -1;
 		buf += n;
@@ -133,9 +135,13 @@ static int write_atomic(const struct es_state_store *st, const char *path,
 		if (rc < 0)
 			unlink(tmp);
 	}
-	if (rc < 0)
+	if (rc < 0) {
+		int why = errno; /* the caller reports it (state.h) */
+
 		es_log(ES_LOG_ERROR, NULL, "cannot write %s: %s", path,
-		       strerror(errno));
+		       strerror(why));
+		errno = why;
+	}
 	free(tmp);
 	return rc;
 }
@@ -406,12 +412,15 @@ static int file_journal_append(struct es_state_store *st, const cJSON *record)
 		st->journal_size += (off_t)len + 1;
 		rc = 0;
 	} else {
+		int why = errno; /* the caller reports it (state.h) */
+
 		/* Never leave half a line for the next record to follow. */
 		es_log(ES_LOG_ERROR, NULL, "cannot append to %s: %s",
-		       st->journal_path, strerror(errno));
+		       st->journal_path, strerror(why));
 		if (ftruncate(st->journal_fd, st->journal_size) < 0)
 			es_log(ES_LOG_ERROR, NULL, "%s: cannot undo: %s",
 			       st->journal_path, strerror(errno));
+		errno = why;
 	}
 	free(text);
 	return rc;

@@ -198,6 +198,7 @@ static void teardown_all(struct es_run *run, enum es_phase phase)
 		enum es_task_state held = ES_TS_BLOCKED;
 		char *why = NULL;
 		struct timespec t0, t1;
+		unsigned long writes_failed = es_state_write_failures();
 
 		if (!n->selected || !is_teardown_task(n))
 			continue;
@@ -211,9 +212,7 @@ static void teardown_all(struct es_run *run, enum es_phase phase)
 			teardown_task(run, n, phase);
 		if (phase != ES_PHASE_DESTROY)
 			continue;
-		es_state_task_set(run->state, n->ref, n->result, n->message);
-		if (n->result == ES_TS_REMOVED || n->result == ES_TS_KEPT)
-			es_state_interrupted_clear(run->state, n->ref);
+		es_node_record(run, n, writes_failed);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		es_render_node_result(run, n,
 		                      (double)(t1.tv_sec - t0.tv_sec) +
