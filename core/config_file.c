@@ -4,6 +4,7 @@
  * path, so a missing include, a cycle or a hostile included file gives one
  * clear diagnostic before libconfig parses anything.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "config_internal.h"
+#include "numbers.h"
 
 /* libconfig itself gives up at 10; stop earlier with a clearer message. */
 #define MAX_INCLUDE_DEPTH 8
@@ -117,6 +119,157 @@ static int check_text(const char *buf, size_t len, const char *path,
 	return 0;
 }
 
+/* ---- integers past 64 bits --------------------------------------------- */
+
+/* libconfig 1.5 reads an integer literal past 64 bits as -1 or a wrapped
+ * value without a word; find such literals first, with the setting they
+ * belong to (the group path as written, "plugins." dropped as elsewhere). */
+struct number_scan {
+	const char *path;
+	struct es_diags *d;
+	char groups[8][64]; /* open groups and lists, by name ("" unnamed) */
+	int depth;
+	char name[64]; /* the last setting name read */
+};
+
+static void scan_key(const struct number_scan *ns, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i <= ns->depth && i <= 8; i++) {
+		const char *part =
+		    i < ns->depth && i < 8 ? ns->groups[i] : ns->name;
+
+		if (i == ns->depth || i == 8)
+			part = ns->name;
+		if (!*part || (i == 0 && ns->depth && !strcmp(part, "plugins")))
+			continue;
+		if (o < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%s",
+			                      o ? "." : "", part);
+	}
+}
+
+/* The literal at buf[*i]: refused when it is an integer past 64 bits. */
+static int scan_number(struct number_scan *ns, const char *buf, size_t len,
+                       size_t *i, int line)
+{
+	size_t start = *i, end = start;
+	int hex, is_float = 0;
+	char text[96], key[256];
+	int64_t n;
+
+	if (buf[end] == '-' || buf[end] == '+')
+		end++;
+	hex = end + 1 < len && buf[end] == '0' &&
+	      (buf[end + 1] == 'x' || buf[end + 1] == 'X');
+	if (hex)
+		end += 2;
+	while (end < len &&
+	       (isxdigit((unsigned char)buf[end]) ||
+	        (!hex && strchr(".eE", buf[end])) ||
+	        (!hex && end > start && strchr("eE", buf[end - 1]) &&
+	         strchr("+-", buf[end])))) {
+		is_float |= !hex && strchr(".eE", buf[end]) != NULL;
+		end++;
+	}
+	*i = end;
+	while (*i < len && (buf[*i] == 'L' || buf[*i] == 'l'))
+		(*i)++;
+	if (is_float)
+		return 0;
+	if (end - start >= sizeof(text)) {
+		snprintf(text, sizeof(text), "%.64s...", buf + start);
+	} else {
+		memcpy(text, buf + start, end - start);
+		text[end - start] = '\0';
+		if (hex ? strspn(text + 2, "0") + 16 >= strlen(text + 2)
+		        : es_parse_int64(text, &n) != ES_NUMBER_RANGE)
+			return 0;
+	}
+	scan_key(ns, key, sizeof(key));
+	es_diags_add(ns->d, ns->path, line, key[0] ? key : NULL,
+	             "%s is out of range: a whole number is at least "
+	             "-9223372036854775808 and at most 9223372036854775807",
+	             text);
+	return -1;
+}
+
+/* Past a string or comment starting at buf[*i]; lines counted. */
+static int skip_text(const char *buf, size_t len, size_t *i, int *line)
+{
+	size_t j = *i;
+
+	if (buf[j] == '"') {
+		for (j++; j < len && buf[j] != '"'; j++) {
+			*line += buf[j] == '\n';
+			if (buf[j] == '\\' && j + 1 < len)
+				j++;
+		}
+	} else if (buf[j] == '#' ||
+	           (buf[j] == '/' && j + 1 < len && buf[j + 1] == '/')) {
+		while (j < len && buf[j] != '\n')
+			j++;
+		*i = j;
+		return 1;
+	} else if (buf[j] == '/' && j + 1 < len && buf[j + 1] == '*') {
+		for (j += 2;
+		     j + 1 < len && !(buf[j] == '*' && buf[j + 1] == '/'); j++)
+			*line += buf[j] == '\n';
+		j++;
+	} else {
+		return 0;
+	}
+	*i = j + 1;
+	return 1;
+}
+
+static int check_numbers(const char *buf, size_t len, const char *path,
+                         struct es_diags *d)
+{
+	struct number_scan ns = {.path = path, .d = d};
+	size_t i = 0;
+	int line = 1, rc = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (skip_text(buf, len, &i, &line))
+			continue;
+		if (isalpha(c) || c == '*' || c == '_') {
+			size_t n = 0;
+
+			while (i < len && (isalnum((unsigned char)buf[i]) ||
+			                   strchr("_*-", buf[i]))) {
+				if (n + 1 < sizeof(ns.name))
+					ns.name[n++] = buf[i];
+				i++;
+			}
+			ns.name[n] = '\0';
+			continue;
+		}
+		if (isdigit(c) || ((c == '-' || c == '+') && i + 1 < len &&
+		                   isdigit((unsigned char)buf[i + 1]))) {
+			if (scan_number(&ns, buf, len, &i, line) < 0)
+				rc = -1;
+			continue;
+		}
+		if (strchr("{([", c) && c) {
+			if (ns.depth < 8)
+				memcpy(ns.groups[ns.depth], ns.name,
+				       sizeof(ns.name));
+			ns.depth++;
+			ns.name[0] = '\0';
+		} else if (strchr("})]", c) && c && ns.depth > 0) {
+			ns.depth--;
+		}
+		line += c == '\n';
+		i++;
+	}
+	return rc;
+}
+
 static char *read_bounded(int fd, size_t *len)
 {
 	char *buf = malloc(ES_CONFIG_MAX_BYTES + 2);
@@ -183,7 +336,8 @@ static char *read_text_file(const char *path, const struct origin *o,
 		         "file is too large (the limit is %u bytes)",
 		         ES_CONFIG_MAX_BYTES);
 		file_problem(d, o, path, what);
-	} else if (check_text(buf, *len, path, o, d) == 0) {
+	} else if (check_text(buf, *len, path, o, d) == 0 &&
+	           check_numbers(buf, *len, path, d) == 0) {
 		return buf;
 	}
 	free(buf);

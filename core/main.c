@@ -12,6 +12,7 @@
 #include "describe.h"
 #include "init.h"
 #include "log.h"
+#include "numbers.h"
 #include "plan_file.h"
 #include "runner.h"
 
@@ -135,15 +136,12 @@ static void free_list(char **list, size_t n)
 
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	int64_t v;
 
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9' ||
+	    es_parse_int64(s, &v) != ES_NUMBER_OK || (uint64_t)v > max)
 		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v > max)
-		return -1;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 

@@ -36,6 +36,25 @@ grep -q 'webhook_events = \[ \];' "$WORK/noevents.cfg" || fail "noevents.cfg: th
 reject noevents.cfg 1 "webhook_url is set but no event is chosen"
 grep -qE "noevents.cfg:[0-9]+: mailgun.webhook_events" "$WORK/err" || fail "no file:line: key for the validate() finding"
 
+# Every number is checked at the width it is used at, and named as written:
+# libconfig and 32-bit HTTP timeouts once turned these into other values.
+number_case() { # FILE SED-EXPRESSION EXPECTED-TEXT
+  sed "$2" "$good" >"$WORK/$1"
+  cmp -s "$good" "$WORK/$1" && fail "$1: the sed changed nothing"
+  reject "$1" 1 "$3"
+  grep -qE "$1:[0-9]+: " "$WORK/err" || fail "$1: no file:line: for the number"
+}
+number_case timeout32.cfg 's|    region = "us";|    region = "us"; http_timeout = "4294967297ms";|' \
+  'mailgun.http_timeout: "4294967297ms" is too long: at most 4294967295ms'
+number_case timeout50d.cfg 's|    region = "us";|    region = "us"; http_timeout = "50d";|' \
+  'mailgun.http_timeout: "50d" is too long'
+number_case ttl64.cfg 's|account_mode = "create";|account_mode = "create"; ttl = 99999999999999999999;|' \
+  'aws.ttl: 99999999999999999999 is out of range'
+number_case poll0.cfg '0,/poll_interval = "1s"/s|poll_interval = "1s"|poll_interval = "0ms"|' \
+  'aws.poll_interval: "0ms" is too short: at least 1ms'
+number_case concurrency64.cfg 's|    region = "us";|    region = "us"; max_concurrency = -99999999999999999999;|' \
+  'mailgun.max_concurrency: -99999999999999999999 is out of range'
+
 sed 's|    region = "us";|    region = "us";\n    domian = "x.example";|' "$good" >"$WORK/typo.cfg"
 reject typo.cfg 1 "did you mean 'domain'"
 expect_err "typo.cfg:"
