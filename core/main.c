@@ -134,6 +134,18 @@ static void free_list(char **list, size_t n)
 	free(list);
 }
 
+/* Of two runs' exit codes, the one to report: any error wins over
+ * pending (2), which wins over done (0); between errors, the higher. */
+static int worse_exit(int a, int b)
+{
+	int rank_a = a == ES_EXIT_OK ? 0 : a == ES_EXIT_PENDING ? 1 : 2;
+	int rank_b = b == ES_EXIT_OK ? 0 : b == ES_EXIT_PENDING ? 1 : 2;
+
+	if (rank_a != rank_b)
+		return rank_a > rank_b ? a : b;
+	return a > b ? a : b;
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	int64_t v;
@@ -559,8 +571,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; rc != ES_EXIT_USAGE && i < files; i++) {
 			int one = run_command(&cli, cli.args[i], plugin_dir);
 
-			if (one > rc)
-				rc = one;
+			rc = worse_exit(rc, one);
 			if (cancelled)
 				break;
 		}

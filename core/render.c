@@ -171,6 +171,10 @@ int es_render_plan(struct es_run *run)
 			printf("  x %-40s %s: %s\n", n->ref, what,
 			       n->message ? n->message : "");
 		}
+		/* Planned again after a failed apply: why it is not done. */
+		if (n->message &&
+		    (!strcmp(what, "changes") || !strcmp(what, "in place")))
+			printf("    %s\n", n->message);
 	}
 	if (doc) {
 		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
