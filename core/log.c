@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_open.h"
+
 #define ES_REDACT_MIN 4
 #define ES_REDACT_MASK "***"
 
@@ -43,11 +45,11 @@ int es_log_verbosity(void)
 
 int es_log_open_file(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fd = es_open_regular(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	FILE *f;
 
 	if (fd < 0)
-		return -1;
+		return fd;
 	f = fdopen(fd, "a");
 	if (!f) {
 		close(fd);

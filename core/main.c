@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "describe.h"
+#include "file_open.h"
 #include "init.h"
 #include "log.h"
 #include "numbers.h"
@@ -465,10 +466,15 @@ static int run_command(const struct cli *cli, const char *path,
 		rc = es_saved_plan_bind(sp, &run);
 	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
 		char log_path[4096];
+		int log_rc;
 
 		snprintf(log_path, sizeof(log_path), "%s/envsetup.log",
 		         es_state_path(run.state));
-		es_log_open_file(log_path);
+		log_rc = es_log_open_file(log_path);
+		if (log_rc < 0)
+			es_log(ES_LOG_WARNING, NULL,
+			       "%s: %s; this run is not logged there", log_path,
+			       es_open_error(log_rc));
 		es_log(ES_LOG_DEBUG, NULL, "envsetup %s %s --env %s",
 		       cli->command, path, l.env);
 	}

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_open.h"
 #include "log.h"
 
 /* A state document is a few hundred KiB at most; anything bigger is not
@@ -119,8 +120,9 @@ static int write_atomic(const struct es_state_store *st, const char *path,
 	if (!tmp)
 		return -1;
 	snprintf(tmp, plen, "%s.tmp.%ld", path, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	          0600);
+	fd = es_open_regular(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd == ES_OPEN_NOT_REGULAR)
+		errno = EINVAL;
 	if (fd >= 0) {
 		/* fchmod: an umask must not widen nor narrow the mode. */
 		if (fchmod(fd, 0600) == 0 && write_all(fd, data, len) == 0 &&
@@ -153,16 +155,20 @@ static enum es_state_error read_capped(const char *path, size_t cap, char **out,
                                        size_t *len, int *missing, char *err,
                                        size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = es_open_regular(path, O_RDONLY, 0);
 	struct stat sb;
 	char *buf;
 	size_t got = 0;
 
 	*out = NULL;
 	*missing = 0;
-	if (fd < 0 && errno == ENOENT) {
+	if (fd == -1 && errno == ENOENT) {
 		*missing = 1;
 		return ES_STATE_OK;
+	}
+	if (fd == ES_OPEN_NOT_REGULAR) {
+		snprintf(err, errlen, "%s: %s", path, es_open_error(fd));
+		return ES_STATE_CORRUPT;
 	}
 	if (fd < 0 || fstat(fd, &sb) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -314,10 +320,10 @@ static void journal_cut(struct es_state_store *st, size_t keep)
 
 	if (st->readonly)
 		return;
-	fd = open(st->journal_path, O_WRONLY | O_CLOEXEC);
+	fd = es_open_regular(st->journal_path, O_WRONLY, 0);
 	if (fd < 0 || ftruncate(fd, (off_t)keep) < 0 || fsync(fd) < 0)
 		es_log(ES_LOG_WARNING, NULL, "%s: cannot cut the torn line: %s",
-		       st->journal_path, strerror(errno));
+		       st->journal_path, es_open_error(fd));
 	if (fd >= 0)
 		close(fd);
 }
@@ -374,11 +380,14 @@ static int journal_open(struct es_state_store *st)
 	if (st->journal_fd >= 0)
 		return 0;
 	created = access(st->journal_path, F_OK) != 0;
-	st->journal_fd =
-	    open(st->journal_path,
-	         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (st->journal_fd < 0 || fstat(st->journal_fd, &sb) < 0)
+	st->journal_fd = es_open_regular(st->journal_path,
+	                                 O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (st->journal_fd == ES_OPEN_NOT_REGULAR)
+		errno = EINVAL;
+	if (st->journal_fd < 0 || fstat(st->journal_fd, &sb) < 0) {
+		st->journal_fd = -1;
 		return -1;
+	}
 	st->journal_size = sb.st_size;
 	if (created && fsync_dir(st->dir) < 0)
 		return -1;

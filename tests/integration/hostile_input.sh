@@ -104,4 +104,26 @@ printf '{"format_version": 1, "tasks": [garbage' >"$state"
 sum=$(md5sum <"$state")
 es plan "$good" --env uat; no_crash state; expect_rc 1; expect_err "state.json"
 [ "$(md5sum <"$state")" = "$sum" ] || fail "corrupt state file was modified"
+# A FIFO in place of the config file or of a file of the state directory is
+# refused by name instead of hanging the run (timeout: a regression fails).
+es_timed() {
+  set +e
+  timeout -s KILL 60 "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" "$@" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  set -e
+  [ "$RC" -ne 137 ] || fail "hung until killed: $*"
+}
+mkfifo "$WORK/fifo.cfg"
+es_timed check "$WORK/fifo.cfg" --env uat; expect_rc 1; expect_err "fifo.cfg: not a regular file"
+statedir=$(dirname "$state")
+for f in state.json journal.jsonl secrets.json lock; do
+  rm -rf "$statedir"
+  es apply "$good" --env uat --only mailgun:verify_api_key; expect_rc 0
+  rm -f "$statedir/$f"; mkfifo "$statedir/$f"
+  for cmd in status plan apply; do
+    es_timed "$cmd" "$good" --env uat --only mailgun:verify_api_key
+    [ "$cmd" = status ] && [ "$f" = lock ] && { expect_rc 0; continue; }
+    expect_rc 1; expect_err "$f: not a regular file"
+  done
+done
 echo "hostile_input: all checks passed"
