@@ -67,6 +67,13 @@ grep -q "key-literal-in-the-file-123" "$WORK/out" "$WORK/err" && fail "literal s
 sed 's|region = "us";|region = "mars";|' "$good" >"$WORK/enum.cfg"
 reject enum.cfg 1 "mailgun.region"
 
+# A CR/LF in a secret would inject an HTTP header: refused when loaded,
+# without showing the value.
+AWS_ACCESS_KEY_ID=$'AKIASANDBOX000000001\r\nX-Injected: yes' es check "$good" --env uat
+no_crash crlf; expect_rc 1; expect_err "aws.access_key_id"
+expect_err "the secret from env:AWS_ACCESS_KEY_ID has a control character (byte 21, 0x0d)"
+grep -q "X-Injected" "$WORK/err" "$WORK/out" && fail "the secret's value was shown"
+
 sed 's|api_key = "env:MAILGUN_API_KEY";|api_key = "env:NO_SUCH_VAR_FOR_TEST";|' "$good" >"$WORK/noenv.cfg"
 reject noenv.cfg 1 "NO_SUCH_VAR_FOR_TEST"
 

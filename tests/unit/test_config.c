@@ -918,6 +918,12 @@ START_TEST(test_env_secret_resolution)
 	expect_bind_error(body, "mailgun.api_key", 6, "is empty");
 	setenv("ES_TEST_OTHER", "abc", 1);
 	expect_bind_error(body, "mailgun.api_key", 6, "too short to redact");
+	/* A CR/LF would inject a header where the secret is sent. */
+	setenv("ES_TEST_OTHER", "key-0123456789\r\nX-Injected: yes", 1);
+	expect_bind_error(body, "mailgun.api_key", 6,
+	                  "has a control character (byte 15, 0x0d)");
+	setenv("ES_TEST_OTHER", "key-0123456789\x1b[2J", 1);
+	expect_bind_error(body, "mailgun.api_key", 6, "(byte 15, 0x1b)");
 	unsetenv("ES_TEST_OTHER");
 }
 END_TEST
