@@ -125,6 +125,8 @@ config_t *es_checklist_read(const char *path, struct es_diags *d)
 		ok = 0;
 	}
 	root = ok ? config_root_setting(cf) : NULL;
+	if (root && es_config_check_strings(root, path, d))
+		ok = 0;
 	for (int i = 0; root && i < config_setting_length(root); i++) {
 		const config_setting_t *m = config_setting_get_elem(root, i);
 		const char *name = config_setting_name(m);

@@ -119,6 +119,79 @@ static int check_text(const char *buf, size_t len, const char *path,
 	return 0;
 }
 
+/* ---- strings after escapes ------------------------------------------- */
+
+/* "mailgun.webhook_events[2]": where a setting is, "plugins." dropped as
+ * in every other message. */
+static void setting_key(const config_setting_t *s, char *out, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	size_t used;
+
+	out[0] = '\0';
+	if (!parent)
+		return;
+	setting_key(parent, out, len);
+	if (!strcmp(out, "plugins"))
+		out[0] = '\0';
+	used = strlen(out);
+	if (config_setting_name(s))
+		snprintf(out + used, len - used, "%s%s", used ? "." : "",
+		         config_setting_name(s));
+	else
+		snprintf(out + used, len - used, "[%d]",
+		         config_setting_index(s));
+}
+
+size_t es_config_check_strings(const config_setting_t *s, const char *file,
+                               struct es_diags *d)
+{
+	const unsigned char *v;
+	char key[256];
+	size_t len;
+
+	if (config_setting_is_aggregate(s)) {
+		size_t problems = 0;
+
+		for (int i = 0; i < config_setting_length(s); i++)
+			problems += es_config_check_strings(
+			    config_setting_get_elem(s, i), file, d);
+		return problems;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return 0;
+	v = (const unsigned char *)config_setting_get_string(s);
+	len = strlen((const char *)v);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(v + i, len - i);
+		const char *src = config_setting_source_file(s);
+
+		if (n && (v[i] >= 0x20 || v[i] == '\t' || v[i] == '\n') &&
+		    v[i] != 0x7f) {
+			i += n;
+			continue;
+		}
+		setting_key(s, key, sizeof(key));
+		if (n)
+			es_diags_add(
+			    d, src ? src : file,
+			    (int)config_setting_source_line(s), key,
+			    "has a control character (0x%02x, byte %zu): "
+			    "write text, not terminal or control codes",
+			    v[i], i + 1);
+		else
+			es_diags_add(
+			    d, src ? src : file,
+			    (int)config_setting_source_line(s), key,
+			    "byte %zu (0x%02x) is not UTF-8 text: write "
+			    "the character itself, not an escape such "
+			    "as \"\\xff\"",
+			    i + 1, v[i]);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- integers past 64 bits --------------------------------------------- */
 
 /* libconfig 1.5 reads an integer literal past 64 bits as -1 or a wrapped

@@ -15,6 +15,12 @@
  * parses anything. On success *dir is the config's directory, absolute
  * (transfer full). 0 or -1 after one diagnostic per problem. */
 int es_config_check_files(const char *path, struct es_diags *d, char **dir);
+/* Every string under `s` is still UTF-8 text without control characters
+ * (tab and newline aside) once libconfig has read its escapes ("\xff",
+ * "\x1b"); the number of problems, each reported (`file` when libconfig
+ * names none). */
+size_t es_config_check_strings(const config_setting_t *s, const char *file,
+                               struct es_diags *d);
 
 /* Free what es_config_bind attached to a plugin group (values, resolved
  * secrets, ca_file) and wipe the secrets. */

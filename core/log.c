@@ -207,6 +207,13 @@ static int shown_on_stderr(enum es_log_level level)
 	return (int)level <= log_verbosity;
 }
 
+void es_text_printable(char *text)
+{
+	for (unsigned char *c = (unsigned char *)text; c && *c; c++)
+		if ((*c < 0x20 && *c != '\t' && *c != '\n') || *c == 0x7f)
+			*c = '?';
+}
+
 void es_logv(enum es_log_level level, const char *prefix, const char *fmt,
              va_list ap)
 {
@@ -237,6 +244,9 @@ void es_logv(enum es_log_level level, const char *prefix, const char *fmt,
 			free(text);
 		return;
 	}
+	/* Provider replies, config text and a lock holder's record reach
+	 * the terminal here: no escape sequence goes through. */
+	es_text_printable(clean);
 	if (shown_on_stderr(level)) {
 		if (level <= ES_LOG_WARNING)
 			fprintf(stderr, "%s: ", level_name(level));

@@ -284,6 +284,9 @@ static char *diags_text(const struct es_call *call, const char *fallback)
 
 static void finish(struct es_node *n, enum es_task_state st, char *message)
 {
+	/* Shown on the terminal and kept in the state: a provider's text
+	 * carries no escape sequence there. */
+	es_text_printable(message);
 	n->result = st;
 	free(n->message);
 	n->message = message;

@@ -120,6 +120,7 @@ static int held_by_dependant(struct es_run *run, const struct es_node *n,
 
 static void set_result(struct es_node *n, enum es_task_state st, char *msg)
 {
+	es_text_printable(msg); /* as the runner's finish() */
 	n->result = st;
 	free(n->message);
 	n->message = msg;

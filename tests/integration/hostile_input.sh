@@ -67,6 +67,15 @@ grep -q "key-literal-in-the-file-123" "$WORK/out" "$WORK/err" && fail "literal s
 sed 's|region = "us";|region = "mars";|' "$good" >"$WORK/enum.cfg"
 reject enum.cfg 1 "mailgun.region"
 
+# libconfig turns escapes into raw bytes after the file's UTF-8 check:
+# invalid UTF-8 or terminal escapes never reach state.json or a terminal.
+sed 's|name = "Acme Corp"|name = "Acme\\xffCorp"|' "$good" >"$WORK/rawbyte.cfg"
+cmp -s "$good" "$WORK/rawbyte.cfg" && fail "rawbyte.cfg: the sed changed nothing"
+reject rawbyte.cfg 1 "customer.name: byte 5 (0xff) is not UTF-8 text"
+sed 's|name = "Acme Corp"|name = "Acme\\x1b[2JCorp"|' "$good" >"$WORK/escape.cfg"
+reject escape.cfg 1 "customer.name: has a control character (0x1b, byte 5)"
+grep -q $'\x1b' "$WORK/err" "$WORK/out" && fail "an escape sequence reached the terminal"
+
 # A CR/LF in a secret would inject an HTTP header: refused when loaded,
 # without showing the value.
 AWS_ACCESS_KEY_ID=$'AKIASANDBOX000000001\r\nX-Injected: yes' es check "$good" --env uat
@@ -133,4 +142,13 @@ for f in state.json journal.jsonl secrets.json lock; do
     expect_rc 1; expect_err "$f: not a regular file"
   done
 done
+# A lock holder's record reaches the terminal without its escape sequences.
+rm -rf "$statedir"
+es apply "$good" --env uat --only mailgun:verify_api_key; expect_rc 0
+sh -c 'exit 0' & gone=$!; wait "$gone"
+printf '{"pid": %d, "host": "%s", "started": "2026-01-01T00:00:00Z", "command": "envsetup \\u001b[2J\\u001b]0;owned\\u0007"}' \
+  "$gone" "$(hostname)" >"$statedir/lock"
+es plan "$good" --env uat --only mailgun:verify_api_key; expect_rc 0
+expect_err "taking over the stale lock of pid $gone"
+grep -q $'\x1b' "$WORK/err" "$WORK/out" && fail "an escape sequence from the lock file reached the terminal"
 echo "hostile_input: all checks passed"
