@@ -108,10 +108,17 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /* Split "a,b" into the NULL-terminated list. */
+/* A comma list of names; -1 when an item is empty (`--only ''` would
+ * otherwise select everything). */
 static int add_list(char ***list, size_t *n, const char *value)
 {
-	char *copy = strdup(value), *save = NULL;
+	char *copy, *save = NULL;
+	size_t len = strlen(value);
 
+	if (!len || value[0] == ',' || value[len - 1] == ',' ||
+	    strstr(value, ",,"))
+		return -1;
+	copy = strdup(value);
 	if (!copy)
 		return -1;
 	for (char *tok = strtok_r(copy, ",", &save); tok;
@@ -209,10 +216,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->env = optarg;
 			break;
 		case OPT_ONLY:
-			add_list(&cli->only, &cli->n_only, optarg);
-			break;
 		case OPT_SKIP:
-			add_list(&cli->skip, &cli->n_skip, optarg);
+			if (add_list(c == OPT_ONLY ? &cli->only : &cli->skip,
+			             c == OPT_ONLY ? &cli->n_only
+			                           : &cli->n_skip,
+			             optarg) < 0)
+				return usage_error(
+				    "--only and --skip take a comma list of "
+				    "names (plugin, plugin:task, checklist, "
+				    "checklist:ID); '%s' has an empty one",
+				    optarg);
 			break;
 		case OPT_PLUGIN_DIR:
 			cli->plugin_dir = optarg;

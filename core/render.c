@@ -76,6 +76,8 @@ int es_render_plan(struct es_run *run)
 	const struct es_section *last = NULL;
 	/* --json prints the document --out saves: one format (plan_file.h). */
 	int json = run->opt.json;
+	/* -q: errors only; the exit code tells the rest. */
+	int quiet = !json && es_log_verbosity() == 0;
 	cJSON *doc = json || run->opt.plan_out ? run_header(run, "plan") : NULL;
 	cJSON *items;
 
@@ -84,7 +86,7 @@ int es_render_plan(struct es_run *run)
 		return ES_EXIT_INPUT;
 	}
 	items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
-	if (!json)
+	if (!json && !quiet)
 		print_header(run, "plan");
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
@@ -137,9 +139,10 @@ int es_render_plan(struct es_run *run)
 			continue;
 		/* Gates are the status command's business: plan lists them
 		 * only with -v, and counts them in the summary. */
-		if (strcmp(what, "waiting") == 0 && es_log_verbosity() < 2)
+		if ((strcmp(what, "waiting") == 0 && es_log_verbosity() < 2) ||
+		    (quiet && strcmp(what, "failed") != 0))
 			continue;
-		if (n->section != last) {
+		if (n->section != last && !quiet) {
 			printf("%s %s\n", section_label(n),
 			       n->section ? n->section->title : "");
 			last = n->section;
@@ -195,6 +198,8 @@ int es_render_plan(struct es_run *run)
 		}
 		cJSON_Delete(doc);
 	}
+	if (quiet)
+		return rc;
 	printf("\nPlan: %d to create, %d to update, %d to delete, %d known "
 	       "only after apply, %d to resume or record; %d in place; %d "
 	       "waiting for a person; %d blocked; %d failed.\n",
@@ -225,6 +230,8 @@ void es_render_node_result(struct es_run *run, const struct es_node *n,
 	if (n->kind == ES_NODE_MANUAL && n->result != ES_TS_DONE &&
 	    es_log_verbosity() < 2)
 		return;
+	if (es_log_verbosity() == 0 && n->result != ES_TS_FAILED)
+		return; /* -q: errors only */
 	pthread_mutex_lock(&print_lock);
 	printf("[%s] %-44s %-9s %s", section_label(n), n->ref,
 	       es_task_state_name(n->result), n->message ? n->message : "");
@@ -273,6 +280,8 @@ void es_render_apply_summary(struct es_run *run)
 		print_json(doc);
 		return;
 	}
+	if (es_log_verbosity() == 0)
+		return; /* -q: the exit code says it */
 	printf("\nApply: %d done (%d changed), %d failed, %d waiting for a "
 	       "person, %d blocked.\n",
 	       counts[ES_TS_DONE], changed, counts[ES_TS_FAILED],

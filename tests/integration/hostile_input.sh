@@ -109,10 +109,21 @@ es apply "$good"; expect_rc 64; expect_err "needs --env"
 es plan "$good" --parallelism 0; expect_rc 64
 es confirm "$good" checklist:vpn_access --env uat; expect_rc 64
 es plan "$good" --env uat --only nosuch; expect_rc 1; expect_err "nosuch"
+# An empty name selects nothing rather than everything, and a selection
+# that leaves nothing is an error, not "No changes".
+es plan "$good" --env uat --only ''; expect_rc 64; expect_err "'' has an empty one"
+es plan "$good" --env uat --skip mailgun,; expect_rc 64; expect_err "has an empty one"
+es plan "$good" --env uat --only mailgun --skip mailgun; expect_rc 1
+expect_err "--only and --skip leave no task to run"
 
 # A corrupt state file is refused, named, and left as it was.
 start_sandbox
 write_acme_config "$good"
+# -q: errors only, for plan and apply too; the exit code says the rest.
+es -q apply "$good" --env uat --only mailgun:verify_api_key; expect_rc 0
+[ -s "$WORK/out" ] && fail "apply -q printed: $(head -3 "$WORK/out")"
+es -q plan "$good" --env uat --only mailgun; expect_rc 2
+[ -s "$WORK/out" ] && fail "plan -q printed: $(head -3 "$WORK/out")"
 es apply "$good" --env uat --only mailgun:verify_api_key; expect_rc 0
 state=$(find "$WORK/state" -name state.json)
 [ -n "$state" ] || fail "no state.json"
