@@ -477,7 +477,10 @@ static int run_command(const struct cli *cli, const char *path,
 	                 !is_status && !is_confirm);
 	if (rc == ES_EXIT_OK && sp)
 		rc = es_saved_plan_bind(sp, &run);
-	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
+	/* The run log is of the runs that change things: plan writes
+	 * nothing but the lock (docs/cli.md). */
+	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW &&
+	    strcmp(cli->command, "plan") != 0) {
 		char log_path[4096];
 		int log_rc;
 

@@ -29,6 +29,7 @@ struct es_state {
 	cJSON *model;   /* state.json, current */
 	cJSON *secrets; /* secrets.json, current */
 	uint64_t next_intent;
+	int changed; /* something was written: close() snapshots */
 };
 
 static const char *const task_state_names[] = {
@@ -121,8 +122,10 @@ static int commit(struct es_state *s, cJSON *record)
 
 	errno = 0;
 	if (record && !s->readonly &&
-	    s->be->journal_append(s->store, record) == 0)
+	    s->be->journal_append(s->store, record) == 0) {
+		s->changed = 1;
 		rc = es_state_apply_record(s->model, record) == 0 ? 0 : -1;
+	}
 	if (rc < 0 && !s->readonly)
 		write_failed(errno);
 	cJSON_Delete(record);
@@ -335,7 +338,8 @@ int es_state_close(struct es_state *s)
 	if (!s)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	if (!s->readonly)
+	/* A run that wrote nothing (plan) leaves the files as they were. */
+	if (!s->readonly && s->changed)
 		rc = snapshot(s);
 	pthread_mutex_unlock(&s->lock);
 	state_free(s);

@@ -67,7 +67,8 @@ enum es_state_error es_state_open_readonly(const char *dir,
                                            const char *environment,
                                            struct es_state **out, char *err,
                                            size_t errlen);
-/* Snapshot (unless read-only), release the lock, free. */
+/* Snapshot (unless read-only or nothing was written since open), release
+ * the lock, free. */
 int es_state_close(struct es_state *s);
 
 /* Tasks, keyed "plugin:task" or "checklist:id". */
