@@ -116,6 +116,14 @@ es plan "$good" --env uat --skip mailgun,; expect_rc 64; expect_err "has an empt
 es plan "$good" --env uat --only mailgun --skip mailgun; expect_rc 1
 expect_err "--only and --skip leave no task to run"
 
+# Providers that do not answer: the first request to an origin is retried
+# to its limit, later ones fail at once, naming why (the run ends in seconds,
+# not minutes), and no task is shown in place that was not looked at.
+es plan "$good" --env uat -p 1; no_crash unreachable; expect_rc 4
+[ "$(grep -c ' attempts)' "$WORK/err")" = 1 ] ||
+  fail "requests to an origin nobody answers were retried again: $(grep -c ' attempts)' "$WORK/err")"
+expect_err "not sent: nobody answered there earlier in this run"
+
 # A corrupt state file is refused, named, and left as it was.
 start_sandbox
 write_acme_config "$good"
