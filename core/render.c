@@ -91,6 +91,7 @@ int es_render_plan(struct es_run *run)
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 		int nchanges = n->changes ? cJSON_GetArraySize(n->changes) : 0;
+		const cJSON *ch;
 		const char *what;
 
 		if (!n->selected)
@@ -105,11 +106,12 @@ int es_render_plan(struct es_run *run)
 			what = "changes";
 		else
 			what = "in place", in_place++;
-		for (int c = 0; c < nchanges; c++) {
+		/* Walked, not indexed: cJSON_GetArrayItem(i) is a walk of
+		 * its own, n^2 over a plan of 20k users. */
+		cJSON_ArrayForEach(ch, n->changes)
+		{
 			const char *a =
-			    cJSON_GetObjectItem(
-			        cJSON_GetArrayItem(n->changes, c), "action")
-			        ->valuestring;
+			    cJSON_GetObjectItem(ch, "action")->valuestring;
 
 			create += strcmp(a, "create") == 0;
 			update += strcmp(a, "update") == 0;
@@ -148,8 +150,8 @@ int es_render_plan(struct es_run *run)
 			last = n->section;
 		}
 		if (strcmp(what, "changes") == 0) {
-			for (int c = 0; c < nchanges; c++) {
-				cJSON *ch = cJSON_GetArrayItem(n->changes, c);
+			cJSON_ArrayForEach(ch, n->changes)
+			{
 				cJSON *detail =
 				    cJSON_GetObjectItem(ch, "detail");
 

@@ -300,12 +300,12 @@ static void print_destroy_plan(const struct es_run *run, const struct tally *t)
 	       run->cfg->customer_id, run->env->name);
 	for (size_t o = 0; order && o < run->n_nodes; o++) {
 		const struct es_node *n = &run->nodes[order[o]];
-		int nc = n->changes ? cJSON_GetArraySize(n->changes) : 0;
+		const cJSON *ch;
 
 		if (!n->selected || !n->finished)
 			continue;
-		for (int c = 0; c < nc; c++) {
-			const cJSON *ch = cJSON_GetArrayItem(n->changes, c);
+		cJSON_ArrayForEach(ch, n->changes)
+		{
 			const char *detail = cJSON_GetStringValue(
 			    cJSON_GetObjectItem(ch, "detail"));
 
