@@ -661,6 +661,11 @@ struct es_config *es_config_load(const char *path, struct es_diags *d)
 		free(dir);
 		return NULL;
 	}
+	if (es_config_check_strings(config_root_setting(cf), path, d)) {
+		es_config_free(l.c);
+		free(dir);
+		return NULL;
+	}
 	parse_all(&l, config_root_setting(cf));
 	if (l.oom)
 		es_diags_add(d, path, 0, NULL, "out of memory");

@@ -4,6 +4,7 @@
  * path, so a missing include, a cycle or a hostile included file gives one
  * clear diagnostic before libconfig parses anything.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "config_internal.h"
+#include "numbers.h"
 
 /* libconfig itself gives up at 10; stop earlier with a clearer message. */
 #define MAX_INCLUDE_DEPTH 8
@@ -117,6 +119,230 @@ static int check_text(const char *buf, size_t len, const char *path,
 	return 0;
 }
 
+/* ---- strings after escapes ------------------------------------------- */
+
+/* "mailgun.webhook_events[2]": where a setting is, "plugins." dropped as
+ * in every other message. */
+static void setting_key(const config_setting_t *s, char *out, size_t len)
+{
+	const config_setting_t *parent = config_setting_parent(s);
+	size_t used;
+
+	out[0] = '\0';
+	if (!parent)
+		return;
+	setting_key(parent, out, len);
+	if (!strcmp(out, "plugins"))
+		out[0] = '\0';
+	used = strlen(out);
+	if (config_setting_name(s))
+		snprintf(out + used, len - used, "%s%s", used ? "." : "",
+		         config_setting_name(s));
+	else
+		snprintf(out + used, len - used, "[%d]",
+		         config_setting_index(s));
+}
+
+size_t es_config_check_strings(const config_setting_t *s, const char *file,
+                               struct es_diags *d)
+{
+	const unsigned char *v;
+	char key[256];
+	size_t len;
+
+	if (config_setting_is_aggregate(s)) {
+		size_t problems = 0;
+
+		for (int i = 0; i < config_setting_length(s); i++)
+			problems += es_config_check_strings(
+			    config_setting_get_elem(s, i), file, d);
+		return problems;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_STRING)
+		return 0;
+	v = (const unsigned char *)config_setting_get_string(s);
+	len = strlen((const char *)v);
+	for (size_t i = 0; i < len;) {
+		size_t n = utf8_seq(v + i, len - i);
+		const char *src = config_setting_source_file(s);
+
+		if (n && (v[i] >= 0x20 || v[i] == '\t' || v[i] == '\n') &&
+		    v[i] != 0x7f) {
+			i += n;
+			continue;
+		}
+		setting_key(s, key, sizeof(key));
+		if (n)
+			es_diags_add(
+			    d, src ? src : file,
+			    (int)config_setting_source_line(s), key,
+			    "has a control character (0x%02x, byte %zu): "
+			    "write text, not terminal or control codes",
+			    v[i], i + 1);
+		else
+			es_diags_add(
+			    d, src ? src : file,
+			    (int)config_setting_source_line(s), key,
+			    "byte %zu (0x%02x) is not UTF-8 text: write "
+			    "the character itself, not an escape such "
+			    "as \"\\xff\"",
+			    i + 1, v[i]);
+		return 1;
+	}
+	return 0;
+}
+
+/* ---- integers past 64 bits --------------------------------------------- */
+
+/* libconfig 1.5 reads an integer literal past 64 bits as -1 or a wrapped
+ * value without a word; find such literals first, with the setting they
+ * belong to (the group path as written, "plugins." dropped as elsewhere). */
+struct number_scan {
+	const char *path;
+	struct es_diags *d;
+	char groups[8][64]; /* open groups and lists, by name ("" unnamed) */
+	int depth;
+	char name[64]; /* the last setting name read */
+};
+
+static void scan_key(const struct number_scan *ns, char *out, size_t len)
+{
+	size_t o = 0;
+
+	out[0] = '\0';
+	for (int i = 0; i <= ns->depth && i <= 8; i++) {
+		const char *part =
+		    i < ns->depth && i < 8 ? ns->groups[i] : ns->name;
+
+		if (i == ns->depth || i == 8)
+			part = ns->name;
+		if (!*part || (i == 0 && ns->depth && !strcmp(part, "plugins")))
+			continue;
+		if (o < len)
+			o += (size_t)snprintf(out + o, len - o, "%s%s",
+			                      o ? "." : "", part);
+	}
+}
+
+/* The literal at buf[*i]: refused when it is an integer past 64 bits. */
+static int scan_number(struct number_scan *ns, const char *buf, size_t len,
+                       size_t *i, int line)
+{
+	size_t start = *i, end = start;
+	int hex, is_float = 0;
+	char text[96], key[256];
+	int64_t n;
+
+	if (buf[end] == '-' || buf[end] == '+')
+		end++;
+	hex = end + 1 < len && buf[end] == '0' &&
+	      (buf[end + 1] == 'x' || buf[end + 1] == 'X');
+	if (hex)
+		end += 2;
+	while (end < len &&
+	       (isxdigit((unsigned char)buf[end]) ||
+	        (!hex && strchr(".eE", buf[end])) ||
+	        (!hex && end > start && strchr("eE", buf[end - 1]) &&
+	         strchr("+-", buf[end])))) {
+		is_float |= !hex && strchr(".eE", buf[end]) != NULL;
+		end++;
+	}
+	*i = end;
+	while (*i < len && (buf[*i] == 'L' || buf[*i] == 'l'))
+		(*i)++;
+	if (is_float)
+		return 0;
+	if (end - start >= sizeof(text)) {
+		snprintf(text, sizeof(text), "%.64s...", buf + start);
+	} else {
+		memcpy(text, buf + start, end - start);
+		text[end - start] = '\0';
+		if (hex ? strspn(text + 2, "0") + 16 >= strlen(text + 2)
+		        : es_parse_int64(text, &n) != ES_NUMBER_RANGE)
+			return 0;
+	}
+	scan_key(ns, key, sizeof(key));
+	es_diags_add(ns->d, ns->path, line, key[0] ? key : NULL,
+	             "%s is out of range: a whole number is at least "
+	             "-9223372036854775808 and at most 9223372036854775807",
+	             text);
+	return -1;
+}
+
+/* Past a string or comment starting at buf[*i]; lines counted. */
+static int skip_text(const char *buf, size_t len, size_t *i, int *line)
+{
+	size_t j = *i;
+
+	if (buf[j] == '"') {
+		for (j++; j < len && buf[j] != '"'; j++) {
+			*line += buf[j] == '\n';
+			if (buf[j] == '\\' && j + 1 < len)
+				j++;
+		}
+	} else if (buf[j] == '#' ||
+	           (buf[j] == '/' && j + 1 < len && buf[j + 1] == '/')) {
+		while (j < len && buf[j] != '\n')
+			j++;
+		*i = j;
+		return 1;
+	} else if (buf[j] == '/' && j + 1 < len && buf[j + 1] == '*') {
+		for (j += 2;
+		     j + 1 < len && !(buf[j] == '*' && buf[j + 1] == '/'); j++)
+			*line += buf[j] == '\n';
+		j++;
+	} else {
+		return 0;
+	}
+	*i = j + 1;
+	return 1;
+}
+
+static int check_numbers(const char *buf, size_t len, const char *path,
+                         struct es_diags *d)
+{
+	struct number_scan ns = {.path = path, .d = d};
+	size_t i = 0;
+	int line = 1, rc = 0;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (skip_text(buf, len, &i, &line))
+			continue;
+		if (isalpha(c) || c == '*' || c == '_') {
+			size_t n = 0;
+
+			while (i < len && (isalnum((unsigned char)buf[i]) ||
+			                   strchr("_*-", buf[i]))) {
+				if (n + 1 < sizeof(ns.name))
+					ns.name[n++] = buf[i];
+				i++;
+			}
+			ns.name[n] = '\0';
+			continue;
+		}
+		if (isdigit(c) || ((c == '-' || c == '+') && i + 1 < len &&
+		                   isdigit((unsigned char)buf[i + 1]))) {
+			if (scan_number(&ns, buf, len, &i, line) < 0)
+				rc = -1;
+			continue;
+		}
+		if (strchr("{([", c) && c) {
+			if (ns.depth < 8)
+				memcpy(ns.groups[ns.depth], ns.name,
+				       sizeof(ns.name));
+			ns.depth++;
+			ns.name[0] = '\0';
+		} else if (strchr("})]", c) && c && ns.depth > 0) {
+			ns.depth--;
+		}
+		line += c == '\n';
+		i++;
+	}
+	return rc;
+}
+
 static char *read_bounded(int fd, size_t *len)
 {
 	char *buf = malloc(ES_CONFIG_MAX_BYTES + 2);
@@ -183,7 +409,8 @@ static char *read_text_file(const char *path, const struct origin *o,
 		         "file is too large (the limit is %u bytes)",
 		         ES_CONFIG_MAX_BYTES);
 		file_problem(d, o, path, what);
-	} else if (check_text(buf, *len, path, o, d) == 0) {
+	} else if (check_text(buf, *len, path, o, d) == 0 &&
+	           check_numbers(buf, *len, path, d) == 0) {
 		return buf;
 	}
 	free(buf);
@@ -380,6 +607,11 @@ config_t *es_libconfig_read(const char *path, struct es_diags *d)
 		es_diags_add(
 		    d, config_error_file(cf) ? config_error_file(cf) : path,
 		    config_error_line(cf), NULL, "%s", config_error_text(cf));
+		config_destroy(cf);
+		free(cf);
+		return NULL;
+	}
+	if (es_config_check_strings(config_root_setting(cf), path, d)) {
 		config_destroy(cf);
 		free(cf);
 		return NULL;

@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "numbers.h"
 
 static const char *const format_names[] = {
     [ES_FORMAT_NONE] = "none",
@@ -241,8 +242,7 @@ static int split_rule(const char *rule, char *name, size_t len,
 /* 1 when the typed value `v` equals `text` as it would be written. */
 static int value_equals(const struct es_value *v, const char *text)
 {
-	char *end;
-	long long n;
+	int64_t n;
 
 	if (!v->is_set)
 		return 0;
@@ -254,8 +254,7 @@ static int value_equals(const struct es_value *v, const char *text)
 		return (v->i && !strcasecmp(text, "true")) ||
 		       (!v->i && !strcasecmp(text, "false"));
 	case ES_TYPE_INT:
-		n = strtoll(text, &end, 10);
-		return *text && !*end && n == v->i;
+		return es_parse_int64(text, &n) == ES_NUMBER_OK && n == v->i;
 	default:
 		return 0;
 	}
@@ -303,10 +302,11 @@ static int check_bounds(const struct es_key *k, char *err, size_t errlen)
 	int has_min = (k->flags & ES_KEY_MIN) != 0;
 	int has_max = (k->flags & ES_KEY_MAX) != 0;
 
-	if ((has_min || has_max) && k->type != ES_TYPE_INT)
+	if ((has_min || has_max) && k->type != ES_TYPE_INT &&
+	    k->type != ES_TYPE_DURATION)
 		return key_problem(err, errlen, k,
 		                   "has ES_KEY_MIN/ES_KEY_MAX but is not an "
-		                   "int");
+		                   "int or a duration");
 	/* ABI 1 applied min/max when min < max; a schema still written that
 	 * way would silently lose its bounds. */
 	if ((k->min && !has_min) || (k->max && !has_max))
@@ -368,7 +368,8 @@ static int check_required_when(const struct es_key *k,
 {
 	const struct es_key *other = NULL;
 	const char *value;
-	char name[128], *end;
+	char name[128];
+	int64_t number;
 
 	if (!k->required_when)
 		return 0;
@@ -408,8 +409,7 @@ static int check_required_when(const struct es_key *k,
 		                   "true or false",
 		                   value);
 	case ES_TYPE_INT:
-		strtoll(value, &end, 10);
-		if (*value && !*end)
+		if (es_parse_int64(value, &number) == ES_NUMBER_OK)
 			return 0;
 		return key_problem(
 		    err, errlen, k,

@@ -16,10 +16,17 @@
  * (transfer full). 0 or -1 after one diagnostic per problem. */
 int es_config_check_files(const char *path, struct es_diags *d, char **dir);
 /* A libconfig file read with the customer file's refusals (empty, binary,
- * huge, a FIFO, include cycles) and its include folder: the parsed file
+ * huge, a FIFO, include cycles, control characters in its strings) and its
+ * include folder: the parsed file
  * (config_destroy + free), or NULL with the problem in d. For the core's
  * other libconfig files: the shared checklist, platform mappings. */
 config_t *es_libconfig_read(const char *path, struct es_diags *d);
+/* Every string under `s` is still UTF-8 text without control characters
+ * (tab and newline aside) once libconfig has read its escapes ("\xff",
+ * "\x1b"); the number of problems, each reported (`file` when libconfig
+ * names none). */
+size_t es_config_check_strings(const config_setting_t *s, const char *file,
+                               struct es_diags *d);
 
 /* Free what es_config_bind attached to a plugin group (values, resolved
  * secrets, ca_file) and wipe the secrets. */

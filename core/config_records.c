@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "numbers.h"
 #include "refs.h"
 
 static const char *const record_types[] = {"A",  "AAAA", "CNAME", "MX",
@@ -23,19 +24,20 @@ static const char *const members[] = {"type",     "name", "value",
  * [min, max]; -1 when neither. */
 static long long number_of(const cJSON *m, long long min, long long max)
 {
-	char *end = NULL;
-	long long n;
+	int64_t n;
 
 	if (cJSON_IsNumber(m)) {
-		n = (long long)m->valuedouble;
+		/* Compared as a double first: a cast of one past 64 bits is
+		 * undefined. */
+		if (!(m->valuedouble >= (double)min &&
+		      m->valuedouble <= (double)max))
+			return -1;
+		n = (int64_t)m->valuedouble;
 		if ((double)n != m->valuedouble)
 			return -1;
-	} else if (cJSON_IsString(m) &&
-	           isdigit((unsigned char)*m->valuestring)) {
-		n = strtoll(m->valuestring, &end, 10);
-		if (*end)
-			return -1;
-	} else {
+	} else if (!cJSON_IsString(m) ||
+	           !isdigit((unsigned char)*m->valuestring) ||
+	           es_parse_int64(m->valuestring, &n) != ES_NUMBER_OK) {
 		return -1;
 	}
 	return n < min || n > max ? -1 : n;

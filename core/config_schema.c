@@ -18,6 +18,7 @@
 
 #include "config_internal.h"
 #include "log.h"
+#include "numbers.h"
 #include "refs.h"
 
 /* What es_config_bind hangs on a plugin group. pc->values points at
@@ -102,8 +103,9 @@ static const struct es_key reserved_keys[] = {
            .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 0, .max = 1000000),
     ES_KEY(.name = "max_concurrency", .type = ES_TYPE_INT,
            .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 1, .max = 1024),
+    /* The HTTP layer takes a timeout of 32 bits of milliseconds. */
     ES_KEY(.name = "http_timeout", .type = ES_TYPE_DURATION,
-           .default_value = "30s"),
+           .flags = ES_KEY_MAX, .max = UINT32_MAX, .default_value = "30s"),
     ES_KEY(.name = "ca_file", .type = ES_TYPE_STRING),
     ES_KEY(.name = "protect", .type = ES_TYPE_BOOL, .default_value = "false"),
     ES_KEYS_END,
@@ -178,15 +180,13 @@ static void raw_from_default(const struct es_key *k, config_t *tmp,
                              struct es_raw_value *r)
 {
 	const char *t = k->default_value;
-	char *end = NULL;
-	long long n;
+	int64_t n;
 
 	memset(r, 0, sizeof(*r));
 	r->type = CONFIG_TYPE_STRING;
 	r->s = t;
 	if (k->type == ES_TYPE_INT) {
-		n = strtoll(t, &end, 10);
-		if (*t && end && !*end) {
+		if (es_parse_int64(t, &n) == ES_NUMBER_OK) {
 			r->type = CONFIG_TYPE_INT64;
 			r->i = n;
 		}
@@ -299,10 +299,6 @@ static void bind_reserved(struct binder *b, struct es_plugin_conf *pc,
 			pc->rate_limit_per_min = v.is_set ? v.i : -1;
 		else if (!strcmp(k->name, "max_concurrency"))
 			pc->max_concurrency = v.is_set ? v.i : -1;
-		else if (!strcmp(k->name, "http_timeout") && v.is_set &&
-		         v.i == 0)
-			problem(b, v.file, v.line, where,
-			        "http_timeout must be more than 0");
 		else if (!strcmp(k->name, "http_timeout") && v.is_set)
 			pc->http_timeout_ms = v.i;
 		else if (!strcmp(k->name, "ca_file") && v.is_set)

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "config_internal.h"
+#include "numbers.h"
 #include "refs.h"
 
 /* ---- closest match -------------------------------------------------- */
@@ -83,34 +84,6 @@ void es_value_clear(struct es_value *v)
 	v->file = NULL;
 	v->n_list = 0;
 	v->is_set = 0;
-}
-
-static int parse_duration(const char *s, int64_t *ms)
-{
-	static const struct {
-		const char *unit;
-		int64_t ms;
-	} units[] = {{"", 1000},   {"ms", 1},      {"s", 1000},
-	             {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
-	unsigned long long n = 0;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (n > (unsigned long long)INT64_MAX / 10)
-			return -1;
-		n = n * 10 + (unsigned long long)(*p - '0');
-	}
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcmp(p, units[i].unit) != 0)
-			continue;
-		if (n > (unsigned long long)(INT64_MAX / units[i].ms))
-			return -1;
-		*ms = (int64_t)n * units[i].ms;
-		return 0;
-	}
-	return -1;
 }
 
 static int is_loopback_host(const char *host, int bracketed)
@@ -270,6 +243,48 @@ static int bounds_problem(const struct es_key *k, long long n, char *err,
 	return -1;
 }
 
+/* A duration, as "500ms" or whole seconds, more than 0 and within the
+ * key's ES_KEY_MAX (milliseconds): a 0 or a value past what the key is
+ * used at would silently mean something else. */
+static int set_duration(const struct es_key *k, const struct es_raw_value *r,
+                        struct es_value *v, char *err, size_t errlen)
+{
+	enum es_number_error e = ES_NUMBER_INVALID;
+	char written[64];
+
+	if (r->type == CONFIG_TYPE_INT || r->type == CONFIG_TYPE_INT64) {
+		snprintf(written, sizeof(written), "%lld", (long long)r->i);
+		e = r->i < 0                  ? ES_NUMBER_INVALID
+		    : r->i > INT64_MAX / 1000 ? ES_NUMBER_RANGE
+		                              : ES_NUMBER_OK;
+		v->i = e == ES_NUMBER_OK ? r->i * 1000 : 0;
+	} else if (r->type == CONFIG_TYPE_STRING) {
+		snprintf(written, sizeof(written), "\"%.48s\"", r->s);
+		e = es_parse_duration_ms(r->s, &v->i);
+	}
+	if (e == ES_NUMBER_INVALID) {
+		snprintf(err, errlen,
+		         "expected a duration: \"500ms\", "
+		         "\"30s\", \"5m\", \"2h\", \"1d\" or whole seconds");
+		return -1;
+	}
+	if (e == ES_NUMBER_RANGE ||
+	    ((k->flags & ES_KEY_MAX) && v->i > k->max)) {
+		snprintf(err, errlen, "%s is too long: at most %lldms", written,
+		         (k->flags & ES_KEY_MAX) ? (long long)k->max
+		                                 : (long long)INT64_MAX);
+		return -1;
+	}
+	if (v->i == 0 || ((k->flags & ES_KEY_MIN) && v->i < k->min)) {
+		snprintf(
+		    err, errlen, "%s is too short: at least %lldms", written,
+		    (k->flags & ES_KEY_MIN) && k->min > 1 ? (long long)k->min
+		                                          : 1LL);
+		return -1;
+	}
+	return 0;
+}
+
 /* Format and pattern hold for each item of a list. */
 static int check_items(const struct es_key *k, const struct es_value *v,
                        char *err, size_t errlen)
@@ -364,16 +379,7 @@ int es_value_parse(const struct es_key *k, const struct es_raw_value *r,
 		                          errlen);
 		return v->str ? 0 : -1;
 	case ES_TYPE_DURATION:
-		if (is_int && r->i >= 0 && r->i <= INT64_MAX / 1000) {
-			v->i = r->i * 1000;
-			return 0;
-		}
-		if (is_string && parse_duration(r->s, &v->i) == 0)
-			return 0;
-		snprintf(err, errlen,
-		         "expected a duration: \"500ms\", "
-		         "\"30s\", \"5m\", \"2h\", \"1d\" or whole seconds");
-		return -1;
+		return set_duration(k, r, v, err, errlen);
 	}
 	snprintf(err, errlen, "the plugin's schema has an unknown type %d",
 	         (int)k->type);

@@ -204,7 +204,12 @@ int es_describe_plugin(const char *plugin_dir, const char *name,
 		es_diags_print(&d, stderr);
 		rc = ES_EXIT_PLUGIN;
 	} else if (format == ES_DESCRIBE_JSON) {
-		print_and_free(plugin_json(&reg.plugins[0]));
+		cJSON *doc = plugin_json(&reg.plugins[0]);
+
+		/* Every --json document opens with it (docs/cli.md). */
+		cJSON_AddItemToObject(doc, "format_version",
+		                      cJSON_CreateNumber(1));
+		print_and_free(doc);
 	} else if (format == ES_DESCRIBE_MARKDOWN) {
 		es_describe_markdown(stdout, &reg.plugins[0]);
 	} else {
@@ -226,6 +231,7 @@ int es_describe_list(const char *plugin_dir, int json)
 		cJSON *arr = cJSON_AddArrayToObject(doc, "plugins");
 		cJSON *bad = cJSON_AddArrayToObject(doc, "refused");
 
+		cJSON_AddNumberToObject(doc, "format_version", 1);
 		cJSON_AddStringToObject(doc, "plugin_dir", plugin_dir);
 		for (size_t i = 0; i < reg.n_plugins; i++)
 			cJSON_AddItemToArray(arr, plugin_json(&reg.plugins[i]));
@@ -283,7 +289,11 @@ int es_describe_unanswered(struct es_run *run, int json)
 {
 	const struct es_config *cfg = run->cfg;
 	cJSON *doc = json ? cJSON_CreateObject() : NULL;
-	cJSON *secs = doc ? cJSON_AddArrayToObject(doc, "sections") : NULL;
+	cJSON *secs;
+
+	if (doc)
+		cJSON_AddNumberToObject(doc, "format_version", 1);
+	secs = doc ? cJSON_AddArrayToObject(doc, "sections") : NULL;
 	size_t total = 0, answered = 0;
 
 	if (!doc)

@@ -18,6 +18,8 @@ int es_write_all(int fd, const char *buf, size_t len)
 
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			errno = EIO; /* no progress and no reason given */
 		if (n <= 0)
 			return -1;
 		buf += n;

@@ -283,6 +283,7 @@ size_t es_graph_select(struct es_run *run, struct es_diags *d)
 {
 	size_t problems = check_patterns(run, run->opt.only, "--only", d) +
 	                  check_patterns(run, run->opt.skip, "--skip", d);
+	size_t selected = 0;
 
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		struct es_node *n = &run->nodes[i];
@@ -294,6 +295,14 @@ size_t es_graph_select(struct es_run *run, struct es_diags *d)
 			if (matches(n, *p))
 				sel = 0;
 		n->selected = sel;
+		selected += sel;
+	}
+	/* "No changes" for a run that looked at nothing would be a lie. */
+	if (!selected && !problems && run->n_nodes &&
+	    (run->opt.only || run->opt.skip)) {
+		es_diags_add(d, NULL, 0, "--skip",
+		             "--only and --skip leave no task to run");
+		problems++;
 	}
 	return problems;
 }

@@ -64,6 +64,7 @@ int es_http_global_init(void)
 void es_http_global_cleanup(void)
 {
 	es_rate_limit_reset();
+	es_http_unreachable_forget();
 	curl_global_cleanup();
 }
 
@@ -528,6 +529,10 @@ static es_http_response *give_up(struct attempt_state *a, es_http_response *r,
 	es_http_error(a->hooks, &a->p->masks, "%s %s: %s (%u attempt%s)",
 	              a->req->method, a->p->shown_url, why, attempts,
 	              attempts == 1 ? "" : "s");
+	/* Nobody there after every attempt: the next request to that origin
+	 * is not tried again this run. */
+	if (attempts >= a->c->s.max_attempts && nothing_sent(a->c->curl, rc))
+		es_http_unreachable_note(a->p->url, why);
 	if (rc == CURLE_OK)
 		return r; /* a status is an answer, even a failing one */
 	if (o == OUT_NO_REPLY) {
@@ -595,6 +600,7 @@ es_http_response *es_http_perform(struct es_http_client *c,
 	static const struct es_http_hooks no_hooks;
 	struct es_http_prepared p;
 	struct attempt_state a = {0};
+	char why[CURL_ERROR_SIZE + 128];
 	es_http_response *r;
 
 	if (!hooks)
@@ -617,6 +623,16 @@ es_http_response *es_http_perform(struct es_http_client *c,
 	a.p = &p;
 	a.trace.hooks = hooks;
 	a.trace.masks = &p.masks;
+	if (es_http_unreachable(p.url, why, sizeof(why))) {
+		es_http_error(hooks, &p.masks,
+		              "%s %s: not sent: nobody answered there earlier "
+		              "in this run (%s)",
+		              req->method, p.shown_url, why);
+		if (hooks->refused)
+			hooks->refused(hooks->ctx);
+		es_http_prepared_free(&p);
+		return NULL;
+	}
 	/* No write is sent unless its intent is durable: a run killed after
 	 * the send must find the intent and look the write up. */
 	if (req->mutating && hooks->intent_begin) {

@@ -78,6 +78,13 @@ int es_http_check_url(const struct es_http_request *req,
  * case (malloc'd); NULL when `url` has none. */
 char *es_http_origin(const char *url);
 
+/* http_unreachable.c: origins nobody answered at during this run. Note
+ * `url`'s origin with the reason; 1 (and the reason) when it was noted;
+ * forget them all (es_http_global_cleanup). */
+void es_http_unreachable_note(const char *url, const char *why);
+int es_http_unreachable(const char *url, char *why, size_t len);
+void es_http_unreachable_forget(void);
+
 /* When the prepared request carries credentials ({{secret:NAME}}, basic
  * or SigV4), its origin must be the origin of one of hooks->url_key's
  * values. 0, or -1 with the reason, naming `plugin`, sent to

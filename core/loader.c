@@ -6,12 +6,14 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -97,13 +99,77 @@ static void plugin_release(struct es_plugin *p)
 	memset(p, 0, sizeof(*p));
 }
 
-/* Probe in a child: a crash there is a refusal, not our crash. The child
- * reports its error text through a pipe. */
+/* A plugin runs with envsetup's keys: only its owner (or root) may be able
+ * to change it or its directory. A group-writable one is fine when the
+ * group is the user's own (Debian gives each user a private group and
+ * umask 002, so a build tree's files are g+w). NULL, or why not. */
+static const char *untrusted(const struct stat *st, char *why, size_t len)
+{
+	int group_risk = (st->st_mode & S_IWGRP) && st->st_gid != getegid();
+
+	if ((st->st_mode & S_IWOTH) || group_risk) {
+		snprintf(why, len,
+		         "writable by %s (mode %04o): anyone who can write it "
+		         "runs code with your credentials; chmod go-w",
+		         (st->st_mode & S_IWOTH) ? "everyone" : "its group",
+		         (unsigned)(st->st_mode & 07777));
+		return why;
+	}
+	if (st->st_uid != geteuid() && st->st_uid != 0) {
+		snprintf(why, len,
+		         "owned by uid %u, neither you (uid %u) nor root",
+		         (unsigned)st->st_uid, (unsigned)geteuid());
+		return why;
+	}
+	return NULL;
+}
+
+/* How long loading a plugin (its constructors and entry) may take. */
+#define PROBE_TIMEOUT_MS 10000
+
+/* The child's report, read until it closes the pipe or the time is up:
+ * 1 when it came, 0 when the time ran out. */
+static int read_report(int fd, char *buf, size_t len)
+{
+	struct timespec start, now;
+	size_t got = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	for (;;) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		long spent;
+		ssize_t n;
+		int ready;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		spent = (now.tv_sec - start.tv_sec) * 1000L +
+		        (now.tv_nsec - start.tv_nsec) / 1000000L;
+		if (spent >= PROBE_TIMEOUT_MS)
+			break;
+		ready = poll(&pfd, 1, (int)(PROBE_TIMEOUT_MS - spent));
+		if (ready < 0 && errno == EINTR)
+			continue;
+		if (ready <= 0)
+			break;
+		n = read(fd, buf + got, len - 1 - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || (got += (size_t)n) >= len - 1) {
+			buf[got] = '\0';
+			return 1;
+		}
+	}
+	buf[got] = '\0';
+	return 0;
+}
+
+/* Probe in a child: a crash, an exit or a hang there is a refusal, not
+ * ours. The child says "+" when the plugin loaded, else "-" and why. */
 static int probe(const char *path, const char *name, char *err, size_t errlen)
 {
-	int fds[2], status;
+	int fds[2], status, reported;
+	char report[512];
 	pid_t pid;
-	ssize_t n;
 
 	if (getenv("ENVSETUP_NO_PROBE"))
 		return 0;
@@ -129,28 +195,57 @@ static int probe(const char *path, const char *name, char *err, size_t errlen)
 		signal(SIGILL, SIG_DFL);
 		signal(SIGFPE, SIG_DFL);
 		signal(SIGABRT, SIG_DFL);
-		rc = open_plugin(&p, path, name, msg, sizeof(msg));
-		if (rc < 0 && write(fds[1], msg, strlen(msg)) < 0)
+		rc = open_plugin(&p, path, name, msg + 1, sizeof(msg) - 1);
+		msg[0] = rc < 0 ? '-' : '+';
+		if (write(fds[1], msg, rc < 0 ? strlen(msg) : 1) < 0)
 			rc = -2;
 		_exit(rc < 0 ? 1 : 0);
 	}
 	close(fds[1]);
-	n = read(fds[0], err, errlen - 1);
-	err[n > 0 ? n : 0] = '\0';
+	reported = read_report(fds[0], report, sizeof(report));
 	close(fds[0]);
+	if (!reported)
+		kill(pid, SIGKILL);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (!reported) {
+		snprintf(
+		    err, errlen,
+		    "did not finish loading within %d s (its constructor or "
+		    "entry hangs)",
+		    PROBE_TIMEOUT_MS / 1000);
+		return -1;
+	}
 	if (WIFSIGNALED(status)) {
 		snprintf(err, errlen, "crashed while loading (signal %d, %s)",
 		         WTERMSIG(status), strsignal(WTERMSIG(status)));
 		return -1;
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
-		if (!*err)
-			snprintf(err, errlen, "failed to load");
-		return -1;
-	}
-	return 0;
+	if (report[0] == '+' && WIFEXITED(status) && !WEXITSTATUS(status))
+		return 0;
+	if (report[0] == '-' && report[1])
+		snprintf(err, errlen, "%s", report + 1);
+	else if (WIFEXITED(status))
+		snprintf(err, errlen,
+		         "exited (status %d) while loading, before its entry "
+		         "returned: a plugin must not end the program",
+		         WEXITSTATUS(status));
+	else
+		snprintf(err, errlen, "failed to load");
+	return -1;
+}
+
+/* The plugin directory, as untrusted() judges its files. */
+static const char *untrusted_dir(const struct es_registry *r, char *why,
+                                 size_t len)
+{
+	char inner[256];
+	struct stat st;
+
+	if (stat(r->dir, &st) < 0 || !untrusted(&st, inner, sizeof(inner)))
+		return NULL;
+	snprintf(why, len, "its directory %s is %s", r->dir, inner);
+	return why;
 }
 
 static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
@@ -172,6 +267,11 @@ static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
 	if (!S_ISREG(st.st_mode)) {
 		es_diags_add(d, path, 0, name,
 		             "not a regular file (symlinks are refused)");
+		return -1;
+	}
+	if (untrusted(&st, err, sizeof(err)) ||
+	    untrusted_dir(r, err, sizeof(err))) {
+		es_diags_add(d, path, 0, name, "refused: %s", err);
 		return -1;
 	}
 	if (es_registry_find(r, name)) {

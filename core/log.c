@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_open.h"
+
 #define ES_REDACT_MIN 4
 #define ES_REDACT_MASK "***"
 
@@ -43,11 +45,11 @@ int es_log_verbosity(void)
 
 int es_log_open_file(const char *path)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	int fd = es_open_regular(path, O_WRONLY | O_CREAT | O_APPEND, 0600);
 	FILE *f;
 
 	if (fd < 0)
-		return -1;
+		return fd;
 	f = fdopen(fd, "a");
 	if (!f) {
 		close(fd);
@@ -205,6 +207,13 @@ static int shown_on_stderr(enum es_log_level level)
 	return (int)level <= log_verbosity;
 }
 
+void es_text_printable(char *text)
+{
+	for (unsigned char *c = (unsigned char *)text; c && *c; c++)
+		if ((*c < 0x20 && *c != '\t' && *c != '\n') || *c == 0x7f)
+			*c = '?';
+}
+
 void es_logv(enum es_log_level level, const char *prefix, const char *fmt,
              va_list ap)
 {
@@ -235,6 +244,9 @@ void es_logv(enum es_log_level level, const char *prefix, const char *fmt,
 			free(text);
 		return;
 	}
+	/* Provider replies, config text and a lock holder's record reach
+	 * the terminal here: no escape sequence goes through. */
+	es_text_printable(clean);
 	if (shown_on_stderr(level)) {
 		if (level <= ES_LOG_WARNING)
 			fprintf(stderr, "%s: ", level_name(level));

@@ -16,7 +16,12 @@
  * when open, receives everything up to debug. */
 void es_log_set_verbosity(int verbosity);
 int es_log_verbosity(void);
-/* Append every line to `path` as well (created 0600). 0 on success. */
+/* Replace each control character of `text` but tab and newline (an ESC
+ * starting a terminal sequence, a CR overwriting the line) by '?'. */
+void es_text_printable(char *text);
+
+/* Append every line to `path` as well (created 0600, a regular file, not
+ * through a symlink). 0, or es_open_regular's failure (file_open.h). */
 int es_log_open_file(const char *path);
 void es_log_close_file(void);
 

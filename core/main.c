@@ -10,8 +10,10 @@
 #include <string.h>
 
 #include "describe.h"
+#include "file_open.h"
 #include "init.h"
 #include "log.h"
+#include "numbers.h"
 #include "plan_file.h"
 #include "runner.h"
 
@@ -112,10 +114,17 @@ static int usage_error(const char *fmt, const char *arg)
 }
 
 /* Split "a,b" into the NULL-terminated list. */
+/* A comma list of names; -1 when an item is empty (`--only ''` would
+ * otherwise select everything). */
 static int add_list(char ***list, size_t *n, const char *value)
 {
-	char *copy = strdup(value), *save = NULL;
+	char *copy, *save = NULL;
+	size_t len = strlen(value);
 
+	if (!len || value[0] == ',' || value[len - 1] == ',' ||
+	    strstr(value, ",,"))
+		return -1;
+	copy = strdup(value);
 	if (!copy)
 		return -1;
 	for (char *tok = strtok_r(copy, ",", &save); tok;
@@ -139,17 +148,26 @@ static void free_list(char **list, size_t n)
 	free(list);
 }
 
+/* Of two runs' exit codes, the one to report: any error wins over
+ * pending (2), which wins over done (0); between errors, the higher. */
+static int worse_exit(int a, int b)
+{
+	int rank_a = a == ES_EXIT_OK ? 0 : a == ES_EXIT_PENDING ? 1 : 2;
+	int rank_b = b == ES_EXIT_OK ? 0 : b == ES_EXIT_PENDING ? 1 : 2;
+
+	if (rank_a != rank_b)
+		return rank_a > rank_b ? a : b;
+	return a > b ? a : b;
+}
+
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
-	char *end;
-	unsigned long v;
+	int64_t v;
 
-	if (!s || !*s || *s == '-')
+	if (!s || *s < '0' || *s > '9' ||
+	    es_parse_int64(s, &v) != ES_NUMBER_OK || (uint64_t)v > max)
 		return -1;
-	v = strtoul(s, &end, 10);
-	if (*end || v > max)
-		return -1;
-	*out = v;
+	*out = (unsigned long)v;
 	return 0;
 }
 
@@ -208,10 +226,16 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->env = optarg;
 			break;
 		case OPT_ONLY:
-			add_list(&cli->only, &cli->n_only, optarg);
-			break;
 		case OPT_SKIP:
-			add_list(&cli->skip, &cli->n_skip, optarg);
+			if (add_list(c == OPT_ONLY ? &cli->only : &cli->skip,
+			             c == OPT_ONLY ? &cli->n_only
+			                           : &cli->n_skip,
+			             optarg) < 0)
+				return usage_error(
+				    "--only and --skip take a comma list of "
+				    "names (plugin, plugin:task, checklist, "
+				    "checklist:ID); '%s' has an empty one",
+				    optarg);
 			break;
 		case OPT_PLUGIN_DIR:
 			cli->plugin_dir = optarg;
@@ -496,12 +520,20 @@ static int run_command(const struct cli *cli, const char *path,
 	                 !is_status && !is_confirm && !is_export);
 	if (rc == ES_EXIT_OK && sp)
 		rc = es_saved_plan_bind(sp, &run);
-	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW) {
+	/* The run log is of the runs that change things: plan writes
+	 * nothing but the lock (docs/cli.md). */
+	if (rc == ES_EXIT_OK && run.state && mode == ES_STATE_LOCKED_RW &&
+	    strcmp(cli->command, "plan") != 0) {
 		char log_path[4096];
+		int log_rc;
 
 		snprintf(log_path, sizeof(log_path), "%s/envsetup.log",
 		         es_state_path(run.state));
-		es_log_open_file(log_path);
+		log_rc = es_log_open_file(log_path);
+		if (log_rc < 0)
+			es_log(ES_LOG_WARNING, NULL,
+			       "%s: %s; this run is not logged there", log_path,
+			       es_open_error(log_rc));
 		es_log(ES_LOG_DEBUG, NULL, "envsetup %s %s --env %s",
 		       cli->command, path, l.env);
 	}
@@ -609,8 +641,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; rc != ES_EXIT_USAGE && i < files; i++) {
 			int one = run_command(&cli, cli.args[i], plugin_dir);
 
-			if (one > rc)
-				rc = one;
+			rc = worse_exit(rc, one);
 			if (cancelled)
 				break;
 		}

@@ -118,6 +118,8 @@ int es_render_plan(struct es_run *run)
 	const struct es_section *last = NULL;
 	/* --json prints the document --out saves: one format (plan_file.h). */
 	int json = run->opt.json;
+	/* -q: errors only; the exit code tells the rest. */
+	int quiet = !json && es_log_verbosity() == 0;
 	cJSON *doc = json || run->opt.plan_out ? run_header(run, "plan") : NULL;
 	cJSON *items;
 	size_t *gate_blocked_by = blocked_gates(run);
@@ -128,11 +130,12 @@ int es_render_plan(struct es_run *run)
 		return ES_EXIT_INPUT;
 	}
 	items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
-	if (!json)
+	if (!json && !quiet)
 		print_header(run, "plan");
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 		int nchanges = n->changes ? cJSON_GetArraySize(n->changes) : 0;
+		const cJSON *ch;
 		const char *what;
 
 		if (!n->selected)
@@ -149,11 +152,12 @@ int es_render_plan(struct es_run *run)
 			what = "changes";
 		else
 			what = "in place", in_place++;
-		for (int c = 0; c < nchanges; c++) {
+		/* Walked, not indexed: cJSON_GetArrayItem(i) is a walk of
+		 * its own, n^2 over a plan of 20k users. */
+		cJSON_ArrayForEach(ch, n->changes)
+		{
 			const char *a =
-			    cJSON_GetObjectItem(
-			        cJSON_GetArrayItem(n->changes, c), "action")
-			        ->valuestring;
+			    cJSON_GetObjectItem(ch, "action")->valuestring;
 
 			create += strcmp(a, "create") == 0;
 			update += strcmp(a, "update") == 0;
@@ -187,18 +191,19 @@ int es_render_plan(struct es_run *run)
 			continue;
 		/* Gates are the status command's business: plan lists them
 		 * (and those blocked behind them) only with -v, and counts
-		 * them in the summary. */
-		if ((strcmp(what, "waiting") == 0 || gate_blocked_by[i]) &&
-		    es_log_verbosity() < 2)
+		 * them in the summary; -q shows failures only. */
+		if (((strcmp(what, "waiting") == 0 || gate_blocked_by[i]) &&
+		     es_log_verbosity() < 2) ||
+		    (quiet && strcmp(what, "failed") != 0))
 			continue;
-		if (n->section != last) {
+		if (n->section != last && !quiet) {
 			printf("%s %s\n", section_label(n),
 			       n->section ? n->section->title : "");
 			last = n->section;
 		}
 		if (strcmp(what, "changes") == 0) {
-			for (int c = 0; c < nchanges; c++) {
-				cJSON *ch = cJSON_GetArrayItem(n->changes, c);
+			cJSON_ArrayForEach(ch, n->changes)
+			{
 				cJSON *detail =
 				    cJSON_GetObjectItem(ch, "detail");
 
@@ -226,6 +231,10 @@ int es_render_plan(struct es_run *run)
 			printf("  x %-40s %s: %s\n", n->ref, what,
 			       n->message ? n->message : "");
 		}
+		/* Planned again after a failed apply: why it is not done. */
+		if (n->message &&
+		    (!strcmp(what, "changes") || !strcmp(what, "in place")))
+			printf("    %s\n", n->message);
 	}
 	if (doc) {
 		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
@@ -247,6 +256,8 @@ int es_render_plan(struct es_run *run)
 		}
 		cJSON_Delete(doc);
 	}
+	if (quiet)
+		return rc;
 	printf("\nPlan: %d to create, %d to update, %d to delete, %d known "
 	       "only after apply, %d to resume or record; %d in place; %d "
 	       "waiting for a person; %d blocked; %d failed.\n",
@@ -283,6 +294,8 @@ void es_render_node_result(struct es_run *run, const struct es_node *n,
 	if (n->kind == ES_NODE_MANUAL && n->result != ES_TS_DONE &&
 	    es_log_verbosity() < 2)
 		return;
+	if (es_log_verbosity() == 0 && n->result != ES_TS_FAILED)
+		return; /* -q: errors only */
 	snprintf(label, sizeof(label), "[%s]", section_label(n));
 	pthread_mutex_lock(&print_lock);
 	printf("%-7s %-44s %-9s %s", label, n->ref,
@@ -332,6 +345,8 @@ void es_render_apply_summary(struct es_run *run)
 		print_json(doc);
 		return;
 	}
+	if (es_log_verbosity() == 0)
+		return; /* -q: the exit code says it */
 	printf("\nApply: %d done (%d changed), %d failed, %d waiting for a "
 	       "person, %d blocked.\n",
 	       counts[ES_TS_DONE], changed, counts[ES_TS_FAILED],

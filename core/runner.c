@@ -284,6 +284,9 @@ static char *diags_text(const struct es_call *call, const char *fallback)
 
 static void finish(struct es_node *n, enum es_task_state st, char *message)
 {
+	/* Shown on the terminal and kept in the state: a provider's text
+	 * carries no escape sequence there. */
+	es_text_printable(message);
 	n->result = st;
 	free(n->message);
 	n->message = message;
@@ -356,6 +359,8 @@ static void add_resume_change(struct es_run *run, struct es_node *n,
 		why = "the last run stopped while it was in progress";
 	else if (prev == ES_TS_FAILED)
 		why = "the last apply failed here";
+	else if (prev == ES_TS_BLOCKED)
+		why = "the last apply did not reach it";
 	if (!why || !(c = cJSON_CreateObject()))
 		return;
 	cJSON_AddStringToObject(c, "action", "resume");
@@ -363,6 +368,28 @@ static void add_resume_change(struct es_run *run, struct es_node *n,
 	cJSON_AddStringToObject(c, "name", n->task->id);
 	cJSON_AddStringToObject(c, "detail", why);
 	cJSON_AddItemToArray(n->changes, c);
+}
+
+/*
+ * plan: the task planned, so its result is what the state says, except
+ * that a failure or block of the last apply is not the plan's: the task is
+ * pending (its changes are shown) and the stored reason goes with it.
+ */
+static void finish_planned(struct es_run *run, struct es_node *n,
+                           enum es_task_state prev)
+{
+	char *last = NULL, *msg = NULL;
+
+	if (prev != ES_TS_FAILED && prev != ES_TS_BLOCKED) {
+		finish(n, prev, NULL);
+		return;
+	}
+	es_state_task_get(run->state, n->ref, &last, NULL);
+	if (asprintf(&msg, "last apply: %s%s%s", es_task_state_name(prev),
+	             last && *last ? ": " : "", last ? last : "") < 0)
+		msg = NULL;
+	free(last);
+	finish(n, ES_TS_PENDING, msg);
 }
 
 /* The task's function in `phase` with the core's retries for ES_RETRY
@@ -422,9 +449,15 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 
 		if (st != ES_IN_PROGRESS)
 			return st;
-		if (polls == 0)
-			es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
-			                  "started");
+		/* Polling on without the state knowing the work started
+		 * would lose it to a kill. */
+		if (polls == 0 &&
+		    es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
+		                      "started") < 0) {
+			es_diags_add(&call->diags, NULL, 0, call->prefix, "%s",
+			             es_state_write_error());
+			return ES_FAILED;
+		}
 		if (now_s() > deadline) {
 			es_diags_add(&call->diags, NULL, 0, call->prefix,
 			             "still in progress after %u s; run apply "
@@ -452,7 +485,8 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
  * skipped); apply ran the producer first, so there it is a failure.
  * Returns 1 when the node is finished here.
  */
-static int resolve_refs(struct es_node *n, struct es_call *call, int mode_apply,
+static int resolve_refs(struct es_run *run, struct es_node *n,
+                        struct es_call *call, int mode_apply,
                         enum es_task_state prev)
 {
 	cJSON *unknown = cJSON_CreateArray();
@@ -460,7 +494,7 @@ static int resolve_refs(struct es_node *n, struct es_call *call, int mode_apply,
 
 	if (rc > 0 && !mode_apply) {
 		n->changes = unknown;
-		finish(n, prev == ES_TS_FAILED ? ES_TS_PENDING : prev, NULL);
+		finish_planned(run, n, prev);
 		return 1;
 	}
 	if (rc > 0)
@@ -502,7 +536,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 		       "task; the plugin looks up what it may have made before "
 		       "creating anything");
 	prev = es_state_task_get(run->state, n->ref, NULL, NULL);
-	if (resolve_refs(n, &call, mode_apply, prev))
+	if (resolve_refs(run, n, &call, mode_apply, prev))
 		goto out;
 	st = call_with_retry(run, n, ES_PHASE_PLAN, &call);
 	if (st == ES_OK) {
@@ -522,9 +556,8 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 		if (st != ES_OK)
 			finish(n, ES_TS_FAILED,
 			       diags_text(&call, "plan failed"));
-		else /* a failure of the last apply is planned again */
-			finish(n, prev == ES_TS_FAILED ? ES_TS_PENDING : prev,
-			       NULL);
+		else
+			finish_planned(run, n, prev);
 		goto out;
 	}
 	/* What the provider holds may be ahead of the state (a run killed
@@ -548,7 +581,6 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 			       cJSON_GetArraySize(n->changes)
 			           ? strdup("changed")
 			           : strdup("no changes"));
-			es_state_interrupted_clear(run->state, n->ref);
 			goto out;
 		}
 	}
@@ -559,6 +591,32 @@ out:
 		print_call_diags(&call);
 	give_http(n->inst, slot);
 	es_call_release(&call);
+}
+
+/* The task failed to be recorded: say why, after what it said itself. */
+static void fail_on_state_write(struct es_node *n)
+{
+	const char *why = es_state_write_error();
+	char *msg = NULL;
+
+	if (n->result == ES_TS_FAILED && n->message && strstr(n->message, why))
+		return;
+	if (n->result == ES_TS_FAILED && n->message &&
+	    asprintf(&msg, "%s; %s", n->message, why) < 0)
+		msg = NULL;
+	finish(n, ES_TS_FAILED, msg ? msg : strdup(why));
+}
+
+void es_node_record(struct es_run *run, struct es_node *n,
+                    unsigned long writes_failed_before)
+{
+	if (n->result == ES_TS_DONE || n->result == ES_TS_REMOVED ||
+	    n->result == ES_TS_KEPT)
+		es_state_interrupted_clear(run->state, n->ref);
+	if (es_state_write_failures() != writes_failed_before)
+		fail_on_state_write(n);
+	if (es_state_task_set(run->state, n->ref, n->result, n->message) < 0)
+		fail_on_state_write(n);
 }
 
 /* ---- scheduling -------------------------------------------------------- */
@@ -616,8 +674,7 @@ static struct es_node *next_ready(struct es_run *run, int mode_apply,
 				sprintf(msg, "waiting on %s", blocker);
 			finish(n, ES_TS_BLOCKED, msg);
 			n->started = n->finished = 1;
-			es_state_task_set(run->state, n->ref, ES_TS_BLOCKED,
-			                  msg);
+			es_node_record(run, n, es_state_write_failures());
 			es_render_node_result(run, n, 0);
 			pthread_cond_broadcast(&run->changed);
 			(*remaining)--;
@@ -642,6 +699,7 @@ static void *worker(void *arg)
 		size_t remaining;
 		struct es_node *n;
 		double started;
+		unsigned long writes_failed;
 
 		if (cancelled(run))
 			break;
@@ -658,13 +716,13 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->lock);
 
 		started = now_s();
+		writes_failed = es_state_write_failures();
 		if (n->kind == ES_NODE_MANUAL)
 			run_manual(run, n);
 		else
 			run_task(run, n, w->mode_apply);
 		if (w->mode_apply) {
-			es_state_task_set(run->state, n->ref, n->result,
-			                  n->message);
+			es_node_record(run, n, writes_failed);
 			es_render_node_result(run, n, now_s() - started);
 		}
 
@@ -749,6 +807,31 @@ int es_run_apply(struct es_run *run)
 	return pending ? ES_EXIT_PENDING : ES_EXIT_OK;
 }
 
+/* A sign-off comes after what the item depends on: 1 (said) when a
+ * dependency is not done. */
+static int confirm_waits_on_deps(struct es_run *run, const struct es_node *n)
+{
+	char waits[1024] = "";
+
+	for (size_t k = 0; k < n->n_deps; k++) {
+		const struct es_node *dep = &run->nodes[n->deps[k]];
+		enum es_task_state st =
+		    es_state_task_get(run->state, dep->ref, NULL, NULL);
+		size_t used = strlen(waits);
+
+		if (st != ES_TS_DONE)
+			snprintf(waits + used, sizeof(waits) - used,
+			         "%s%s (%s)", used ? ", " : "", dep->ref,
+			         es_task_state_name(st));
+	}
+	if (!waits[0])
+		return 0;
+	es_log(ES_LOG_ERROR, NULL,
+	       "%s waits on %s: it can be confirmed once %s done", n->ref,
+	       waits, strchr(waits, ',') ? "those are" : "that is");
+	return 1;
+}
+
 int es_run_confirm(struct es_run *run, const char *ref, const char *by)
 {
 	struct es_node *n = es_graph_find(run, ref);
@@ -770,12 +853,16 @@ int es_run_confirm(struct es_run *run, const char *ref, const char *by)
 		       ref, es_task_state_name(st));
 		return ES_EXIT_INPUT;
 	}
-	if (es_state_confirm(run->state, ref, by) < 0) {
-		es_log(ES_LOG_ERROR, NULL, "could not record the confirmation");
+	if (confirm_waits_on_deps(run, n))
+		return ES_EXIT_PENDING;
+	if (es_state_confirm(run->state, ref, by) < 0 ||
+	    ((n->kind == ES_NODE_MANUAL || (n->task->flags & ES_TASK_MANUAL)) &&
+	     es_state_task_set(run->state, ref, ES_TS_DONE, "confirmed") < 0)) {
+		es_log(ES_LOG_ERROR, NULL,
+		       "could not record the confirmation: %s",
+		       es_state_write_error());
 		return ES_EXIT_FAILED;
 	}
-	if (n->kind == ES_NODE_MANUAL || (n->task->flags & ES_TASK_MANUAL))
-		es_state_task_set(run->state, ref, ES_TS_DONE, "confirmed");
 	printf("confirmed %s by %s\n", ref, by);
 	return ES_EXIT_OK;
 }

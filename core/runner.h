@@ -57,6 +57,13 @@ struct es_http_client *es_node_take_http(struct es_instance *inst, int *slot);
 void es_node_give_http(struct es_instance *inst, int slot);
 char *es_call_diags_text(const struct es_call *call, const char *fallback);
 void es_call_print_diags(const struct es_call *call);
+/* Record the node's result (and, once it finished well, forget its
+ * interrupted marks). A state write of the task that failed since
+ * `writes_failed_before` (es_state_write_failures()), checked by the plugin
+ * or not, fails it with the reason: nothing is shown done that the state
+ * does not hold. */
+void es_node_record(struct es_run *run, struct es_node *n,
+                    unsigned long writes_failed_before);
 
 /* Longest wait between polls of a long-running task; set by the CLI. */
 extern uint32_t es_max_poll_ms;

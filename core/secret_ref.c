@@ -183,6 +183,25 @@ int es_secret_absent(const char *ref, const char *base_dir)
 	if (secret_file_path(ref + 5, base_dir, path, sizeof(path)))
 		return 0;
 	return lstat(path, &st) < 0 && errno == ENOENT;
+/* A secret goes into HTTP headers and URLs: a CR or LF in it would add a
+ * header of the holder's choosing. 1 (said, the value not shown) when it
+ * holds a control character. */
+static int control_char_at(const char *v, char *err, size_t errlen,
+                           const char *ref)
+{
+	for (size_t i = 0; v[i]; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(err, errlen,
+			         "the secret from %s has a control character "
+			         "(byte %zu, 0x%02x): a secret is one line of "
+			         "printable text",
+			         ref, i + 1, c);
+			return 1;
+		}
+	}
+	return 0;
 }
 
 char *es_secret_resolve(const char *ref, const char *base_dir, char *err,
@@ -205,6 +224,11 @@ char *es_secret_resolve(const char *ref, const char *base_dir, char *err,
 		snprintf(err, errlen,
 		         "a secret must be a reference, env:NAME "
 		         "or file:PATH; the literal value is refused");
+	if (v && control_char_at(v, err, errlen, ref)) {
+		es_wipe(v, strlen(v));
+		free(v);
+		v = NULL;
+	}
 	if (v && strlen(v) < SECRET_MIN_BYTES) {
 		snprintf(err, errlen,
 		         "the secret from %s is shorter than %u "

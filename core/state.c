@@ -11,6 +11,7 @@
  */
 #include "state.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ struct es_state {
 	cJSON *model;   /* state.json, current */
 	cJSON *secrets; /* secrets.json, current */
 	uint64_t next_intent;
+	int changed; /* something was written: close() snapshots */
 };
 
 static const char *const task_state_names[] = {
@@ -90,15 +92,42 @@ static void wipe_delete(cJSON *node)
 	cJSON_Delete(node);
 }
 
+/* Why this thread's last write failed, and how many failed (state.h):
+ * a task runs on one thread, so its runner finds its own failures. */
+static _Thread_local char write_error[256];
+static _Thread_local unsigned long write_failures;
+
+static void write_failed(int why)
+{
+	snprintf(write_error, sizeof(write_error), "state: %s",
+	         why ? strerror(why) : "out of memory");
+	write_failures++;
+}
+
+const char *es_state_write_error(void)
+{
+	return write_error[0] ? write_error : "state: write failed";
+}
+
+unsigned long es_state_write_failures(void)
+{
+	return write_failures;
+}
+
 /* Journal first, then the model: nothing is acknowledged that a crash
  * could lose. Takes `record` (transfer full). Called under the lock. */
 static int commit(struct es_state *s, cJSON *record)
 {
 	int rc = -1;
 
+	errno = 0;
 	if (record && !s->readonly &&
-	    s->be->journal_append(s->store, record) == 0)
+	    s->be->journal_append(s->store, record) == 0) {
+		s->changed = 1;
 		rc = es_state_apply_record(s->model, record) == 0 ? 0 : -1;
+	}
+	if (rc < 0 && !s->readonly)
+		write_failed(errno);
 	cJSON_Delete(record);
 	return rc;
 }
@@ -309,7 +338,8 @@ int es_state_close(struct es_state *s)
 	if (!s)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	if (!s->readonly)
+	/* A run that wrote nothing (plan) leaves the files as they were. */
+	if (!s->readonly && s->changed)
 		rc = snapshot(s);
 	pthread_mutex_unlock(&s->lock);
 	state_free(s);
@@ -524,7 +554,9 @@ static int secrets_update(struct es_state *s, const char *section,
 		wipe_strings(old);
 		cJSON_Delete(old);
 	}
+	errno = 0;
 	if (s->be->secrets_save(s->store, copy) < 0) {
+		write_failed(errno);
 		wipe_delete(copy);
 		return -1;
 	}

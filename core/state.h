@@ -67,7 +67,8 @@ enum es_state_error es_state_open_readonly(const char *dir,
                                            const char *environment,
                                            struct es_state **out, char *err,
                                            size_t errlen);
-/* Snapshot (unless read-only), release the lock, free. */
+/* Snapshot (unless read-only or nothing was written since open), release
+ * the lock, free. */
 int es_state_close(struct es_state *s);
 
 /* Tasks, keyed "plugin:task" or "checklist:id". */
@@ -115,6 +116,14 @@ int es_state_intent_end(struct es_state *s, uint64_t id, long http_status);
 int es_state_interrupted(struct es_state *s, const char *ref);
 /* Forget the interrupted marks of `ref` once its task has run to the end. */
 int es_state_interrupted_clear(struct es_state *s, const char *ref);
+
+/* Every write above returns -1 when the journal or secrets file could not
+ * be written durably. Why the calling thread's last write failed
+ * ("state: No space left on device"), and how many of its writes failed
+ * so far: a task's runner compares the count before and after the task,
+ * so a write the plugin did not check still fails the task. */
+const char *es_state_write_error(void);
+unsigned long es_state_write_failures(void);
 
 /* Directory of this state (for the run log), transfer none. */
 const char *es_state_path(const struct es_state *s);

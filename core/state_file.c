@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "file_open.h"
 #include "file_replace.h"
 #include "log.h"
 
@@ -85,9 +86,13 @@ static int write_atomic(const char *path, const char *data, size_t len)
 {
 	int rc = es_file_replace(path, data, len, 0600);
 
-	if (rc < 0)
+	if (rc < 0) {
+		int why = errno; /* the caller reports it (state.h) */
+
 		es_log(ES_LOG_ERROR, NULL, "cannot write %s: %s", path,
-		       strerror(errno));
+		       strerror(why));
+		errno = why;
+	}
 	return rc;
 }
 
@@ -98,16 +103,20 @@ static enum es_state_error read_capped(const char *path, size_t cap, char **out,
                                        size_t *len, int *missing, char *err,
                                        size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	int fd = es_open_regular(path, O_RDONLY, 0);
 	struct stat sb;
 	char *buf;
 	size_t got = 0;
 
 	*out = NULL;
 	*missing = 0;
-	if (fd < 0 && errno == ENOENT) {
+	if (fd == -1 && errno == ENOENT) {
 		*missing = 1;
 		return ES_STATE_OK;
+	}
+	if (fd == ES_OPEN_NOT_REGULAR) {
+		snprintf(err, errlen, "%s: %s", path, es_open_error(fd));
+		return ES_STATE_CORRUPT;
 	}
 	if (fd < 0 || fstat(fd, &sb) < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
@@ -259,10 +268,10 @@ static void journal_cut(struct es_state_store *st, size_t keep)
 
 	if (st->readonly)
 		return;
-	fd = open(st->journal_path, O_WRONLY | O_CLOEXEC);
+	fd = es_open_regular(st->journal_path, O_WRONLY, 0);
 	if (fd < 0 || ftruncate(fd, (off_t)keep) < 0 || fsync(fd) < 0)
 		es_log(ES_LOG_WARNING, NULL, "%s: cannot cut the torn line: %s",
-		       st->journal_path, strerror(errno));
+		       st->journal_path, es_open_error(fd));
 	if (fd >= 0)
 		close(fd);
 }
@@ -284,8 +293,11 @@ static enum es_state_error load_journal(struct es_state_store *st,
 		const char *nl = memchr(buf + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - buf) : len;
 		int last = !nl || end + 1 == len;
-
-		int before = cJSON_GetArraySize(records);
+		/* The last record so far (cJSON keeps it as the first one's
+		 * prev): counting the array on each line made a replay of
+		 * n records take n^2 steps. */
+		const cJSON *tail =
+		    records->child ? records->child->prev : NULL;
 
 		lineno++;
 		if (end > pos)
@@ -293,8 +305,9 @@ static enum es_state_error load_journal(struct es_state_store *st,
 			                 end - pos, records, &unreadable, err,
 			                 errlen);
 		if (last && (!nl || unreadable)) {
-			if (cJSON_GetArraySize(records) > before)
-				cJSON_DeleteItemFromArray(records, before);
+			if (records->child && records->child->prev != tail)
+				cJSON_Delete(cJSON_DetachItemViaPointer(
+				    records, records->child->prev));
 			/* A write cut short by a crash: the caller was never
 			 * told it succeeded, so dropping it loses nothing. */
 			es_log(ES_LOG_WARNING, NULL,
@@ -319,11 +332,14 @@ static int journal_open(struct es_state_store *st)
 	if (st->journal_fd >= 0)
 		return 0;
 	created = access(st->journal_path, F_OK) != 0;
-	st->journal_fd =
-	    open(st->journal_path,
-	         O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (st->journal_fd < 0 || fstat(st->journal_fd, &sb) < 0)
+	st->journal_fd = es_open_regular(st->journal_path,
+	                                 O_WRONLY | O_APPEND | O_CREAT, 0600);
+	if (st->journal_fd == ES_OPEN_NOT_REGULAR)
+		errno = EINVAL;
+	if (st->journal_fd < 0 || fstat(st->journal_fd, &sb) < 0) {
+		st->journal_fd = -1;
 		return -1;
+	}
 	st->journal_size = sb.st_size;
 	if (created && es_fsync_dir(st->dir) < 0)
 		return -1;
@@ -358,12 +374,15 @@ static int file_journal_append(struct es_state_store *st, const cJSON *record)
 		st->journal_size += (off_t)len + 1;
 		rc = 0;
 	} else {
+		int why = errno; /* the caller reports it (state.h) */
+
 		/* Never leave half a line for the next record to follow. */
 		es_log(ES_LOG_ERROR, NULL, "cannot append to %s: %s",
-		       st->journal_path, strerror(errno));
+		       st->journal_path, strerror(why));
 		if (ftruncate(st->journal_fd, st->journal_size) < 0)
 			es_log(ES_LOG_ERROR, NULL, "%s: cannot undo: %s",
 			       st->journal_path, strerror(errno));
+		errno = why;
 	}
 	free(text);
 	return rc;

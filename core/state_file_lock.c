@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_open.h"
 #include "log.h"
 
 #define HOLDER_CAP 4096
@@ -145,10 +146,11 @@ enum es_state_error es_state_file_lock(struct es_state_store *st, int wait_s,
 	cJSON *h;
 
 	gethostname(host, sizeof(host) - 1);
-	st->lock_fd = open(st->lock_path,
-	                   O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	st->lock_fd = es_open_regular(st->lock_path, O_RDWR | O_CREAT, 0600);
 	if (st->lock_fd < 0) {
-		snprintf(err, errlen, "%s: %s", st->lock_path, strerror(errno));
+		snprintf(err, errlen, "%s: %s", st->lock_path,
+		         es_open_error(st->lock_fd));
+		st->lock_fd = -1;
 		return ES_STATE_IO;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &start);

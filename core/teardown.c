@@ -120,6 +120,7 @@ static int held_by_dependant(struct es_run *run, const struct es_node *n,
 
 static void set_result(struct es_node *n, enum es_task_state st, char *msg)
 {
+	es_text_printable(msg); /* as the runner's finish() */
 	n->result = st;
 	free(n->message);
 	n->message = msg;
@@ -198,6 +199,7 @@ static void teardown_all(struct es_run *run, enum es_phase phase)
 		enum es_task_state held = ES_TS_BLOCKED;
 		char *why = NULL;
 		struct timespec t0, t1;
+		unsigned long writes_failed = es_state_write_failures();
 
 		if (!n->selected || !is_teardown_task(n))
 			continue;
@@ -211,9 +213,7 @@ static void teardown_all(struct es_run *run, enum es_phase phase)
 			teardown_task(run, n, phase);
 		if (phase != ES_PHASE_DESTROY)
 			continue;
-		es_state_task_set(run->state, n->ref, n->result, n->message);
-		if (n->result == ES_TS_REMOVED || n->result == ES_TS_KEPT)
-			es_state_interrupted_clear(run->state, n->ref);
+		es_node_record(run, n, writes_failed);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		es_render_node_result(run, n,
 		                      (double)(t1.tv_sec - t0.tv_sec) +
@@ -300,12 +300,12 @@ static void print_destroy_plan(const struct es_run *run, const struct tally *t)
 	       run->cfg->customer_id, run->env->name);
 	for (size_t o = 0; order && o < run->n_nodes; o++) {
 		const struct es_node *n = &run->nodes[order[o]];
-		int nc = n->changes ? cJSON_GetArraySize(n->changes) : 0;
+		const cJSON *ch;
 
 		if (!n->selected || !n->finished)
 			continue;
-		for (int c = 0; c < nc; c++) {
-			const cJSON *ch = cJSON_GetArrayItem(n->changes, c);
+		cJSON_ArrayForEach(ch, n->changes)
+		{
 			const char *detail = cJSON_GetStringValue(
 			    cJSON_GetObjectItem(ch, "detail"));
 

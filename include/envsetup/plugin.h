@@ -109,7 +109,8 @@ enum es_type {
  * `environments = { uat = { key = ...; }; }` inside the plugin's group. */
 #define ES_KEY_PER_ENV (1u << 2)
 /* ES_TYPE_INT: `min` is a lower bound, `max` an upper bound. Either may be
- * given alone. */
+ * given alone. ES_TYPE_DURATION: the same, in milliseconds (a duration is
+ * at least 1 ms whatever its min). */
 #define ES_KEY_MIN (1u << 3)
 #define ES_KEY_MAX (1u << 4)
 
@@ -144,7 +145,8 @@ struct es_key {
 	uint32_t flags;             /* ES_KEY_* */
 	const char *default_value;  /* as written in the config; NULL: none */
 	const char *const *allowed; /* ES_TYPE_ENUM: NULL-terminated */
-	int64_t min, max;      /* ES_TYPE_INT: bounds flagged ES_KEY_MIN/MAX */
+	int64_t min,
+	    max; /* INT, DURATION (ms): bounds flagged ES_KEY_MIN/MAX */
 	const char *question;  /* the checklist question it answers */
 	const char *example;   /* nullable */
 	enum es_format format; /* STRING and LIST items (PATH: TEMPLATES_DIR);

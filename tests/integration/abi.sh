@@ -17,6 +17,42 @@ describe dup-task; expect_rc 5; expect_err "task 'same' declared twice"
 describe undeclared-need; expect_rc 5; expect_err "needs key 'no_such_key'"
 describe crash; expect_rc 5; expect_err "crashed while loading (signal 11"
 describe missing; expect_rc 5; expect_err "no plugin named 'missing'"
+# A constructor that ends the program is a refusal, not "exit 0"; one that
+# never returns is given up on (the probe's limit, 10 s), not waited for.
+describe ctor-exit; expect_rc 5; expect_err "exited (status 0) while loading"
+set +e
+timeout -s KILL 60 "$ES_BIN" plugins describe ctor-hang --plugin-dir "$ES_ABI_FIXTURES/ctor-hang" \
+  >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+[ "$RC" -ne 137 ] || fail "a plugin whose constructor hangs hung envsetup"
+expect_rc 5; expect_err "did not finish loading within 10 s"
+
+# A plugin, or its directory, that others may write or that another user
+# owns is refused: it would run with the operator's credentials.
+mkdir -p "$WORK/perm"; chmod 0755 "$WORK/perm"
+cp "$ES_ABI_FIXTURES/good/good.so" "$WORK/perm/"; chmod 0755 "$WORK/perm/good.so"
+es plugins describe good --plugin-dir "$WORK/perm"; expect_rc 0
+chmod 0757 "$WORK/perm/good.so"
+es plugins describe good --plugin-dir "$WORK/perm"; expect_rc 5
+expect_err "refused: writable by everyone (mode 0757)"
+# Group-writable is fine for the user's own group (Debian's user private
+# groups and umask 002), refused for another group.
+chmod 0775 "$WORK/perm/good.so"
+es plugins describe good --plugin-dir "$WORK/perm"; expect_rc 0
+other=$(getent group | awk -F: -v g="$(id -g)" '$3 != g { print $3; exit }')
+if chgrp "$other" "$WORK/perm/good.so" 2>/dev/null; then
+  es plugins describe good --plugin-dir "$WORK/perm"; expect_rc 5; expect_err "writable by its group"
+  chgrp "$(id -g)" "$WORK/perm/good.so"
+fi
+chmod 0755 "$WORK/perm/good.so"; chmod 0777 "$WORK/perm"
+es plugins describe good --plugin-dir "$WORK/perm"; expect_rc 5
+expect_err "its directory $WORK/perm is writable by everyone"
+chmod 0755 "$WORK/perm"
+if [ "$(id -u)" = 0 ]; then
+  chown 65534 "$WORK/perm/good.so"
+  es plugins describe good --plugin-dir "$WORK/perm"; expect_rc 5; expect_err "owned by uid 65534"
+fi
 
 # A symlinked plugin is refused.
 mkdir -p "$WORK/links"

@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "log.h"
+#include "numbers.h"
 
 /* ---- two small descriptors ------------------------------------------ */
 
@@ -713,7 +714,7 @@ START_TEST(test_type_errors)
 	expect_bind_error(OK_KEY " poll = -1;", "mailgun.poll", 6,
 	                  "expected a duration");
 	expect_bind_error(OK_KEY " http_timeout = \"0s\";",
-	                  "mailgun.http_timeout", 6, "more than 0");
+	                  "mailgun.http_timeout", 6, "too short: at least 1ms");
 	expect_bind_error(OK_KEY " max_concurrency = 0;",
 	                  "mailgun.max_concurrency", 6, "out of range");
 	expect_bind_error(OK_KEY " enabled = true; ca_file = \"nope.pem\";",
@@ -729,7 +730,7 @@ START_TEST(test_durations)
 	} cases[] = {{"\"500ms\"", 500},   {"\"30s\"", 30000},
 	             {"\"5m\"", 300000},   {"\"2h\"", 7200000},
 	             {"\"1d\"", 86400000}, {"45", 45000},
-	             {"\"0s\"", 0}};
+	             {"\"1ms\"", 1}};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		struct es_diags d = {0};
@@ -747,7 +748,78 @@ START_TEST(test_durations)
 		es_config_free(c);
 	}
 	expect_bind_error(OK_KEY " poll = \"99999999999999999999s\";",
-	                  "mailgun.poll", 6, "expected a duration");
+	                  "mailgun.poll", 6,
+	                  "\"99999999999999999999s\" is too long");
+	expect_bind_error(OK_KEY " poll = \"106751991168d\";", "mailgun.poll",
+	                  6, "\"106751991168d\" is too long");
+	/* Zero would silently mean a plugin's default. */
+	expect_bind_error(OK_KEY " poll = \"0s\";", "mailgun.poll", 6,
+	                  "\"0s\" is too short: at least 1ms");
+	/* http_timeout is used at 32 bits of milliseconds. */
+	expect_bind_error(OK_KEY " http_timeout = \"4294967296ms\";",
+	                  "mailgun.http_timeout", 6,
+	                  "\"4294967296ms\" is too long: at most 4294967295ms");
+	expect_bind_error(OK_KEY " http_timeout = 4294968;",
+	                  "mailgun.http_timeout", 6, "4294968 is too long");
+}
+END_TEST
+
+/* One parser per kind of number, each refusing what is past 64 bits. */
+START_TEST(test_number_parsers)
+{
+	int64_t n = 0;
+
+	ck_assert_int_eq(es_parse_int64("9223372036854775807", &n), 0);
+	ck_assert(n == INT64_MAX);
+	ck_assert_int_eq(es_parse_int64("-9223372036854775808", &n), 0);
+	ck_assert(n == INT64_MIN);
+	ck_assert_int_eq(es_parse_int64("9223372036854775808", &n),
+	                 ES_NUMBER_RANGE);
+	ck_assert_int_eq(es_parse_int64("99999999999999999999", &n),
+	                 ES_NUMBER_RANGE);
+	ck_assert_int_eq(es_parse_int64("-9223372036854775809", &n),
+	                 ES_NUMBER_RANGE);
+	ck_assert_int_eq(es_parse_int64("12x", &n), ES_NUMBER_INVALID);
+	ck_assert_int_eq(es_parse_int64("", &n), ES_NUMBER_INVALID);
+	ck_assert_int_eq(es_parse_int64("-", &n), ES_NUMBER_INVALID);
+	ck_assert_int_eq(es_parse_duration_ms("50d", &n), 0);
+	ck_assert(n == 4320000000LL);
+	ck_assert_int_eq(es_parse_duration_ms("106751991167ms", &n), 0);
+	ck_assert_int_eq(es_parse_duration_ms("106751991168d", &n),
+	                 ES_NUMBER_RANGE);
+	ck_assert_int_eq(es_parse_duration_ms("9223372036854775808ms", &n),
+	                 ES_NUMBER_RANGE);
+	ck_assert_int_eq(es_parse_duration_ms("5 m", &n), ES_NUMBER_INVALID);
+}
+END_TEST
+
+/* libconfig reads an integer literal past 64 bits as -1: refused first,
+ * with the file, line, key and the number as written. */
+static void expect_literal_refused(const char *body, const char *needle)
+{
+	struct es_diags d = {0};
+	struct es_config *c = es_config_load(plugin_file("mailgun", body), &d);
+	int i = find_diag(&d, "mailgun.retries", needle);
+
+	if (c || d.count != 1 || i < 0)
+		dump(&d);
+	ck_assert_ptr_null(c);
+	ck_assert_uint_eq(d.count, 1);
+	ck_assert_int_ge(i, 0);
+	ck_assert_int_eq(d.items[i].line, 6);
+	es_diags_clear(&d);
+}
+
+START_TEST(test_integer_literal_past_64_bits)
+{
+	expect_literal_refused(OK_KEY " retries = 99999999999999999999;",
+	                       "99999999999999999999 is out of range");
+	expect_literal_refused(OK_KEY " retries = -9223372036854775809;",
+	                       "-9223372036854775809 is out of range");
+	/* Strings, comments and floats are not integer literals. */
+	expect_bind_error(OK_KEY
+	                  " # \"99999999999999999999\"\n retries = 1e30;",
+	                  "mailgun.retries", 7, "expected an integer");
 }
 END_TEST
 
@@ -846,6 +918,12 @@ START_TEST(test_env_secret_resolution)
 	expect_bind_error(body, "mailgun.api_key", 6, "is empty");
 	setenv("ES_TEST_OTHER", "abc", 1);
 	expect_bind_error(body, "mailgun.api_key", 6, "too short to redact");
+	/* A CR/LF would inject a header where the secret is sent. */
+	setenv("ES_TEST_OTHER", "key-0123456789\r\nX-Injected: yes", 1);
+	expect_bind_error(body, "mailgun.api_key", 6,
+	                  "has a control character (byte 15, 0x0d)");
+	setenv("ES_TEST_OTHER", "key-0123456789\x1b[2J", 1);
+	expect_bind_error(body, "mailgun.api_key", 6, "(byte 15, 0x1b)");
 	unsetenv("ES_TEST_OTHER");
 }
 END_TEST
@@ -1559,6 +1637,8 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_unknown_key_suggestion);
 	tcase_add_test(t, test_type_errors);
 	tcase_add_test(t, test_durations);
+	tcase_add_test(t, test_number_parsers);
+	tcase_add_test(t, test_integer_literal_past_64_bits);
 	tcase_add_test(t, test_urls);
 	tcase_add_test(t, test_literal_secret_refused_without_echo);
 	tcase_add_test(t, test_env_secret_resolution);

@@ -517,10 +517,30 @@ START_TEST(test_format_version_mismatch)
 }
 END_TEST
 
+/* plan opens the state read-write and writes nothing: closing leaves the
+ * files as they were (docs/cli.md: plan writes the lock only). */
+START_TEST(test_close_without_writes_keeps_files)
+{
+	struct es_state *s = open_ok(tmpdir);
+	struct stat before, after;
+
+	ck_assert_int_eq(es_state_task_set(s, "p:t", ES_TS_DONE, "ok"), 0);
+	ck_assert_int_eq(es_state_close(s), 0);
+	ck_assert_int_eq(stat(in_tmp("uat/state.json"), &before), 0);
+	s = open_ok(tmpdir);
+	ck_assert_int_eq(es_state_task_get(s, "p:t", NULL, NULL), ES_TS_DONE);
+	ck_assert_int_eq(es_state_close(s), 0);
+	ck_assert_int_eq(stat(in_tmp("uat/state.json"), &after), 0);
+	ck_assert(before.st_ino == after.st_ino);
+}
+END_TEST
+
 START_TEST(test_customer_mismatch)
 {
 	struct es_state *s = open_ok(tmpdir);
 
+	/* The first write claims the directory for its customer. */
+	ck_assert_int_eq(es_state_task_set(s, "p:t", ES_TS_DONE, "ok"), 0);
 	ck_assert_int_eq(es_state_close(s), 0);
 	ck_assert_int_eq(
 	    es_state_open(tmpdir, "globex", "uat", 0, &s, err, sizeof(err)),
@@ -892,6 +912,7 @@ int main(void)
 	tcase_add_test(t, test_bad_snapshots_rejected);
 	tcase_add_test(t, test_format_version_mismatch);
 	tcase_add_test(t, test_customer_mismatch);
+	tcase_add_test(t, test_close_without_writes_keeps_files);
 	tcase_add_test(t, test_lock_held_by_child);
 	tcase_add_test(t, test_lock_released_when_holder_killed);
 	tcase_add_test(t, test_lock_waits_for_release);
