@@ -183,6 +183,8 @@ int es_secret_absent(const char *ref, const char *base_dir)
 	if (secret_file_path(ref + 5, base_dir, path, sizeof(path)))
 		return 0;
 	return lstat(path, &st) < 0 && errno == ENOENT;
+}
+
 /* A secret goes into HTTP headers and URLs: a CR or LF in it would add a
  * header of the holder's choosing. 1 (said, the value not shown) when it
  * holds a control character. */
