@@ -459,8 +459,7 @@ static int choice_enabled(const struct es_config *c, const struct es_choice *ch)
  * not end up on two e-mail tools or two payment gateways that way. The
  * groups of two different answers enabled is an error at the element. */
 static void one_open_choice(const struct es_config *c,
-                            const struct es_manual_item *it,
-                            struct es_diags *d)
+                            const struct es_manual_item *it, struct es_diags *d)
 {
 	char names[512] = "";
 	int n = 0;

@@ -74,12 +74,12 @@ static int is_gate(const struct es_node *n)
 }
 
 /*
- * The gates apply would report blocked rather than waiting: those with a
- * dependency that is itself a gate, blocked or failed. Apply blocks a node
- * whose dependency ends not done, so plan counts the same way (the
- * dependencies with changes are assumed to succeed). Returns a malloc'd
- * array of the blocking dependency's index + 1 per node (0: not blocked),
- * or NULL.
+ * What apply would report blocked: a task or gate with a dependency that is
+ * a gate not yet signed off, blocked, or failed (apply blocks a node whose
+ * dependency ends not done; the dependencies with changes are assumed to
+ * succeed). Plan counts them the same way and does not count their changes:
+ * apply will not make them yet. Returns a malloc'd array of the blocking
+ * dependency's index + 1 per node (0: not blocked), or NULL.
  */
 static size_t *blocked_gates(const struct es_run *run)
 {
@@ -91,7 +91,7 @@ static size_t *blocked_gates(const struct es_run *run)
 		for (size_t i = 0; i < run->n_nodes; i++) {
 			const struct es_node *n = &run->nodes[i];
 
-			if (by[i] || !is_gate(n))
+			if (by[i] || n->result == ES_TS_DONE)
 				continue;
 			for (size_t k = 0; k < n->n_deps; k++) {
 				const struct es_node *d =
@@ -110,7 +110,7 @@ static size_t *blocked_gates(const struct es_run *run)
 	return by;
 }
 
-int es_render_plan(struct es_run *run)
+int es_render_plan(struct es_run *run, int *changes)
 {
 	int create = 0, update = 0, del = 0, unknown = 0, resume = 0;
 	int in_place = 0;
@@ -124,6 +124,7 @@ int es_render_plan(struct es_run *run)
 	cJSON *items;
 	size_t *gate_blocked_by = blocked_gates(run);
 
+	*changes = 0;
 	if (!gate_blocked_by || (doc && es_plan_file_header(run, doc) < 0)) {
 		cJSON_Delete(doc);
 		free(gate_blocked_by);
@@ -135,7 +136,7 @@ int es_render_plan(struct es_run *run)
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 		int nchanges = n->changes ? cJSON_GetArraySize(n->changes) : 0;
-		const cJSON *ch;
+		const cJSON *ch, *counted;
 		const char *what;
 
 		if (!n->selected)
@@ -154,7 +155,8 @@ int es_render_plan(struct es_run *run)
 			what = "in place", in_place++;
 		/* Walked, not indexed: cJSON_GetArrayItem(i) is a walk of
 		 * its own, n^2 over a plan of 20k users. */
-		cJSON_ArrayForEach(ch, n->changes)
+		counted = strcmp(what, "changes") == 0 ? n->changes : NULL;
+		cJSON_ArrayForEach(ch, counted)
 		{
 			const char *a =
 			    cJSON_GetObjectItem(ch, "action")->valuestring;
@@ -236,6 +238,7 @@ int es_render_plan(struct es_run *run)
 		    (!strcmp(what, "changes") || !strcmp(what, "in place")))
 			printf("    %s\n", n->message);
 	}
+	*changes = create + update + del + unknown + resume > 0;
 	if (doc) {
 		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
 
@@ -256,8 +259,10 @@ int es_render_plan(struct es_run *run)
 		}
 		cJSON_Delete(doc);
 	}
-	if (quiet)
+	if (quiet) {
+		free(gate_blocked_by);
 		return rc;
+	}
 	printf("\nPlan: %d to create, %d to update, %d to delete, %d known "
 	       "only after apply, %d to resume or record; %d in place; %d "
 	       "waiting for a person; %d blocked; %d failed.\n",

@@ -760,17 +760,12 @@ int es_run_plan(struct es_run *run)
 	int changes = 0, failed = 0, rc;
 
 	run_all(run, 0);
-	rc = es_render_plan(run);
+	rc = es_render_plan(run, &changes);
 	if (rc != ES_EXIT_OK)
 		return rc;
-	for (size_t i = 0; i < run->n_nodes; i++) {
-		const struct es_node *n = &run->nodes[i];
-
-		if (!n->selected)
-			continue;
-		failed |= n->result == ES_TS_FAILED;
-		changes |= n->changes && cJSON_GetArraySize(n->changes) > 0;
-	}
+	for (size_t i = 0; i < run->n_nodes; i++)
+		failed |= run->nodes[i].selected &&
+		          run->nodes[i].result == ES_TS_FAILED;
 	if (failed)
 		return ES_EXIT_FAILED;
 	return changes ? ES_EXIT_PENDING : ES_EXIT_OK;

@@ -68,8 +68,10 @@ void es_node_record(struct es_run *run, struct es_node *n,
 /* Longest wait between polls of a long-running task; set by the CLI. */
 extern uint32_t es_max_poll_ms;
 
-/* render.c; es_render_plan returns an es_exit code (writing --out). */
-int es_render_plan(struct es_run *run);
+/* render.c; es_render_plan returns an es_exit code (writing --out) and
+ * sets *changes when apply would change something now (changes of tasks
+ * blocked behind a person's item are shown, not counted). */
+int es_render_plan(struct es_run *run, int *changes);
 void es_render_status(struct es_run *run);
 /* export (export.c): the platform's settings of this customer and
  * environment, by the mapping `target` (a name in etc/platforms, or a
