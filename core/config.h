@@ -229,6 +229,11 @@ struct es_config *es_config_load_checklist(const char *path,
 int es_choice_matches(const struct es_choice *ch, const char *answer);
 /* The choice an element's answer picks, or NULL. */
 const struct es_choice *es_choice_of(const struct es_manual_item *it);
+/* 1 when element `it` is unanswered and its choices' enabled plugin groups
+ * are not those of one answer (mailgun and mandrill both there, say): until
+ * it is answered they all run. `names` gets them ("mailgun, mandrill"). */
+int es_choices_mixed(const struct es_config *c, const struct es_manual_item *it,
+                     char *names, size_t len);
 
 /* Closest of `candidates` (NULL-terminated) to `word` within edit
  * distance 2, or NULL. */

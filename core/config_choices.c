@@ -443,53 +443,49 @@ static void prune(struct es_config *c, const struct es_names *off,
 	}
 }
 
-/* 1 when a plugin that choice `ch` runs has an enabled group. */
-static int choice_enabled(const struct es_config *c, const struct es_choice *ch)
+/* 1 when every enabled plugin group the element's choices name is one
+ * that choice `ch` runs. */
+static int choice_covers(const struct es_config *c,
+                         const struct es_manual_item *it,
+                         const struct es_choice *ch)
 {
-	for (char **p = ch->plugins; p && *p; p++) {
-		const struct es_plugin_conf *pc = es_config_plugin(c, *p);
+	for (size_t i = 0; i < it->n_choices; i++)
+		for (char **p = it->choices[i].plugins; p && *p; p++) {
+			const struct es_plugin_conf *pc = es_config_plugin(c, *p);
+			int ours = 0;
 
-		if (pc && pc->enabled)
-			return 1;
-	}
-	return 0;
+			for (char **q = ch->plugins; q && *q && !ours; q++)
+				ours = strcmp(*p, *q) == 0;
+			if (pc && pc->enabled && !ours)
+				return 0;
+		}
+	return 1;
 }
 
-/* An unanswered element lets every enabled group run: a customer must
- * not end up on two e-mail tools or two payment gateways that way. The
- * groups of two different answers enabled is an error at the element. */
-static void one_open_choice(const struct es_config *c,
-                            const struct es_manual_item *it, struct es_diags *d)
+int es_choices_mixed(const struct es_config *c, const struct es_manual_item *it,
+                     char *names, size_t len)
 {
-	char names[512] = "";
-	int n = 0;
+	struct es_names seen = {0};
 
-	if (it->answer)
-		return;
-	for (size_t i = 0; i < it->n_choices; i++) {
-		const struct es_choice *ch = &it->choices[i];
+	names[0] = '\0';
+	if (it->answer || !it->n_choices)
+		return 0;
+	for (size_t i = 0; i < it->n_choices; i++)
+		if (choice_covers(c, it, &it->choices[i]))
+			return 0;
+	for (size_t i = 0; i < it->n_choices; i++)
+		for (char **p = it->choices[i].plugins; p && *p; p++) {
+			const struct es_plugin_conf *pc = es_config_plugin(c, *p);
 
-		if (!choice_enabled(c, ch))
-			continue;
-		n++;
-		strncat(names, names[0] ? ", " : "",
-		        sizeof(names) - strlen(names) - 1);
-		for (char **p = ch->plugins; p && *p; p++) {
-			strncat(names, *p, sizeof(names) - strlen(names) - 1);
-			strncat(names, p[1] ? "+" : "",
-			        sizeof(names) - strlen(names) - 1);
+			if (!pc || !pc->enabled || es_names_has(&seen, *p) ||
+			    es_names_add(&seen, *p))
+				continue;
+			strncat(names, names[0] ? ", " : "",
+			        len - strlen(names) - 1);
+			strncat(names, *p, len - strlen(names) - 1);
 		}
-		strncat(names, " for '", sizeof(names) - strlen(names) - 1);
-		strncat(names, choice_name(ch),
-		        sizeof(names) - strlen(names) - 1);
-		strncat(names, "'", sizeof(names) - strlen(names) - 1);
-	}
-	if (n > 1)
-		es_diags_add(d, it->file, it->line, it->id,
-		             "is unanswered, and the plugins of %d of its "
-		             "answers are enabled (%s): answer it, or keep "
-		             "one answer's plugin groups",
-		             n, names);
+	es_names_free(&seen);
+	return 1;
 }
 
 void es_choices_resolve(struct es_config *c, const config_setting_t *root,
@@ -505,11 +501,6 @@ void es_choices_resolve(struct es_config *c, const config_setting_t *root,
 				oom |=
 				    mark_element(c, &c->sections[s].elements[e],
 				                 dropped, &plugins, &manual, d);
-	for (size_t s = 0; s < c->n_sections; s++)
-		for (size_t e = 0; e < c->sections[s].n_elements; e++)
-			if (c->sections[s].elements[e].n_choices)
-				one_open_choice(c, &c->sections[s].elements[e],
-				                d);
 	for (size_t i = 0; i < plugins.n; i++)
 		settle_plugin(c, root, &plugins.v[i], &off, d);
 	for (size_t i = 0; i < dropped->n; i++)

@@ -315,12 +315,15 @@ int es_describe_unanswered(struct es_run *run, int json)
 		}
 		for (size_t e = 0; e < sec->n_elements; e++) {
 			const struct es_manual_item *it = &sec->elements[e];
+			char names[256];
+			int mixed;
 
 			total++;
 			if (it->answer) {
 				answered++;
 				continue;
 			}
+			mixed = es_choices_mixed(cfg, it, names, sizeof(names));
 			if (qs)
 				add_question(qs, it->id, it->question, it->file,
 				             it->line);
@@ -328,6 +331,12 @@ int es_describe_unanswered(struct es_run *run, int json)
 				if (!header++)
 					printf("%s %s\n", sec->id, sec->title);
 				printf("  ? %-28s %s\n", it->id, it->question);
+				if (mixed)
+					printf("    %-28s the plugin groups of "
+					       "several answers are enabled "
+					       "(%s): until it is answered they "
+					       "all run\n",
+					       "", names);
 			}
 		}
 		for (size_t p = 0; p < sec->n_plugins; p++) {

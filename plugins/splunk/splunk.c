@@ -22,6 +22,7 @@
 
 static const char *const modes[] = {"enterprise", "cloud", NULL};
 
+static const char *const auth_kinds[] = {"token", "basic", NULL};
 static const struct es_key splunk_keys[] = {
     ES_KEY(.name = "mode", .type = ES_TYPE_ENUM, .default_value = "enterprise",
            .allowed = modes,
@@ -42,16 +43,27 @@ static const struct es_key splunk_keys[] = {
            .question = "The Splunk Cloud stack name (the <stack> of "
                        "<stack>.splunkcloud.com)",
            .example = "acme", .pattern = "^[a-z0-9][a-z0-9-]{0,62}$"),
+    /* The choice is a key of its own, so that check asks for exactly
+     * the credentials it needs (required_when), not for "one or the
+     * other". */
+    ES_KEY(.name = "auth", .type = ES_TYPE_ENUM, .default_value = "token",
+           .allowed = auth_kinds,
+           .question = "How does envsetup sign in to Splunk: an "
+                       "authentication token (token) or an admin's "
+                       "username and password (basic)?"),
     ES_KEY(.name = "auth_token", .type = ES_TYPE_STRING, .flags = ES_KEY_SECRET,
+           .required_when = "auth=token",
            .question = "A Splunk authentication token (Settings > Tokens) "
                        "of an admin (sc_admin on Splunk Cloud), sent as "
-                       "Bearer; or set username and password",
+                       "Bearer",
            .example = "env:SPLUNK_TOKEN"),
     ES_KEY(.name = "username", .type = ES_TYPE_STRING,
-           .question = "Without auth_token: the Splunk admin account "
-                       "envsetup signs in as (HTTP Basic)",
+           .required_when = "auth=basic",
+           .question = "The Splunk admin account envsetup signs in as "
+                       "(HTTP Basic)",
            .example = "envsetup", .pattern = "^[^[:space:]:]+$"),
     ES_KEY(.name = "password", .type = ES_TYPE_STRING, .flags = ES_KEY_SECRET,
+           .required_when = "auth=basic",
            .question = "That account's password",
            .example = "env:SPLUNK_PASSWORD"),
     ES_KEY(.name = "index", .type = ES_TYPE_STRING,
@@ -119,6 +131,7 @@ static const struct es_key splunk_keys[] = {
                        "back 5 minutes)",
            .pattern = "^[0-9*/,-]+( [0-9*/,-]+){4}$"),
     ES_KEY(.name = "alert_emails", .type = ES_TYPE_LIST,
+           .flags = ES_KEY_REQUIRED,
            .question = "Who gets the alerts? (the on-call addresses)",
            .example = "[ \"oncall@acme.example\" ]", .format = ES_FORMAT_EMAIL),
     ES_KEYS_END,
@@ -189,26 +202,32 @@ static enum es_status splunk_validate(const struct es_ctx *x)
 	int password = conf->is_set(x->call, "password");
 	const char *mode = conf->get_string(x->call, "mode");
 
-	if (token && (user || password)) {
-		x->host->diag->error(x->call, "auth_token",
-		                     "set auth_token or username and password, "
-		                     "not both");
-		return ES_INVALID_CONFIG;
-	}
-	if (!token && (!user || !password)) {
-		x->host->diag->error(x->call, user ? "password" : "auth_token",
-		                     "Splunk needs auth_token, or username and "
-		                     "password");
+	const char *auth = conf->get_string(x->call, "auth");
+	int basic = auth && strcmp(auth, "basic") == 0;
+
+	/* Unset ones are unanswered elements (required_when); a set one of
+	 * the other kind would be ignored, so it is a mistake. */
+	if (basic ? token : user || password) {
+		x->host->diag->error(x->call, basic ? "auth_token" : "username",
+		                     "auth = \"%s\" signs in with %s: drop %s",
+		                     basic ? "basic" : "token",
+		                     basic ? "username and password"
+		                           : "auth_token",
+		                     basic ? "auth_token"
+		                           : "username and password");
 		return ES_INVALID_CONFIG;
 	}
 	/* The Admin Config Service takes only tokens. */
-	if (mode && strcmp(mode, "cloud") == 0 && !token) {
+	if (mode && strcmp(mode, "cloud") == 0 && basic) {
 		x->host->diag->error(x->call, "auth_token",
 		                     "mode = \"cloud\" needs auth_token: the "
 		                     "Admin Config Service takes no password");
 		return ES_INVALID_CONFIG;
 	}
+	/* Unset, alert_emails is an unanswered element; set empty, nobody
+	 * would hear of an alert. */
 	if (conf->list_size(x->call, "alerts") > 0 &&
+	    conf->is_set(x->call, "alert_emails") &&
 	    conf->list_size(x->call, "alert_emails") == 0) {
 		x->host->diag->error(x->call, "alert_emails",
 		                     "alerts are listed but nobody receives "

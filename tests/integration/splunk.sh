@@ -16,7 +16,7 @@ export SPLUNK_PASSWORD=$password SANDBOX_SPLUNK_PASSWORD=$password SANDBOX_SPLUN
 
 write_splunk_config() { # FILE [mode] [auth]
   local auth='auth_token = "env:SPLUNK_TOKEN";'
-  [ "${3:-}" = basic ] && auth='username = "envsetup"; password = "env:SPLUNK_PASSWORD";'
+  [ "${3:-}" = basic ] && auth='auth = "basic"; username = "envsetup"; password = "env:SPLUNK_PASSWORD";'
   cat >"$1" <<CFG
 customer = { id = "acme"; name = "Acme Corp"; state_dir = "$WORK/state"; };
 environments = { uat = { domain = "uat.acme.example"; }; };

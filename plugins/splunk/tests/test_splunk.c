@@ -245,7 +245,13 @@ END_TEST
 
 START_TEST(validate_takes_one_kind_of_credentials)
 {
+	/* auth = token (the default) with a username beside the token. */
 	mock_config_string("username", "envsetup");
+	ck_assert_int_eq(splunk_validate(mock_ctx(ES_PHASE_PLAN, NULL)),
+	                 ES_INVALID_CONFIG);
+	ck_assert_str_eq(mock_diag_key(), "username");
+	/* auth = basic with the token still set. */
+	mock_config_string("auth", "basic");
 	ck_assert_int_eq(splunk_validate(mock_ctx(ES_PHASE_PLAN, NULL)),
 	                 ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "auth_token");
