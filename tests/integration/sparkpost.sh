@@ -84,14 +84,15 @@ expect_out "No changes"
 apply
 converged "second apply"
 es status "$cfg" --env uat; expect_rc 0
-expect_out "sparkpost.dns_records"
-expect_out "scph1226._domainkey.mail.uat.acme.example"
-expect_out "v=DKIM1; k=rsa; h=sha256; p=MIGfMA0"
-expect_out "sparkpostmail.com"
+expect_out "sparkpost.dns_records = (JSON list of 2 items)"
 expect_out "sparkpost.domain_state = verified"
 expect_out "sparkpost.subaccount_id = "
 expect_out "sparkpost.subaccount_api_key = (secret"
 expect_out "sparkpost.smtp_host = smtp.sparkpostmail.com"
+es status "$cfg" --env uat --output sparkpost.dns_records; expect_rc 0
+expect_out "scph1226._domainkey.mail.uat.acme.example"
+expect_out "v=DKIM1; k=rsa; h=sha256; p=MIGfMA0"
+expect_out "sparkpostmail.com"
 
 # A template file changed: updated and published again, nothing else.
 cp -r "$ES_SOURCE_DIR/etc/templates/acme" "$WORK/templates"
