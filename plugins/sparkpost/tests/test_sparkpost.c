@@ -441,10 +441,12 @@ START_TEST(template_subject_change_is_an_update)
 	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
 	req = mock_http_find(PUT("/templates/welcome"), 0);
+	ck_assert_ptr_nonnull(req);
 	ck_assert_ptr_nonnull(
 	    strstr(req->body, "\"subject\":\"Welcome {{name}}\""));
-	ck_assert_str_eq(mock_http_find(PUT("/templates/welcome"), 1)->body,
-	                 "{\"published\":true}");
+	req = mock_http_find(PUT("/templates/welcome"), 1);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_str_eq(req->body, "{\"published\":true}");
 }
 END_TEST
 
@@ -452,6 +454,8 @@ END_TEST
  * content PUT then has no text. */
 START_TEST(template_without_text_drops_the_old_text)
 {
+	const struct mock_request *req;
+
 	mock_config_string("templates_dir", "/etc/envsetup/templates");
 	mock_template("templates_dir", "welcome", "Welcome {{name}}",
 	              "<p>hi</p>", NULL);
@@ -460,8 +464,9 @@ START_TEST(template_without_text_drops_the_old_text)
 	on(PUT("/templates/welcome"), 200, NULL);
 
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
-	ck_assert_ptr_null(strstr(
-	    mock_http_find(PUT("/templates/welcome"), 0)->body, "\"text\""));
+	req = mock_http_find(PUT("/templates/welcome"), 0);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_null(strstr(req->body, "\"text\""));
 }
 END_TEST
 
