@@ -316,6 +316,37 @@ static inline enum es_status es_await_state(const struct es_ctx *ctx,
 }
 
 /* ---------------------------------------------------------------------
+ * E-mail templates (es_host.templates)
+ * ------------------------------------------------------------------- */
+
+/*
+ * Hand each template of ES_FORMAT_TEMPLATES_DIR key `key`, in name order,
+ * to `each` (with `arg`) until it answers something else than ES_OK, which
+ * is returned. ES_OK when the key is unset or the directory holds none;
+ * ES_INVALID_CONFIG when the directory does not read (the core said which
+ * file); ES_FAILED when a template cannot be had.
+ * Since 2.2.
+ */
+static inline enum es_status es_templates_each(
+    const struct es_ctx *ctx, const char *key,
+    enum es_status (*each)(void *arg, const struct es_template *t), void *arg)
+{
+	const struct es_templates_api *api = ctx->host->templates;
+	long n = api->count(ctx->call, key);
+	enum es_status st = ES_OK;
+
+	if (n < 0)
+		return ES_INVALID_CONFIG;
+	for (long i = 0; i < n && st == ES_OK; i++) {
+		const struct es_template *t =
+		    api->get(ctx->call, key, (size_t)i);
+
+		st = t ? each(arg, t) : ES_FAILED;
+	}
+	return st;
+}
+
+/* ---------------------------------------------------------------------
  * The client
  * ------------------------------------------------------------------- */
 

@@ -33,17 +33,10 @@ struct ctx {
 int ic_open(const struct es_ctx *x, struct ctx *c);
 /* 1 in the teardown phases (plan --destroy, destroy). */
 int ic_teardown(const struct ctx *c);
-/* Send `body` (transfer full: freed here) as JSON with `method` to base +
- * the formatted path, a write named by `intent` (es_json_write()); see
- * es_client_call(). */
-ES_PRINTF(6, 7)
-enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
-                             const char *method, es_json *body,
-                             const char *intent, const char *fmt, ...);
-/* The item of `list` whose "name" is `name` (case-insensitive when
- * `any_case`, as Intercom compares tag names), or NULL. */
-const es_json *ic_find_named(struct ctx *c, const es_json *list,
-                             const char *name, int any_case);
+/* The item of `list` whose "name" is `name`, case-insensitive as Intercom
+ * compares tag names (es_json_find() is exact), or NULL. */
+const es_json *ic_find_tag(struct ctx *c, const es_json *list,
+                           const char *name);
 
 /* ---- tasks: one function serves every phase --------------------------- */
 

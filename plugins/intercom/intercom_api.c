@@ -7,7 +7,6 @@
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* strcasestr */
 #endif
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,41 +110,13 @@ int ic_teardown(const struct ctx *c)
 	       c->phase == ES_PHASE_DESTROY;
 }
 
-enum es_status ic_write_json(struct ctx *c, struct es_reply *r,
-                             const char *method, es_json *body,
-                             const char *intent, const char *fmt, ...)
-{
-	char path[ES_CLIENT_URL_MAX],
-	    *text = body ? c->h->json->print(body) : NULL;
-	struct es_send s = es_json_write(method, text, intent);
-	enum es_status st;
-	va_list ap;
-	int len;
-
-	c->h->json->free(body);
-	va_start(ap, fmt);
-	len = vsnprintf(path, sizeof(path), fmt, ap);
-	va_end(ap);
-	if (!text || len < 0 || (size_t)len >= sizeof(path)) {
-		c->h->mem_free(text);
-		memset(r, 0, sizeof(*r));
-		r->outcome = ES_FAILURE;
-		return r->status = ES_FAILED;
-	}
-	st = es_client_call(&c->api, r, &s, "%s", path);
-	c->h->mem_free(text);
-	return st;
-}
-
-const es_json *ic_find_named(struct ctx *c, const es_json *list,
-                             const char *name, int any_case)
+const es_json *ic_find_tag(struct ctx *c, const es_json *list, const char *name)
 {
 	for (size_t i = 0; i < c->h->json->array_size(list); i++) {
 		const es_json *it = c->h->json->array_item(list, i);
 		const char *v = c->h->json->get_string(it, "name");
 
-		if (v &&
-		    (any_case ? strcasecmp(v, name) : strcmp(v, name)) == 0)
+		if (v && strcasecmp(v, name) == 0)
 			return it;
 	}
 	return NULL;

@@ -89,14 +89,16 @@ static enum es_status put_attribute(struct ctx *c, const struct attribute *a,
 	struct es_reply r;
 	enum es_status st;
 
-	if (body && !archived)
+	if (!body)
+		return ES_FAILED;
+	if (!archived)
 		j->set_string(body, "description", a->description);
-	if (body)
-		j->set_bool(body, "archived", archived);
+	j->set_bool(body, "archived", archived);
 	snprintf(intent, sizeof(intent), "%s data attribute %s", verb,
 	         a->label);
-	st = ic_write_json(c, &r, "PUT", body, intent, "/data_attributes/%s",
-	                   id);
+	st = es_client_json(&c->api, &r, "PUT", body, intent,
+	                    "/data_attributes/%s", id);
+	j->free(body);
 	if (st == ES_OK && r.outcome == ES_ABSENT && !archived) {
 		c->h->diag->error(c->call, NULL,
 		                  "%s: Intercom no longer has it; looking "
@@ -122,9 +124,9 @@ static enum es_status adopt_attribute(struct ctx *c, const struct attribute *a)
 	const char *id;
 	enum es_status st = list_attributes(c, a->model, &r);
 
-	it = st == ES_OK
-	         ? ic_find_named(c, c->h->json->get(r.json, "data"), a->name, 0)
-	         : NULL;
+	it = st == ES_OK ? es_json_find(c->x, c->h->json->get(r.json, "data"),
+	                                "name", a->name)
+	                 : NULL;
 	id = it ? attribute_id(c, it, buf, sizeof(buf)) : NULL;
 	if (st == ES_OK && !id) {
 		c->h->diag->error(
@@ -162,7 +164,9 @@ static enum es_status create_attribute(struct ctx *c, const struct attribute *a)
 	if (a->description[0])
 		j->set_string(body, "description", a->description);
 	snprintf(intent, sizeof(intent), "create data attribute %s", a->label);
-	st = ic_write_json(c, &r, "POST", body, intent, "/data_attributes");
+	st = es_client_json(&c->api, &r, "POST", body, intent,
+	                    "/data_attributes");
+	j->free(body);
 	id = st == ES_OK && r.outcome == ES_FOUND
 	         ? attribute_id(c, r.json, buf, sizeof(buf))
 	         : NULL;
@@ -183,7 +187,7 @@ static enum es_status sync_attribute(struct ctx *c, const struct attribute *a,
                                      const es_json *data)
 {
 	const struct es_json_api *j = c->h->json;
-	const es_json *it = ic_find_named(c, data, a->name, 0);
+	const es_json *it = es_json_find(c->x, data, "name", a->name);
 	const char *id, *type, *desc;
 	char buf[32], detail[320];
 	int archived;
@@ -309,7 +313,8 @@ static enum es_status create_tag(struct ctx *c, const char *name,
 	}
 	j->set_string(body, "name", name);
 	snprintf(intent, sizeof(intent), "create tag %s", name);
-	st = ic_write_json(c, &r, "POST", body, intent, "/tags");
+	st = es_client_json(&c->api, &r, "POST", body, intent, "/tags");
+	j->free(body);
 	id = st == ES_OK ? j->get_string(r.json, "id") : NULL;
 	if (st == ES_OK && !id)
 		st = es_reply_malformed(&c->api, &r, intent, "its id");
@@ -373,8 +378,8 @@ enum es_status ic_tags(const struct es_ctx *x)
 		else if (ic_teardown(c))
 			st = remove_tag(c, name, key);
 		else if ((id = c->h->json->get_string(
-		              ic_find_named(c, c->h->json->get(r.json, "data"),
-		                            name, 1),
+		              ic_find_tag(c, c->h->json->get(r.json, "data"),
+		                          name),
 		              "id")))
 			es_record(x, &st, key, id, "tag", name);
 		else if (!es_reported(x, &st, ES_CHANGE_CREATE, "tag", name,

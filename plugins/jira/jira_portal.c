@@ -47,14 +47,7 @@ static enum es_status list_types(struct ctx *c, const char *sd, es_json *out)
 
 static int has_type(struct ctx *c, const es_json *types, const char *name)
 {
-	for (size_t i = 0; i < c->h->json->array_size(types); i++) {
-		const char *n = c->h->json->get_string(
-		    c->h->json->array_item(types, i), "name");
-
-		if (n && strcmp(n, name) == 0)
-			return 1;
-	}
-	return 0;
+	return es_json_find(c->x, types, "name", name) != NULL;
 }
 
 /* Report each wanted type the portal lacks; 1 when one is missing. */

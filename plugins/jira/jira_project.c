@@ -269,17 +269,8 @@ static int role_id(struct ctx *c, const es_json *roles, const char *name,
 /* 1 when `account` is among the role's user actors. */
 static int is_actor(struct ctx *c, const es_json *role, const char *account)
 {
-	const struct es_json_api *j = c->h->json;
-	const es_json *actors = j->get(role, "actors");
-
-	for (size_t i = 0; i < j->array_size(actors); i++) {
-		const char *a = j->get_string(j->array_item(actors, i),
-		                              "actorUser.accountId");
-
-		if (a && strcmp(a, account) == 0)
-			return 1;
-	}
-	return 0;
+	return es_json_find(c->x, c->h->json->get(role, "actors"),
+	                    "actorUser.accountId", account) != NULL;
 }
 
 /* Add (apply) or remove (destroy) `account` as an actor of the role. */

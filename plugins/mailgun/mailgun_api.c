@@ -48,7 +48,6 @@ static int already_exists(const struct es_client *cl, const struct es_reply *r)
 int mg_open(const struct es_ctx *x, struct ctx *c)
 {
 	const char *region, *url_key = "api_url";
-	char *dom;
 
 	memset(c, 0, sizeof(*c));
 	c->x = x;
@@ -70,15 +69,7 @@ int mg_open(const struct es_ctx *x, struct ctx *c)
 	c->domain = mg_cfg(c, "domain");
 	if (!c->domain)
 		return 0;
-	dom = c->h->http->escape(c->domain);
-	if (!dom || strlen(dom) >= sizeof(c->dom)) {
-		c->h->mem_free(dom);
-		c->h->diag->error(c->call, "domain", "no usable domain");
-		return -1;
-	}
-	strcpy(c->dom, dom);
-	c->h->mem_free(dom);
-	return 0;
+	return es_escape_into(x, "domain", c->domain, c->dom, sizeof(c->dom));
 }
 
 int mg_has_item(struct ctx *c, const es_json *array, const char *member,

@@ -101,27 +101,21 @@ static enum es_status sync_template(struct ctx *c, const struct es_template *t)
 	return st;
 }
 
+/* One template of templates_dir, in any phase. */
+static enum es_status each_template(void *arg, const struct es_template *t)
+{
+	struct ctx *c = arg;
+
+	return c->phase >= ES_PHASE_PLAN_DESTROY
+	           ? mg_destroy_template(c, t->name)
+	           : sync_template(c, t);
+}
+
 enum es_status mg_upload_templates(const struct es_ctx *x)
 {
-	struct ctx cs, *c = &cs;
-	long n;
-	enum es_status st = ES_OK;
+	struct ctx c;
 
-	if (mg_open(x, c))
+	if (mg_open(x, &c))
 		return ES_INVALID_CONFIG;
-	n = c->h->templates->count(c->call, "templates_dir");
-	if (n < 0)
-		return ES_INVALID_CONFIG; /* the core said which file */
-	for (long i = 0; i < n && st == ES_OK; i++) {
-		const struct es_template *t =
-		    c->h->templates->get(c->call, "templates_dir", (size_t)i);
-
-		if (!t)
-			st = ES_FAILED;
-		else if (c->phase >= ES_PHASE_PLAN_DESTROY)
-			st = mg_destroy_template(c, t->name);
-		else
-			st = sync_template(c, t);
-	}
-	return st;
+	return es_templates_each(x, "templates_dir", each_template, &c);
 }

@@ -89,46 +89,6 @@ enum es_status md_subaccount(const struct es_ctx *x)
 
 /* ---- configure_webhook ---------------------------------------------- */
 
-/* The webhook posting to `url` in webhooks/list's answer (nullable). */
-static const es_json *find_webhook(struct ctx *c, const es_json *list,
-                                   const char *url)
-{
-	const struct es_json_api *j = c->h->json;
-
-	for (size_t i = 0; i < j->array_size(list); i++) {
-		const char *u = j->get_string(j->array_item(list, i), "url");
-
-		if (u && strcmp(u, url) == 0)
-			return j->array_item(list, i);
-	}
-	return NULL;
-}
-
-/* 1 when the webhook sends exactly the configured events. */
-static int same_events(struct ctx *c, const es_json *hook)
-{
-	const struct es_json_api *j = c->h->json;
-	const es_json *have = j->get(hook, "events");
-	size_t n = c->h->config->list_size(c->call, "webhook_events");
-
-	if (j->array_size(have) != n)
-		return 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *want =
-		    c->h->config->list_item(c->call, "webhook_events", i);
-		const char *got = NULL;
-
-		for (size_t k = 0; k < n && !got; k++) {
-			got = j->get_string(j->array_item(have, k), "");
-			if (got && strcmp(got, want) != 0)
-				got = NULL;
-		}
-		if (!got)
-			return 0;
-	}
-	return 1;
-}
-
 /* webhooks/add, or webhooks/update of `id` (nullable), with the events. */
 static enum es_status write_webhook(struct ctx *c, const char *url,
                                     const char *id)
@@ -193,7 +153,7 @@ enum es_status md_configure_webhook(const struct es_ctx *x)
 	if (st == ES_OK && c.h->json->kind(r.json) != ES_JSON_ARRAY)
 		st = es_reply_malformed(&c.api, &r, "webhooks/list",
 		                        "the list of webhooks");
-	hook = st == ES_OK ? find_webhook(&c, r.json, url) : NULL;
+	hook = st == ES_OK ? es_json_find(x, r.json, "url", url) : NULL;
 	if (st == ES_OK && !hook) {
 		if (!es_reported(x, &st, ES_CHANGE_CREATE, "webhook", url,
 		                 NULL))
@@ -204,7 +164,9 @@ enum es_status md_configure_webhook(const struct es_ctx *x)
 		auth = c.h->json->get_string(hook, "auth_key");
 		if (es_record(x, &st, WEBHOOK_KEY, id, "webhook", url))
 			; /* plan, verify: reported */
-		else if (!same_events(&c, hook) &&
+		else if (!es_config_list_equals(
+		             x, "webhook_events",
+		             c.h->json->get(hook, "events")) &&
 		         !es_reported(x, &st, ES_CHANGE_UPDATE, "webhook", url,
 		                      "events"))
 			st = write_webhook(&c, url, id);

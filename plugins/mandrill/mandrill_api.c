@@ -104,22 +104,16 @@ enum es_status md_call(struct ctx *c, struct es_reply *r, const char *path,
 	const struct es_json_api *j = c->h->json;
 	es_json *own = params ? NULL : j->new_object(),
 	        *body = params ? params : own;
-	struct es_send s;
-	char *text;
 	enum es_status st;
 
-	if (body)
-		j->set_string(body, "key", "{{secret:api_key}}");
-	text = body ? j->print(body) : NULL;
-	j->free(own);
-	if (!text) {
+	if (!body) {
 		memset(r, 0, sizeof(*r));
 		r->outcome = ES_FAILURE;
 		return r->status = ES_FAILED;
 	}
-	s = es_json_write("POST", text, intent);
-	st = es_client_call(&c->api, r, &s, "%s", path);
-	c->h->mem_free(text);
+	j->set_string(body, "key", "{{secret:api_key}}");
+	st = es_client_json(&c->api, r, "POST", body, intent, "%s", path);
+	j->free(own);
 	return st;
 }
 
@@ -141,22 +135,14 @@ enum es_status md_teardown(struct ctx *c, const char *key, const char *claim,
                            const char *kind, const char *path,
                            const char *param, int numeric_id)
 {
-	const char *id = c->h->state->get(c->call, key);
-	const char *mine = es_claimed(c->x, key);
+	const char *id;
 	char intent[320];
 	es_json *params;
 	struct es_reply r;
 	enum es_status st;
 
-	if (!id)
-		return ES_OK; /* never made, or already removed */
-	if (!mine || strcmp(mine, claim ? claim : id) != 0) {
-		c->h->log->log(c->call, ES_LOG_INFO,
-		               "%s %s was there before envsetup: kept", kind,
-		               id);
-		return ES_OK;
-	}
-	if (es_reported(c->x, &st, ES_CHANGE_DELETE, kind, id, NULL))
+	/* Nothing recorded, not envsetup's (kept), or plan --destroy. */
+	if (!(id = es_teardown_target(c->x, &st, key, claim, kind)))
 		return st;
 	params = c->h->json->new_object();
 	if (numeric_id)

@@ -66,20 +66,14 @@ static enum es_status list_domains(struct ctx *c, struct es_reply *r,
 	return st;
 }
 
+/* A record named `prefix` + the domain. */
 static void add_record(struct ctx *c, es_json *out, const char *type,
                        const char *prefix, const char *value)
 {
-	const struct es_json_api *j = c->h->json;
-	es_json *o = j->new_object();
 	char name[600];
 
-	if (!o)
-		return;
 	snprintf(name, sizeof(name), "%s%s", prefix, c->domain);
-	j->set_string(o, "type", type);
-	j->set_string(o, "name", name);
-	j->set_string(o, "value", value);
-	j->add(out, NULL, o);
+	es_records_add(c->x, out, type, name, value);
 }
 
 /* The records Mandrill needs: its API reports only whether they hold, so
@@ -206,7 +200,7 @@ enum es_status md_verify_sender_domain(const struct es_ctx *x)
 {
 	struct ctx c;
 	const es_json *found = NULL;
-	char state[96], detail[128];
+	char state[96];
 	struct es_reply r;
 	enum es_status st;
 
@@ -231,21 +225,10 @@ enum es_status md_verify_sender_domain(const struct es_ctx *x)
 		return st;
 	}
 	verdict(&c, found, state, sizeof(state));
-	snprintf(detail, sizeof(detail), "%s -> verified", state);
-	if (strcmp(state, "verified") == 0)
-		st = c.phase == ES_PHASE_PLAN
-		         ? ES_OK
-		         : md_publish(&c, "domain_state", state, 0);
-	else if (!es_reported(x, &st, ES_CHANGE_UPDATE, "sender domain",
-	                      c.domain, detail)) {
-		st = md_publish(&c, "domain_state", state, 0);
-		c.h->progress->step(c.call,
-		                    "%s is %s: waiting for the records of "
-		                    "output dns_records to be published",
-		                    c.domain, state);
-		if (st == ES_OK)
-			st = es_poll_again(x, VERIFY_POLL_MS);
-	}
+	st = es_await_state(x, "sender domain", c.domain, "domain_state", state,
+	                    "verified", VERIFY_POLL_MS,
+	                    "waiting for the records of output dns_records to "
+	                    "be published");
 	es_reply_free(&r);
 	return st;
 }

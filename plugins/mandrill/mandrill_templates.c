@@ -108,8 +108,9 @@ static int matches(struct ctx *c, const es_json *info, const char *prefix,
 	return 1;
 }
 
-static enum es_status sync_template(struct ctx *c, const struct es_template *t)
+static enum es_status sync_template(void *arg, const struct es_template *t)
 {
+	struct ctx *c = arg;
 	const struct es_json_api *j = c->h->json;
 	const char *name = t->name;
 	char key[200];
@@ -150,19 +151,8 @@ static enum es_status sync_template(struct ctx *c, const struct es_template *t)
 enum es_status md_upload_templates(const struct es_ctx *x)
 {
 	struct ctx c;
-	long n;
-	enum es_status st = ES_OK;
 
 	if (md_open(x, &c))
 		return ES_INVALID_CONFIG;
-	n = c.h->templates->count(c.call, "templates_dir");
-	if (n < 0)
-		return ES_INVALID_CONFIG; /* the core said which file */
-	for (long i = 0; i < n && st == ES_OK; i++) {
-		const struct es_template *t =
-		    c.h->templates->get(c.call, "templates_dir", (size_t)i);
-
-		st = t ? sync_template(&c, t) : ES_FAILED;
-	}
-	return st;
+	return es_templates_each(x, "templates_dir", sync_template, &c);
 }

@@ -7,7 +7,7 @@
  *   sparkpost_domain.c     API key, sending domain, its DNS records, its
  *                          verification
  *   sparkpost_account.c    subaccount (and its key) and webhook
- *   sparkpost_templates.c  templates_dir: scanning, checking, create,
+ *   sparkpost_templates.c  the templates of templates_dir: create,
  *                          update, publish
  * Nothing here is exported: the .so exports envsetup_plugin_entry only.
  */
@@ -55,9 +55,5 @@ enum es_status sp_verify_sending_domain(const struct es_ctx *x); /* long */
 enum es_status sp_subaccount(const struct es_ctx *x);
 enum es_status sp_configure_webhook(const struct es_ctx *x);
 enum es_status sp_upload_templates(const struct es_ctx *x);
-
-/* validate: the number of template files that make no valid template
- * id, each with a diagnostic (1 if templates_dir cannot be read). */
-int sp_bad_templates(const struct es_ctx *x, const char *dir);
 
 #endif

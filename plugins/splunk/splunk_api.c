@@ -206,18 +206,11 @@ enum es_status sp_delete_entity(struct ctx *c, const char *collection,
 
 int sp_list_has(struct ctx *c, const es_json *list, const char *value)
 {
-	const struct es_json_api *j = c->h->json;
-	const char *one = j->get_string(list, "");
+	const char *one = c->h->json->get_string(list, "");
 
 	if (one)
 		return strcmp(one, value) == 0;
-	for (size_t i = 0; i < j->array_size(list); i++) {
-		const char *v = j->get_string(j->array_item(list, i), "");
-
-		if (v && strcmp(v, value) == 0)
-			return 1;
-	}
-	return 0;
+	return es_json_find(c->x, list, "", value) != NULL;
 }
 
 enum es_status sp_teardown(struct ctx *c, const char *key, const char *kind,

@@ -121,18 +121,10 @@ const char *sumo_collector_name(struct ctx *c, char *buf, size_t size)
 enum es_status sumo_write(struct ctx *c, struct es_reply *r, const char *method,
                           es_json *body, const char *intent, const char *path)
 {
-	char *text = body ? c->h->json->print(body) : NULL;
-	struct es_send s = es_json_write(method, text, intent);
-	enum es_status st;
+	enum es_status st =
+	    es_client_json(&c->api, r, method, body, intent, "%s", path);
 
 	c->h->json->free(body);
-	if (body && !text) {
-		memset(r, 0, sizeof(*r));
-		r->outcome = ES_FAILURE;
-		return r->status = ES_FAILED;
-	}
-	st = es_client_call(&c->api, r, &s, "%s", path);
-	c->h->mem_free(text);
 	return st;
 }
 

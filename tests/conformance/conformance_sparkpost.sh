@@ -79,6 +79,7 @@ plugins = {
     webhook_url = "$TARGET_URL/hooks/sparkpost";
     webhook_events = $1;
     templates_dir = "$WORK/templates";
+    templates = [ "welcome", "password-reset" ];
   };
 };
 CFG
@@ -88,7 +89,7 @@ es plan "$cfg" --env uat; expect_rc 2
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
 es plan "$cfg" --env uat; expect_rc 0
 # Changes the table must also cover: a template's content, the events.
-echo "<p>changed</p>" >>"$(find "$WORK/templates" -name '*.html' | sort | head -n 1)"
+echo "<p>changed</p>" >>"$WORK/templates/welcome/body.html"
 write_config '[ "delivery", "bounce", "spam_complaint" ]'
 es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 0
 es plan "$cfg" --env uat; expect_rc 0

@@ -27,6 +27,7 @@ plugins = {
     api_url = "$SANDBOX_URL/sparkpost/api/v1";
     domain = "mail.acme.example";
     templates_dir = "$ES_SOURCE_DIR/etc/templates/acme";
+    templates = [ "welcome", "password-reset" ];
     environments = {
       uat = { domain = "mail.uat.acme.example";
               subaccount_name = "Acme UAT";
@@ -39,7 +40,10 @@ CFG
 
 cfg="$WORK/acme.cfg"
 apply() { es apply "$cfg" --env uat --max-poll-interval 100 "$@"; }
-ntemplates=$(find "$ES_SOURCE_DIR/etc/templates/acme" -name '*.html' | wc -l)
+ntemplates=$(find "$ES_SOURCE_DIR/etc/templates/acme" -mindepth 1 -maxdepth 1 -type d | wc -l)
+# The first template by name: the one the change, conflict and kill use.
+name=$(find "$ES_SOURCE_DIR/etc/templates/acme" -mindepth 1 -maxdepth 1 -type d | sort | head -n 1)
+name=$(basename "$name")
 
 converged() { # context
   local kind
@@ -65,6 +69,18 @@ bad = [t["id"] for t in ts if not t["attrs"].get("published") or t["attrs"].get(
 sys.exit(1 if bad or not ts else 0)' || fail "$1: a template is not published"
 }
 
+published_from_directory() { # password-reset's published content is acme's
+  curl -s "$SANDBOX_URL/_sandbox/resources?provider=sparkpost&kind=template" | python3 -c '
+import json, sys
+t = {r["id"]: r["attrs"] for r in json.load(sys.stdin)}["password-reset"]
+c = t["published"]["content"]
+assert c["subject"] == "Reset your Acme password", c
+assert c["text"].startswith("Hello {{name}}, reset"), c
+assert c["html"].startswith("<html><body><p>Hello {{name}}"), c
+assert c["from"] == "no-reply@mail.uat.acme.example", c
+' || fail "$1: templates not published with subject, html and text"
+}
+
 # ---- apply, then nothing left to do --------------------------------------
 fresh --async-polls 2
 es check "$cfg" --env uat; expect_rc 0
@@ -78,28 +94,29 @@ for t in verify_api_key sending_domain verify_sending_domain subaccount configur
 done
 converged "first apply"
 published "first apply"
+published_from_directory "first apply"
 grep -q "^/hooks/sparkpost$" "$WORK/target.log" || fail "the fake did not post its test batch to the target"
 es plan "$cfg" --env uat; expect_rc 0
 expect_out "No changes"
 apply
 converged "second apply"
 es status "$cfg" --env uat; expect_rc 0
-expect_out "sparkpost.dns_records"
-expect_out "scph1226._domainkey.mail.uat.acme.example"
-expect_out "v=DKIM1; k=rsa; h=sha256; p=MIGfMA0"
-expect_out "sparkpostmail.com"
+expect_out "sparkpost.dns_records = (JSON list of 2 items)"
 expect_out "sparkpost.domain_state = verified"
 expect_out "sparkpost.subaccount_id = "
 expect_out "sparkpost.subaccount_api_key = (secret"
 expect_out "sparkpost.smtp_host = smtp.sparkpostmail.com"
+es status "$cfg" --env uat --output sparkpost.dns_records; expect_rc 0
+expect_out "scph1226._domainkey.mail.uat.acme.example"
+expect_out "v=DKIM1; k=rsa; h=sha256; p=MIGfMA0"
+expect_out "sparkpostmail.com"
 
-# A template file changed: updated and published again, nothing else.
+# A template's body changed: updated and published again, nothing else.
 cp -r "$ES_SOURCE_DIR/etc/templates/acme" "$WORK/templates"
 sed -i "s|$ES_SOURCE_DIR/etc/templates/acme|$WORK/templates|" "$cfg"
-first=$(find "$WORK/templates" -name '*.html' | sort | head -n 1)
-echo "<p>changed</p>" >>"$first"
+echo "<p>changed</p>" >>"$WORK/templates/$name/body.html"
 es plan "$cfg" --env uat; expect_rc 2
-expect_out "content from the file, published"
+expect_out "subject, html and text from the directory, published"
 apply
 converged "template update"
 published "template update"
@@ -139,7 +156,6 @@ done
 # look-up and the create answers 409 1602, and the run converges on it
 # (the barrier holds the look-up's answer while the template appears).
 fresh --async-polls 1 --record "$WORK/conflict.record"
-name=$(basename "$(find "$ES_SOURCE_DIR/etc/templates/acme" -name '*.html' | sort | head -n 1)" .html)
 # nth=2: the plan pass reads first, the apply pass reads before it creates.
 barrier_arm "after:GET /sparkpost/api/v1/templates/$name:nth=2"
 es_bg apply "$cfg" --env uat --max-poll-interval 100

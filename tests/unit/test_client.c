@@ -597,6 +597,42 @@ START_TEST(await_state_reports_publishes_and_polls)
 }
 END_TEST
 
+/* Collects the names es_templates_each hands over; stops at "stop". */
+static enum es_status note_template(void *arg, const struct es_template *t)
+{
+	char *seen = arg;
+
+	strcat(seen, t->name);
+	strcat(seen, " ");
+	return strcmp(t->name, "stop") == 0 ? ES_RETRY : ES_OK;
+}
+
+START_TEST(templates_are_handed_over_in_order_until_one_is_not_ok)
+{
+	const struct es_ctx *x = mock_ctx(ES_PHASE_APPLY, NULL);
+	char seen[64] = "";
+
+	/* Unset: nothing, and fine. */
+	ck_assert_int_eq(
+	    es_templates_each(x, "templates_dir", note_template, seen), ES_OK);
+	ck_assert_str_eq(seen, "");
+	mock_template("templates_dir", "a", "A", "<p>a</p>", NULL);
+	mock_template("templates_dir", "stop", "S", "<p>s</p>", "s");
+	mock_template("templates_dir", "z", "Z", "<p>z</p>", NULL);
+	ck_assert_int_eq(
+	    es_templates_each(x, "templates_dir", note_template, seen),
+	    ES_RETRY);
+	ck_assert_str_eq(seen, "a stop ");
+	/* A directory that does not read: ES_INVALID_CONFIG, none handed. */
+	seen[0] = '\0';
+	mock_templates_broken("templates_dir");
+	ck_assert_int_eq(
+	    es_templates_each(x, "templates_dir", note_template, seen),
+	    ES_INVALID_CONFIG);
+	ck_assert_str_eq(seen, "");
+}
+END_TEST
+
 START_TEST(json_bodies_are_printed_and_sent)
 {
 	const struct es_json_api *j = mock_host()->json;
@@ -677,6 +713,8 @@ int main(void)
 	tcase_add_test(tc, json_find_and_list_equals_and_records_add);
 	tcase_add_test(tc, await_state_reports_publishes_and_polls);
 	tcase_add_test(tc, json_bodies_are_printed_and_sent);
+	tcase_add_test(tc,
+	               templates_are_handed_over_in_order_until_one_is_not_ok);
 	tcase_add_test(tc, escape_into_fits_or_says_so);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);

@@ -8,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "mock_host.h"
 
@@ -35,12 +33,12 @@
 #define ERRORS(code, message, description)                                     \
 	"{\"errors\": [{\"message\": \"" message "\", \"code\": \"" code       \
 	"\", \"description\": \"" description "\"}]}"
+/* GET /templates/welcome: the latest version, with the subject and text
+ * of with_template(). */
 #define TEMPLATE(html, published)                                              \
 	"{\"results\": {\"id\": \"welcome\", \"published\": " published        \
-	", \"content\": {\"subject\": \"s\", \"from\": \"f\", \"html\": "      \
-	"\"" html "\"}}}"
-
-static char templates_dir[] = "/tmp/test_sparkpost.XXXXXX";
+	", \"content\": {\"subject\": \"Welcome {{name}}\", \"from\": \"f\", " \
+	"\"html\": \"" html "\", \"text\": \"hi\"}}}"
 
 /* ------------------------------------------------------------ fixture */
 
@@ -74,29 +72,12 @@ static void once(const char *match, long status, const char *body)
 	mock_http_reply(match, status, body, NULL, MOCK_REPLY_ONCE);
 }
 
-/* A templates_dir holding welcome.html = "<p>hi</p>". */
+/* A templates_dir holding template "welcome", as the core hands it. */
 static void with_template(void)
 {
-	char path[128];
-	FILE *f;
-
-	ck_assert_ptr_nonnull(mkdtemp(templates_dir));
-	snprintf(path, sizeof(path), "%s/welcome.html", templates_dir);
-	f = fopen(path, "w");
-	ck_assert_ptr_nonnull(f);
-	fputs("<p>hi</p>", f);
-	fclose(f);
-	mock_config_string("templates_dir", templates_dir);
-}
-
-static void without_template(void)
-{
-	char path[128];
-
-	snprintf(path, sizeof(path), "%s/welcome.html", templates_dir);
-	unlink(path);
-	rmdir(templates_dir);
-	strcpy(templates_dir, "/tmp/test_sparkpost.XXXXXX");
+	mock_config_string("templates_dir", "/etc/envsetup/templates");
+	mock_template("templates_dir", "welcome", "Welcome {{name}}",
+	              "<p>hi</p>", "hi");
 }
 
 /* ------------------------------------------------ client, api key */
@@ -406,10 +387,12 @@ START_TEST(template_absent_is_created_as_draft_then_published)
 	ck_assert_ptr_nonnull(
 	    strstr(req->body, "\"from\":\"no-reply@" DOMAIN "\""));
 	ck_assert_ptr_nonnull(strstr(req->body, "\"html\":\"<p>hi</p>\""));
+	ck_assert_ptr_nonnull(
+	    strstr(req->body, "\"subject\":\"Welcome {{name}}\""));
+	ck_assert_ptr_nonnull(strstr(req->body, "\"text\":\"hi\""));
 	req = mock_http_find(PUT("/templates/welcome"), 0);
 	ck_assert_str_eq(req->body, "{\"published\":true}");
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
-	without_template();
 }
 END_TEST
 
@@ -423,7 +406,6 @@ START_TEST(template_draft_in_place_but_unpublished_is_only_published)
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(PUT("/templates/welcome")), 1);
 	ck_assert_uint_eq(mock_http_count_prefix(POST("/templates")), 0);
-	without_template();
 }
 END_TEST
 
@@ -437,7 +419,67 @@ START_TEST(template_published_and_same_is_in_place)
 	ck_assert_uint_eq(mock_plan_count(), 0);
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_writes(), 0);
-	without_template();
+}
+END_TEST
+
+/* The html is the directory's but the subject is not: an update of the
+ * draft, then published. */
+START_TEST(template_subject_change_is_an_update)
+{
+	const struct mock_request *req;
+
+	with_template();
+	mock_state_set("template.welcome", "welcome");
+	on(GET("/templates/welcome"), 200,
+	   "{\"results\": {\"id\": \"welcome\", \"published\": true, "
+	   "\"content\": {\"subject\": \"Old\", \"from\": \"f\", "
+	   "\"html\": \"<p>hi</p>\", \"text\": \"hi\"}}}");
+	on(PUT("/templates/welcome"), 200, NULL);
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_PLAN), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
+	req = mock_http_find(PUT("/templates/welcome"), 0);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_nonnull(
+	    strstr(req->body, "\"subject\":\"Welcome {{name}}\""));
+	req = mock_http_find(PUT("/templates/welcome"), 1);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_str_eq(req->body, "{\"published\":true}");
+}
+END_TEST
+
+/* A text removed from the directory (no body.txt) is a change: the
+ * content PUT then has no text. */
+START_TEST(template_without_text_drops_the_old_text)
+{
+	const struct mock_request *req;
+
+	mock_config_string("templates_dir", "/etc/envsetup/templates");
+	mock_template("templates_dir", "welcome", "Welcome {{name}}",
+	              "<p>hi</p>", NULL);
+	mock_state_set("template.welcome", "welcome");
+	on(GET("/templates/welcome"), 200, TEMPLATE("<p>hi</p>", "true"));
+	on(PUT("/templates/welcome"), 200, NULL);
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_OK);
+	req = mock_http_find(PUT("/templates/welcome"), 0);
+	ck_assert_ptr_nonnull(req);
+	ck_assert_ptr_null(strstr(req->body, "\"text\""));
+}
+END_TEST
+
+/* A directory the core could not read: nothing is sent. */
+START_TEST(template_directory_that_fails_sends_nothing)
+{
+	with_template();
+	mock_templates_broken("templates_dir");
+
+	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY),
+	                 ES_INVALID_CONFIG);
+	ck_assert_uint_eq(mock_http_count(), 0);
+	ck_assert_str_eq(mock_diag_key(), "templates_dir");
 }
 END_TEST
 
@@ -449,7 +491,6 @@ START_TEST(template_conflict_is_adopted_not_claimed)
 
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_APPLY), ES_RETRY);
 	ck_assert_ptr_null(mock_state("made:template.welcome"));
-	without_template();
 }
 END_TEST
 
@@ -488,7 +529,6 @@ START_TEST(template_in_use_is_not_deleted_yet)
 	ck_assert_int_eq(run("upload_templates", ES_PHASE_DESTROY), ES_RETRY);
 	ck_assert_pstr_eq(mock_state("template.welcome"), "welcome");
 	ck_assert_pstr_eq(mock_state("made:template.welcome"), "welcome");
-	without_template();
 }
 END_TEST
 
@@ -528,6 +568,9 @@ int main(void)
 	    template_draft_in_place_but_unpublished_is_only_published,
 	    template_published_and_same_is_in_place,
 	    template_conflict_is_adopted_not_claimed,
+	    template_subject_change_is_an_update,
+	    template_without_text_drops_the_old_text,
+	    template_directory_that_fails_sends_nothing,
 	    destroy_deletes_only_what_envsetup_made,
 	    template_in_use_is_not_deleted_yet,
 	    validate_refuses_a_from_address_off_the_sending_domain,
