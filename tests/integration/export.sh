@@ -24,7 +24,7 @@ for block in re.findall(r"\{([^{}]*)\}", text):
 PY
 }
 
-for name in acme globex initech; do
+for name in acme globex initech umbrella; do
   cfg="$WORK/$name.cfg"
   "$ES_SOURCE_DIR/scripts/sandbox-config" "$ES_SOURCE_DIR/etc/customers/$name.cfg" "$SANDBOX_URL" "$WORK/state-$name" >"$cfg"
 

@@ -10,9 +10,9 @@ cfg="$WORK/acme.cfg"
 write_acme_config "$cfg"
 
 es apply "$cfg" --env uat --only mailgun -p 1 --max-poll-interval 10; expect_rc 4
-grep -qE '^\[[^]]*\] mailgun:create_domain +failed .*injected 500' "$WORK/out" ||
+grep -qE '^\[[^]]*\] +mailgun:create_domain +failed .*injected 500' "$WORK/out" ||
   fail "create_domain did not fail on the injected 500"
-grep -qE '^\[[^]]*\] mailgun:upload_templates +blocked +waiting on mailgun:create_domain' "$WORK/out" ||
+grep -qE '^\[[^]]*\] +mailgun:upload_templates +blocked +waiting on mailgun:create_domain' "$WORK/out" ||
   fail "upload_templates was not blocked by create_domain"
 
 es plan "$cfg" --env uat --only mailgun; expect_rc 2

@@ -40,9 +40,10 @@ variant unknown_output -e "s|$ref|publish_records = \"\${mailgun.dns_record}\";|
 refused unknown_output godaddy-ssl.publish_records "declares no output 'dns_record'" dns_record
 expect_err "did you mean 'dns_records'"
 
-# The answer to email_tool chooses which e-mail plugin runs: with SMTP,
+# The answer to email_tool chooses which e-mail plugin runs: with Mandrill,
 # mailgun does not run, and nothing may read its outputs.
-variant disabled -e 's|email_tool = "Mailgun, existing account";|email_tool = "classic SMTP";|'
+variant disabled -e 's|email_tool = "Mailgun, existing account";|email_tool = "Mandrill";|' \
+  -e 's|^  mailgun = {|  mandrill = { api_key = "env:MANDRILL_API_KEY"; domain = "mail.acme.example"; };\n  mailgun = {|'
 refused disabled godaddy-ssl.publish_records "plugin mailgun, which is disabled" '${mailgun.dns_records}'
 
 variant wrong_type -e "s|$ref|publish_records = \"\${mailgun.smtp_host}\";|"

@@ -61,7 +61,7 @@ assert any(f["path"].endswith("welcome/body.html") for f in d["config"]["files"]
 import hashlib
 listing = "".join("%s  %s\n" % (f["sha256"], f["path"]) for f in d["config"]["files"])
 assert d["config"]["sha256"] == hashlib.sha256(listing.encode()).hexdigest(), "config.sha256 recipe"
-assert d["state"]["serial"] == 0 and {p["name"] for p in d["plugins"]} == {"aws", "godaddy-ssl", "mailgun", "intercom", "eway"}
+assert d["state"]["serial"] == 0 and {p["name"] for p in d["plugins"]} == {"aws", "godaddy-ssl", "newrelic", "sumologic", "sidekiq", "mailgun", "intercom", "eway"}
 t = {t["task"]: t for t in d["tasks"]}
 assert t["mailgun:create_domain"]["changes"][0]["action"] == "create"
 PY

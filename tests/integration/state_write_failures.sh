@@ -22,7 +22,7 @@ limited() { # ARGS...: es with writes past 2 KiB failing
 # -p 1: one task at a time, so the journal fills at the same task each run.
 limited apply "$cfg" --env uat --only mailgun -p 1 --max-poll-interval 10
 expect_rc 4
-grep -E '^\[[^]]*\] mailgun:[a-z_]+ +failed .*state: File too large' "$WORK/out" >/dev/null ||
+grep -E '^\[[^]]*\] +mailgun:[a-z_]+ +failed .*state: File too large' "$WORK/out" >/dev/null ||
   fail "no task failed with the state's reason"
 
 # What apply showed done is what the state holds done, task by task.
