@@ -28,11 +28,14 @@ for name in acme globex initech umbrella; do
   cfg="$WORK/$name.cfg"
   "$ES_SOURCE_DIR/scripts/sandbox-config" "$ES_SOURCE_DIR/etc/customers/$name.cfg" "$SANDBOX_URL" "$WORK/state-$name" >"$cfg"
 
-  # Nothing published yet: export names what is missing, writes nothing.
-  es export "$cfg" --target mnoe3 --env uat --out "$WORK/early"; expect_rc 2
-  expect_err "have no value yet"
-  expect_err "(published by apply)"
-  [ ! -e "$WORK/early" ] || fail "$name: an export with missing values wrote files"
+  # Nothing published yet: export names what is missing, writes nothing
+  # (umbrella's settings are all config values and optional outputs).
+  if [ "$name" != umbrella ]; then
+    es export "$cfg" --target mnoe3 --env uat --out "$WORK/early"; expect_rc 2
+    expect_err "have no value yet"
+    expect_err "(published by apply)"
+    [ ! -e "$WORK/early" ] || fail "$name: an export with missing values wrote files"
+  fi
 
   es apply "$cfg" --env uat --max-poll-interval 100; expect_rc 2
   cat "$WORK/out" "$WORK/err" >>"$WORK/all-output"
