@@ -451,7 +451,8 @@ static int choice_covers(const struct es_config *c,
 {
 	for (size_t i = 0; i < it->n_choices; i++)
 		for (char **p = it->choices[i].plugins; p && *p; p++) {
-			const struct es_plugin_conf *pc = es_config_plugin(c, *p);
+			const struct es_plugin_conf *pc =
+			    es_config_plugin(c, *p);
 			int ours = 0;
 
 			for (char **q = ch->plugins; q && *q && !ours; q++)
@@ -475,7 +476,8 @@ int es_choices_mixed(const struct es_config *c, const struct es_manual_item *it,
 			return 0;
 	for (size_t i = 0; i < it->n_choices; i++)
 		for (char **p = it->choices[i].plugins; p && *p; p++) {
-			const struct es_plugin_conf *pc = es_config_plugin(c, *p);
+			const struct es_plugin_conf *pc =
+			    es_config_plugin(c, *p);
 
 			if (!pc || !pc->enabled || es_names_has(&seen, *p) ||
 			    es_names_add(&seen, *p))

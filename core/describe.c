@@ -332,11 +332,12 @@ int es_describe_unanswered(struct es_run *run, int json)
 					printf("%s %s\n", sec->id, sec->title);
 				printf("  ? %-28s %s\n", it->id, it->question);
 				if (mixed)
-					printf("    %-28s the plugin groups of "
-					       "several answers are enabled "
-					       "(%s): until it is answered they "
-					       "all run\n",
-					       "", names);
+					printf(
+					    "    %-28s the plugin groups of "
+					    "several answers are enabled "
+					    "(%s): until it is answered they "
+					    "all run\n",
+					    "", names);
 			}
 		}
 		for (size_t p = 0; p < sec->n_plugins; p++) {

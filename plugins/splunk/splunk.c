@@ -63,8 +63,7 @@ static const struct es_key splunk_keys[] = {
                        "(HTTP Basic)",
            .example = "envsetup", .pattern = "^[^[:space:]:]+$"),
     ES_KEY(.name = "password", .type = ES_TYPE_STRING, .flags = ES_KEY_SECRET,
-           .required_when = "auth=basic",
-           .question = "That account's password",
+           .required_when = "auth=basic", .question = "That account's password",
            .example = "env:SPLUNK_PASSWORD"),
     ES_KEY(.name = "index", .type = ES_TYPE_STRING,
            .flags = ES_KEY_REQUIRED | ES_KEY_PER_ENV,
@@ -208,13 +207,12 @@ static enum es_status splunk_validate(const struct es_ctx *x)
 	/* Unset ones are unanswered elements (required_when); a set one of
 	 * the other kind would be ignored, so it is a mistake. */
 	if (basic ? token : user || password) {
-		x->host->diag->error(x->call, basic ? "auth_token" : "username",
-		                     "auth = \"%s\" signs in with %s: drop %s",
-		                     basic ? "basic" : "token",
-		                     basic ? "username and password"
-		                           : "auth_token",
-		                     basic ? "auth_token"
-		                           : "username and password");
+		x->host->diag->error(
+		    x->call, basic ? "auth_token" : "username",
+		    "auth = \"%s\" signs in with %s: drop %s",
+		    basic ? "basic" : "token",
+		    basic ? "username and password" : "auth_token",
+		    basic ? "auth_token" : "username and password");
 		return ES_INVALID_CONFIG;
 	}
 	/* The Admin Config Service takes only tokens. */
