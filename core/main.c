@@ -48,6 +48,8 @@ static const char usage_text[] =
     "           run stopped; asks for the customer id unless --yes\n"
     "  export   CUSTOMER.cfg --target mnoe3|mnoe4 --env ENV --out DIR: the\n"
     "           platform's settings from the outputs (secrets in 0600 files)\n"
+    "  graph    the task graph (tasks, manual gates, output references) as\n"
+    "           Graphviz DOT\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
     "\n"
     "Options:\n"
@@ -364,8 +366,8 @@ struct loaded {
  * code; on success `l` is ready. */
 static int needs_no_secret(const char *command)
 {
-	static const char *const readers[] = {"check", "status", "report",
-	                                      "confirm", NULL};
+	static const char *const readers[] = {"check",   "status", "report",
+	                                      "confirm", "graph",  NULL};
 
 	for (const char *const *r = readers; *r; r++)
 		if (strcmp(command, *r) == 0)
@@ -478,6 +480,7 @@ static int run_command(const struct cli *cli, const char *path,
 	int is_status = strcmp(cli->command, "status") == 0 || is_report;
 	int is_check = strcmp(cli->command, "check") == 0;
 	int is_export = strcmp(cli->command, "export") == 0;
+	int is_graph = strcmp(cli->command, "graph") == 0;
 	enum es_state_mode mode;
 	int rc;
 
@@ -513,11 +516,11 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.cancelled = &cancelled;
 	opt.plan_out = cli->out;
 	opt.saved_plan = sp;
-	mode = is_check                 ? ES_STATE_NONE
-	       : is_status || is_export ? ES_STATE_READONLY
-	                                : ES_STATE_LOCKED_RW;
+	mode = is_check                             ? ES_STATE_NONE
+	       : is_status || is_export || is_graph ? ES_STATE_READONLY
+	                                            : ES_STATE_LOCKED_RW;
 	rc = es_run_open(&run, l.cfg, &l.reg, &opt, mode,
-	                 !is_status && !is_confirm && !is_export);
+	                 !is_status && !is_confirm && !is_export && !is_graph);
 	if (rc == ES_EXIT_OK && sp)
 		rc = es_saved_plan_bind(sp, &run);
 	/* The run log is of the runs that change things: plan writes
@@ -549,6 +552,8 @@ static int run_command(const struct cli *cli, const char *path,
 			rc = es_run_apply(&run);
 		else if (is_report)
 			rc = es_run_report(&run, stdout);
+		else if (is_graph)
+			rc = es_render_graph(&run);
 		else if (is_export)
 			rc = es_run_export(&run, cli->target, cli->out);
 		else if (is_status && cli->output)
@@ -624,6 +629,7 @@ int main(int argc, char **argv)
 	           !strcmp(cli.command, "status") ||
 	           !strcmp(cli.command, "confirm") ||
 	           !strcmp(cli.command, "export") ||
+	           !strcmp(cli.command, "graph") ||
 	           !strcmp(cli.command, "report")) {
 		size_t files =
 		    strcmp(cli.command, "confirm") == 0 ? 1 : cli.n_args;

@@ -77,6 +77,8 @@ void es_render_status(struct es_run *run);
  * environment, by the mapping `target` (a name in etc/platforms, or a
  * path), written to `dir`; an es_exit code. */
 int es_run_export(struct es_run *run, const char *target, const char *dir);
+/* graph (graph_dot.c): the task graph as Graphviz DOT; an es_exit code. */
+int es_render_graph(struct es_run *run);
 /* status --output PLUGIN.NAME: the value in full; an es_exit code. */
 int es_render_output(struct es_run *run, const char *name);
 void es_render_node_result(struct es_run *run, const struct es_node *n,
