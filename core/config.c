@@ -171,9 +171,10 @@ static void free_strings(char **v)
 
 static void parse_customer(struct loader *l, const config_setting_t *root)
 {
-	static const char *const keys[] = {"id", "name", "state_dir", NULL};
+	static const char *const keys[] = {"id", "name", "state_dir",
+	                                   "state_key", NULL};
 	config_setting_t *g = config_setting_get_member(root, "customer");
-	const char *id, *name, *state;
+	const char *id, *name, *state, *key;
 	char buf[PATH_MAX];
 
 	if (!g || !config_setting_is_group(g)) {
@@ -186,6 +187,15 @@ static void parse_customer(struct loader *l, const config_setting_t *root)
 	id = member_string(l, g, "id", 1, "customer.id");
 	name = member_string(l, g, "name", 1, "customer.name");
 	state = member_string(l, g, "state_dir", 0, "customer.state_dir");
+	key = member_string(l, g, "state_key", 0, "customer.state_key");
+	if (key && strncmp(key, "env:", 4) != 0 &&
+	    strncmp(key, "file:", 5) != 0)
+		problem(l, config_setting_get_member(g, "state_key"),
+		        "customer.state_key",
+		        "the key that seals secrets.json is a reference, "
+		        "env:NAME or file:PATH; the literal value is refused");
+	else
+		l->c->state_key = dup_checked(l, key);
 	if (id && !id_valid(id)) {
 		problem(
 		    l, config_setting_get_member(g, "id"), "customer.id",
@@ -777,5 +787,6 @@ void es_config_free(struct es_config *c)
 	free(c->customer_id);
 	free(c->customer_name);
 	free(c->state_dir);
+	free(c->state_key);
 	free(c);
 }

@@ -143,6 +143,9 @@ struct es_config {
 	char *customer_id;
 	char *customer_name;
 	char *state_dir; /* absolute, or relative to the config's directory */
+	/* customer.state_key: the reference (env:/file:) of the key that
+	 * seals secrets.json (secret_seal.h), or NULL. */
+	char *state_key;
 	struct es_environment *envs;
 	size_t n_envs;
 	struct es_section *sections;

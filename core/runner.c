@@ -196,6 +196,8 @@ int es_run_open(struct es_run *run, struct es_config *cfg,
 			return se == ES_STATE_LOCKED ? ES_EXIT_LOCKED
 			                             : ES_EXIT_INPUT;
 		}
+		if (es_run_open_secrets(run, cfg, state_mode) < 0)
+			return ES_EXIT_INPUT;
 	}
 	for (size_t i = 0; i < cfg->n_plugins; i++)
 		n += cfg->plugins[i].enabled;

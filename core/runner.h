@@ -36,6 +36,10 @@ int es_run_open(struct es_run *run, struct es_config *cfg,
                 const struct es_registry *reg, const struct es_run_options *opt,
                 enum es_state_mode state_mode, int instances);
 void es_run_close(struct es_run *run);
+/* run_secrets.c, from es_run_open: unseal secrets.json with the customer's
+ * state_key; 0, or -1 said (a read-write run only: status needs none). */
+int es_run_open_secrets(struct es_run *run, const struct es_config *cfg,
+                        enum es_state_mode mode);
 
 int es_run_plan(struct es_run *run);
 int es_run_apply(struct es_run *run);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "secret_seal.h"
 #include "state_internal.h"
 
 struct es_state {
@@ -28,6 +29,11 @@ struct es_state {
 	char *customer;
 	cJSON *model;   /* state.json, current */
 	cJSON *secrets; /* secrets.json, current */
+	/* secrets.json as read when it is sealed and no key opened it yet
+	 * (secret_seal.h): the secrets are then out of reach, not empty. */
+	cJSON *sealed;
+	unsigned char key[ES_SEAL_KEY_BYTES];
+	int has_key; /* secrets.json is written sealed */
 	uint64_t next_intent;
 	int changed; /* something was written: close() snapshots */
 };
@@ -144,6 +150,8 @@ static void state_free(struct es_state *s)
 	}
 	cJSON_Delete(s->model);
 	wipe_delete(s->secrets);
+	cJSON_Delete(s->sealed);
+	es_wipe(s->key, sizeof(s->key));
 	free(s->customer);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
@@ -198,6 +206,10 @@ static enum es_state_error state_build(struct es_state *s,
 	cJSON *rec, *in;
 
 	s->model = ld->snapshot ? ld->snapshot : document_new();
+	if (es_sealed(ld->secrets)) {
+		s->sealed = ld->secrets;
+		ld->secrets = NULL;
+	}
 	s->secrets = ld->secrets ? ld->secrets : document_new();
 	ld->snapshot = ld->secrets = NULL;
 	if (!s->model || !s->secrets ||
@@ -526,15 +538,53 @@ int es_state_kv_del(struct es_state *s, const char *plugin, const char *key)
 
 /* ---- secrets and outputs -------------------------------------------- */
 
+/* 1 (said once) when secrets.json is sealed and no key opened it. */
+static int sealed_shut(struct es_state *s)
+{
+	static int said;
+
+	if (!s->sealed)
+		return 0;
+	if (!said++)
+		es_log(ES_LOG_ERROR, NULL,
+		       "%s/secrets.json is sealed: set customer.state_key to "
+		       "the key it was sealed with",
+		       s->be->path(s->store));
+	return 1;
+}
+
+int es_state_secrets_key(struct es_state *s, const char *secret, char *err,
+                         size_t errlen)
+{
+	cJSON *doc;
+
+	pthread_mutex_lock(&s->lock);
+	es_seal_key(secret, s->key);
+	s->has_key = 1;
+	if (s->sealed) {
+		doc = es_unseal(s->sealed, s->key, s->customer, err, errlen);
+		if (!doc) {
+			pthread_mutex_unlock(&s->lock);
+			return -1;
+		}
+		wipe_delete(s->secrets);
+		s->secrets = doc;
+		cJSON_Delete(s->sealed);
+		s->sealed = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
 /* Set (value) or remove (NULL) secrets.json/section/plugin/name, saved
  * atomically before the model changes: a failed save changes nothing. */
 static int secrets_update(struct es_state *s, const char *section,
                           const char *plugin, const char *name,
                           const char *value)
 {
-	cJSON *copy, *group;
+	cJSON *copy, *group, *sealed;
 
-	if (s->readonly)
+	if (s->readonly || sealed_shut(s))
 		return -1;
 	copy = cJSON_Duplicate(s->secrets, 1);
 	group = es_state_child(es_state_child(copy, section), plugin);
@@ -555,11 +605,15 @@ static int secrets_update(struct es_state *s, const char *section,
 		cJSON_Delete(old);
 	}
 	errno = 0;
-	if (s->be->secrets_save(s->store, copy) < 0) {
+	sealed = s->has_key ? es_seal(copy, s->key, s->customer) : NULL;
+	if ((s->has_key && !sealed) ||
+	    s->be->secrets_save(s->store, sealed ? sealed : copy) < 0) {
 		write_failed(errno);
+		cJSON_Delete(sealed);
 		wipe_delete(copy);
 		return -1;
 	}
+	cJSON_Delete(sealed);
 	wipe_delete(s->secrets);
 	s->secrets = copy;
 	return 0;
@@ -568,6 +622,8 @@ static int secrets_update(struct es_state *s, const char *section,
 static const char *secret_lookup(struct es_state *s, const char *section,
                                  const char *plugin, const char *name)
 {
+	if (sealed_shut(s))
+		return NULL;
 	return es_state_str_member(
 	    cJSON_GetObjectItemCaseSensitive(
 	        cJSON_GetObjectItemCaseSensitive(s->secrets, section), plugin),

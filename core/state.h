@@ -67,6 +67,13 @@ enum es_state_error es_state_open_readonly(const char *dir,
                                            const char *environment,
                                            struct es_state **out, char *err,
                                            size_t errlen);
+/* Open secrets.json with the customer's state_key (secret_seal.h): a
+ * sealed file is unsealed, and from now on it is written sealed (a plain
+ * one is sealed at its next write). -1 with the reason in err when the key
+ * does not open it. Without a key a sealed file's secrets are out of
+ * reach: reading or writing one fails, naming customer.state_key. */
+int es_state_secrets_key(struct es_state *s, const char *secret, char *err,
+                         size_t errlen);
 /* Snapshot (unless read-only or nothing was written since open), release
  * the lock, free. */
 int es_state_close(struct es_state *s);
