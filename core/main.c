@@ -39,7 +39,9 @@ static const char usage_text[] =
     "           last run stopped; apply PLANFILE makes exactly a saved\n"
     "           plan's changes, or refuses if it is stale\n"
     "  status   the checklist with each item's state, and the outputs\n"
-    "  report   the checklist, answers, states and outputs as Markdown\n"
+    "  report   the checklist, answers, states, outputs and certificate\n"
+    "           expiry: --format md (default), html (one page with the\n"
+    "           progress and the last apply's timeline) or json\n"
     "  confirm  CUSTOMER.cfg TASK --by NAME: record a person's sign-off\n"
     "  init     CUSTOMER_ID [--checklist FILE]: write CUSTOMER_ID.cfg, the\n"
     "           shared checklist's questions and the plugins' keys to fill\n"
@@ -69,6 +71,7 @@ static const char usage_text[] =
     "                         installed etc/checklists/enterprise.cfg)\n"
     "      --destroy          plan: what destroy would remove\n"
     "      --yes              destroy: do not ask for the customer id\n"
+    "      --format FORMAT    report: md (default), html or json\n"
     "      --output PLUGIN.NAME  status: print that output in full (a\n"
     "                         secret one stays in secrets.json)\n"
     "      --json             machine-readable output (plan, apply, status,\n"
@@ -95,6 +98,7 @@ struct cli {
 	const char *out;
 	const char *output;    /* status --output PLUGIN.NAME */
 	const char *target;    /* export --target NAME */
+	const char *format;    /* report --format md|html|json */
 	const char *checklist; /* init */
 	char **only, **skip;
 	size_t n_only, n_skip;
@@ -191,7 +195,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_DESTROY,
 		OPT_YES,
 		OPT_OUTPUT,
-		OPT_TARGET
+		OPT_TARGET,
+		OPT_FORMAT
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -210,6 +215,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"yes", no_argument, NULL, OPT_YES},
 	    {"output", required_argument, NULL, OPT_OUTPUT},
 	    {"target", required_argument, NULL, OPT_TARGET},
+	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -293,6 +299,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_TARGET:
 			cli->target = optarg;
 			break;
+		case OPT_FORMAT:
+			cli->format = optarg;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -347,6 +356,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		                         "ENV and --out DIR");
 	if (cli->target && strcmp(cli->command, "export"))
 		return usage_error("%s", "--target goes with 'export'");
+	if (cli->format && strcmp(cli->command, "report"))
+		return usage_error("%s", "--format goes with 'report'");
+	if (cli->format && strcmp(cli->format, "md") &&
+	    strcmp(cli->format, "html") && strcmp(cli->format, "json"))
+		return usage_error("report --format takes md, html or json, "
+		                   "not '%s'",
+		                   cli->format);
 	if (cli->output &&
 	    (strcmp(cli->command, "status") || cli->json || cli->n_args != 1))
 		return usage_error("%s", "--output PLUGIN.NAME goes with "
@@ -551,7 +567,11 @@ static int run_command(const struct cli *cli, const char *path,
 		else if (is_apply)
 			rc = es_run_apply(&run);
 		else if (is_report)
-			rc = es_run_report(&run, stdout);
+			rc = es_run_report(&run,
+			                   cli->format ? cli->format
+			                   : cli->json ? "json"
+			                               : NULL,
+			                   stdout);
 		else if (is_graph)
 			rc = es_render_graph(&run);
 		else if (is_export)

@@ -11,6 +11,7 @@
 #include "log.h"
 #include "plan_file.h"
 #include "runner.h"
+#include "status_view.h"
 
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -369,43 +370,6 @@ struct outputs_ctx {
 	int printed;
 };
 
-/* Values longer than this, or of several lines, are summarised in status:
- * a certificate or a list of records would bury the checklist. */
-#define OUTPUT_INLINE_MAX 80
-
-/* One line saying what a long value is: "PEM CERTIFICATE, 22 lines",
- * "JSON list of 4 items", or its start and length. */
-static void summarise(const char *value, char *buf, size_t size)
-{
-	size_t lines = 1, len = strlen(value), head;
-	cJSON *json;
-
-	for (const char *c = value; *c; c++)
-		lines += *c == '\n' && c[1];
-	if (strncmp(value, "-----BEGIN ", 11) == 0) {
-		size_t label = strcspn(value + 11, "-");
-
-		snprintf(buf, size, "(PEM %.*s, %zu lines)", (int)label,
-		         value + 11, lines);
-		return;
-	}
-	json = (value[0] == '[' || value[0] == '{') ? cJSON_Parse(value) : NULL;
-	if (json) {
-		int n = cJSON_GetArraySize(json);
-
-		snprintf(buf, size, "(JSON %s of %d %s%s)",
-		         cJSON_IsArray(json) ? "list" : "object", n,
-		         cJSON_IsArray(json) ? "item" : "key",
-		         n == 1 ? "" : "s");
-		cJSON_Delete(json);
-		return;
-	}
-	head = strcspn(value, "\n");
-	snprintf(buf, size, "%.*s... (%zu characters, %zu line%s)",
-	         (int)(head < 40 ? head : 40), value, len, lines,
-	         lines == 1 ? "" : "s");
-}
-
 static void print_output(const struct es_output_entry *o, void *arg)
 {
 	struct outputs_ctx *ctx = arg;
@@ -425,9 +389,8 @@ static void print_output(const struct es_output_entry *o, void *arg)
 	if (!ctx->printed++)
 		printf("\nOutputs (status --output PLUGIN.NAME prints one in "
 		       "full)\n");
-	if (value && !o->secret &&
-	    (strlen(value) > OUTPUT_INLINE_MAX || strchr(value, '\n'))) {
-		summarise(value, summary, sizeof(summary));
+	if (!o->secret && es_output_is_long(value)) {
+		es_output_summarise(value, summary, sizeof(summary));
 		value = summary;
 	}
 	printf("  %s.%s = %s\n", o->plugin, o->name, value ? value : "");
@@ -523,12 +486,8 @@ void es_render_status(struct es_run *run)
 
 			if (n->section != sec)
 				continue;
-			st = es_state_task_get(run->state, n->ref, &msg, NULL);
+			st = es_status_of(run, n, &msg);
 			text = msg ? msg : "";
-			if (st == ES_TS_PENDING && n->question)
-				st = ES_TS_WAITING;
-			if (st == ES_TS_WAITING && !msg && n->question)
-				text = n->question;
 			if (doc) {
 				cJSON *o = cJSON_CreateObject();
 

@@ -67,6 +67,9 @@ struct es_node {
 	char *message;
 	cJSON *changes; /* plan: array of change objects */
 	int stale;      /* apply FILE: not applied, its plan changed */
+	/* apply: when the task ran and how long it slept in polls and
+	 * retries (wall-clock seconds), recorded for the report's timeline */
+	double ran_at, waited_s;
 };
 
 struct es_run_options {
@@ -95,6 +98,7 @@ struct es_run {
 	size_t n_nodes;
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
+	double apply_started; /* wall-clock seconds; 0 outside apply */
 };
 
 /* The per-callback context behind the opaque es_call. */

@@ -33,6 +33,15 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* Wall-clock seconds, for what is recorded: the report's timeline. */
+static double wall_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static int cancelled(struct es_run *run)
 {
 	return run->opt.cancelled && *run->opt.cancelled;
@@ -429,6 +438,7 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 			es_log(ES_LOG_WARNING, call->prefix,
 			       "transient failure, retrying in %u ms (%d/%d)",
 			       wait, attempt, RETRY_ATTEMPTS);
+			n->waited_s += wait / 1000.0;
 			sleep_ms(run, wait);
 		}
 	}
@@ -476,6 +486,7 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 		polls++;
 		es_log(ES_LOG_INFO, call->prefix,
 		       "in progress (poll %u), next in %u ms", polls, wait);
+		n->waited_s += wait / 1000.0;
 		sleep_ms(run, wait);
 	}
 }
@@ -615,9 +626,13 @@ void es_node_record(struct es_run *run, struct es_node *n,
 	if (n->result == ES_TS_DONE || n->result == ES_TS_REMOVED ||
 	    n->result == ES_TS_KEPT)
 		es_state_interrupted_clear(run->state, n->ref);
+	struct es_task_timing t = {run->apply_started, n->ran_at, wall_s(),
+	                           n->waited_s};
+
 	if (es_state_write_failures() != writes_failed_before)
 		fail_on_state_write(n);
-	if (es_state_task_set(run->state, n->ref, n->result, n->message) < 0)
+	if (es_state_task_set_timed(run->state, n->ref, n->result, n->message,
+	                            n->ran_at > 0 ? &t : NULL) < 0)
 		fail_on_state_write(n);
 }
 
@@ -718,6 +733,8 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->lock);
 
 		started = now_s();
+		if (w->mode_apply)
+			n->ran_at = wall_s();
 		writes_failed = es_state_write_failures();
 		if (n->kind == ES_NODE_MANUAL)
 			run_manual(run, n);
@@ -777,6 +794,7 @@ int es_run_apply(struct es_run *run)
 {
 	int failed = 0, pending = 0, stale = 0;
 
+	run->apply_started = wall_s();
 	run_all(run, 1);
 	es_render_apply_summary(run);
 	for (size_t i = 0; i < run->n_nodes; i++) {

@@ -89,7 +89,8 @@ void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds);
 void es_render_apply_summary(struct es_run *run);
 
-/* report.c: the checklist as Markdown. */
-int es_run_report(struct es_run *run, FILE *out);
+/* report.c: the checklist as `format` "md" (NULL: the default), "html"
+ * or "json"; an es_exit code. */
+int es_run_report(struct es_run *run, const char *format, FILE *out);
 
 #endif

@@ -388,17 +388,62 @@ static double now_s(void)
 int es_state_task_set(struct es_state *s, const char *ref,
                       enum es_task_state st, const char *message)
 {
+	return es_state_task_set_timed(s, ref, st, message, NULL);
+}
+
+int es_state_task_set_timed(struct es_state *s, const char *ref,
+                            enum es_task_state st, const char *message,
+                            const struct es_task_timing *timing)
+{
+	cJSON *r;
 	int rc;
 
 	if (!s || !ref || (unsigned)st >= N_TASK_STATES)
 		return -1;
+	r = es_state_with_number(
+	    es_state_record_new("task", "ref", ref, "state",
+	                        task_state_names[st], "message", message, NULL),
+	    "at", now_s());
+	if (timing)
+		r = es_state_with_number(
+		    es_state_with_number(
+		        es_state_with_number(
+		            es_state_with_number(r, "run_started",
+		                                 timing->run_started),
+		            "started", timing->started),
+		        "finished", timing->finished),
+		    "waited", timing->waited);
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, es_state_with_number(
-	                   es_state_record_new("task", "ref", ref, "state",
-	                                       task_state_names[st], "message",
-	                                       message, NULL),
-	                   "at", now_s()));
+	rc = commit(s, r);
 	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+int es_state_task_timing(struct es_state *s, const char *ref,
+                         struct es_task_timing *out)
+{
+	static const char *const names[] = {"run_started", "started",
+	                                    "finished", "waited"};
+	double v[4];
+	const cJSON *t;
+	int rc = 0;
+
+	if (!s || !ref || !out)
+		return -1;
+	pthread_mutex_lock(&s->lock);
+	t = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
+	for (size_t i = 0; i < 4 && rc == 0; i++) {
+		const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, names[i]);
+
+		if (cJSON_IsNumber(n))
+			v[i] = n->valuedouble;
+		else
+			rc = -1;
+	}
+	pthread_mutex_unlock(&s->lock);
+	if (rc == 0)
+		*out = (struct es_task_timing){v[0], v[1], v[2], v[3]};
 	return rc;
 }
 

@@ -84,6 +84,23 @@ int es_state_task_set(struct es_state *s, const char *ref,
 enum es_task_state es_state_task_get(struct es_state *s, const char *ref,
                                      char **message /* malloc'd, nullable */,
                                      time_t *updated /* nullable */);
+/*
+ * When a task last ran in an apply, for the report's timeline: wall-clock
+ * seconds (with fractions) of the apply's start, the task's start and end,
+ * and how long of that it slept waiting (polls, retries). Added in state
+ * format 1 as optional members of a task: a state written before has
+ * none, and es_state_task_timing then returns -1.
+ */
+struct es_task_timing {
+	double run_started, started, finished, waited;
+};
+/* es_state_task_set, with the task's timing in the same durable record. */
+int es_state_task_set_timed(struct es_state *s, const char *ref,
+                            enum es_task_state st, const char *message,
+                            const struct es_task_timing *timing);
+/* 0 and *out filled when the task has a timing, -1 when not. */
+int es_state_task_timing(struct es_state *s, const char *ref,
+                         struct es_task_timing *out);
 /* A person's sign-off. `by` is free text. */
 int es_state_confirm(struct es_state *s, const char *ref, const char *by);
 /* malloc'd "NAME at ISO-TIME" or NULL. */

@@ -70,6 +70,8 @@ static cJSON *task_entry(cJSON *model, const char *ref)
 
 static int apply_task(cJSON *m, const cJSON *r)
 {
+	static const char *const timing[] = {"run_started", "started",
+	                                     "finished", "waited"};
 	const char *ref = es_state_str_member(r, "ref"),
 	           *msg = es_state_str_member(r, "message");
 	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at");
@@ -84,6 +86,16 @@ static int apply_task(cJSON *m, const cJSON *r)
 	        0 ||
 	    es_state_put(t, "updated", cJSON_CreateNumber(at->valuedouble)) < 0)
 		return -1;
+	/* The timing of the last apply (optional: plain task records, and
+	 * those of older cores, keep the one the task had). */
+	for (size_t i = 0; i < sizeof(timing) / sizeof(timing[0]); i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(r, timing[i]);
+
+		if (cJSON_IsNumber(v) &&
+		    es_state_put(t, timing[i],
+		                 cJSON_CreateNumber(v->valuedouble)) < 0)
+			return -1;
+	}
 	if (!msg) {
 		cJSON_DeleteItemFromObjectCaseSensitive(t, "message");
 		return 0;

@@ -304,6 +304,61 @@ START_TEST(test_teardown_states_roundtrip)
 }
 END_TEST
 
+/* The last apply's timing of a task (the report's timeline): kept through
+ * the journal and the snapshot, left alone by a plain task record, and
+ * not a change of what the state says (the serial stays). */
+static void assert_timing(struct es_state *s, const char *ref, double started)
+{
+	struct es_task_timing t;
+
+	ck_assert_int_eq(es_state_task_timing(s, ref, &t), 0);
+	ck_assert_double_eq_tol(t.run_started, 1796000000.25, 1e-3);
+	ck_assert_double_eq_tol(t.started, started, 1e-3);
+	ck_assert_double_eq_tol(t.finished, started + 2.5, 1e-3);
+	ck_assert_double_eq_tol(t.waited, 1.5, 1e-3);
+}
+
+START_TEST(test_task_timing_roundtrip)
+{
+	struct es_state *s = open_ok(tmpdir), *ro = NULL;
+	struct es_task_timing t = {1796000000.25, 1796000001.125,
+	                           1796000003.625, 1.5},
+	                      none;
+	uint64_t serial;
+
+	ck_assert_int_eq(es_state_task_timing(s, "mailgun:domain", &none), -1);
+	ck_assert_int_eq(es_state_task_set_timed(s, "mailgun:domain",
+	                                         ES_TS_DONE, "changed", &t),
+	                 0);
+	assert_timing(s, "mailgun:domain", 1796000001.125);
+	serial = es_state_serial(s);
+	ck_assert_int_eq(es_state_task_set_timed(s, "mailgun:domain",
+	                                         ES_TS_DONE, "changed", &t),
+	                 0);
+	ck_assert_uint_eq(es_state_serial(s), serial);
+	/* A plain record (apply's "in progress" mark, confirm) keeps it. */
+	ck_assert_int_eq(es_state_task_set(s, "mailgun:domain",
+	                                   ES_TS_IN_PROGRESS, "started"),
+	                 0);
+	assert_timing(s, "mailgun:domain", 1796000001.125);
+	/* Another reader replays the journal. */
+	ck_assert_int_eq(es_state_open_readonly(tmpdir, "acme", "uat", &ro, err,
+	                                        sizeof(err)),
+	                 ES_STATE_OK);
+	assert_timing(ro, "mailgun:domain", 1796000001.125);
+	ck_assert_int_eq(es_state_close(ro), 0);
+	ck_assert_int_eq(es_state_close(s), 0);
+	/* And the snapshot. */
+	s = open_ok(tmpdir);
+	assert_timing(s, "mailgun:domain", 1796000001.125);
+	ck_assert_int_eq(es_state_task_get(s, "mailgun:domain", NULL, NULL),
+	                 ES_TS_IN_PROGRESS);
+	ck_assert_int_eq(es_state_task_timing(s, "nobody:never", &none), -1);
+	ck_assert_int_eq(es_state_task_timing(NULL, "a:b", &none), -1);
+	ck_assert_int_eq(es_state_close(s), 0);
+}
+END_TEST
+
 START_TEST(test_v1_fixture_loads)
 {
 	const char *dir = copy_fixture("v1");
@@ -319,6 +374,13 @@ START_TEST(test_v1_fixture_loads)
 	free(by);
 	assert_kv(s, "mailgun", "domain_id", "d-123");
 	ck_assert_int_eq(es_state_interrupted(s, "mailgun:credential"), 1);
+	/* Written before tasks had a timing: none, and no failure. */
+	{
+		struct es_task_timing t;
+
+		ck_assert_int_eq(es_state_task_timing(s, "mailgun:domain", &t),
+		                 -1);
+	}
 	ck_assert_uint_eq(es_state_intent_begin(s, "a:b", "POST", "u", NULL),
 	                  7);
 	ck_assert_int_eq(es_state_close(s), 0);
@@ -903,6 +965,7 @@ int main(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, test_roundtrip_every_record);
 	tcase_add_test(t, test_teardown_states_roundtrip);
+	tcase_add_test(t, test_task_timing_roundtrip);
 	tcase_add_test(t, test_v1_fixture_loads);
 	tcase_add_test(t, test_replay_after_exit_without_close);
 	tcase_add_test(t, test_replay_after_sigkill);
