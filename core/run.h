@@ -67,6 +67,7 @@ struct es_node {
 	char *message;
 	cJSON *changes; /* plan: array of change objects */
 	int stale;      /* apply FILE: not applied, its plan changed */
+	double seconds; /* how long its run took */
 };
 
 struct es_run_options {
@@ -75,6 +76,8 @@ struct es_run_options {
 	const char *const *skip;
 	unsigned parallelism; /* 0: 4 */
 	int json;
+	int events; /* --output json: events.h */
+	int live;   /* live lines on a terminal: live.h */
 	int lock_wait_s;
 	const char *state_dir; /* override of the file's */
 	volatile sig_atomic_t *cancelled;

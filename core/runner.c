@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "host_tables.h"
+#include "live.h"
 #include "log.h"
 #include "plan_file.h"
 #include "refs_run.h"
@@ -474,6 +475,7 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 		polls++;
 		es_log(ES_LOG_INFO, call->prefix,
 		       "in progress (poll %u), next in %u ms", polls, wait);
+		es_render_node_progress(run, n, NULL, polls);
 		sleep_ms(run, wait);
 	}
 }
@@ -672,6 +674,7 @@ static struct es_node *next_ready(struct es_run *run, int mode_apply,
 
 			if (msg)
 				sprintf(msg, "waiting on %s", blocker);
+			es_render_node_start(run, n);
 			finish(n, ES_TS_BLOCKED, msg);
 			n->started = n->finished = 1;
 			es_node_record(run, n, es_state_write_failures());
@@ -716,14 +719,19 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&run->lock);
 
 		started = now_s();
+		es_render_node_start(run, n);
 		writes_failed = es_state_write_failures();
 		if (n->kind == ES_NODE_MANUAL)
 			run_manual(run, n);
 		else
 			run_task(run, n, w->mode_apply);
+		n->seconds = now_s() - started;
+		/* plan's end of a task is plan's reading: es_render_plan. */
 		if (w->mode_apply) {
 			es_node_record(run, n, writes_failed);
-			es_render_node_result(run, n, now_s() - started);
+			es_render_node_result(run, n, n->seconds);
+		} else {
+			es_live_task_end(n);
 		}
 
 		pthread_mutex_lock(&run->lock);
@@ -747,12 +755,14 @@ static void run_all(struct es_run *run, int mode_apply)
 
 	if (n > 64)
 		n = 64;
+	es_live_begin(run);
 	for (unsigned i = 1; i < n; i++)
 		if (pthread_create(&threads[started], NULL, worker, &ctx) == 0)
 			started++;
 	worker(&ctx); /* this thread works too */
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	es_live_end();
 }
 
 int es_run_plan(struct es_run *run)
