@@ -22,7 +22,8 @@
 struct live_task {
 	const struct es_node *node;
 	double started;
-	char status[160];
+	char status[160]; /* the title, then the plugin's latest step */
+	unsigned poll;    /* the core's polls so far */
 };
 
 static struct {
@@ -67,7 +68,11 @@ static void draw_line(const struct live_task *t, double now, int cols)
 
 	snprintf(label, sizeof(label), "[%s]",
 	         t->node->section ? t->node->section->id : "-");
-	snprintf(tail, sizeof(tail), " ... %.0fs", now - t->started);
+	if (t->poll)
+		snprintf(tail, sizeof(tail), " (poll %u) ... %.0fs", t->poll,
+		         now - t->started);
+	else
+		snprintf(tail, sizeof(tail), " ... %.0fs", now - t->started);
 	snprintf(head, sizeof(head), "%-7s %-44s ", label, t->node->ref);
 	room = cols - (int)strlen(head) - (int)strlen(tail);
 	if (room < 24) { /* a narrow terminal: no columns */
@@ -165,6 +170,7 @@ void es_live_task_start(const struct es_node *n)
 
 		t->node = n;
 		t->started = now_s();
+		t->poll = 0;
 		snprintf(t->status, sizeof(t->status), "%s",
 		         n->title && *n->title ? n->title : "running");
 		es_text_printable(t->status);
@@ -173,7 +179,8 @@ void es_live_task_start(const struct es_node *n)
 	pthread_mutex_unlock(&live.lock);
 }
 
-void es_live_task_status(const struct es_node *n, const char *status)
+void es_live_task_status(const struct es_node *n, const char *status,
+                         unsigned poll)
 {
 	/* Redacted before the lock: es_log holds the log's lock, then ours. */
 	char *clean = status ? es_redact(status) : NULL;
@@ -188,8 +195,11 @@ void es_live_task_status(const struct es_node *n, const char *status)
 			if (*c == '\n' || *c == '\t')
 				*c = ' ';
 		es_text_printable(t->status);
-		draw_locked();
 	}
+	if (t && poll)
+		t->poll = poll;
+	if (t)
+		draw_locked();
 	pthread_mutex_unlock(&live.lock);
 	free(clean);
 }

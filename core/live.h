@@ -17,8 +17,10 @@
 void es_live_begin(const struct es_run *run);
 void es_live_end(void);
 void es_live_task_start(const struct es_node *n);
-/* The task's latest status (copied, made printable). */
-void es_live_task_status(const struct es_node *n, const char *status);
+/* The task's latest status (nullable; copied, redacted, made printable)
+ * and the core's poll count (0: unchanged). */
+void es_live_task_status(const struct es_node *n, const char *status,
+                         unsigned poll);
 void es_live_task_end(const struct es_node *n);
 /* Erase the live lines and keep them off while the caller prints to
  * stdout; release draws them again below what was printed. */

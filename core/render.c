@@ -302,14 +302,8 @@ void es_render_node_start(struct es_run *run, const struct es_node *n)
 void es_render_node_progress(struct es_run *run, const struct es_node *n,
                              const char *message, unsigned poll)
 {
-	char text[64];
-
 	es_events_task_progress(run, n, message, poll);
-	if (!message) {
-		snprintf(text, sizeof(text), "in progress (poll %u)", poll);
-		message = text;
-	}
-	es_live_task_status(n, message);
+	es_live_task_status(n, message, poll);
 }
 
 void es_render_node_result(struct es_run *run, const struct es_node *n,

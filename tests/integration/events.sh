@@ -45,6 +45,8 @@ esc=$(printf '\033')
 grep -aqE "${esc}\[1A.${esc}\[2K" "$WORK/tty" || fail "no live line is erased in place on a terminal"
 grep -aqE '^\[1\] +aws:create_account +account creation.* \.\.\. [0-9]+s$' "$WORK/tty.text" ||
   fail "no live line shows aws:create_account's status and elapsed time"
+grep -aqE '^\[1\] +aws:create_account +account creation.* \(poll [0-9]+\) \.\.\. [0-9]+s$' "$WORK/tty.text" ||
+  fail "no live line shows aws:create_account's polls"
 grep -aqE '^\[1\] +aws:create_account +done +changed' "$WORK/tty.text" || fail "no final line for aws:create_account"
 grep -aqE '^Apply: [0-9]+ done \([0-9]+ changed\)' "$WORK/tty.text" || fail "no summary on a terminal"
 # The final line is the summary's help, not a live line left behind.

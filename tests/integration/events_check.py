@@ -53,7 +53,7 @@ def main():
                 problems.append(f"line {number}: {kind} of {task} outside its start and end")
             if kind == "task_end":
                 ended.add(task)
-    if started != ended:
+    if started - ended:
         problems.append(f"tasks started and never ended: {sorted(started - ended)}")
     for p in problems[:20]:
         print(f"{events_path}: {p}", file=sys.stderr)
