@@ -13,10 +13,12 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "host_tables.h"
 #include "log.h"
 #include "refs_run.h"
 #include "run.h"
+#include "runner.h"
 
 void es_call_init(struct es_call *call, struct es_instance *inst,
                   struct es_node *node)
@@ -199,6 +201,7 @@ static int secret_generate(es_call *call, const char *name, size_t length)
 	}
 	es_wipe(value, length);
 	free(value);
+	es_events_output(inst->run, inst->plugin->name, name, NULL, 1);
 	return 0;
 }
 
@@ -562,9 +565,13 @@ static int output_set(es_call *call, const char *name, const char *value,
 		       name);
 		return -1;
 	}
-	return es_state_output_set(call->inst->run->state,
-	                           call->inst->plugin->name, name, value,
-	                           secret);
+	if (es_state_output_set(call->inst->run->state,
+	                        call->inst->plugin->name, name, value,
+	                        secret) < 0)
+		return -1;
+	es_events_output(call->inst->run, call->inst->plugin->name, name, value,
+	                 secret);
+	return 0;
 }
 
 static const char *const change_names[] = {
@@ -606,10 +613,17 @@ static void plan_change(es_call *call, enum es_change change, const char *kind,
 static void progress_step(es_call *call, const char *fmt, ...)
 {
 	va_list ap;
+	char text[512];
 
 	va_start(ap, fmt);
 	es_logv(ES_LOG_INFO, call->prefix, fmt, ap);
 	va_end(ap);
+	if (!call->node)
+		return; /* create() or validate(): no task to show it on */
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	es_render_node_progress(call->inst->run, call->node, text, 0);
 }
 
 static int progress_cancelled(es_call *call)

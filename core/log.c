@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "file_open.h"
+#include "live.h"
 
 #define ES_REDACT_MIN 4
 #define ES_REDACT_MASK "***"
@@ -248,11 +249,15 @@ void es_logv(enum es_log_level level, const char *prefix, const char *fmt,
 	 * the terminal here: no escape sequence goes through. */
 	es_text_printable(clean);
 	if (shown_on_stderr(level)) {
+		/* Above the live lines when both go to the terminal. */
+		es_live_hold();
 		if (level <= ES_LOG_WARNING)
 			fprintf(stderr, "%s: ", level_name(level));
 		if (prefix)
 			fprintf(stderr, "[%s] ", prefix);
 		fprintf(stderr, "%s\n", clean);
+		fflush(stderr);
+		es_live_release();
 	}
 	if (log_file) {
 		char stamp[32];

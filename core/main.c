@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "describe.h"
+#include "events.h"
 #include "file_open.h"
 #include "init.h"
 #include "log.h"
@@ -74,8 +76,12 @@ static const char usage_text[] =
     "      --format FORMAT    report: md (default), html or json\n"
     "      --output PLUGIN.NAME  status: print that output in full (a\n"
     "                         secret one stays in secrets.json)\n"
+    "      --output json      plan, apply, destroy: newline-delimited JSON\n"
+    "                         events as the run goes (docs/events.md)\n"
     "      --json             machine-readable output (plan, apply, status,\n"
     "                         check, plugins)\n"
+    "      --no-color         no live lines on a terminal: plain line-by-line\n"
+    "                         output, as when stdout is not a terminal\n"
     "      --markdown         plugins describe: the reference checked in as\n"
     "                         docs/plugins/NAME.md\n"
     "  -v, --verbose          more detail; -vv adds redacted HTTP traces\n"
@@ -106,6 +112,8 @@ struct cli {
 	int lock_wait_s;
 	int json, markdown;
 	int destroy, yes; /* plan --destroy; destroy --yes */
+	int events;       /* --output json */
+	int no_color;
 	int verbosity;
 	char **args;
 	size_t n_args;
@@ -196,7 +204,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_YES,
 		OPT_OUTPUT,
 		OPT_TARGET,
-		OPT_FORMAT
+		OPT_FORMAT,
+		OPT_NO_COLOR
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -216,6 +225,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"output", required_argument, NULL, OPT_OUTPUT},
 	    {"target", required_argument, NULL, OPT_TARGET},
 	    {"format", required_argument, NULL, OPT_FORMAT},
+	    {"no-color", no_argument, NULL, OPT_NO_COLOR},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -294,7 +304,15 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->yes = 1;
 			break;
 		case OPT_OUTPUT:
-			cli->output = optarg;
+			/* An output's name always has a dot (PLUGIN.NAME);
+			 * "json" is the event stream. */
+			if (strcmp(optarg, "json") == 0)
+				cli->events = 1;
+			else
+				cli->output = optarg;
+			break;
+		case OPT_NO_COLOR:
+			cli->no_color = 1;
 			break;
 		case OPT_TARGET:
 			cli->target = optarg;
@@ -363,6 +381,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("report --format takes md, html or json, "
 		                   "not '%s'",
 		                   cli->format);
+	if (cli->events &&
+	    ((strcmp(cli->command, "plan") && strcmp(cli->command, "apply") &&
+	      strcmp(cli->command, "destroy")) ||
+	     cli->json))
+		return usage_error("%s",
+		                   "--output json goes with 'plan', "
+		                   "'apply' and 'destroy', without --json");
 	if (cli->output &&
 	    (strcmp(cli->command, "status") || cli->json || cli->n_args != 1))
 		return usage_error("%s", "--output PLUGIN.NAME goes with "
@@ -527,6 +552,11 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.skip = (const char *const *)cli->skip;
 	opt.parallelism = cli->parallelism;
 	opt.json = cli->json;
+	opt.events = cli->events;
+	/* Live lines only where a person watches, and only around the
+	 * per-task lines of plain output. */
+	opt.live = isatty(STDOUT_FILENO) && !cli->no_color && !cli->json &&
+	           !cli->events && es_log_verbosity() > 0;
 	opt.lock_wait_s = cli->lock_wait_s;
 	opt.state_dir = cli->state_dir;
 	opt.cancelled = &cancelled;
@@ -556,6 +586,9 @@ static int run_command(const struct cli *cli, const char *path,
 		es_log(ES_LOG_DEBUG, NULL, "envsetup %s %s --env %s",
 		       cli->command, path, l.env);
 	}
+	if (rc == ES_EXIT_OK && (is_apply || !strcmp(cli->command, "plan")))
+		es_events_run_start(&run, cli->destroy ? "plan --destroy"
+		                                       : cli->command);
 	if (rc == ES_EXIT_OK) {
 		if (is_check)
 			rc = es_describe_unanswered(&run, cli->json);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "events.h"
+#include "live.h"
 #include "log.h"
 #include "plan_file.h"
 #include "runner.h"
@@ -121,7 +123,10 @@ int es_render_plan(struct es_run *run, int *changes)
 	int json = run->opt.json;
 	/* -q: errors only; the exit code tells the rest. */
 	int quiet = !json && es_log_verbosity() == 0;
-	cJSON *doc = json || run->opt.plan_out ? run_header(run, "plan") : NULL;
+	int events = run->opt.events;
+	cJSON *doc = json || events || run->opt.plan_out
+	                 ? run_header(run, "plan")
+	                 : NULL;
 	cJSON *items;
 	size_t *gate_blocked_by = blocked_gates(run);
 
@@ -132,13 +137,13 @@ int es_render_plan(struct es_run *run, int *changes)
 		return ES_EXIT_INPUT;
 	}
 	items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
-	if (!json && !quiet)
+	if (!json && !events && !quiet)
 		print_header(run, "plan");
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 		int nchanges = n->changes ? cJSON_GetArraySize(n->changes) : 0;
 		const cJSON *ch, *counted;
-		const char *what;
+		const char *what, *message;
 
 		if (!n->selected)
 			continue;
@@ -168,19 +173,19 @@ int es_render_plan(struct es_run *run, int *changes)
 			unknown += strcmp(a, "unknown") == 0;
 			resume += strcmp(a, "resume") == 0;
 		}
+		message = n->message ? n->message
+		          : gate_blocked_by[i]
+		              ? run->nodes[gate_blocked_by[i] - 1].ref
+		              : NULL;
+		es_events_task_end(run, n, what, message, n->seconds);
 		if (doc) {
 			cJSON *o = cJSON_CreateObject();
 
 			cJSON_AddStringToObject(o, "task", n->ref);
 			cJSON_AddStringToObject(o, "section", section_label(n));
 			cJSON_AddStringToObject(o, "result", what);
-			if (n->message)
-				cJSON_AddStringToObject(o, "message",
-				                        n->message);
-			else if (gate_blocked_by[i])
-				cJSON_AddStringToObject(
-				    o, "message",
-				    run->nodes[gate_blocked_by[i] - 1].ref);
+			if (message)
+				cJSON_AddStringToObject(o, "message", message);
 			if (is_gate(n))
 				cJSON_AddStringToObject(o, "question",
 				                        n->question);
@@ -190,7 +195,7 @@ int es_render_plan(struct es_run *run, int *changes)
 				    cJSON_Duplicate(n->changes, 1));
 			cJSON_AddItemToArray(items, o);
 		}
-		if (json)
+		if (json || events)
 			continue;
 		/* Gates are the status command's business: plan lists them
 		 * (and those blocked behind them) only with -v, and counts
@@ -252,6 +257,7 @@ int es_render_plan(struct es_run *run, int *changes)
 		cJSON_AddNumberToObject(s, "waiting_for_person", waiting);
 		cJSON_AddNumberToObject(s, "blocked", blocked);
 		cJSON_AddNumberToObject(s, "failed", failed);
+		es_events_summary(run, "plan", cJSON_Duplicate(s, 1));
 		rc = es_plan_file_finish(run, doc, failed);
 		if (json) {
 			print_json(doc);
@@ -260,7 +266,7 @@ int es_render_plan(struct es_run *run, int *changes)
 		}
 		cJSON_Delete(doc);
 	}
-	if (quiet) {
+	if (quiet || events) {
 		free(gate_blocked_by);
 		return rc;
 	}
@@ -288,12 +294,27 @@ int es_render_plan(struct es_run *run, int *changes)
 
 /* ---- apply ----------------------------------------------------------- */
 
+void es_render_node_start(struct es_run *run, const struct es_node *n)
+{
+	es_events_task_start(run, n);
+	es_live_task_start(n);
+}
+
+void es_render_node_progress(struct es_run *run, const struct es_node *n,
+                             const char *message, unsigned poll)
+{
+	es_events_task_progress(run, n, message, poll);
+	es_live_task_status(n, message, poll);
+}
+
 void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds)
 {
 	char label[24];
 
-	if (run->opt.json)
+	es_live_task_end(n);
+	es_events_task_end(run, n, NULL, n->message, seconds);
+	if (run->opt.json || run->opt.events)
 		return;
 	/* The checklist's own manual items are listed by status; apply
 	 * counts them in its summary and shows them one by one with -v. */
@@ -304,50 +325,78 @@ void es_render_node_result(struct es_run *run, const struct es_node *n,
 		return; /* -q: errors only */
 	snprintf(label, sizeof(label), "[%s]", section_label(n));
 	pthread_mutex_lock(&print_lock);
+	es_live_hold();
 	printf("%-7s %-44s %-9s %s", label, n->ref,
 	       es_task_state_name(n->result), n->message ? n->message : "");
 	if (seconds >= 0.05)
 		printf(" (%.1fs)", seconds);
 	printf("\n");
 	fflush(stdout);
+	es_live_release();
 	pthread_mutex_unlock(&print_lock);
 }
 
-void es_render_apply_summary(struct es_run *run)
-{
-	int counts[ES_TS_BLOCKED + 1] = {0}, changed = 0;
-	cJSON *doc = run->opt.json ? run_header(run, "apply") : NULL;
-	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
+struct apply_counts {
+	int states[ES_TS_KEPT + 1];
+	int changed;
+};
 
+/* The one count of an apply's results: the text, --json and the events'
+ * summary all print this. */
+static void count_apply(const struct es_run *run, struct apply_counts *c)
+{
+	memset(c, 0, sizeof(*c));
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		const struct es_node *n = &run->nodes[i];
 
 		if (!n->selected)
 			continue;
-		counts[n->result]++;
-		changed += n->result == ES_TS_DONE && n->changes &&
-		           cJSON_GetArraySize(n->changes) > 0;
-		if (doc) {
-			cJSON *o = cJSON_CreateObject();
+		c->states[n->result]++;
+		c->changed += n->result == ES_TS_DONE && n->changes &&
+		              cJSON_GetArraySize(n->changes) > 0;
+	}
+}
 
-			cJSON_AddStringToObject(o, "task", n->ref);
-			cJSON_AddStringToObject(o, "state",
-			                        es_task_state_name(n->result));
-			if (n->message)
-				cJSON_AddStringToObject(o, "message",
-				                        n->message);
-			cJSON_AddItemToArray(items, o);
-		}
+static void add_apply_counts(cJSON *s, const struct apply_counts *c)
+{
+	cJSON_AddNumberToObject(s, "done", c->states[ES_TS_DONE]);
+	cJSON_AddNumberToObject(s, "changed", c->changed);
+	cJSON_AddNumberToObject(s, "failed", c->states[ES_TS_FAILED]);
+	cJSON_AddNumberToObject(s, "waiting_for_person",
+	                        c->states[ES_TS_WAITING]);
+	cJSON_AddNumberToObject(s, "blocked", c->states[ES_TS_BLOCKED]);
+}
+
+void es_render_apply_summary(struct es_run *run)
+{
+	struct apply_counts c;
+	cJSON *doc = run->opt.json ? run_header(run, "apply") : NULL;
+	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
+
+	count_apply(run, &c);
+	if (run->opt.events) {
+		cJSON *s = cJSON_CreateObject();
+
+		add_apply_counts(s, &c);
+		es_events_summary(run, "apply", s);
+		return;
+	}
+	for (size_t i = 0; doc && i < run->n_nodes; i++) {
+		const struct es_node *n = &run->nodes[i];
+		cJSON *o;
+
+		if (!n->selected)
+			continue;
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "task", n->ref);
+		cJSON_AddStringToObject(o, "state",
+		                        es_task_state_name(n->result));
+		if (n->message)
+			cJSON_AddStringToObject(o, "message", n->message);
+		cJSON_AddItemToArray(items, o);
 	}
 	if (doc) {
-		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
-
-		cJSON_AddNumberToObject(s, "done", counts[ES_TS_DONE]);
-		cJSON_AddNumberToObject(s, "changed", changed);
-		cJSON_AddNumberToObject(s, "failed", counts[ES_TS_FAILED]);
-		cJSON_AddNumberToObject(s, "waiting_for_person",
-		                        counts[ES_TS_WAITING]);
-		cJSON_AddNumberToObject(s, "blocked", counts[ES_TS_BLOCKED]);
+		add_apply_counts(cJSON_AddObjectToObject(doc, "summary"), &c);
 		print_json(doc);
 		return;
 	}
@@ -355,9 +404,9 @@ void es_render_apply_summary(struct es_run *run)
 		return; /* -q: the exit code says it */
 	printf("\nApply: %d done (%d changed), %d failed, %d waiting for a "
 	       "person, %d blocked.\n",
-	       counts[ES_TS_DONE], changed, counts[ES_TS_FAILED],
-	       counts[ES_TS_WAITING], counts[ES_TS_BLOCKED]);
-	if (counts[ES_TS_WAITING])
+	       c.states[ES_TS_DONE], c.changed, c.states[ES_TS_FAILED],
+	       c.states[ES_TS_WAITING], c.states[ES_TS_BLOCKED]);
+	if (c.states[ES_TS_WAITING])
 		printf(
 		    "Items waiting for a person: see `envsetup status`; sign "
 		    "off with `envsetup confirm TASK --by NAME`.\n");

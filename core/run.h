@@ -70,6 +70,7 @@ struct es_node {
 	/* apply: when the task ran and how long it slept in polls and
 	 * retries (wall-clock seconds), recorded for the report's timeline */
 	double ran_at, waited_s;
+	double seconds; /* how long its run took */
 };
 
 struct es_run_options {
@@ -78,6 +79,8 @@ struct es_run_options {
 	const char *const *skip;
 	unsigned parallelism; /* 0: 4 */
 	int json;
+	int events; /* --output json: events.h */
+	int live;   /* live lines on a terminal: live.h */
 	int lock_wait_s;
 	const char *state_dir; /* override of the file's */
 	volatile sig_atomic_t *cancelled;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "host_tables.h"
+#include "live.h"
 #include "log.h"
 #include "plan_file.h"
 #include "refs_run.h"
@@ -487,6 +488,7 @@ static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
 		es_log(ES_LOG_INFO, call->prefix,
 		       "in progress (poll %u), next in %u ms", polls, wait);
 		n->waited_s += wait / 1000.0;
+		es_render_node_progress(run, n, NULL, polls);
 		sleep_ms(run, wait);
 	}
 }
@@ -689,6 +691,7 @@ static struct es_node *next_ready(struct es_run *run, int mode_apply,
 
 			if (msg)
 				sprintf(msg, "waiting on %s", blocker);
+			es_render_node_start(run, n);
 			finish(n, ES_TS_BLOCKED, msg);
 			n->started = n->finished = 1;
 			es_node_record(run, n, es_state_write_failures());
@@ -735,14 +738,19 @@ static void *worker(void *arg)
 		started = now_s();
 		if (w->mode_apply)
 			n->ran_at = wall_s();
+		es_render_node_start(run, n);
 		writes_failed = es_state_write_failures();
 		if (n->kind == ES_NODE_MANUAL)
 			run_manual(run, n);
 		else
 			run_task(run, n, w->mode_apply);
+		n->seconds = now_s() - started;
+		/* plan's end of a task is plan's reading: es_render_plan. */
 		if (w->mode_apply) {
 			es_node_record(run, n, writes_failed);
-			es_render_node_result(run, n, now_s() - started);
+			es_render_node_result(run, n, n->seconds);
+		} else {
+			es_live_task_end(n);
 		}
 
 		pthread_mutex_lock(&run->lock);
@@ -766,12 +774,14 @@ static void run_all(struct es_run *run, int mode_apply)
 
 	if (n > 64)
 		n = 64;
+	es_live_begin(run);
 	for (unsigned i = 1; i < n; i++)
 		if (pthread_create(&threads[started], NULL, worker, &ctx) == 0)
 			started++;
 	worker(&ctx); /* this thread works too */
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	es_live_end();
 }
 
 int es_run_plan(struct es_run *run)

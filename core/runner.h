@@ -85,6 +85,12 @@ int es_run_export(struct es_run *run, const char *target, const char *dir);
 int es_render_graph(struct es_run *run);
 /* status --output PLUGIN.NAME: the value in full; an es_exit code. */
 int es_render_output(struct es_run *run, const char *name);
+/* A task starts, reports progress (a plugin's step `message`, or the
+ * core's `poll` count), ends: the event stream and the live lines hear of
+ * it; its end is printed (text) once the runner recorded its result. */
+void es_render_node_start(struct es_run *run, const struct es_node *n);
+void es_render_node_progress(struct es_run *run, const struct es_node *n,
+                             const char *message, unsigned poll);
 void es_render_node_result(struct es_run *run, const struct es_node *n,
                            double seconds);
 void es_render_apply_summary(struct es_run *run);

@@ -22,6 +22,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "events.h"
+#include "live.h"
 #include "log.h"
 #include "runner.h"
 
@@ -194,6 +196,7 @@ static void teardown_all(struct es_run *run, enum es_phase phase)
 {
 	size_t *order = teardown_order(run);
 
+	es_live_begin(run);
 	for (size_t o = 0; order && o < run->n_nodes; o++) {
 		struct es_node *n = &run->nodes[order[o]];
 		enum es_task_state held = ES_TS_BLOCKED;
@@ -206,20 +209,26 @@ static void teardown_all(struct es_run *run, enum es_phase phase)
 		if (run->opt.cancelled && *run->opt.cancelled)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t0);
+		es_render_node_start(run, n);
 		if (phase == ES_PHASE_DESTROY &&
 		    held_by_dependant(run, n, &held, &why))
 			set_result(n, held, why);
 		else
 			teardown_task(run, n, phase);
-		if (phase != ES_PHASE_DESTROY)
-			continue;
-		es_node_record(run, n, writes_failed);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
-		es_render_node_result(run, n,
-		                      (double)(t1.tv_sec - t0.tv_sec) +
-		                          (double)(t1.tv_nsec - t0.tv_nsec) /
-		                              1e9);
+		n->seconds = (double)(t1.tv_sec - t0.tv_sec) +
+		             (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+		if (phase != ES_PHASE_DESTROY) {
+			/* plan --destroy prints its plan at the end. */
+			es_live_task_end(n);
+			es_events_task_end(run, n, NULL, n->message,
+			                   n->seconds);
+			continue;
+		}
+		es_node_record(run, n, writes_failed);
+		es_render_node_result(run, n, n->seconds);
 	}
+	es_live_end();
 	free(order);
 }
 
@@ -246,10 +255,21 @@ static void count(const struct es_run *run, struct tally *t)
 	}
 }
 
+/* The summary's counts, as --json and the events' summary give them. */
+static void add_tally(cJSON *s, const struct tally *t)
+{
+	cJSON_AddNumberToObject(s, "delete", t->deletes);
+	cJSON_AddNumberToObject(s, "removed", t->removed);
+	cJSON_AddNumberToObject(s, "kept", t->kept);
+	cJSON_AddNumberToObject(s, "failed", t->failed);
+	cJSON_AddNumberToObject(s, "waiting_for_person", t->waiting);
+	cJSON_AddNumberToObject(s, "blocked", t->blocked);
+}
+
 static void print_json(const struct es_run *run, const char *command,
                        const struct tally *t)
 {
-	cJSON *doc = cJSON_CreateObject(), *items, *s;
+	cJSON *doc = cJSON_CreateObject(), *items;
 	char *text, *clean;
 	size_t *order = teardown_order(run);
 
@@ -275,13 +295,7 @@ static void print_json(const struct es_run *run, const char *command,
 			                      cJSON_Duplicate(n->changes, 1));
 		cJSON_AddItemToArray(items, e);
 	}
-	s = cJSON_AddObjectToObject(doc, "summary");
-	cJSON_AddNumberToObject(s, "delete", t->deletes);
-	cJSON_AddNumberToObject(s, "removed", t->removed);
-	cJSON_AddNumberToObject(s, "kept", t->kept);
-	cJSON_AddNumberToObject(s, "failed", t->failed);
-	cJSON_AddNumberToObject(s, "waiting_for_person", t->waiting);
-	cJSON_AddNumberToObject(s, "blocked", t->blocked);
+	add_tally(cJSON_AddObjectToObject(doc, "summary"), t);
 	text = cJSON_Print(doc);
 	clean = text ? es_redact(text) : NULL;
 	puts(clean ? clean : "{}");
@@ -330,6 +344,22 @@ static void print_destroy_plan(const struct es_run *run, const struct tally *t)
 	free(order);
 }
 
+/* --output json or --json: the tally as data (1), or 0 for the text. */
+static int print_data(const struct es_run *run, const char *command,
+                      const struct tally *t)
+{
+	if (run->opt.events) {
+		cJSON *s = cJSON_CreateObject();
+
+		add_tally(s, t);
+		es_events_summary(run, command, s);
+		return 1;
+	}
+	if (run->opt.json)
+		print_json(run, command, t);
+	return run->opt.json;
+}
+
 /* ---- commands --------------------------------------------------------- */
 
 int es_run_plan_destroy(struct es_run *run)
@@ -338,9 +368,7 @@ int es_run_plan_destroy(struct es_run *run)
 
 	teardown_all(run, ES_PHASE_PLAN_DESTROY);
 	count(run, &t);
-	if (run->opt.json)
-		print_json(run, "plan --destroy", &t);
-	else
+	if (!print_data(run, "plan --destroy", &t))
 		print_destroy_plan(run, &t);
 	if (t.failed)
 		return ES_EXIT_FAILED;
@@ -353,13 +381,11 @@ int es_run_destroy(struct es_run *run)
 
 	teardown_all(run, ES_PHASE_DESTROY);
 	count(run, &t);
-	if (run->opt.json)
-		print_json(run, "destroy", &t);
-	else
+	if (!print_data(run, "destroy", &t))
 		printf("\nDestroy: %d removed, %d kept, %d failed, %d waiting "
 		       "for a person, %d blocked.\n",
 		       t.removed, t.kept, t.failed, t.waiting, t.blocked);
-	if (!run->opt.json && t.waiting)
+	if (!run->opt.json && !run->opt.events && t.waiting)
 		printf("Items waiting for a person: see `envsetup status`; "
 		       "sign off with `envsetup confirm TASK --by NAME`, then "
 		       "run destroy again.\n");
