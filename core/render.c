@@ -32,7 +32,7 @@ static const char *symbol_for(const char *action)
 	return "?";
 }
 
-static void print_json(cJSON *doc)
+void es_render_json(cJSON *doc)
 {
 	char *text = cJSON_Print(doc);
 
@@ -253,7 +253,7 @@ int es_render_plan(struct es_run *run, int *changes)
 		cJSON_AddNumberToObject(s, "failed", failed);
 		rc = es_plan_file_finish(run, doc, failed);
 		if (json) {
-			print_json(doc);
+			es_render_json(doc);
 			free(gate_blocked_by);
 			return rc;
 		}
@@ -347,7 +347,7 @@ void es_render_apply_summary(struct es_run *run)
 		cJSON_AddNumberToObject(s, "waiting_for_person",
 		                        counts[ES_TS_WAITING]);
 		cJSON_AddNumberToObject(s, "blocked", counts[ES_TS_BLOCKED]);
-		print_json(doc);
+		es_render_json(doc);
 		return;
 	}
 	if (es_log_verbosity() == 0)
@@ -553,5 +553,5 @@ void es_render_status(struct es_run *run)
 	octx.json = doc ? cJSON_AddArrayToObject(doc, "outputs") : NULL;
 	es_state_outputs_each(run->state, print_output, &octx);
 	if (doc)
-		print_json(doc);
+		es_render_json(doc);
 }
