@@ -74,7 +74,7 @@ static cJSON *operator_record(const char *action, const char *target,
 {
 	return es_state_with_number(
 	    es_state_record_new("operator", "action", action, "target", target,
-	                        "detail", detail, "by", by, NULL),
+	                        "detail", detail, "by", by, (const char *)NULL),
 	    "at", (double)time(NULL));
 }
 
