@@ -17,6 +17,7 @@
 #include "log.h"
 #include "numbers.h"
 #include "plan_file.h"
+#include "recovery.h"
 #include "runner.h"
 
 static volatile sig_atomic_t cancelled;
@@ -55,6 +56,9 @@ static const char usage_text[] =
     "  graph    the task graph (tasks, manual gates, output references) as\n"
     "           Graphviz DOT\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
+    "  state    show | resolve | force-unlock: read the state, settle what\n"
+    "           a killed run left, remove a dead run's lock ('envsetup\n"
+    "           state --help'; docs/recovery.md)\n"
     "\n"
     "Options:\n"
     "  -e, --env ENV          environment (required for apply and confirm;\n"
@@ -67,7 +71,10 @@ static const char usage_text[] =
     "                         own limit too)\n"
     "      --lock-timeout S   wait up to S seconds for another run's lock\n"
     "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
-    "      --by NAME          who confirms (confirm)\n"
+    "      --by NAME          who confirms (confirm) or changes the state by\n"
+    "                         hand (state resolve, state force-unlock)\n"
+    "      --as done|forget   state resolve: settle an intent checked by\n"
+    "                         hand (done), or drop a recorded id (forget)\n"
     "      --out FILE         plan: save the plan for 'apply FILE'\n"
     "      --checklist FILE   the shared checklist init names (default: the\n"
     "                         installed etc/checklists/enterprise.cfg)\n"
@@ -79,7 +86,7 @@ static const char usage_text[] =
     "      --output json      plan, apply, destroy: newline-delimited JSON\n"
     "                         events as the run goes (docs/events.md)\n"
     "      --json             machine-readable output (plan, apply, status,\n"
-    "                         check, plugins)\n"
+    "                         check, plugins, state show)\n"
     "      --no-color         no live lines on a terminal: plain line-by-line\n"
     "                         output, as when stdout is not a terminal\n"
     "      --markdown         plugins describe: the reference checked in as\n"
@@ -95,6 +102,31 @@ static const char usage_text[] =
     "another run; 4 a task failed; 5 a plugin could not be loaded; 6 the\n"
     "saved plan is stale (plan again); 64 usage, or destroy not confirmed.\n";
 
+static const char state_usage_text[] =
+    "usage: envsetup state COMMAND CUSTOMER.cfg --env ENV ...\n"
+    "\n"
+    "The way out when the state and the world disagree (docs/recovery.md).\n"
+    "Every change is journaled with --by and the time, never silently.\n"
+    "\n"
+    "  state show CUSTOMER.cfg --env ENV [PLUGIN[:KEY]] [--json]\n"
+    "      tasks and their messages, recorded ids and keys, outputs (secret\n"
+    "      ones masked), the operator log, and the open intents: change\n"
+    "      requests sent and never answered (a run killed meanwhile)\n"
+    "  state resolve CUSTOMER.cfg --env ENV INTENT-ID|TASK --by NAME\n"
+    "      [--as done]: you checked at the provider what an open intent (or\n"
+    "      every one of TASK) did; settle it. Refused while a run holds the\n"
+    "      lock.\n"
+    "  state resolve CUSTOMER.cfg --env ENV PLUGIN:KEY --by NAME --as forget\n"
+    "      drop a recorded id (the resource was deleted or is not ours):\n"
+    "      the next plan looks it up and records it, or creates it\n"
+    "  state force-unlock CUSTOMER.cfg --env ENV LOCK-ID --by NAME\n"
+    "      remove a lock left behind, LOCK-ID as the lock error names it\n"
+    "      (PID@HOST@STARTED); refused when it is not the lock's id or\n"
+    "      that pid is alive on this host\n"
+    "\n"
+    "Exit codes: 0 done; 1 nothing by that name, or bad state; 3 locked by\n"
+    "a run, or force-unlock refused; 64 usage.\n";
+
 struct cli {
 	const char *command;
 	const char *env;
@@ -106,6 +138,8 @@ struct cli {
 	const char *target;    /* export --target NAME */
 	const char *format;    /* report --format md|html|json */
 	const char *checklist; /* init */
+	const char *as;        /* state resolve --as done|forget */
+	int help;
 	char **only, **skip;
 	size_t n_only, n_skip;
 	unsigned parallelism;
@@ -205,7 +239,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_OUTPUT,
 		OPT_TARGET,
 		OPT_FORMAT,
-		OPT_NO_COLOR
+		OPT_NO_COLOR,
+		OPT_AS
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -226,6 +261,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"target", required_argument, NULL, OPT_TARGET},
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"no-color", no_argument, NULL, OPT_NO_COLOR},
+	    {"as", required_argument, NULL, OPT_AS},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -320,6 +356,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		case OPT_FORMAT:
 			cli->format = optarg;
 			break;
+		case OPT_AS:
+			if (strcmp(optarg, "done") && strcmp(optarg, "forget"))
+				return usage_error("--as takes done or forget, "
+				                   "not '%s'",
+				                   optarg);
+			cli->as = optarg;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -327,8 +370,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->verbosity = 0;
 			break;
 		case 'h':
-			fputs(usage_text, stdout);
-			exit(0);
+			cli->help = 1;
+			break;
 		case OPT_VERSION:
 			printf("envsetup %s (plugin ABI %d.%d)\n",
 			       ES_VERSION_STRING, ES_ABI_MAJOR, ES_ABI_MINOR);
@@ -340,6 +383,13 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			return usage_error("unknown option '%s'",
 			                   argv[optind - 1]);
 		}
+	}
+	if (cli->help) {
+		fputs(optind < argc && strcmp(argv[optind], "state") == 0
+		          ? state_usage_text
+		          : usage_text,
+		      stdout);
+		exit(0);
 	}
 	if (optind >= argc)
 		return usage_error("%s", "no command given");
@@ -388,6 +438,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		return usage_error("%s",
 		                   "--output json goes with 'plan', "
 		                   "'apply' and 'destroy', without --json");
+	if (cli->as && (strcmp(cli->command, "state") || cli->n_args < 1 ||
+	                strcmp(cli->args[0], "resolve")))
+		return usage_error("%s", "--as goes with 'state resolve'");
 	if (cli->output &&
 	    (strcmp(cli->command, "status") || cli->json || cli->n_args != 1))
 		return usage_error("%s", "--output PLUGIN.NAME goes with "
@@ -407,8 +460,8 @@ struct loaded {
  * code; on success `l` is ready. */
 static int needs_no_secret(const char *command)
 {
-	static const char *const readers[] = {"check",   "status", "report",
-	                                      "confirm", "graph",  NULL};
+	static const char *const readers[] = {
+	    "check", "status", "report", "confirm", "graph", "state", NULL};
 
 	for (const char *const *r = readers; *r; r++)
 		if (strcmp(command, *r) == 0)
@@ -522,6 +575,10 @@ static int run_command(const struct cli *cli, const char *path,
 	int is_check = strcmp(cli->command, "check") == 0;
 	int is_export = strcmp(cli->command, "export") == 0;
 	int is_graph = strcmp(cli->command, "graph") == 0;
+	const char *state_cmd =
+	    strcmp(cli->command, "state") == 0 ? cli->args[0] : NULL;
+	int is_show = state_cmd && strcmp(state_cmd, "show") == 0;
+	int is_unlock = state_cmd && strcmp(state_cmd, "force-unlock") == 0;
 	enum es_state_mode mode;
 	int rc;
 
@@ -531,7 +588,8 @@ static int run_command(const struct cli *cli, const char *path,
 			return rc;
 		cli = &planned;
 		path = es_saved_plan_config(sp);
-	} else if ((is_apply || is_confirm) && !cli->env) {
+	} else if ((is_apply || is_confirm || (state_cmd && !is_show)) &&
+	           !cli->env) {
 		return usage_error("%s needs --env (uat, production, ...): it "
 		                   "changes things",
 		                   cli->command);
@@ -562,11 +620,13 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.cancelled = &cancelled;
 	opt.plan_out = cli->out;
 	opt.saved_plan = sp;
-	mode = is_check                             ? ES_STATE_NONE
-	       : is_status || is_export || is_graph ? ES_STATE_READONLY
-	                                            : ES_STATE_LOCKED_RW;
+	mode = is_check || is_unlock ? ES_STATE_NONE
+	       : is_status || is_export || is_graph || is_show
+	           ? ES_STATE_READONLY
+	           : ES_STATE_LOCKED_RW;
 	rc = es_run_open(&run, l.cfg, &l.reg, &opt, mode,
-	                 !is_status && !is_confirm && !is_export && !is_graph);
+	                 !is_status && !is_confirm && !is_export && !is_graph &&
+	                     !state_cmd);
 	if (rc == ES_EXIT_OK && sp)
 		rc = es_saved_plan_bind(sp, &run);
 	/* The run log is of the runs that change things: plan writes
@@ -615,6 +675,16 @@ static int run_command(const struct cli *cli, const char *path,
 			es_render_status(&run);
 		else if (is_confirm)
 			rc = es_run_confirm(&run, cli->args[1], cli->by);
+		else if (is_show)
+			rc = es_run_state_show(
+			    &run, cli->n_args > 2 ? cli->args[2] : NULL,
+			    cli->json);
+		else if (is_unlock)
+			rc = es_run_state_force_unlock(&run, cli->args[2],
+			                               cli->by);
+		else if (state_cmd)
+			rc = es_run_state_resolve(&run, cli->args[2], cli->as,
+			                          cli->by);
 	}
 	es_run_close(&run);
 	es_log_close_file();
@@ -650,6 +720,34 @@ static int init_command(const struct cli *cli, const char *plugin_dir)
 	return rc;
 }
 
+/* envsetup state SUB CUSTOMER.cfg [ARG]: each sub-command's shape. */
+static int state_args_check(const struct cli *cli)
+{
+	const char *sub = cli->n_args ? cli->args[0] : "";
+
+	if (strcmp(sub, "show") == 0 && (cli->n_args == 2 || cli->n_args == 3))
+		return ES_EXIT_OK;
+	if (strcmp(sub, "show") == 0)
+		return usage_error("%s",
+		                   "usage: envsetup state show "
+		                   "CUSTOMER.cfg --env ENV [PLUGIN[:KEY]]");
+	if (strcmp(sub, "resolve") && strcmp(sub, "force-unlock"))
+		return usage_error("state takes show, resolve or force-unlock, "
+		                   "not '%s' (envsetup state --help)",
+		                   sub);
+	if (cli->json)
+		return usage_error("%s", "--json goes with 'state show'");
+	if (cli->n_args != 3 || !cli->by || !*cli->by)
+		return usage_error(
+		    "%s", strcmp(sub, "resolve") == 0
+		              ? "usage: envsetup state resolve CUSTOMER.cfg "
+		                "--env ENV INTENT-ID|TASK|PLUGIN:KEY --by NAME "
+		                "[--as done|forget]"
+		              : "usage: envsetup state force-unlock "
+		                "CUSTOMER.cfg --env ENV LOCK-ID --by NAME");
+	return ES_EXIT_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -675,6 +773,10 @@ int main(int argc, char **argv)
 		rc = plugins_command(&cli, plugin_dir);
 	} else if (strcmp(cli.command, "init") == 0) {
 		rc = init_command(&cli, plugin_dir);
+	} else if (strcmp(cli.command, "state") == 0) {
+		rc = state_args_check(&cli);
+		if (rc == ES_EXIT_OK)
+			rc = run_command(&cli, cli.args[1], plugin_dir);
 	} else if (!strcmp(cli.command, "check") ||
 	           !strcmp(cli.command, "plan") ||
 	           !strcmp(cli.command, "apply") ||

@@ -35,7 +35,7 @@ static const char *symbol_for(const char *action)
 	return "?";
 }
 
-static void print_json(cJSON *doc)
+void es_render_json(cJSON *doc)
 {
 	char *text = cJSON_Print(doc);
 
@@ -260,7 +260,7 @@ int es_render_plan(struct es_run *run, int *changes)
 		es_events_summary(run, "plan", cJSON_Duplicate(s, 1));
 		rc = es_plan_file_finish(run, doc, failed);
 		if (json) {
-			print_json(doc);
+			es_render_json(doc);
 			free(gate_blocked_by);
 			return rc;
 		}
@@ -397,7 +397,7 @@ void es_render_apply_summary(struct es_run *run)
 	}
 	if (doc) {
 		add_apply_counts(cJSON_AddObjectToObject(doc, "summary"), &c);
-		print_json(doc);
+		es_render_json(doc);
 		return;
 	}
 	if (es_log_verbosity() == 0)
@@ -561,5 +561,5 @@ void es_render_status(struct es_run *run)
 	octx.json = doc ? cJSON_AddArrayToObject(doc, "outputs") : NULL;
 	es_state_outputs_each(run->state, print_output, &octx);
 	if (doc)
-		print_json(doc);
+		es_render_json(doc);
 }

@@ -77,6 +77,8 @@ extern uint32_t es_max_poll_ms;
  * blocked behind a person's item are shown, not counted). */
 int es_render_plan(struct es_run *run, int *changes);
 void es_render_status(struct es_run *run);
+/* Print `doc` (transfer full) redacted, as every --json output is. */
+void es_render_json(cJSON *doc);
 /* export (export.c): the platform's settings of this customer and
  * environment, by the mapping `target` (a name in etc/platforms, or a
  * path), written to `dir`; an es_exit code. */

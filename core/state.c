@@ -21,23 +21,6 @@
 #include "secret_seal.h"
 #include "state_internal.h"
 
-struct es_state {
-	pthread_mutex_t lock;
-	const struct es_state_backend *be;
-	struct es_state_store *store;
-	int readonly;
-	char *customer;
-	cJSON *model;   /* state.json, current */
-	cJSON *secrets; /* secrets.json, current */
-	/* secrets.json as read when it is sealed and no key opened it yet
-	 * (secret_seal.h): the secrets are then out of reach, not empty. */
-	cJSON *sealed;
-	unsigned char key[ES_SEAL_KEY_BYTES];
-	int has_key; /* secrets.json is written sealed */
-	uint64_t next_intent;
-	int changed; /* something was written: close() snapshots */
-};
-
 static const char *const task_state_names[] = {
     [ES_TS_PENDING] = "pending",         [ES_TS_DONE] = "done",
     [ES_TS_FAILED] = "failed",           [ES_TS_WAITING] = "waiting",
@@ -122,7 +105,7 @@ unsigned long es_state_write_failures(void)
 
 /* Journal first, then the model: nothing is acknowledged that a crash
  * could lose. Takes `record` (transfer full). Called under the lock. */
-static int commit(struct es_state *s, cJSON *record)
+int es_state_commit(struct es_state *s, cJSON *record)
 {
 	int rc = -1;
 
@@ -414,7 +397,7 @@ int es_state_task_set_timed(struct es_state *s, const char *ref,
 		        "finished", timing->finished),
 		    "waited", timing->waited);
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, r);
+	rc = es_state_commit(s, r);
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -482,7 +465,7 @@ int es_state_confirm(struct es_state *s, const char *ref, const char *by)
 	if (!s || !ref || !by)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(
+	rc = es_state_commit(
 	    s, es_state_with_number(
 	           es_state_record_new("confirm", "ref", ref, "by", by, NULL),
 	           "at", now_s()));
@@ -529,7 +512,8 @@ int es_state_unconfirm(struct es_state *s, const char *ref)
 	if (!s || !ref)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, es_state_record_new("unconfirm", "ref", ref, NULL));
+	rc = es_state_commit(
+	    s, es_state_record_new("unconfirm", "ref", ref, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -562,8 +546,9 @@ int es_state_kv_put(struct es_state *s, const char *plugin, const char *key,
 	if (!s || !plugin || !key || !value)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, es_state_record_new("kv_put", "plugin", plugin, "key",
-	                                   key, "value", value, NULL));
+	rc = es_state_commit(s, es_state_record_new("kv_put", "plugin", plugin,
+	                                            "key", key, "value", value,
+	                                            NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -575,8 +560,8 @@ int es_state_kv_del(struct es_state *s, const char *plugin, const char *key)
 	if (!s || !plugin || !key)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	rc = commit(s, es_state_record_new("kv_del", "plugin", plugin, "key",
-	                                   key, NULL));
+	rc = es_state_commit(s, es_state_record_new("kv_del", "plugin", plugin,
+	                                            "key", key, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -692,13 +677,13 @@ int es_state_output_set(struct es_state *s, const char *plugin,
 			r = NULL;
 		}
 		if (r && secrets_update(s, "outputs", plugin, name, value) == 0)
-			rc = commit(s, r);
+			rc = es_state_commit(s, r);
 		else
 			cJSON_Delete(r);
 	} else {
-		rc = commit(s, es_state_record_new("output", "plugin", plugin,
-		                                   "name", name, "value", value,
-		                                   NULL));
+		rc = es_state_commit(
+		    s, es_state_record_new("output", "plugin", plugin, "name",
+		                           name, "value", value, NULL));
 		/* A value once secret and now public: drop the secret copy. */
 		if (rc == 0 && secret_lookup(s, "outputs", plugin, name))
 			secrets_update(s, "outputs", plugin, name, NULL);
@@ -803,8 +788,9 @@ int es_state_secret_put(struct es_state *s, const char *plugin,
 		return -1;
 	pthread_mutex_lock(&s->lock);
 	if (secrets_update(s, "secrets", plugin, name, value) == 0)
-		rc = commit(s, es_state_record_new("secret", "plugin", plugin,
-		                                   "name", name, NULL));
+		rc = es_state_commit(s, es_state_record_new("secret", "plugin",
+		                                            plugin, "name",
+		                                            name, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }
@@ -827,7 +813,7 @@ uint64_t es_state_intent_begin(struct es_state *s, const char *ref,
 	r = es_state_with_number(
 	    es_state_with_number(r, "id", (double)s->next_intent), "at",
 	    now_s());
-	if (commit(s, r) == 0) {
+	if (es_state_commit(s, r) == 0) {
 		id = s->next_intent++;
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
 		es_state_put(
@@ -855,7 +841,7 @@ int es_state_intent_end(struct es_state *s, uint64_t id, long http_status)
 		    es_state_record_new("result", NULL), "id", (double)id);
 
 		r = es_state_with_number(r, "status", (double)http_status);
-		rc = commit(s, es_state_with_number(r, "at", now_s()));
+		rc = es_state_commit(s, es_state_with_number(r, "at", now_s()));
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -897,8 +883,8 @@ int es_state_interrupted_clear(struct es_state *s, const char *ref)
 	pthread_mutex_lock(&s->lock);
 	/* Every finished task clears: spare the fsync when nothing is set. */
 	if (has_interrupted(s, ref))
-		rc = commit(s, es_state_record_new("interrupted_clear", "ref",
-		                                   ref, NULL));
+		rc = es_state_commit(s, es_state_record_new("interrupted_clear",
+		                                            "ref", ref, NULL));
 	pthread_mutex_unlock(&s->lock);
 	return rc;
 }

@@ -149,6 +149,34 @@ int es_state_interrupted_clear(struct es_state *s, const char *ref);
 const char *es_state_write_error(void);
 unsigned long es_state_write_failures(void);
 
+/* ---- recovery (state_operator.c, docs/recovery.md) -------------------
+ * What an operator changes by hand when the state and the world disagree.
+ * Each is one journal record naming who (`by`) and when, also kept in
+ * state.json's "operator_log"; a read-only state refuses them. */
+enum es_resolve_as {
+	ES_RESOLVE_DONE,   /* an open intent (id, or every one of a task
+	                      ref) was checked by hand: settle it */
+	ES_RESOLVE_FORGET, /* drop a recorded "plugin:key": the next plan
+	                      looks the resource up again */
+};
+/* 0, or -1 with the reason in `err` (nothing matches, write failed). */
+int es_state_resolve(struct es_state *s, const char *target,
+                     enum es_resolve_as as, const char *by, char *err,
+                     size_t errlen);
+/* What state.json says (secret values are never in it), for `state
+ * show`: a copy, transfer full; NULL when out of memory. */
+struct cJSON *es_state_document(struct es_state *s);
+/* Remove the lock of `environment` left by a run that is gone, when
+ * `lock_id` ("PID@HOST@STARTED", as the lock error names it) is the
+ * lock's and, on this host, that pid is not alive; then journal who did
+ * it. ES_STATE_OK with what was removed in `msg`; otherwise
+ * ES_STATE_LOCKED (refused: holder alive or another id) or ES_STATE_IO
+ * (no lock to remove), the reason in `msg`. */
+enum es_state_error es_state_force_unlock(const char *dir, const char *customer,
+                                          const char *environment,
+                                          const char *lock_id, const char *by,
+                                          char *msg, size_t len);
+
 /* Directory of this state (for the run log), transfer none. */
 const char *es_state_path(const struct es_state *s);
 

@@ -57,6 +57,11 @@ struct es_state_backend {
 	/* Where the state lives, for people (transfer none). */
 	const char *(*path)(const struct es_state_store *st);
 	void (*close)(struct es_state_store *st);
+	/* Remove a lock whose holder is gone (es_state_force_unlock):
+	 * refuses unless `lock_id` is the holder's and it is not alive. */
+	enum es_state_error (*force_unlock)(struct es_state_store *st,
+	                                    const char *lock_id, char *msg,
+	                                    size_t len);
 };
 
 extern const struct es_state_backend es_state_file_backend;

@@ -540,4 +540,5 @@ const struct es_state_backend es_state_file_backend = {
     .secrets_save = file_secrets_save,
     .path = file_path,
     .close = file_close,
+    .force_unlock = es_state_file_force_unlock,
 };

@@ -72,6 +72,17 @@ static void holder_describe(const cJSON *h, char *out, size_t len)
 	         cJSON_IsString(cmd) ? ")" : "");
 }
 
+/* "PID@HOST@STARTED": what force-unlock must be given to remove it. */
+static void holder_id(const cJSON *h, char *out, size_t len)
+{
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(h, "host");
+	const cJSON *since = cJSON_GetObjectItemCaseSensitive(h, "started");
+
+	snprintf(out, len, "%ld@%s@%s", (long)holder_pid(h),
+	         cJSON_IsString(host) ? host->valuestring : "?",
+	         cJSON_IsString(since) ? since->valuestring : "?");
+}
+
 /* The command line, redacted: it names the run for whoever waits. */
 static char *own_command(void)
 {
@@ -142,7 +153,7 @@ enum es_state_error es_state_file_lock(struct es_state_store *st, int wait_s,
                                        char *err, size_t errlen)
 {
 	struct timespec start, now, pause = {0, LOCK_POLL_NS};
-	char host[256] = "unknown", who[HOLDER_CAP];
+	char host[256] = "unknown", who[HOLDER_CAP], id[HOLDER_CAP];
 	cJSON *h;
 
 	gethostname(host, sizeof(host) - 1);
@@ -166,9 +177,15 @@ enum es_state_error es_state_file_lock(struct es_state_store *st, int wait_s,
 		    wait_s * 1000000000L) {
 			h = holder_read(st->lock_fd);
 			holder_describe(h, who, sizeof(who));
+			holder_id(h, id, sizeof(id));
+			snprintf(err, errlen, "state %s is locked by %s%s%s%s",
+			         st->dir, who,
+			         holder_pid(h) ? " (lock id " : "",
+			         holder_pid(h) ? id : "",
+			         holder_pid(h) ? "; if that run is gone: "
+			                         "envsetup state force-unlock)"
+			                       : "");
 			cJSON_Delete(h);
-			snprintf(err, errlen, "state %s is locked by %s",
-			         st->dir, who);
 			close(st->lock_fd);
 			st->lock_fd = -1;
 			return ES_STATE_LOCKED;
@@ -191,4 +208,78 @@ void es_state_file_unlock(struct es_state_store *st)
 	flock(st->lock_fd, LOCK_UN);
 	close(st->lock_fd);
 	st->lock_fd = -1;
+}
+
+/* Whether the holder may still run: on this host its pid answers;
+ * elsewhere nobody here can tell, so the operator's word (the id) goes. */
+static int holder_alive_here(const cJSON *h, const char *host)
+{
+	const cJSON *hh = cJSON_GetObjectItemCaseSensitive(h, "host");
+
+	if (!cJSON_IsString(hh) || strcmp(hh->valuestring, host) != 0)
+		return 0;
+	return kill(holder_pid(h), 0) == 0 || errno != ESRCH;
+}
+
+enum es_state_error es_state_file_force_unlock(struct es_state_store *st,
+                                               const char *lock_id, char *msg,
+                                               size_t len)
+{
+	char host[256] = "unknown", who[HOLDER_CAP], id[HOLDER_CAP];
+	enum es_state_error e = ES_STATE_LOCKED;
+	int fd, free_now;
+	cJSON *h;
+
+	gethostname(host, sizeof(host) - 1);
+	fd = es_open_regular(st->lock_path, O_RDWR, 0);
+	if (fd < 0) {
+		snprintf(msg, len, "%s: %s: no lock to remove", st->lock_path,
+		         es_open_error(fd));
+		return ES_STATE_IO;
+	}
+	h = holder_read(fd);
+	if (!holder_pid(h)) {
+		close(fd);
+		cJSON_Delete(h);
+		snprintf(msg, len,
+		         "%s names no holder: it was released cleanly or its "
+		         "run is starting; nothing to remove",
+		         st->lock_path);
+		return ES_STATE_IO;
+	}
+	holder_describe(h, who, sizeof(who));
+	holder_id(h, id, sizeof(id));
+	free_now = flock(fd, LOCK_EX | LOCK_NB) == 0;
+	if (strcmp(lock_id, id) != 0)
+		snprintf(msg, len,
+		         "refused: '%s' is not the id of the lock of %s (lock "
+		         "id %s)",
+		         lock_id, st->dir, id);
+	else if (holder_alive_here(h, host))
+		snprintf(
+		    msg, len,
+		    "refused: the holder, %s, is alive on this host: stop "
+		    "it or wait for it (a dead run's lock is taken over by "
+		    "the next run anyway)",
+		    who);
+	else if (free_now ? ftruncate(fd, 0) < 0 || fsync(fd) < 0
+	                  : unlink(st->lock_path) < 0) {
+		/* Free: clear the holder as a clean release does. Held by
+		 * a process that is not the holder (a child that inherited
+		 * it, another host): only a new lock file frees the state. */
+		snprintf(msg, len, "%s: %s", st->lock_path, strerror(errno));
+		e = ES_STATE_IO;
+	} else {
+		snprintf(msg, len, "removed the lock of %s (lock id %s)%s", who,
+		         id,
+		         free_now ? ""
+		                  : "; the lock was still held by another "
+		                    "process, its file is unlinked");
+		e = ES_STATE_OK;
+	}
+	if (free_now)
+		flock(fd, LOCK_UN);
+	close(fd);
+	cJSON_Delete(h);
+	return e;
 }

@@ -7,13 +7,38 @@
 #ifndef ENVSETUP_CORE_STATE_INTERNAL_H
 #define ENVSETUP_CORE_STATE_INTERNAL_H
 
+#include <pthread.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include <cjson/cJSON.h>
 
+#include "secret_seal.h"
 #include "state_backend.h"
 
 /* ---- the model and its records (state_records.c) ---------------------- */
+
+/* One open state (state.c); state_operator.c edits it too. */
+struct es_state {
+	pthread_mutex_t lock;
+	const struct es_state_backend *be;
+	struct es_state_store *store;
+	int readonly;
+	char *customer;
+	cJSON *model;   /* state.json, current */
+	cJSON *secrets; /* secrets.json, current */
+	/* secrets.json as read when it is sealed and no key opened it yet
+	 * (secret_seal.h): the secrets are then out of reach, not empty. */
+	cJSON *sealed;
+	unsigned char key[ES_SEAL_KEY_BYTES];
+	int has_key; /* secrets.json is written sealed */
+	uint64_t next_intent;
+	int changed; /* something was written: close() snapshots */
+};
+
+/* Journal `record` (transfer full), then apply it to the model: nothing
+ * is acknowledged that a crash could lose. Called under s->lock. 0/-1. */
+int es_state_commit(struct es_state *s, cJSON *record);
 
 /* A string member of `o`, NULL when absent or not a string. */
 const char *es_state_str_member(const cJSON *o, const char *name);
@@ -49,5 +74,8 @@ struct es_state_store {
 enum es_state_error es_state_file_lock(struct es_state_store *st, int wait_s,
                                        char *err, size_t errlen);
 void es_state_file_unlock(struct es_state_store *st);
+enum es_state_error es_state_file_force_unlock(struct es_state_store *st,
+                                               const char *lock_id, char *msg,
+                                               size_t len);
 
 #endif

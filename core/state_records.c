@@ -244,6 +244,60 @@ static int apply_interrupted_clear(cJSON *m, const cJSON *r)
 	return 0;
 }
 
+/* An operator's hand change (state_operator.c): what it settles or
+ * forgets, then a line in "operator_log", which outlives the journal. */
+static int apply_operator(cJSON *m, const cJSON *r)
+{
+	const char *action = es_state_str_member(r, "action"),
+	           *target = es_state_str_member(r, "target"),
+	           *by = es_state_str_member(r, "by");
+	const cJSON *at = cJSON_GetObjectItemCaseSensitive(r, "at");
+	cJSON *log = cJSON_GetObjectItemCaseSensitive(m, "operator_log"), *e;
+
+	if (!action || !target || !by || !cJSON_IsNumber(at))
+		return -1;
+	if (strcmp(action, "resolve") == 0) {
+		cJSON *intents = cJSON_GetObjectItemCaseSensitive(m, "intents");
+		cJSON *i = intents ? intents->child : NULL;
+
+		while (i) {
+			cJSON *next = i->next;
+			const char *iref = es_state_str_member(i, "ref");
+
+			if ((i->string && strcmp(i->string, target) == 0) ||
+			    (iref && strcmp(iref, target) == 0))
+				cJSON_Delete(
+				    cJSON_DetachItemViaPointer(intents, i));
+			i = next;
+		}
+	} else if (strcmp(action, "forget") == 0) {
+		const char *colon = strchr(target, ':');
+		char plugin[128];
+
+		if (!colon || colon == target ||
+		    (size_t)(colon - target) >= sizeof(plugin))
+			return -1;
+		snprintf(plugin, sizeof(plugin), "%.*s", (int)(colon - target),
+		         target);
+		cJSON_DeleteItemFromObjectCaseSensitive(
+		    cJSON_GetObjectItemCaseSensitive(
+		        cJSON_GetObjectItemCaseSensitive(m, "kv"), plugin),
+		    colon + 1);
+	}
+	if (!cJSON_IsArray(log)) {
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "operator_log");
+		log = cJSON_AddArrayToObject(m, "operator_log");
+	}
+	e = cJSON_Duplicate(r, 1);
+	if (!log || !e) {
+		cJSON_Delete(e);
+		return -1;
+	}
+	cJSON_DeleteItemFromObjectCaseSensitive(e, "type");
+	cJSON_AddItemToArray(log, e);
+	return 0;
+}
+
 static const struct {
 	const char *type;
 	int (*apply)(cJSON *model, const cJSON *record);
@@ -258,6 +312,7 @@ static const struct {
     {"intent", apply_intent},
     {"result", apply_result},
     {"interrupted_clear", apply_interrupted_clear},
+    {"operator", apply_operator},
 };
 
 /* ---- the serial -------------------------------------------------------- */

@@ -83,7 +83,7 @@ _envsetup()
 	cur=${words[cword]}
 	prev=${words[cword - 1]}
 	for ((i = 1; i < cword; i++)); do
-		if [[ ${words[i]} != -* && ${words[i - 1]} != --@(env|only|skip|plugin-dir|state-dir|parallelism|lock-timeout|max-poll-interval|by|out|checklist|output) && ${words[i - 1]} != -[ep] ]]; then
+		if [[ ${words[i]} != -* && ${words[i - 1]} != --@(env|only|skip|plugin-dir|state-dir|parallelism|lock-timeout|max-poll-interval|by|out|checklist|output|as) && ${words[i - 1]} != -[ep] ]]; then
 			command=${words[i]}
 			break
 		fi
@@ -106,6 +106,10 @@ _envsetup()
 	-e | --env | -p | --parallelism | --lock-timeout | --max-poll-interval | --by | --output)
 		return
 		;;
+	--as)
+		COMPREPLY=($(compgen -W "done forget" -- "$cur"))
+		return
+		;;
 	esac
 	if [[ $cur == -* ]]; then
 		COMPREPLY=($(compgen -W "$(_envsetup_options)" -- "$cur"))
@@ -117,7 +121,9 @@ _envsetup()
 		elif [[ $prev == describe ]]; then
 			COMPREPLY=($(compgen -W "$(_envsetup_plugins)" -- "$cur"))
 		fi
-	elif [[ $command == confirm && $prev == *.cfg ]]; then
+	elif [[ $command == state && $prev == state ]]; then
+		COMPREPLY=($(compgen -W "show resolve force-unlock" -- "$cur"))
+	elif [[ $command == @(confirm|state) && $prev == *.cfg ]]; then
 		_envsetup_targets "$cur"
 	else
 		COMPREPLY=($(compgen -f -X '!*.cfg' -- "$cur")

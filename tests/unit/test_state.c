@@ -22,29 +22,18 @@
 
 #include "log.h"
 #include "state.h"
+#include "state_fixture.h"
 
 #define SECRET_GEN "Gen3rated-Secret-Value-7781"
 #define SECRET_OUT "smtp-Out-Secret-Value-5512"
 
-static char tmpdir[64];
 static char logpath[PATH_MAX];
-static char err[512];
 
 /* ---- helpers -------------------------------------------------------- */
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static void setup(void)
 {
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/es-test-state-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+	state_dir_setup();
 	snprintf(logpath, sizeof(logpath), "%s/run.log", tmpdir);
 	ck_assert_int_eq(es_log_open_file(logpath), 0);
 	err[0] = '\0';
@@ -53,7 +42,7 @@ static void setup(void)
 static void teardown(void)
 {
 	es_log_close_file();
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	state_dir_teardown();
 }
 
 static const char *in_tmp(const char *rel)
@@ -612,40 +601,6 @@ START_TEST(test_customer_mismatch)
 END_TEST
 
 /* ---- locks ---------------------------------------------------------- */
-
-/* A child that takes the lock, says so on a pipe, then holds it until
- * killed (or, with release_after_ms, closes cleanly after a while). */
-static pid_t lock_holder(int release_after_ms)
-{
-	int p[2];
-	pid_t pid;
-	char c;
-
-	ck_assert_int_eq(pipe(p), 0);
-	pid = fork();
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		struct es_state *s = NULL;
-		char e[256];
-
-		close(p[0]);
-		if (es_state_open(tmpdir, "acme", "uat", 0, &s, e, sizeof(e)))
-			_exit(3);
-		if (write(p[1], "x", 1) != 1)
-			_exit(4);
-		if (release_after_ms > 0) {
-			usleep((useconds_t)release_after_ms * 1000);
-			es_state_close(s);
-			_exit(0);
-		}
-		for (;;)
-			pause();
-	}
-	close(p[1]);
-	ck_assert_int_eq(read(p[0], &c, 1), 1);
-	close(p[0]);
-	return pid;
-}
 
 static double seconds_since(const struct timespec *t0)
 {

@@ -16,39 +16,7 @@
 
 #include "log.h"
 #include "state.h"
-
-static char tmpdir[64];
-static char err[512];
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
-static void setup(void)
-{
-	snprintf(tmpdir, sizeof(tmpdir), "/tmp/es-test-serial-XXXXXX");
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-}
-
-static void teardown(void)
-{
-	nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static struct es_state *open_rw(void)
-{
-	struct es_state *s = NULL;
-
-	ck_assert_msg(es_state_open(tmpdir, "acme", "uat", 0, &s, err,
-	                            sizeof(err)) == ES_STATE_OK,
-	              "%s", err);
-	return s;
-}
+#include "state_fixture.h"
 
 /* Each step and the serial expected after it; 11 at the end. */
 static void write_steps(struct es_state *s, int check)
@@ -163,7 +131,7 @@ int main(void)
 	int failed;
 
 	es_log_set_verbosity(0);
-	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_checked_fixture(t, state_dir_setup, state_dir_teardown);
 	tcase_add_test(t, test_serial_counts_changes_only);
 	tcase_add_test(t, test_serial_survives_a_kill);
 	tcase_add_test(t, test_serial_hostile_snapshot);
