@@ -63,6 +63,11 @@ struct es_node {
 	int selected; /* passes --only / --skip */
 	/* Filled while running. */
 	int started, finished;
+	/* apply: a long-running task between two polls holds no worker and
+	 * no plugin slot; the runner calls it again at wait->due (runner.c). */
+	struct es_task_wait *wait;
+	double started_at;
+	unsigned long writes_failed_at;
 	enum es_task_state result;
 	char *message;
 	cJSON *changes; /* plan: array of change objects */
