@@ -3,7 +3,10 @@
  * nodes in checklist order, under the global limit (--parallelism) and
  * each plugin's limit (max_concurrency; 1 unless the plugin is
  * thread-safe). A node is ready when every dependency has finished; it is
- * blocked when one finished without being done.
+ * blocked when one finished without being done. A long-running task
+ * between two polls gives its worker and its plugin's slot back and is
+ * queued again for its due time: idle workers wait on run->changed until
+ * the earliest one, so waiting wakes no thread.
  */
 #include "runner.h"
 
