@@ -107,6 +107,8 @@ struct es_run {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	double apply_started; /* wall-clock seconds; 0 outside apply */
+	/* The workers run: SIGINT/SIGTERM broadcast `changed` (runner.c). */
+	int signals_watched;
 };
 
 /* The per-callback context behind the opaque es_call. */

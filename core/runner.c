@@ -52,8 +52,22 @@ static int cancelled(struct es_run *run)
 	return run->opt.cancelled && *run->opt.cancelled;
 }
 
+static void wait_changed_until(struct es_run *run, double due);
+
+/* A retry's wait. While the workers run, a timed wait that a signal
+ * interrupts (run_all); otherwise (teardown, one task at a time) slices
+ * that look at the flag. */
 static void sleep_ms(struct es_run *run, uint32_t ms)
 {
+	double due = now_s() + ms / 1000.0;
+
+	if (run->signals_watched) {
+		pthread_mutex_lock(&run->lock);
+		while (!cancelled(run) && now_s() < due)
+			wait_changed_until(run, due);
+		pthread_mutex_unlock(&run->lock);
+		return;
+	}
 	while (ms > 0 && !cancelled(run)) {
 		uint32_t slice = ms > 100 ? 100 : ms;
 
@@ -977,6 +991,7 @@ static void run_all(struct es_run *run, int mode_apply)
 	watching = pthread_create(&watcher, NULL, watch_signals, run) == 0;
 	if (!watching)
 		pthread_sigmask(SIG_SETMASK, &before, NULL);
+	run->signals_watched = watching;
 	if (n > 64)
 		n = 64;
 	es_live_begin(run);
@@ -987,6 +1002,7 @@ static void run_all(struct es_run *run, int mode_apply)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	es_live_end();
+	run->signals_watched = 0;
 	if (watching) {
 		pthread_cancel(watcher);
 		pthread_join(watcher, NULL);
