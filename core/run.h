@@ -63,6 +63,11 @@ struct es_node {
 	int selected; /* passes --only / --skip */
 	/* Filled while running. */
 	int started, finished;
+	/* apply: a long-running task between two polls holds no worker and
+	 * no plugin slot; the runner calls it again at wait->due (runner.c). */
+	struct es_task_wait *wait;
+	double started_at;
+	unsigned long writes_failed_at;
 	enum es_task_state result;
 	char *message;
 	cJSON *changes; /* plan: array of change objects */
@@ -102,6 +107,8 @@ struct es_run {
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	double apply_started; /* wall-clock seconds; 0 outside apply */
+	/* The workers run: SIGINT/SIGTERM broadcast `changed` (runner.c). */
+	int signals_watched;
 };
 
 /* The per-callback context behind the opaque es_call. */

@@ -3,10 +3,14 @@
  * nodes in checklist order, under the global limit (--parallelism) and
  * each plugin's limit (max_concurrency; 1 unless the plugin is
  * thread-safe). A node is ready when every dependency has finished; it is
- * blocked when one finished without being done.
+ * blocked when one finished without being done. A long-running task
+ * between two polls gives its worker and its plugin's slot back and is
+ * queued again for its due time: idle workers wait on run->changed until
+ * the earliest one, so waiting wakes no thread.
  */
 #include "runner.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,8 +52,22 @@ static int cancelled(struct es_run *run)
 	return run->opt.cancelled && *run->opt.cancelled;
 }
 
+static void wait_changed_until(struct es_run *run, double due);
+
+/* A retry's wait. While the workers run, a timed wait that a signal
+ * interrupts (run_all); otherwise (teardown, one task at a time) slices
+ * that look at the flag. */
 static void sleep_ms(struct es_run *run, uint32_t ms)
 {
+	double due = now_s() + ms / 1000.0;
+
+	if (run->signals_watched) {
+		pthread_mutex_lock(&run->lock);
+		while (!cancelled(run) && now_s() < due)
+			wait_changed_until(run, due);
+		pthread_mutex_unlock(&run->lock);
+		return;
+	}
 	while (ms > 0 && !cancelled(run)) {
 		uint32_t slice = ms > 100 ? 100 : ms;
 
@@ -183,7 +201,15 @@ int es_run_open(struct es_run *run, struct es_config *cfg,
 	run->reg = reg;
 	run->opt = *opt;
 	pthread_mutex_init(&run->lock, NULL);
-	pthread_cond_init(&run->changed, NULL);
+	{
+		/* Timed waits (polls due) on the monotonic clock. */
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&run->changed, &ca);
+		pthread_condattr_destroy(&ca);
+	}
 	run->env = es_config_env(cfg, opt->env);
 	if (!run->env) {
 		es_log(ES_LOG_ERROR, NULL, "%s: no environment '%s'", cfg->path,
@@ -446,50 +472,94 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 	return st;
 }
 
-/* apply() (or destroy) until done, polling long-running work. */
+/* Where a long-running task is in its polling. */
+struct poll_progress {
+	enum es_phase phase;
+	double due;      /* monotonic s: when to call it again */
+	double deadline; /* its timeout */
+	uint32_t timeout_s;
+	unsigned polls;
+};
+
+/* A task between two polls (apply): its call, kept while it waits
+ * without a worker or a plugin slot (run.h: es_node.wait). */
+struct es_task_wait {
+	struct es_call call;
+	struct poll_progress poll;
+	int slot; /* its HTTP client while it runs, -1 while it waits */
+};
+
+static void poll_start(const struct es_node *n, enum es_phase phase,
+                       struct poll_progress *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->phase = phase;
+	p->timeout_s =
+	    n->task->timeout_s ? n->task->timeout_s : DEFAULT_TASK_TIMEOUT_S;
+	p->deadline = now_s() + p->timeout_s;
+}
+
+/* apply() (or destroy) once. *again: still in progress, call it again at
+ * p->due; otherwise the task's final status. */
+static enum es_status poll_once(struct es_run *run, struct es_node *n,
+                                struct es_call *call, struct poll_progress *p,
+                                int *again)
+{
+	enum es_status st = call_with_retry(run, n, p->phase, call);
+	uint32_t wait;
+
+	*again = 0;
+	if (st != ES_IN_PROGRESS)
+		return st;
+	/* Polling on without the state knowing the work started would lose
+	 * it to a kill. */
+	if (p->polls == 0 &&
+	    es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
+	                      "started") < 0) {
+		es_diags_add(&call->diags, NULL, 0, call->prefix, "%s",
+		             es_state_write_error());
+		return ES_FAILED;
+	}
+	if (now_s() > p->deadline) {
+		es_diags_add(&call->diags, NULL, 0, call->prefix,
+		             "still in progress after %u s; run apply again to "
+		             "keep waiting",
+		             p->timeout_s);
+		return ES_FAILED;
+	}
+	if (cancelled(run))
+		return ES_RETRY;
+	wait = call->retry_after_ms ? call->retry_after_ms : DEFAULT_POLL_MS;
+	if (wait > es_max_poll_ms)
+		wait = es_max_poll_ms;
+	p->polls++;
+	es_log(ES_LOG_INFO, call->prefix,
+	       "in progress (poll %u), next in %u ms", p->polls, wait);
+	n->waited_s += wait / 1000.0;
+	es_render_node_progress(run, n, NULL, p->polls);
+	p->due = now_s() + wait / 1000.0;
+	*again = 1;
+	return st;
+}
+
+/* apply() (or destroy) until done, waiting here between polls: for the
+ * teardown runner, which runs one task at a time anyway. */
 static enum es_status apply_until_done(struct es_run *run, struct es_node *n,
                                        enum es_phase phase,
                                        struct es_call *call)
 {
-	uint32_t timeout_s =
-	    n->task->timeout_s ? n->task->timeout_s : DEFAULT_TASK_TIMEOUT_S;
-	double deadline = now_s() + timeout_s;
-	unsigned polls = 0;
+	struct poll_progress p;
 
+	poll_start(n, phase, &p);
 	for (;;) {
-		enum es_status st = call_with_retry(run, n, phase, call);
-		uint32_t wait;
+		int again;
+		enum es_status st = poll_once(run, n, call, &p, &again);
+		double left = p.due - now_s();
 
-		if (st != ES_IN_PROGRESS)
+		if (!again)
 			return st;
-		/* Polling on without the state knowing the work started
-		 * would lose it to a kill. */
-		if (polls == 0 &&
-		    es_state_task_set(run->state, n->ref, ES_TS_IN_PROGRESS,
-		                      "started") < 0) {
-			es_diags_add(&call->diags, NULL, 0, call->prefix, "%s",
-			             es_state_write_error());
-			return ES_FAILED;
-		}
-		if (now_s() > deadline) {
-			es_diags_add(&call->diags, NULL, 0, call->prefix,
-			             "still in progress after %u s; run apply "
-			             "again to keep waiting",
-			             timeout_s);
-			return ES_FAILED;
-		}
-		if (cancelled(run))
-			return ES_RETRY;
-		wait = call->retry_after_ms ? call->retry_after_ms
-		                            : DEFAULT_POLL_MS;
-		if (wait > es_max_poll_ms)
-			wait = es_max_poll_ms;
-		polls++;
-		es_log(ES_LOG_INFO, call->prefix,
-		       "in progress (poll %u), next in %u ms", polls, wait);
-		n->waited_s += wait / 1000.0;
-		es_render_node_progress(run, n, NULL, polls);
-		sleep_ms(run, wait);
+		if (left > 0)
+			sleep_ms(run, (uint32_t)(left * 1000.0 + 0.5));
 	}
 }
 
@@ -526,37 +596,118 @@ static int resolve_refs(struct es_run *run, struct es_node *n,
 	return rc != 0;
 }
 
-static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
+static void release_task(struct es_node *n, struct es_task_wait *w)
 {
-	struct es_call call;
+	if (n->result == ES_TS_FAILED)
+		print_call_diags(&w->call);
+	give_http(n->inst, w->slot);
+	es_call_release(&w->call);
+	free(w);
+}
+
+/* After apply: verify, and the task's result. */
+static void finish_task(struct es_run *run, struct es_node *n,
+                        struct es_task_wait *w, enum es_status st)
+{
+	struct es_call *call = &w->call;
+
+	if (st == ES_NEEDS_PERSON) {
+		finish(n, ES_TS_WAITING,
+		       strdup(call->question
+		                  ? call->question
+		                  : "a person must act (no question given)"));
+	} else {
+		if (st == ES_OK) {
+			es_diags_clear(&call->diags);
+			st = call_with_retry(run, n, ES_PHASE_VERIFY, call);
+		}
+		if (st == ES_OK)
+			finish(n, ES_TS_DONE,
+			       cJSON_GetArraySize(n->changes)
+			           ? strdup("changed")
+			           : strdup("no changes"));
+		else
+			finish(n, ES_TS_FAILED,
+			       diags_text(call, cancelled(run) ? "interrupted"
+			                                       : "failed"));
+	}
+	release_task(n, w);
+}
+
+/* One apply() of a task that is applying; returns its wait when it is
+ * still in progress, after giving its HTTP client back, or NULL when it
+ * finished. */
+static struct es_task_wait *poll_task(struct es_run *run, struct es_node *n,
+                                      struct es_task_wait *w)
+{
+	int again;
+	enum es_status st = poll_once(run, n, &w->call, &w->poll, &again);
+
+	if (again) {
+		give_http(n->inst, w->slot);
+		w->slot = -1;
+		w->call.http = NULL;
+		return w;
+	}
+	finish_task(run, n, w, st);
+	return NULL;
+}
+
+/* A waiting task's due time came (or the run was cancelled, and then it
+ * is closed as interrupted without calling the plugin). */
+static struct es_task_wait *resume_task(struct es_run *run, struct es_node *n,
+                                        struct es_task_wait *w)
+{
+	if (cancelled(run)) {
+		finish_task(run, n, w, ES_RETRY);
+		return NULL;
+	}
+	w->call.http = take_http(n->inst, &w->slot);
+	return poll_task(run, n, w);
+}
+
+/* Plan, then (apply) apply and verify. Returns the task's wait when it is
+ * in progress between two polls (resume_task goes on), else NULL. */
+static struct es_task_wait *run_task(struct es_run *run, struct es_node *n,
+                                     int mode_apply)
+{
+	struct es_task_wait *w;
+	struct es_call *call;
 	enum es_task_state prev;
 	enum es_status st;
 	char *unanswered, *why = NULL;
-	int slot = -1;
 
 	if (n->task->flags & ES_TASK_MANUAL) {
 		run_manual(run, n);
-		return;
+		return NULL;
 	}
 	unanswered = unanswered_needs(n);
 	if (unanswered) {
 		finish(n, ES_TS_BLOCKED, unanswered);
-		return;
+		return NULL;
 	}
-	es_call_init(&call, n->inst, n);
-	call.http = take_http(n->inst, &slot);
+	w = calloc(1, sizeof(*w));
+	if (!w) {
+		finish(n, ES_TS_FAILED, strdup("out of memory"));
+		return NULL;
+	}
+	call = &w->call;
+	es_call_init(call, n->inst, n);
+	w->slot = -1;
+	call->http = take_http(n->inst, &w->slot);
 	if (mode_apply && es_state_interrupted(run->state, n->ref))
-		es_log(ES_LOG_WARNING, call.prefix,
+		es_log(ES_LOG_WARNING, call->prefix,
 		       "the last run stopped during a change request of this "
 		       "task; the plugin looks up what it may have made before "
 		       "creating anything");
 	prev = es_state_task_get(run->state, n->ref, NULL, NULL);
-	if (resolve_refs(run, n, &call, mode_apply, prev))
+	if (resolve_refs(run, n, call, mode_apply, prev))
 		goto out;
-	st = call_with_retry(run, n, ES_PHASE_PLAN, &call);
+	st = call_with_retry(run, n, ES_PHASE_PLAN, call);
 	if (st == ES_OK) {
-		n->changes = call.changes ? call.changes : cJSON_CreateArray();
-		call.changes = NULL;
+		n->changes =
+		    call->changes ? call->changes : cJSON_CreateArray();
+		call->changes = NULL;
 		if (cJSON_GetArraySize(n->changes) == 0)
 			add_resume_change(run, n, prev);
 	}
@@ -570,7 +721,7 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 	if (st != ES_OK || !mode_apply) {
 		if (st != ES_OK)
 			finish(n, ES_TS_FAILED,
-			       diags_text(&call, "plan failed"));
+			       diags_text(call, "plan failed"));
 		else
 			finish_planned(run, n, prev);
 		goto out;
@@ -579,33 +730,15 @@ static void run_task(struct es_run *run, struct es_node *n, int mode_apply)
 	 * after a create and before its id was recorded, a lost state
 	 * directory): plan then finds it "in place", but only apply records
 	 * it. So every task not recorded done goes through apply. */
-	if (cJSON_GetArraySize(n->changes) > 0 || prev != ES_TS_DONE)
-		st = apply_until_done(run, n, ES_PHASE_APPLY, &call);
-	if (st == ES_NEEDS_PERSON) {
-		finish(n, ES_TS_WAITING,
-		       strdup(call.question
-		                  ? call.question
-		                  : "a person must act (no question given)"));
-		goto out;
+	if (cJSON_GetArraySize(n->changes) > 0 || prev != ES_TS_DONE) {
+		poll_start(n, ES_PHASE_APPLY, &w->poll);
+		return poll_task(run, n, w);
 	}
-	if (st == ES_OK) {
-		es_diags_clear(&call.diags);
-		st = call_with_retry(run, n, ES_PHASE_VERIFY, &call);
-		if (st == ES_OK) {
-			finish(n, ES_TS_DONE,
-			       cJSON_GetArraySize(n->changes)
-			           ? strdup("changed")
-			           : strdup("no changes"));
-			goto out;
-		}
-	}
-	finish(n, ES_TS_FAILED,
-	       diags_text(&call, cancelled(run) ? "interrupted" : "failed"));
+	finish_task(run, n, w, ES_OK);
+	return NULL;
 out:
-	if (n->result == ES_TS_FAILED)
-		print_call_diags(&call);
-	give_http(n->inst, slot);
-	es_call_release(&call);
+	release_task(n, w);
+	return NULL;
 }
 
 /* The task failed to be recorded: say why, after what it said itself. */
@@ -659,12 +792,27 @@ static int dep_state(struct es_run *run, const struct es_node *dep,
 	       ES_TS_DONE;
 }
 
-/* Next runnable node, or NULL. Marks blocked nodes finished on the way.
- * Caller holds run->lock. *remaining counts unfinished selected nodes. */
-static struct es_node *next_ready(struct es_run *run, int mode_apply,
-                                  size_t *remaining)
+/* A waiting task of a cancelled run, to be closed as interrupted; or
+ * NULL. Caller holds run->lock. */
+static struct es_node *next_waiting(struct es_run *run)
 {
+	for (size_t i = 0; i < run->n_nodes; i++)
+		if (run->nodes[i].wait)
+			return &run->nodes[i];
+	return NULL;
+}
+
+/* Next runnable node: a waiting task whose poll is due, or one whose
+ * dependencies have finished; NULL if none. Marks blocked nodes finished
+ * on the way. Caller holds run->lock. *remaining counts unfinished
+ * selected nodes; *next_due is the earliest poll not due yet (0: none). */
+static struct es_node *next_ready(struct es_run *run, int mode_apply,
+                                  size_t *remaining, double *next_due)
+{
+	double now = now_s();
+
 	*remaining = 0;
+	*next_due = 0;
 	for (size_t i = 0; i < run->n_nodes; i++) {
 		struct es_node *n = &run->nodes[i];
 		int ready = 1, blocked = 0;
@@ -673,9 +821,15 @@ static struct es_node *next_ready(struct es_run *run, int mode_apply,
 		if (!n->selected || n->finished)
 			continue;
 		(*remaining)++;
-		if (n->started)
+		if (n->wait && n->wait->poll.due > now) {
+			if (*next_due == 0 || n->wait->poll.due < *next_due)
+				*next_due = n->wait->poll.due;
 			continue;
-		for (size_t k = 0; mode_apply && k < n->n_deps; k++) {
+		}
+		if (n->started && !n->wait)
+			continue;
+		for (size_t k = 0; mode_apply && !n->started && k < n->n_deps;
+		     k++) {
 			const struct es_node *dep = &run->nodes[n->deps[k]];
 			int fin, done = dep_state(run, dep, &fin);
 
@@ -709,6 +863,20 @@ static struct es_node *next_ready(struct es_run *run, int mode_apply,
 	return NULL;
 }
 
+/* Until `due` (monotonic s), or until something changes. */
+static void wait_changed_until(struct es_run *run, double due)
+{
+	struct timespec ts;
+
+	if (due <= 0) {
+		pthread_cond_wait(&run->changed, &run->lock);
+		return;
+	}
+	ts.tv_sec = (time_t)due;
+	ts.tv_nsec = (long)((due - (double)ts.tv_sec) * 1e9);
+	pthread_cond_timedwait(&run->changed, &run->lock, &ts);
+}
+
 static void *worker(void *arg)
 {
 	struct worker_ctx *w = arg;
@@ -717,44 +885,63 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&run->lock);
 	for (;;) {
 		size_t remaining;
+		double next_due;
 		struct es_node *n;
-		double started;
-		unsigned long writes_failed;
+		struct es_task_wait *waiting;
 
-		if (cancelled(run))
-			break;
-		n = next_ready(run, w->mode_apply, &remaining);
-		if (!n) {
-			if (remaining == 0)
+		if (cancelled(run)) {
+			n = next_waiting(run);
+			if (!n)
 				break;
-			pthread_cond_wait(&run->changed, &run->lock);
-			continue;
+		} else {
+			n = next_ready(run, w->mode_apply, &remaining,
+			               &next_due);
+			if (!n) {
+				if (remaining == 0)
+					break;
+				wait_changed_until(run, next_due);
+				continue;
+			}
 		}
-		n->started = 1;
+		waiting = n->wait;
+		n->wait = NULL;
+		if (!waiting) {
+			n->started = 1;
+			n->started_at = now_s();
+			n->writes_failed_at = es_state_write_failures();
+			if (w->mode_apply)
+				n->ran_at = wall_s();
+		}
 		if (n->inst)
 			n->inst->busy++;
 		pthread_mutex_unlock(&run->lock);
 
-		started = now_s();
-		if (w->mode_apply)
-			n->ran_at = wall_s();
-		es_render_node_start(run, n);
-		writes_failed = es_state_write_failures();
-		if (n->kind == ES_NODE_MANUAL)
-			run_manual(run, n);
-		else
-			run_task(run, n, w->mode_apply);
-		n->seconds = now_s() - started;
-		/* plan's end of a task is plan's reading: es_render_plan. */
-		if (w->mode_apply) {
-			es_node_record(run, n, writes_failed);
-			es_render_node_result(run, n, n->seconds);
+		if (waiting) {
+			waiting = resume_task(run, n, waiting);
 		} else {
-			es_live_task_end(n);
+			es_render_node_start(run, n);
+			if (n->kind == ES_NODE_MANUAL)
+				run_manual(run, n);
+			else
+				waiting = run_task(run, n, w->mode_apply);
+		}
+		if (!waiting) {
+			n->seconds = now_s() - n->started_at;
+			/* plan's end of a task is plan's reading:
+			 * es_render_plan. */
+			if (w->mode_apply) {
+				es_node_record(run, n, n->writes_failed_at);
+				es_render_node_result(run, n, n->seconds);
+			} else {
+				es_live_task_end(n);
+			}
 		}
 
 		pthread_mutex_lock(&run->lock);
-		n->finished = 1;
+		if (waiting)
+			n->wait = waiting;
+		else
+			n->finished = 1;
 		if (n->inst)
 			n->inst->busy--;
 		pthread_cond_broadcast(&run->changed);
@@ -764,14 +951,47 @@ static void *worker(void *arg)
 	return NULL;
 }
 
+/*
+ * SIGINT or SIGTERM while every worker waits on run->changed (all tasks in
+ * flight between polls): main.c's handler only sets the flag. So while the
+ * workers run, the signals are blocked everywhere but on this thread,
+ * which takes them in sigsuspend() and wakes the workers.
+ */
+static void *watch_signals(void *arg)
+{
+	struct es_run *run = arg;
+	sigset_t open;
+
+	pthread_sigmask(SIG_SETMASK, NULL, &open);
+	sigdelset(&open, SIGINT);
+	sigdelset(&open, SIGTERM);
+	for (;;) {
+		sigsuspend(&open); /* the cancellation point of run_all */
+		pthread_mutex_lock(&run->lock);
+		pthread_cond_broadcast(&run->changed);
+		pthread_mutex_unlock(&run->lock);
+	}
+	return NULL;
+}
+
 static void run_all(struct es_run *run, int mode_apply)
 {
 	unsigned n =
 	    run->opt.parallelism ? run->opt.parallelism : DEFAULT_PARALLELISM;
 	struct worker_ctx ctx = {.run = run, .mode_apply = mode_apply};
-	pthread_t threads[64];
+	pthread_t threads[64], watcher;
 	unsigned started = 0;
+	sigset_t stop, before;
+	int watching;
 
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGINT);
+	sigaddset(&stop, SIGTERM);
+	pthread_sigmask(SIG_BLOCK, &stop, &before);
+	watching = pthread_create(&watcher, NULL, watch_signals, run) == 0;
+	if (!watching)
+		pthread_sigmask(SIG_SETMASK, &before, NULL);
+	run->signals_watched = watching;
 	if (n > 64)
 		n = 64;
 	es_live_begin(run);
@@ -782,6 +1002,13 @@ static void run_all(struct es_run *run, int mode_apply)
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
 	es_live_end();
+	run->signals_watched = 0;
+	if (watching) {
+		pthread_cancel(watcher);
+		pthread_join(watcher, NULL);
+		/* A signal taken meanwhile is delivered here, to main.c. */
+		pthread_sigmask(SIG_SETMASK, &before, NULL);
+	}
 }
 
 int es_run_plan(struct es_run *run)
