@@ -102,7 +102,7 @@ for c in \
   "before:PUT $aliases/aliases|0" \
   "after:PUT $aliases/aliases|0" \
   "after:GET $aliases/operationResults:nth=2|0" \
-  "after:POST /azure/graph/v1.0/invitations:nth=2|1"; do
+  "after:POST /azure/graph/v1.0/invitations:nth=2|-"; do
   spec=${c%|*}
   stop_sandbox # the last case's sandbox stays for the sections below
   rm -rf "$WORK/state"
@@ -111,7 +111,10 @@ for c in \
   barrier_arm "$spec"
   es_bg apply "$cfg" --env uat --max-poll-interval 100 -p 1
   kill_at_barrier
-  count_is subscription "${c#*|}" "killed at '$spec': "
+  # (An invitation does not wait for the subscription: while the alias
+  # is polled, the runner sends the invitations, so at that kill the
+  # subscription may or may not exist yet; "-" checks nothing.)
+  [ "${c#*|}" = - ] || count_is subscription "${c#*|}" "killed at '$spec': "
   es apply "$cfg" --env uat --max-poll-interval 100
   [ "$RC" -eq 0 ] || fail "killed at '$spec': one apply did not converge (exit $RC)"
   converged "killed at '$spec'"
