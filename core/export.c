@@ -393,23 +393,6 @@ static int write_half(const struct export *x, const char *dir,
 	return rc;
 }
 
-/* mkdir -p, 0755. */
-static int make_dir(const char *dir)
-{
-	char copy[PATH_MAX];
-
-	if (snprintf(copy, sizeof(copy), "%s", dir) >= (int)sizeof(copy))
-		return -1;
-	for (char *p = copy + 1; *p; p++)
-		if (*p == '/') {
-			*p = '\0';
-			if (mkdir(copy, 0755) < 0 && errno != EEXIST)
-				return -1;
-			*p = '/';
-		}
-	return mkdir(copy, 0755) < 0 && errno != EEXIST ? -1 : 0;
-}
-
 /* ---- the command ------------------------------------------------------ */
 
 /* A target is a mapping's name (etc/platforms/NAME.cfg) or its path. */
@@ -449,7 +432,7 @@ int es_run_export(struct es_run *run, const char *target, const char *dir)
 		fprintf(stderr, "Nothing written: run apply until these are "
 		                "published, then export again.\n");
 		rc = ES_EXIT_PENDING;
-	} else if (make_dir(dir) < 0) {
+	} else if (es_mkdir_p(dir, 0755) < 0) {
 		es_log(ES_LOG_ERROR, NULL, "cannot make %s: %s", dir,
 		       strerror(errno));
 		rc = ES_EXIT_INPUT;

@@ -28,6 +28,29 @@ int es_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+int es_mkdir_p(const char *path, mode_t mode)
+{
+	char *p = strdup(path);
+	int rc = 0;
+
+	if (!p)
+		return -1;
+	for (char *s = p + 1; rc == 0; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char saved = *s;
+
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			rc = -1;
+		*s = saved;
+		if (saved == '\0')
+			break;
+	}
+	free(p);
+	return rc;
+}
+
 int es_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -14,6 +14,8 @@
 
 /* All `len` bytes to fd (retrying short writes and EINTR): 0 or -1. */
 int es_write_all(int fd, const char *buf, size_t len);
+/* Make `path` and its missing parents with `mode` (mkdir -p): 0 or -1. */
+int es_mkdir_p(const char *path, mode_t mode);
 /* fsync the folder `dir`, so an entry created or renamed in it lasts. */
 int es_fsync_dir(const char *dir);
 

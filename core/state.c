@@ -571,11 +571,9 @@ int es_state_kv_del(struct es_state *s, const char *plugin, const char *key)
 /* 1 (said once) when secrets.json is sealed and no key opened it. */
 static int sealed_shut(struct es_state *s)
 {
-	static int said;
-
 	if (!s->sealed)
 		return 0;
-	if (!said++)
+	if (!s->sealed_said++)
 		es_log(ES_LOG_ERROR, NULL,
 		       "%s/secrets.json is sealed: set customer.state_key to "
 		       "the key it was sealed with",

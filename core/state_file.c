@@ -58,29 +58,6 @@ static int valid_environment(const char *env)
 	return 1;
 }
 
-static int mkdir_parents(const char *path)
-{
-	char *p = strdup(path);
-	int rc = 0;
-
-	if (!p)
-		return -1;
-	for (char *s = p + 1; rc == 0; s++) {
-		if (*s != '/' && *s != '\0')
-			continue;
-		char saved = *s;
-
-		*s = '\0';
-		if (mkdir(p, 0700) < 0 && errno != EEXIST)
-			rc = -1;
-		*s = saved;
-		if (saved == '\0')
-			break;
-	}
-	free(p);
-	return rc;
-}
-
 /* Replace `path` by `len` bytes of `data`, mode 0600, atomically. */
 static int write_atomic(const char *path, const char *data, size_t len)
 {
@@ -433,7 +410,7 @@ static enum es_state_error file_open(const char *dir, const char *environment,
 	if (!st->state_path || !st->journal_path || !st->secrets_path ||
 	    !st->lock_path)
 		goto oom;
-	if (!readonly && mkdir_parents(st->dir) < 0) {
+	if (!readonly && es_mkdir_p(st->dir, 0700) < 0) {
 		snprintf(err, errlen, "cannot create %s: %s", st->dir,
 		         strerror(errno));
 		file_close(st);

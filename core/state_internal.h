@@ -31,7 +31,8 @@ struct es_state {
 	 * (secret_seal.h): the secrets are then out of reach, not empty. */
 	cJSON *sealed;
 	unsigned char key[ES_SEAL_KEY_BYTES];
-	int has_key; /* secrets.json is written sealed */
+	int has_key;     /* secrets.json is written sealed */
+	int sealed_said; /* the sealed file without a key was reported */
 	uint64_t next_intent;
 	int changed; /* something was written: close() snapshots */
 };

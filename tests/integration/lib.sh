@@ -167,45 +167,15 @@ resources_count() {
 }
 
 # The sandbox's test credentials, handed over the way an operator hands
-# real ones: environment variables the customer file references.
-export MAILGUN_API_KEY=${MAILGUN_API_KEY:-key-sandbox-mailgun-0001}
-export AWS_ACCESS_KEY_ID=AKIASANDBOX000000001
-export AWS_SECRET_ACCESS_KEY=sandbox/secret/key/0000000000000000000000
-export GODADDY_API_KEY=sandbox-godaddy-key-0001
-export GODADDY_API_SECRET=sandbox-godaddy-secret-0001
-# The fakes' default credentials for the plugins the other example
-# customers run (acme runs intercom); a plugin's own test sets its own.
-export INTERCOM_ACCESS_TOKEN=${INTERCOM_ACCESS_TOKEN:-sandbox-intercom-token-0001}
-export INTERCOM_API_SECRET=${INTERCOM_API_SECRET:-sandbox-intercom-iv-secret-0001}
-# The workspace's teammates: those the example customers name have joined.
-export SANDBOX_INTERCOM_ADMINS=${SANDBOX_INTERCOM_ADMINS:-owner@acme.example,support-lead@acme.example,helpdesk@initech.example}
-export MANDRILL_API_KEY=${MANDRILL_API_KEY:-md-sandbox-key-0001}
-export JIRA_API_TOKEN=${JIRA_API_TOKEN:-sandbox-jira-token-0001}
-export BRAINTREE_PUBLIC_KEY=${BRAINTREE_PUBLIC_KEY:-sandbox-bt-public-0001}
-export BRAINTREE_PRIVATE_KEY=${BRAINTREE_PRIVATE_KEY:-sandbox-bt-private-0001}
-export EWAY_API_KEY=${EWAY_API_KEY:-sandbox-eway-key-0001}
-export EWAY_API_PASSWORD=${EWAY_API_PASSWORD:-sandbox-eway-password-0001}
+. "$ES_SOURCE_DIR/tests/support/sandbox_accounts.sh"
 
-export NEWRELIC_API_KEY=${NEWRELIC_API_KEY:-NRAK-SANDBOX00000000000000001}
-export SUMOLOGIC_ACCESS_ID=${SUMOLOGIC_ACCESS_ID:-suSandboxAccessId01}
-export SUMOLOGIC_ACCESS_KEY=${SUMOLOGIC_ACCESS_KEY:-sandbox-sumo-key-0001}
-export SPLUNK_TOKEN=${SPLUNK_TOKEN:-sandbox-splunk-token-0001}
-export SPARKPOST_API_KEY=${SPARKPOST_API_KEY:-sp-sandbox-key-0001}
-export SMTP_PASSWORD=${SMTP_PASSWORD:-sandbox-smtp-password-0001}
-
-# What the sandbox's fakes must hold for the other example customers to
-# apply: the Jira site globex's service desk is on, the Braintree merchant
-# of initech's gateway; and initech's SMTP relay, a real server
-# (tests/support/example_smtp.sh) that sandbox-config points it at. Call
-# before start_sandbox; a plugin's own test, with its own accounts, does
-# not.
+# The example customers' accounts at the sandbox (sandbox_accounts.sh), and
+# initech's SMTP relay, a real server (tests/support/example_smtp.sh) that
+# sandbox-config points it at. Call before start_sandbox; a plugin's own
+# test, with its own accounts, does not.
 example_fakes() {
   local line
-  export SANDBOX_JIRA_EMAIL=envsetup@globex.example
-  export SANDBOX_JIRA_USERS=support-lead@globex.example,agent1@globex.example
-  export SANDBOX_BRAINTREE_MERCHANT_ID=initechmerchant01
-  export SANDBOX_BRAINTREE_ACCOUNTS=initech_usd:USD:ACTIVE:default
-  export SANDBOX_SPLUNK_STACK=umbrella
+  sandbox_example_accounts
   line=$(bash "$ES_SOURCE_DIR/tests/support/example_smtp.sh" "$WORK/smtp") ||
     fail "the example SMTP relay did not start"
   export "${line%% *}"
