@@ -196,7 +196,7 @@ static cJSON *last_apply(struct es_run *run)
 {
 	double latest = 0, end = 0;
 	struct es_task_timing t;
-	cJSON *o, *tasks;
+	cJSON *o, *tasks, *waits;
 
 	for (size_t i = 0; i < run->n_nodes; i++)
 		if (es_state_task_timing(run->state, run->nodes[i].ref, &t) ==
@@ -224,6 +224,14 @@ static cJSON *last_apply(struct es_run *run)
 		cJSON_AddNumberToObject(e, "start_s", t.started - latest);
 		cJSON_AddNumberToObject(e, "end_s", t.finished - latest);
 		cJSON_AddNumberToObject(e, "waited_s", t.waited);
+		waits = cJSON_AddArrayToObject(e, "waits");
+		for (unsigned w = 0; waits && w < t.n_waits; w++) {
+			double from_to[2] = {t.waits[w][0] - latest,
+			                     t.waits[w][1] - latest};
+
+			cJSON_AddItemToArray(
+			    waits, cJSON_CreateDoubleArray(from_to, 2));
+		}
 		if (t.finished > end)
 			end = t.finished;
 		cJSON_AddItemToArray(tasks, e);

@@ -113,6 +113,47 @@ static void axis(FILE *out, double duration, int height)
 	}
 }
 
+/* A lighter stretch over a bar: the task slept from `from` to `to`
+ * (seconds since the apply started). */
+static void wait_rect(FILE *out, double from, double to, double duration,
+                      double y)
+{
+	double x = LABEL_W + from / duration * PLOT_W,
+	       w = (to - from) / duration * PLOT_W;
+
+	fprintf(out,
+	        "<rect class=\"wait\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+	        "height=\"14\" fill=\"#ffffff\" fill-opacity=\"0.55\">"
+	        "<title>waited %.3fs</title></rect>",
+	        x, y, w < 1 ? 1 : w, to - from);
+}
+
+/* Each recorded wait, cut to the bar (a wait planned past the task's end
+ * ended with it). */
+static void waits_at(FILE *out, const cJSON *waits, double start, double end,
+                     double duration, double y)
+{
+	const cJSON *w;
+
+	cJSON_ArrayForEach(w, waits)
+	{
+		const cJSON *f = cJSON_GetArrayItem(w, 0),
+		            *t = cJSON_GetArrayItem(w, 1);
+		double from, to;
+
+		if (!cJSON_IsNumber(f) || !cJSON_IsNumber(t))
+			continue;
+		from = f->valuedouble;
+		to = t->valuedouble;
+		if (from < start)
+			from = start;
+		if (to > end)
+			to = end;
+		if (to > from)
+			wait_rect(out, from, to, duration, y);
+	}
+}
+
 void es_report_svg_timeline(const cJSON *apply, FILE *out)
 {
 	const cJSON *tasks = cJSON_GetObjectItem(apply, "tasks"), *t;
@@ -131,8 +172,8 @@ void es_report_svg_timeline(const cJSON *apply, FILE *out)
 	fputs("<p class=\"meta\">Started ", out);
 	es_report_html_text(out, es_report_str(apply, "started_at"));
 	fprintf(out,
-	        "; %d task%s; %.2f s in all. The lighter end of a bar is "
-	        "time spent waiting (polls, retries).</p>\n",
+	        "; %d task%s; %.2f s in all. The lighter stretches of a "
+	        "bar are time spent waiting (polls, retries).</p>\n",
 	        rows, rows == 1 ? "" : "s", duration);
 	fprintf(out,
 	        "<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -165,17 +206,16 @@ void es_report_svg_timeline(const cJSON *apply, FILE *out)
 		fprintf(out,
 		        ": %s, +%.3fs to +%.3fs, waited %.3fs</title></rect>",
 		        state, start, end, waited);
-		if (waited > 0 && end > start) {
-			double ww =
-			    (waited < end - start ? waited : end - start) /
-			    duration * PLOT_W;
-
-			fprintf(out,
-			        "<rect class=\"wait\" x=\"%.1f\" y=\"%.1f\" "
-			        "width=\"%.1f\" height=\"14\" fill=\"#ffffff\" "
-			        "fill-opacity=\"0.55\"/>",
-			        x + w - ww, y, ww);
-		}
+		if (cJSON_GetArraySize(cJSON_GetObjectItem(t, "waits")) > 0)
+			waits_at(out, cJSON_GetObjectItem(t, "waits"), start,
+			         end, duration, y);
+		else if (waited > 0 && end > start)
+			/* Recorded before the waits were: their total, at the
+			 * bar's end. */
+			wait_rect(
+			    out,
+			    end - (waited < end - start ? waited : end - start),
+			    end, duration, y);
 		fputs("</g>\n", out);
 	}
 	fputs("</svg>\n", out);

@@ -75,6 +75,8 @@ struct es_node {
 	/* apply: when the task ran and how long it slept in polls and
 	 * retries (wall-clock seconds), recorded for the report's timeline */
 	double ran_at, waited_s;
+	unsigned n_waits; /* and when (es_task_timing.waits) */
+	double waits[ES_TASK_WAITS][2];
 	double seconds; /* how long its run took */
 };
 

@@ -432,6 +432,21 @@ static void finish_planned(struct es_run *run, struct es_node *n,
 
 /* The task's function in `phase` with the core's retries for ES_RETRY
  * ("call me again later"). */
+/* The task is about to wait `wait_ms` (a poll's interval or a retry's
+ * back-off): kept for the report's timeline. */
+static void note_wait(struct es_node *n, uint32_t wait_ms)
+{
+	double from = wall_s(), to = from + wait_ms / 1000.0;
+
+	n->waited_s += wait_ms / 1000.0;
+	if (n->n_waits < ES_TASK_WAITS)
+		n->n_waits++;
+	else
+		from = n->waits[ES_TASK_WAITS - 1][0];
+	n->waits[n->n_waits - 1][0] = from;
+	n->waits[n->n_waits - 1][1] = to;
+}
+
 static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
                                       enum es_phase phase, struct es_call *call)
 {
@@ -465,7 +480,7 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 			es_log(ES_LOG_WARNING, call->prefix,
 			       "transient failure, retrying in %u ms (%d/%d)",
 			       wait, attempt, RETRY_ATTEMPTS);
-			n->waited_s += wait / 1000.0;
+			note_wait(n, wait);
 			sleep_ms(run, wait);
 		}
 	}
@@ -535,7 +550,7 @@ static enum es_status poll_once(struct es_run *run, struct es_node *n,
 	p->polls++;
 	es_log(ES_LOG_INFO, call->prefix,
 	       "in progress (poll %u), next in %u ms", p->polls, wait);
-	n->waited_s += wait / 1000.0;
+	note_wait(n, wait);
 	es_render_node_progress(run, n, NULL, p->polls);
 	p->due = now_s() + wait / 1000.0;
 	*again = 1;
@@ -761,8 +776,10 @@ void es_node_record(struct es_run *run, struct es_node *n,
 	if (n->result == ES_TS_DONE || n->result == ES_TS_REMOVED ||
 	    n->result == ES_TS_KEPT)
 		es_state_interrupted_clear(run->state, n->ref);
-	struct es_task_timing t = {run->apply_started, n->ran_at, wall_s(),
-	                           n->waited_s};
+	struct es_task_timing t = {run->apply_started, n->ran_at,  wall_s(),
+	                           n->waited_s,        n->n_waits, {{0}}};
+
+	memcpy(t.waits, n->waits, sizeof(t.waits));
 
 	if (es_state_write_failures() != writes_failed_before)
 		fail_on_state_write(n);

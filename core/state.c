@@ -396,6 +396,8 @@ int es_state_task_set_timed(struct es_state *s, const char *ref,
 		            "started", timing->started),
 		        "finished", timing->finished),
 		    "waited", timing->waited);
+	if (timing && timing->n_waits)
+		r = es_state_with_waits(r, timing->waits, timing->n_waits);
 	pthread_mutex_lock(&s->lock);
 	rc = es_state_commit(s, r);
 	pthread_mutex_unlock(&s->lock);
@@ -409,7 +411,7 @@ int es_state_task_timing(struct es_state *s, const char *ref,
 	                                    "finished", "waited"};
 	double v[4];
 	const cJSON *t;
-	int rc = 0;
+	int rc = 0, n_waits = 0;
 
 	if (!s || !ref || !out)
 		return -1;
@@ -424,9 +426,18 @@ int es_state_task_timing(struct es_state *s, const char *ref,
 		else
 			rc = -1;
 	}
+	if (rc == 0 && cJSON_GetObjectItemCaseSensitive(t, "waits"))
+		n_waits = es_state_waits_parse(
+		    cJSON_GetObjectItemCaseSensitive(t, "waits"), out->waits,
+		    ES_TASK_WAITS);
 	pthread_mutex_unlock(&s->lock);
-	if (rc == 0)
-		*out = (struct es_task_timing){v[0], v[1], v[2], v[3]};
+	if (rc == 0) {
+		out->run_started = v[0];
+		out->started = v[1];
+		out->finished = v[2];
+		out->waited = v[3];
+		out->n_waits = n_waits > 0 ? (unsigned)n_waits : 0;
+	}
 	return rc;
 }
 

@@ -87,12 +87,17 @@ enum es_task_state es_state_task_get(struct es_state *s, const char *ref,
 /*
  * When a task last ran in an apply, for the report's timeline: wall-clock
  * seconds (with fractions) of the apply's start, the task's start and end,
- * and how long of that it slept waiting (polls, retries). Added in state
- * format 1 as optional members of a task: a state written before has
- * none, and es_state_task_timing then returns -1.
+ * how long of that it slept waiting (polls, retries), and when: up to
+ * ES_TASK_WAITS intervals [from, to] in wall-clock seconds (more waits
+ * than that extend the last one). Added in state format 1 as optional
+ * members of a task: a state written before has none, and
+ * es_state_task_timing then returns -1 (one without waits: n_waits 0).
  */
+#define ES_TASK_WAITS 16
 struct es_task_timing {
 	double run_started, started, finished, waited;
+	unsigned n_waits;
+	double waits[ES_TASK_WAITS][2];
 };
 /* es_state_task_set, with the task's timing in the same durable record. */
 int es_state_task_set_timed(struct es_state *s, const char *ref,

@@ -54,6 +54,11 @@ int es_state_put_string(cJSON *parent, const char *name, const char *value);
 cJSON *es_state_record_new(const char *type, ...);
 /* Add a number member to `r`; on failure `r` is freed and NULL returned. */
 cJSON *es_state_with_number(cJSON *r, const char *name, double v);
+/* r with "waits": [[from, to], ...] added (NULL, r freed, on failure). */
+cJSON *es_state_with_waits(cJSON *r, const double (*waits)[2], unsigned n);
+/* A record's or task's "waits" into waits[max]: how many, -1 when not a
+ * list of at most max [from, to] pairs. */
+int es_state_waits_parse(const cJSON *list, double (*waits)[2], unsigned max);
 /* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
 int es_state_apply_record(cJSON *model, const cJSON *record);
 

@@ -96,6 +96,17 @@ static int apply_task(cJSON *m, const cJSON *r)
 		                 cJSON_CreateNumber(v->valuedouble)) < 0)
 			return -1;
 	}
+	/* A new timing replaces the last apply's waits, even with none. */
+	if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(r, "started"))) {
+		const cJSON *w = cJSON_GetObjectItemCaseSensitive(r, "waits");
+		double waits[ES_TASK_WAITS][2];
+
+		if (w && es_state_waits_parse(w, waits, ES_TASK_WAITS) < 0)
+			return -1;
+		cJSON_DeleteItemFromObjectCaseSensitive(t, "waits");
+		if (w && es_state_put(t, "waits", cJSON_Duplicate(w, 1)) < 0)
+			return -1;
+	}
 	if (!msg) {
 		cJSON_DeleteItemFromObjectCaseSensitive(t, "message");
 		return 0;
@@ -433,4 +444,45 @@ cJSON *es_state_with_number(cJSON *r, const char *name, double v)
 		return NULL;
 	}
 	return r;
+}
+
+cJSON *es_state_with_waits(cJSON *r, const double (*waits)[2], unsigned n)
+{
+	cJSON *list = r ? cJSON_AddArrayToObject(r, "waits") : NULL;
+
+	for (unsigned i = 0; list && i < n; i++) {
+		cJSON *w = cJSON_CreateDoubleArray(waits[i], 2);
+
+		if (!w || !cJSON_AddItemToArray(list, w)) {
+			cJSON_Delete(w);
+			list = NULL;
+		}
+	}
+	if (r && !list) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+int es_state_waits_parse(const cJSON *list, double (*waits)[2], unsigned max)
+{
+	const cJSON *w;
+	unsigned n = 0;
+
+	if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > (int)max)
+		return -1;
+	cJSON_ArrayForEach(w, list)
+	{
+		const cJSON *from = cJSON_GetArrayItem(w, 0),
+		            *to = cJSON_GetArrayItem(w, 1);
+
+		if (cJSON_GetArraySize(w) != 2 || !cJSON_IsNumber(from) ||
+		    !cJSON_IsNumber(to) || to->valuedouble < from->valuedouble)
+			return -1;
+		waits[n][0] = from->valuedouble;
+		waits[n][1] = to->valuedouble;
+		n++;
+	}
+	return (int)n;
 }

@@ -17,7 +17,7 @@ if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
   exit 77
 fi
 
-start_sandbox --async-polls 1
+start_sandbox --async-polls 2  # two polls: two waits on a bar
 cfg="$WORK/acme.cfg"
 write_acme_config "$cfg"
 es apply "$cfg" --env uat --max-poll-interval 100 --json; expect_rc 2
@@ -62,7 +62,7 @@ class Dom(HTMLParser):
     def __init__(self):
         super().__init__()
         self.stack, self.h2, self.groups, self.external = [], [], [], []
-        self.titles = []
+        self.titles, self.wait_rects = [], {}
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         if tag in ("script", "link", "img", "iframe") or (tag == "image"):
@@ -74,6 +74,9 @@ class Dom(HTMLParser):
         svg = next((s for s in reversed(self.stack) if s[0] == "svg"), None)
         if tag == "g" and svg:
             self.groups.append((svg[1].get("id"), a.get("class"), a))
+        if tag == "rect" and a.get("class") == "wait" and self.stack[-1][0] == "g":
+            task = self.stack[-1][1].get("data-task")
+            self.wait_rects[task] = self.wait_rects.get(task, 0) + 1
         self.stack.append((tag, a, []))
     def handle_endtag(self, tag):
         while self.stack:
@@ -152,6 +155,23 @@ last = doc["last_apply"]
 for t in last["tasks"]:
     if not 0 <= t["start_s"] <= t["end_s"] <= last["duration_s"] + 1e-6:
         problems.append(f"{t['task']}: start {t['start_s']} end {t['end_s']} outside the apply")
+    # Each sleep where it happened: inside the task, adding up to its
+    # total wait (16 at most: more extend the last one), one stretch each
+    # on its bar.
+    waits = t["waits"]
+    if t["waited_s"] > 0 and not waits:
+        problems.append(f"{t['task']}: waited {t['waited_s']} s but no wait recorded")
+    if abs(sum(b - a for a, b in waits) - t["waited_s"]) > 0.01 and len(waits) < 16:
+        problems.append(f"{t['task']}: waits {waits} do not add up to {t['waited_s']} s")
+    if any(not t["start_s"] - 1e-6 <= a <= b for a, b in waits) or \
+       any(a2 < b1 - 0.005 for (_, b1), (a2, _) in zip(waits, waits[1:])):
+        problems.append(f"{t['task']}: waits {waits} out of order or before the task")
+    inside = [w for w in waits if w[0] < t["end_s"]]
+    if dom.wait_rects.get(t["task"], 0) != len(inside):
+        problems.append(f"{t['task']}: {dom.wait_rects.get(t['task'], 0)} waits drawn, {len(inside)} recorded")
+polled = [t for t in last["tasks"] if len(t["waits"]) > 1]
+if not polled:
+    problems.append("no task of the apply waited twice: the timeline's waits are not exercised")
 
 # Certificates and outputs: the expiry shown, no PEM.
 if not doc["certificates"]:
@@ -169,7 +189,8 @@ else:
     w, h = struct.unpack(">II", png[16:24])
     if (w, h) != (1200, 2000) or len(png) < 20000:
         problems.append(f"screenshot {w}x{h}, {len(png)} bytes: expected 1200x2000 and some content")
-    print(f"screenshot {w}x{h}, {len(png)} bytes; {len(bars)} sections, {len(timeline)} timeline bars")
+    print(f"screenshot {w}x{h}, {len(png)} bytes; {len(bars)} sections, {len(timeline)} timeline bars, "
+          f"{sum(dom.wait_rects.values())} waits drawn")
 
 for p in problems:
     print("  " + p, file=sys.stderr)

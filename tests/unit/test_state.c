@@ -305,13 +305,22 @@ static void assert_timing(struct es_state *s, const char *ref, double started)
 	ck_assert_double_eq_tol(t.started, started, 1e-3);
 	ck_assert_double_eq_tol(t.finished, started + 2.5, 1e-3);
 	ck_assert_double_eq_tol(t.waited, 1.5, 1e-3);
+	ck_assert_uint_eq(t.n_waits, 2);
+	ck_assert_double_eq_tol(t.waits[0][0], started + 0.375, 1e-3);
+	ck_assert_double_eq_tol(t.waits[1][1], started + 2.375, 1e-3);
 }
 
 START_TEST(test_task_timing_roundtrip)
 {
 	struct es_state *s = open_ok(tmpdir), *ro = NULL;
-	struct es_task_timing t = {1796000000.25, 1796000001.125,
-	                           1796000003.625, 1.5},
+	/* Two sleeps of 0.5 s and 1 s (the runner's poll and retry waits). */
+	struct es_task_timing t = {1796000000.25,
+	                           1796000001.125,
+	                           1796000003.625,
+	                           1.5,
+	                           2,
+	                           {{1796000001.5, 1796000002.0},
+	                            {1796000002.5, 1796000003.5}}},
 	                      none;
 	uint64_t serial;
 
