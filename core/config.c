@@ -8,11 +8,13 @@
 #include <libconfig.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "config_internal.h"
+#include "strmap.h"
 
 struct loader {
 	struct es_config *c;
@@ -316,18 +318,19 @@ struct seen_id {
 struct checklist_walk {
 	struct seen_id *ids;
 	size_t n_ids, cap_ids;
+	struct es_strmap index; /* id -> its position in ids + 1 */
 };
 
 static int remember_id(struct loader *l, struct checklist_walk *w,
                        const config_setting_t *s, const char *where,
                        const char *id, const char *file, int line)
 {
-	for (size_t i = 0; i < w->n_ids; i++) {
-		if (strcmp(w->ids[i].id, id) == 0) {
-			problem(l, s, where, "id '%s' is already used at %s:%d",
-			        id, w->ids[i].file, w->ids[i].line);
-			return -1;
-		}
+	uintptr_t seen = (uintptr_t)es_strmap_get(&w->index, id);
+
+	if (seen) {
+		problem(l, s, where, "id '%s' is already used at %s:%d", id,
+		        w->ids[seen - 1].file, w->ids[seen - 1].line);
+		return -1;
 	}
 	if (w->n_ids == w->cap_ids) {
 		size_t cap = w->cap_ids ? w->cap_ids * 2 : 32;
@@ -339,6 +342,11 @@ static int remember_id(struct loader *l, struct checklist_walk *w,
 		}
 		w->ids = grown;
 		w->cap_ids = cap;
+	}
+	if (es_strmap_put(&w->index, id, (void *)(uintptr_t)(w->n_ids + 1)) <
+	    0) {
+		l->oom = 1;
+		return -1;
 	}
 	w->ids[w->n_ids++] = (struct seen_id){id, file, line};
 	return 0;
@@ -480,6 +488,7 @@ static void parse_checklist(struct loader *l, const config_setting_t *root)
 		parse_section(l, &w, g, i, &l->c->sections[l->c->n_sections++]);
 	}
 	free(w.ids);
+	es_strmap_free(&w.index);
 }
 
 /* `checklist_file`: the shared checklist's sections, then the customer's

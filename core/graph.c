@@ -5,6 +5,7 @@
  * edges from `depends_on`. The order is also the scheduling tie-break, so
  * runs are reproducible.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,18 +15,30 @@
 
 static struct es_node *add_node(struct es_run *run, const char *ref)
 {
-	struct es_node *grown =
-	    realloc(run->nodes, (run->n_nodes + 1) * sizeof(*grown));
+	struct es_node *n;
 
-	if (!grown)
+	if (run->n_nodes == run->cap_nodes) {
+		size_t cap = run->cap_nodes ? run->cap_nodes * 2 : 64;
+		struct es_node *grown =
+		    realloc(run->nodes, cap * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		run->nodes = grown;
+		run->cap_nodes = cap;
+	}
+	n = &run->nodes[run->n_nodes];
+	memset(n, 0, sizeof(*n));
+	n->ref = strdup(ref);
+	n->selected = 1;
+	if (!n->ref ||
+	    es_strmap_put(&run->node_of_ref, ref,
+	                  (void *)(uintptr_t)(run->n_nodes + 1)) < 0) {
+		free(n->ref);
 		return NULL;
-	run->nodes = grown;
-	memset(&grown[run->n_nodes], 0, sizeof(grown[0]));
-	grown[run->n_nodes].ref = strdup(ref);
-	grown[run->n_nodes].selected = 1;
-	if (!grown[run->n_nodes].ref)
-		return NULL;
-	return &grown[run->n_nodes++];
+	}
+	run->n_nodes++;
+	return n;
 }
 
 static struct es_instance *find_instance(struct es_run *run, const char *name)
@@ -38,10 +51,9 @@ static struct es_instance *find_instance(struct es_run *run, const char *name)
 
 struct es_node *es_graph_find(struct es_run *run, const char *ref)
 {
-	for (size_t i = 0; i < run->n_nodes; i++)
-		if (strcmp(run->nodes[i].ref, ref) == 0)
-			return &run->nodes[i];
-	return NULL;
+	uintptr_t at = (uintptr_t)es_strmap_get(&run->node_of_ref, ref);
+
+	return at ? &run->nodes[at - 1] : NULL;
 }
 
 static int add_dep(struct es_node *n, size_t dep)
@@ -317,5 +329,6 @@ void es_graph_free(struct es_run *run)
 	}
 	free(run->nodes);
 	run->nodes = NULL;
-	run->n_nodes = 0;
+	run->n_nodes = run->cap_nodes = 0;
+	es_strmap_free(&run->node_of_ref);
 }

@@ -19,6 +19,7 @@
 #include "http.h"
 #include "loader.h"
 #include "state.h"
+#include "strmap.h"
 
 struct es_run;
 
@@ -105,7 +106,9 @@ struct es_run {
 	struct es_instance *instances;
 	size_t n_instances;
 	struct es_node *nodes;
-	size_t n_nodes;
+	size_t n_nodes, cap_nodes;
+	struct es_strmap node_of_ref; /* ref -> index + 1 (graph.c) */
+	size_t unfinished_from; /* nodes before it are finished (runner.c) */
 	pthread_mutex_t lock;
 	pthread_cond_t changed;
 	double apply_started; /* wall-clock seconds; 0 outside apply */

@@ -113,12 +113,30 @@ int es_state_commit(struct es_state *s, cJSON *record)
 	if (record && !s->readonly &&
 	    s->be->journal_append(s->store, record) == 0) {
 		s->changed = 1;
-		rc = es_state_apply_record(s->model, record) == 0 ? 0 : -1;
+		rc = es_state_apply_record(&s->index, s->model, record) == 0
+		         ? 0
+		         : -1;
 	}
 	if (rc < 0 && !s->readonly)
 		write_failed(errno);
 	cJSON_Delete(record);
 	return rc;
+}
+
+/* Task `ref`'s entry in the model, or NULL. Under s->lock. */
+static cJSON *task_of(struct es_state *s, const char *ref)
+{
+	return es_state_index_find(
+	    &s->index, cJSON_GetObjectItemCaseSensitive(s->model, "tasks"),
+	    ES_INDEX_TASKS, ref);
+}
+
+/* Intent `key` (its id) in the model, or NULL. Under s->lock. */
+static cJSON *intent_of(struct es_state *s, const char *key)
+{
+	return es_state_index_find(
+	    &s->index, cJSON_GetObjectItemCaseSensitive(s->model, "intents"),
+	    ES_INDEX_INTENTS, key);
 }
 
 /* ---- open and close --------------------------------------------------- */
@@ -131,6 +149,7 @@ static void state_free(struct es_state *s)
 		s->be->unlock(s->store);
 		s->be->close(s->store);
 	}
+	es_state_index_reset(&s->index);
 	cJSON_Delete(s->model);
 	wipe_delete(s->secrets);
 	cJSON_Delete(s->sealed);
@@ -188,6 +207,7 @@ static enum es_state_error state_build(struct es_state *s,
 	int i = 0;
 	cJSON *rec, *in;
 
+	es_state_index_reset(&s->index);
 	s->model = ld->snapshot ? ld->snapshot : document_new();
 	if (es_sealed(ld->secrets)) {
 		s->sealed = ld->secrets;
@@ -218,7 +238,7 @@ static enum es_state_error state_build(struct es_state *s,
 	cJSON_ArrayForEach(rec, ld->journal)
 	{
 		const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
-		int rc = es_state_apply_record(s->model, rec);
+		int rc = es_state_apply_record(&s->index, s->model, rec);
 
 		i++;
 		if (rc < 0) {
@@ -416,8 +436,7 @@ int es_state_task_timing(struct es_state *s, const char *ref,
 	if (!s || !ref || !out)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	t = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
+	t = task_of(s, ref);
 	for (size_t i = 0; i < 4 && rc == 0; i++) {
 		const cJSON *n = cJSON_GetObjectItemCaseSensitive(t, names[i]);
 
@@ -455,8 +474,7 @@ enum es_task_state es_state_task_get(struct es_state *s, const char *ref,
 	if (!s || !ref)
 		return ES_TS_PENDING;
 	pthread_mutex_lock(&s->lock);
-	t = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
+	t = task_of(s, ref);
 	if (es_state_task_state_parse(es_state_str_member(t, "state")) >= 0)
 		st = es_state_task_state_parse(es_state_str_member(t, "state"));
 	msg = es_state_str_member(t, "message");
@@ -493,8 +511,7 @@ char *es_state_confirmation(struct es_state *s, const char *ref)
 	if (!s || !ref)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	t = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(s->model, "tasks"), ref);
+	t = task_of(s, ref);
 	by = es_state_str_member(t, "confirmed_by");
 	at = cJSON_GetObjectItemCaseSensitive(t, "confirmed_at");
 	if (by) {
@@ -533,18 +550,20 @@ int es_state_unconfirm(struct es_state *s, const char *ref)
 
 char *es_state_kv_get(struct es_state *s, const char *plugin, const char *key)
 {
-	const char *v;
-	char *out = NULL;
+	const cJSON *v;
+	char *out = NULL, path[160];
 
 	if (!s || !plugin || !key)
 		return NULL;
 	pthread_mutex_lock(&s->lock);
-	v = es_state_str_member(
+	es_state_index_kv_path(path, plugin);
+	v = es_state_index_find(
+	    &s->index,
 	    cJSON_GetObjectItemCaseSensitive(
 	        cJSON_GetObjectItemCaseSensitive(s->model, "kv"), plugin),
-	    key);
-	if (v)
-		out = strdup(v);
+	    path, key);
+	if (cJSON_IsString(v))
+		out = strdup(v->valuestring);
 	pthread_mutex_unlock(&s->lock);
 	return out;
 }
@@ -825,11 +844,8 @@ uint64_t es_state_intent_begin(struct es_state *s, const char *ref,
 	if (es_state_commit(s, r) == 0) {
 		id = s->next_intent++;
 		snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
-		es_state_put(
-		    cJSON_GetObjectItemCaseSensitive(
-		        cJSON_GetObjectItemCaseSensitive(s->model, "intents"),
-		        key),
-		    "interrupted", cJSON_CreateFalse());
+		es_state_put(intent_of(s, key), "interrupted",
+		             cJSON_CreateFalse());
 	}
 	pthread_mutex_unlock(&s->lock);
 	return id;
@@ -844,8 +860,7 @@ int es_state_intent_end(struct es_state *s, uint64_t id, long http_status)
 		return -1;
 	snprintf(key, sizeof(key), "%llu", (unsigned long long)id);
 	pthread_mutex_lock(&s->lock);
-	if (cJSON_GetObjectItemCaseSensitive(
-	        cJSON_GetObjectItemCaseSensitive(s->model, "intents"), key)) {
+	if (intent_of(s, key)) {
 		cJSON *r = es_state_with_number(
 		    es_state_record_new("result", NULL), "id", (double)id);
 

@@ -15,6 +15,7 @@
 
 #include "secret_seal.h"
 #include "state_backend.h"
+#include "state_index.h"
 
 /* ---- the model and its records (state_records.c) ---------------------- */
 
@@ -35,6 +36,7 @@ struct es_state {
 	int sealed_said; /* the sealed file without a key was reported */
 	uint64_t next_intent;
 	int changed; /* something was written: close() snapshots */
+	struct es_state_index index; /* over model (state_index.h) */
 };
 
 /* Journal `record` (transfer full), then apply it to the model: nothing
@@ -60,7 +62,8 @@ cJSON *es_state_with_waits(cJSON *r, const double (*waits)[2], unsigned n);
  * list of at most max [from, to] pairs. */
 int es_state_waits_parse(const cJSON *list, double (*waits)[2], unsigned max);
 /* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
-int es_state_apply_record(cJSON *model, const cJSON *record);
+int es_state_apply_record(struct es_state_index *ix, cJSON *model,
+                          const cJSON *record);
 
 /* The task state of a name, -1 when unknown (state.c). */
 int es_state_task_state_parse(const char *name);

@@ -63,12 +63,33 @@ int es_state_put_string(cJSON *parent, const char *name, const char *value)
 
 /* ---- records: what each one does to the model ------------------------ */
 
-static cJSON *task_entry(cJSON *model, const char *ref)
+/* The entry of task `ref`, created when missing. */
+static cJSON *task_entry(struct es_state_index *ix, cJSON *model,
+                         const char *ref)
 {
-	return es_state_child(es_state_child(model, "tasks"), ref);
+	cJSON *tasks = es_state_child(model, "tasks");
+	cJSON *t = es_state_index_find(ix, tasks, ES_INDEX_TASKS, ref);
+
+	if (cJSON_IsObject(t))
+		return t;
+	t = cJSON_CreateObject();
+	return es_state_index_put(ix, tasks, ES_INDEX_TASKS, ref, t) == 0
+	           ? t
+	           : NULL;
 }
 
-static int apply_task(cJSON *m, const cJSON *r)
+/* The kv map of `plugin` and its index path. */
+static cJSON *kv_map(cJSON *model, const char *plugin, char path[160],
+                     int create)
+{
+	es_state_index_kv_path(path, plugin);
+	if (create)
+		return es_state_child(es_state_child(model, "kv"), plugin);
+	return cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(model, "kv"), plugin);
+}
+
+static int apply_task(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	static const char *const timing[] = {"run_started", "started",
 	                                     "finished", "waited"};
@@ -81,7 +102,7 @@ static int apply_task(cJSON *m, const cJSON *r)
 	    es_state_task_state_parse(es_state_str_member(r, "state")) < 0 ||
 	    !cJSON_IsNumber(at))
 		return -1;
-	t = task_entry(m, ref);
+	t = task_entry(ix, m, ref);
 	if (es_state_put_string(t, "state", es_state_str_member(r, "state")) <
 	        0 ||
 	    es_state_put(t, "updated", cJSON_CreateNumber(at->valuedouble)) < 0)
@@ -114,7 +135,7 @@ static int apply_task(cJSON *m, const cJSON *r)
 	return es_state_put_string(t, "message", msg);
 }
 
-static int apply_confirm(cJSON *m, const cJSON *r)
+static int apply_confirm(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *ref = es_state_str_member(r, "ref"),
 	           *by = es_state_str_member(r, "by");
@@ -123,55 +144,57 @@ static int apply_confirm(cJSON *m, const cJSON *r)
 
 	if (!ref || !by || !cJSON_IsNumber(at))
 		return -1;
-	t = task_entry(m, ref);
+	t = task_entry(ix, m, ref);
 	if (es_state_put_string(t, "confirmed_by", by) < 0)
 		return -1;
 	return es_state_put(t, "confirmed_at",
 	                    cJSON_CreateNumber(at->valuedouble));
 }
 
-static int apply_unconfirm(cJSON *m, const cJSON *r)
+static int apply_unconfirm(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *ref = es_state_str_member(r, "ref");
 	cJSON *t;
 
 	if (!ref)
 		return -1;
-	t = cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(m, "tasks"), ref);
+	t = es_state_index_find(ix,
+	                        cJSON_GetObjectItemCaseSensitive(m, "tasks"),
+	                        ES_INDEX_TASKS, ref);
 	cJSON_DeleteItemFromObjectCaseSensitive(t, "confirmed_by");
 	cJSON_DeleteItemFromObjectCaseSensitive(t, "confirmed_at");
 	return 0;
 }
 
-static int apply_kv_put(cJSON *m, const cJSON *r)
+static int apply_kv_put(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *plugin = es_state_str_member(r, "plugin"),
 	           *key = es_state_str_member(r, "key");
 	const char *value = es_state_str_member(r, "value");
 
+	char path[160];
+
 	if (!plugin || !key || !value)
 		return -1;
-	return es_state_put_string(
-	    es_state_child(es_state_child(m, "kv"), plugin), key, value);
+	return es_state_index_put(ix, kv_map(m, plugin, path, 1), path, key,
+	                          cJSON_CreateString(value));
 }
 
-static int apply_kv_del(cJSON *m, const cJSON *r)
+static int apply_kv_del(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *plugin = es_state_str_member(r, "plugin"),
 	           *key = es_state_str_member(r, "key");
 
+	char path[160];
+
 	if (!plugin || !key)
 		return -1;
-	cJSON_DeleteItemFromObjectCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(
-	        cJSON_GetObjectItemCaseSensitive(m, "kv"), plugin),
-	    key);
+	es_state_index_remove(ix, kv_map(m, plugin, path, 0), path, key);
 	return 0;
 }
 
 /* Outputs: {"value": V} or {"secret": true}, the value in secrets.json. */
-static int apply_output(cJSON *m, const cJSON *r)
+static int apply_output(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *plugin = es_state_str_member(r, "plugin"),
 	           *name = es_state_str_member(r, "name");
@@ -180,6 +203,7 @@ static int apply_output(cJSON *m, const cJSON *r)
 	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "secret"));
 	cJSON *o = cJSON_CreateObject();
 
+	(void)ix; /* no entry of an indexed map */
 	if (!plugin || !name || secret == !!value || !o) {
 		cJSON_Delete(o);
 		return -1;
@@ -193,11 +217,12 @@ static int apply_output(cJSON *m, const cJSON *r)
 	    es_state_child(es_state_child(m, "outputs"), plugin), name, o);
 }
 
-static int apply_secret(cJSON *m, const cJSON *r)
+static int apply_secret(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *plugin = es_state_str_member(r, "plugin"),
 	           *name = es_state_str_member(r, "name");
 
+	(void)ix; /* no entry of an indexed map */
 	if (!plugin || !name)
 		return -1;
 	return es_state_put(
@@ -205,7 +230,7 @@ static int apply_secret(cJSON *m, const cJSON *r)
 	    cJSON_CreateTrue());
 }
 
-static int apply_intent(cJSON *m, const cJSON *r)
+static int apply_intent(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
 	char key[32];
@@ -218,10 +243,11 @@ static int apply_intent(cJSON *m, const cJSON *r)
 	copy = cJSON_Duplicate(r, 1);
 	cJSON_DeleteItemFromObjectCaseSensitive(copy, "type");
 	snprintf(key, sizeof(key), "%.0f", id->valuedouble);
-	return es_state_put(es_state_child(m, "intents"), key, copy);
+	return es_state_index_put(ix, es_state_child(m, "intents"),
+	                          ES_INDEX_INTENTS, key, copy);
 }
 
-static int apply_result(cJSON *m, const cJSON *r)
+static int apply_result(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(r, "id");
 	char key[32];
@@ -229,13 +255,15 @@ static int apply_result(cJSON *m, const cJSON *r)
 	if (!cJSON_IsNumber(id))
 		return -1;
 	snprintf(key, sizeof(key), "%.0f", id->valuedouble);
-	cJSON_DeleteItemFromObjectCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(m, "intents"), key);
+	es_state_index_remove(ix,
+	                      cJSON_GetObjectItemCaseSensitive(m, "intents"),
+	                      ES_INDEX_INTENTS, key);
 	return 0;
 }
 
 /* Forget the unanswered intents of `ref` that a previous run left. */
-static int apply_interrupted_clear(cJSON *m, const cJSON *r)
+static int apply_interrupted_clear(struct es_state_index *ix, cJSON *m,
+                                   const cJSON *r)
 {
 	const char *ref = es_state_str_member(r, "ref");
 	cJSON *intents = cJSON_GetObjectItemCaseSensitive(m, "intents");
@@ -247,9 +275,10 @@ static int apply_interrupted_clear(cJSON *m, const cJSON *r)
 		cJSON *next = i->next;
 		const char *iref = es_state_str_member(i, "ref");
 
-		if (iref && strcmp(iref, ref) == 0 &&
+		if (iref && strcmp(iref, ref) == 0 && i->string &&
 		    !cJSON_IsFalse(cJSON_GetObjectItem(i, "interrupted")))
-			cJSON_Delete(cJSON_DetachItemViaPointer(intents, i));
+			es_state_index_remove(ix, intents, ES_INDEX_INTENTS,
+			                      i->string);
 		i = next;
 	}
 	return 0;
@@ -257,7 +286,7 @@ static int apply_interrupted_clear(cJSON *m, const cJSON *r)
 
 /* An operator's hand change (state_operator.c): what it settles or
  * forgets, then a line in "operator_log", which outlives the journal. */
-static int apply_operator(cJSON *m, const cJSON *r)
+static int apply_operator(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *action = es_state_str_member(r, "action"),
 	           *target = es_state_str_member(r, "target"),
@@ -275,10 +304,10 @@ static int apply_operator(cJSON *m, const cJSON *r)
 			cJSON *next = i->next;
 			const char *iref = es_state_str_member(i, "ref");
 
-			if ((i->string && strcmp(i->string, target) == 0) ||
-			    (iref && strcmp(iref, target) == 0))
-				cJSON_Delete(
-				    cJSON_DetachItemViaPointer(intents, i));
+			if (i->string && (strcmp(i->string, target) == 0 ||
+			                  (iref && strcmp(iref, target) == 0)))
+				es_state_index_remove(
+				    ix, intents, ES_INDEX_INTENTS, i->string);
 			i = next;
 		}
 	} else if (strcmp(action, "forget") == 0) {
@@ -288,12 +317,12 @@ static int apply_operator(cJSON *m, const cJSON *r)
 		if (!colon || colon == target ||
 		    (size_t)(colon - target) >= sizeof(plugin))
 			return -1;
+		char path[160];
+
 		snprintf(plugin, sizeof(plugin), "%.*s", (int)(colon - target),
 		         target);
-		cJSON_DeleteItemFromObjectCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(
-		        cJSON_GetObjectItemCaseSensitive(m, "kv"), plugin),
-		    colon + 1);
+		es_state_index_remove(ix, kv_map(m, plugin, path, 0), path,
+		                      colon + 1);
 	}
 	if (!cJSON_IsArray(log)) {
 		cJSON_DeleteItemFromObjectCaseSensitive(m, "operator_log");
@@ -311,7 +340,8 @@ static int apply_operator(cJSON *m, const cJSON *r)
 
 static const struct {
 	const char *type;
-	int (*apply)(cJSON *model, const cJSON *record);
+	int (*apply)(struct es_state_index *ix, cJSON *model,
+	             const cJSON *record);
 } record_types[] = {
     {"task", apply_task},
     {"confirm", apply_confirm},
@@ -340,15 +370,16 @@ static int same_string(const char *a, const char *b)
  * move it: a record that only refreshes a timestamp does not count.
  * Secrets count always: their values live in secrets.json, not here.
  */
-static int record_changes(const cJSON *m, const cJSON *r)
+static int record_changes(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *type = es_state_str_member(r, "type");
 	const cJSON *old;
+	char path[160];
 
 	if (strcmp(type, "task") == 0) {
-		old = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(m, "tasks"),
-		    es_state_str_member(r, "ref"));
+		old = es_state_index_find(
+		    ix, cJSON_GetObjectItemCaseSensitive(m, "tasks"),
+		    ES_INDEX_TASKS, es_state_str_member(r, "ref"));
 		return !old ||
 		       !same_string(es_state_str_member(old, "state"),
 		                    es_state_str_member(r, "state")) ||
@@ -356,11 +387,13 @@ static int record_changes(const cJSON *m, const cJSON *r)
 		                    es_state_str_member(r, "message"));
 	}
 	if (strcmp(type, "kv_put") == 0 || strcmp(type, "kv_del") == 0) {
-		old = cJSON_GetObjectItemCaseSensitive(
-		    cJSON_GetObjectItemCaseSensitive(
-		        cJSON_GetObjectItemCaseSensitive(m, "kv"),
-		        es_state_str_member(r, "plugin")),
-		    es_state_str_member(r, "key"));
+		old = es_state_str_member(r, "plugin")
+		          ? es_state_index_find(
+		                ix,
+		                kv_map(m, es_state_str_member(r, "plugin"),
+		                       path, 0),
+		                path, es_state_str_member(r, "key"))
+		          : NULL;
 		return !same_string(cJSON_IsString(old) ? old->valuestring
 		                                        : NULL,
 		                    es_state_str_member(r, "value"));
@@ -393,7 +426,8 @@ static int bump_serial(cJSON *m)
 }
 
 /* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
-int es_state_apply_record(cJSON *model, const cJSON *record)
+int es_state_apply_record(struct es_state_index *ix, cJSON *model,
+                          const cJSON *record)
 {
 	const char *type = es_state_str_member(record, "type");
 
@@ -403,8 +437,8 @@ int es_state_apply_record(cJSON *model, const cJSON *record)
 
 		if (strcmp(type, record_types[i].type) != 0)
 			continue;
-		changes = record_changes(model, record);
-		if (record_types[i].apply(model, record) < 0)
+		changes = record_changes(ix, model, record);
+		if (record_types[i].apply(ix, model, record) < 0)
 			return -1;
 		return changes && bump_serial(model) < 0 ? -1 : 0;
 	}
