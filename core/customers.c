@@ -277,7 +277,11 @@ static void child_main(struct driver *dr, size_t index, int p[N_PIPES][2])
 
 	for (int k = 0; k < 3; k++)
 		sigaction(watched[k], &dr->before[k], NULL);
-	if (!dr->opt->interactive) {
+	if (dr->opt->interactive) {
+		/* Each child reads its own answer: a buffered stdin would
+		 * take the next customers' lines from a pipe as well. */
+		setvbuf(stdin, NULL, _IONBF, 0);
+	} else {
 		/* The parent forwards a terminal's Ctrl-C: in its own group,
 		 * the child takes it once, as a single run would. */
 		setpgid(0, 0);

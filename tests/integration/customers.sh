@@ -133,5 +133,17 @@ es destroy "$WORK/i" --env uat --yes --customers 3 -p 2 --max-poll-interval 100;
 for n in 5 6 7; do row "acme$n" uat 0; done
 gone=$(sed -n 's/^At most \([0-9]*\) tasks ran.*(--parallelism 2)\.$/\1/p' "$WORK/out")
 [ -n "$gone" ] && [ "$gone" -le 2 ] || fail "destroy -p 2: '$gone' tasks at once"
+# destroy without --yes asks each customer's id: one at a time, each
+# child reading its own line of standard input.
+set +e
+printf 'acme1\nacme2\nacme3\nacme4\n' | "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" \
+  destroy "$WORK/c" --env uat --only mailgun --max-poll-interval 100 >"$WORK/out" 2>"$WORK/err"
+RC=$?
+set -e
+cat "$WORK/out" "$WORK/err" >>"$WORK/all-output"
+expect_rc 2 # what other plugins made on the domain holds two tasks back
+for n in 1 2 3 4; do grep -qE "^  acme$n +uat +2 +pending +4 removed, 2 blocked$" "$WORK/out" ||
+  fail "acme$n was not destroyed with its own answer"; done
+expect_out "At most 1 tasks ran at once"
 expect_no_secret "$MAILGUN_API_KEY" "$AWS_SECRET_ACCESS_KEY" "$GODADDY_API_SECRET"
 echo "customers: 5 customers at once (invalid and locked alone), at most $most/4 tasks at once, interrupt reached 3 children, converged"
