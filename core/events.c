@@ -12,11 +12,14 @@
 
 static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static cJSON *event(const char *name)
+/* Every event names its customer: several customers' streams are merged
+ * line by line (customers.h). */
+static cJSON *event(const struct es_run *run, const char *name)
 {
 	cJSON *e = cJSON_CreateObject();
 
 	cJSON_AddNumberToObject(e, "v", ES_EVENTS_VERSION);
+	cJSON_AddStringToObject(e, "customer", run->cfg->customer_id);
 	cJSON_AddStringToObject(e, "event", name);
 	return e;
 }
@@ -39,9 +42,10 @@ static void emit(cJSON *e)
 	cJSON_Delete(e);
 }
 
-static cJSON *task_event(const char *name, const struct es_node *n)
+static cJSON *task_event(const struct es_run *run, const char *name,
+                         const struct es_node *n)
 {
-	cJSON *e = event(name);
+	cJSON *e = event(run, name);
 
 	cJSON_AddStringToObject(e, "task", n->ref);
 	cJSON_AddStringToObject(e, "section",
@@ -55,9 +59,8 @@ void es_events_run_start(const struct es_run *run, const char *command)
 
 	if (!run->opt.events)
 		return;
-	e = event("run_start");
+	e = event(run, "run_start");
 	cJSON_AddStringToObject(e, "command", command);
-	cJSON_AddStringToObject(e, "customer", run->cfg->customer_id);
 	cJSON_AddStringToObject(e, "environment", run->env->name);
 	cJSON_AddStringToObject(e, "envsetup_version", ES_VERSION_STRING);
 	emit(e);
@@ -69,7 +72,7 @@ void es_events_task_start(const struct es_run *run, const struct es_node *n)
 
 	if (!run->opt.events)
 		return;
-	e = task_event("task_start", n);
+	e = task_event(run, "task_start", n);
 	cJSON_AddStringToObject(e, "title", n->title ? n->title : "");
 	emit(e);
 }
@@ -81,7 +84,7 @@ void es_events_task_progress(const struct es_run *run, const struct es_node *n,
 
 	if (!run->opt.events)
 		return;
-	e = task_event("task_progress", n);
+	e = task_event(run, "task_progress", n);
 	if (message)
 		cJSON_AddStringToObject(e, "message", message);
 	if (poll)
@@ -97,14 +100,14 @@ void es_events_task_end(const struct es_run *run, const struct es_node *n,
 	if (!run->opt.events)
 		return;
 	if (plan ? strcmp(plan, "waiting") == 0 : n->result == ES_TS_WAITING) {
-		e = task_event("gate_waiting", n);
+		e = task_event(run, "gate_waiting", n);
 		cJSON_AddStringToObject(e, "question",
 		                        n->question ? n->question
 		                        : message   ? message
 		                                    : "");
 		emit(e);
 	}
-	e = task_event("task_end", n);
+	e = task_event(run, "task_end", n);
 	cJSON_AddStringToObject(e, "state", es_task_state_name(n->result));
 	if (plan)
 		cJSON_AddStringToObject(e, "plan", plan);
@@ -124,7 +127,7 @@ void es_events_output(const struct es_run *run, const char *plugin,
 
 	if (!run->opt.events)
 		return;
-	e = event("output");
+	e = event(run, "output");
 	cJSON_AddStringToObject(e, "plugin", plugin);
 	cJSON_AddStringToObject(e, "name", name);
 	cJSON_AddBoolToObject(e, "secret", secret);
@@ -142,7 +145,7 @@ void es_events_summary(const struct es_run *run, const char *command,
 		cJSON_Delete(counts);
 		return;
 	}
-	e = event("summary");
+	e = event(run, "summary");
 	cJSON_AddStringToObject(e, "command", command);
 	cJSON_AddItemToObject(e, "counts", counts);
 	emit(e);

@@ -10,10 +10,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "customers.h"
 #include "describe.h"
 #include "events.h"
 #include "file_open.h"
 #include "init.h"
+#include "jobserver.h"
 #include "log.h"
 #include "numbers.h"
 #include "plan_file.h"
@@ -22,8 +24,11 @@
 
 static volatile sig_atomic_t cancelled;
 
+/* Also wakes a task waiting for a token of the invocation's jobserver:
+ * a cancelled run starts nothing more (jobserver.h). */
 static void on_signal(int sig)
 {
+	es_jobserver_wake();
 	if (cancelled) {
 		signal(sig, SIG_DFL);
 		raise(sig);
@@ -67,8 +72,11 @@ static const char usage_text[] =
     "      --skip LIST        all but these\n"
     "      --plugin-dir DIR   where <name>.so plugins are\n"
     "      --state-dir DIR    override the file's customer.state_dir\n"
-    "  -p, --parallelism N    tasks at once (default 4; each plugin has its\n"
-    "                         own limit too)\n"
+    "  -p, --parallelism N    tasks at once (default 10), shared by the\n"
+    "                         customers of one invocation; each plugin has\n"
+    "                         its own limit too\n"
+    "      --customers N      customers at once when several files (or a\n"
+    "                         folder of them) are given (default 10)\n"
     "      --lock-timeout S   wait up to S seconds for another run's lock\n"
     "      --max-poll-interval MS  longest wait between polls (default 60000)\n"
     "      --by NAME          who confirms (confirm) or changes the state by\n"
@@ -143,6 +151,7 @@ struct cli {
 	char **only, **skip;
 	size_t n_only, n_skip;
 	unsigned parallelism;
+	unsigned customers; /* --customers */
 	int lock_wait_s;
 	int json, markdown;
 	int destroy, yes; /* plan --destroy; destroy --yes */
@@ -196,18 +205,6 @@ static void free_list(char **list, size_t n)
 	free(list);
 }
 
-/* Of two runs' exit codes, the one to report: any error wins over
- * pending (2), which wins over done (0); between errors, the higher. */
-static int worse_exit(int a, int b)
-{
-	int rank_a = a == ES_EXIT_OK ? 0 : a == ES_EXIT_PENDING ? 1 : 2;
-	int rank_b = b == ES_EXIT_OK ? 0 : b == ES_EXIT_PENDING ? 1 : 2;
-
-	if (rank_a != rank_b)
-		return rank_a > rank_b ? a : b;
-	return a > b ? a : b;
-}
-
 static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 {
 	int64_t v;
@@ -217,6 +214,23 @@ static int parse_uint(const char *s, unsigned long max, unsigned long *out)
 		return -1;
 	*out = (unsigned long)v;
 	return 0;
+}
+
+/* A count from 1 to `max`; -1 (said) otherwise. */
+static int parse_count(const char *option, const char *arg, unsigned max,
+                       unsigned *out)
+{
+	unsigned long num;
+
+	if (parse_uint(arg, max, &num) == 0 && num > 0) {
+		*out = (unsigned)num;
+		return 0;
+	}
+	fprintf(stderr,
+	        "envsetup: %s takes 1 to %u, not '%s'\nTry 'envsetup "
+	        "--help'.\n",
+	        option, max, arg);
+	return -1;
 }
 
 static int parse_args(int argc, char **argv, struct cli *cli)
@@ -240,7 +254,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_TARGET,
 		OPT_FORMAT,
 		OPT_NO_COLOR,
-		OPT_AS
+		OPT_AS,
+		OPT_CUSTOMERS
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -249,6 +264,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR},
 	    {"state-dir", required_argument, NULL, OPT_STATE_DIR},
 	    {"parallelism", required_argument, NULL, 'p'},
+	    {"customers", required_argument, NULL, OPT_CUSTOMERS},
 	    {"lock-timeout", required_argument, NULL, OPT_LOCK},
 	    {"max-poll-interval", required_argument, NULL, OPT_POLL},
 	    {"by", required_argument, NULL, OPT_BY},
@@ -298,11 +314,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 			cli->state_dir = optarg;
 			break;
 		case 'p':
-			if (parse_uint(optarg, 64, &num) < 0 || num == 0)
-				return usage_error(
-				    "--parallelism takes 1 to 64, not '%s'",
-				    optarg);
-			cli->parallelism = (unsigned)num;
+			if (parse_count("--parallelism", optarg, 64,
+			                &cli->parallelism))
+				return ES_EXIT_USAGE;
+			break;
+		case OPT_CUSTOMERS:
+			if (parse_count("--customers", optarg, 256,
+			                &cli->customers))
+				return ES_EXIT_USAGE;
 			break;
 		case OPT_LOCK:
 			if (parse_uint(optarg, 86400, &num) < 0)
@@ -595,6 +614,9 @@ static int run_command(const struct cli *cli, const char *path,
 		                   cli->command);
 	}
 	rc = load_customer(cli, path, plugin_dir, &l);
+	/* The summary table names a file that does not load by its path. */
+	if (l.cfg && rc != ES_EXIT_INPUT)
+		es_customer_identify(l.cfg->customer_id, l.env);
 	if (rc) {
 		unload_customer(&l);
 		es_saved_plan_free(sp);
@@ -685,6 +707,7 @@ static int run_command(const struct cli *cli, const char *path,
 		else if (state_cmd)
 			rc = es_run_state_resolve(&run, cli->args[2], cli->as,
 			                          cli->by);
+		es_customer_tally(&run);
 	}
 	es_run_close(&run);
 	es_log_close_file();
@@ -748,6 +771,54 @@ static int state_args_check(const struct cli *cli)
 	return ES_EXIT_OK;
 }
 
+struct customer_ctx {
+	const struct cli *cli;
+	const char *plugin_dir;
+};
+
+static int run_customer(void *arg, const char *path)
+{
+	const struct customer_ctx *c = arg;
+
+	return run_command(c->cli, path, c->plugin_dir);
+}
+
+/* One customer file runs here, as it always has; several (or a folder)
+ * run in a process each (customers.h). */
+static int customers_command(const struct cli *cli, const char *plugin_dir)
+{
+	struct customer_ctx ctx = {cli, plugin_dir};
+	struct es_customers_options opt = {0};
+	char **files;
+	size_t n;
+	int rc = es_customers_expand(cli->args, cli->n_args, &files, &n);
+
+	if (rc)
+		return rc;
+	if (n > 1 && (cli->out || cli->output))
+		rc = usage_error("%s with --out or --output PLUGIN.NAME takes "
+		                 "one customer file",
+		                 cli->command);
+	else if (n == 1)
+		rc = run_command(cli, files[0], plugin_dir);
+	else {
+		opt.at_once = cli->customers;
+		opt.parallelism = cli->parallelism;
+		/* destroy asks each customer's id on the terminal */
+		opt.interactive =
+		    strcmp(cli->command, "destroy") == 0 && !cli->yes;
+		opt.events = cli->events;
+		/* Documents a program reads: no "==> FILE <==" in them. */
+		opt.machine = cli->events || cli->json ||
+		              strcmp(cli->command, "graph") == 0 ||
+		              (cli->format && strcmp(cli->format, "md") != 0);
+		opt.cancelled = &cancelled;
+		rc = es_customers_run(files, n, &opt, run_customer, &ctx);
+	}
+	es_customers_free(files, n);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = {0};
@@ -786,9 +857,6 @@ int main(int argc, char **argv)
 	           !strcmp(cli.command, "export") ||
 	           !strcmp(cli.command, "graph") ||
 	           !strcmp(cli.command, "report")) {
-		size_t files =
-		    strcmp(cli.command, "confirm") == 0 ? 1 : cli.n_args;
-
 		if (cli.n_args == 0)
 			rc = usage_error("%s needs a customer file",
 			                 cli.command);
@@ -797,15 +865,10 @@ int main(int argc, char **argv)
 			rc = usage_error("%s",
 			                 "usage: envsetup confirm CUSTOMER.cfg "
 			                 "TASK --by NAME --env ENV");
-		/* Several customers in one invocation: run each, keep the
-		 * worst exit code. */
-		for (size_t i = 0; rc != ES_EXIT_USAGE && i < files; i++) {
-			int one = run_command(&cli, cli.args[i], plugin_dir);
-
-			rc = worse_exit(rc, one);
-			if (cancelled)
-				break;
-		}
+		else if (!strcmp(cli.command, "confirm"))
+			rc = run_command(&cli, cli.args[0], plugin_dir);
+		else
+			rc = customers_command(&cli, plugin_dir);
 	} else {
 		rc = usage_error("unknown command '%s'", cli.command);
 	}

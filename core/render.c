@@ -245,8 +245,8 @@ int es_render_plan(struct es_run *run, int *changes)
 			printf("    %s\n", n->message);
 	}
 	*changes = create + update + del + unknown + resume > 0;
-	if (doc) {
-		cJSON *s = cJSON_AddObjectToObject(doc, "summary");
+	{
+		cJSON *s = cJSON_CreateObject();
 
 		cJSON_AddNumberToObject(s, "create", create);
 		cJSON_AddNumberToObject(s, "update", update);
@@ -257,7 +257,12 @@ int es_render_plan(struct es_run *run, int *changes)
 		cJSON_AddNumberToObject(s, "waiting_for_person", waiting);
 		cJSON_AddNumberToObject(s, "blocked", blocked);
 		cJSON_AddNumberToObject(s, "failed", failed);
-		es_events_summary(run, "plan", cJSON_Duplicate(s, 1));
+		es_run_keep_counts(run, s);
+	}
+	if (doc) {
+		cJSON_AddItemToObject(doc, "summary",
+		                      cJSON_Duplicate(run->counts, 1));
+		es_events_summary(run, "plan", cJSON_Duplicate(run->counts, 1));
 		rc = es_plan_file_finish(run, doc, failed);
 		if (json) {
 			es_render_json(doc);
@@ -374,6 +379,8 @@ void es_render_apply_summary(struct es_run *run)
 	cJSON *items = doc ? cJSON_AddArrayToObject(doc, "tasks") : NULL;
 
 	count_apply(run, &c);
+	es_run_keep_counts(run, cJSON_CreateObject());
+	add_apply_counts(run->counts, &c);
 	if (run->opt.events) {
 		cJSON *s = cJSON_CreateObject();
 

@@ -85,7 +85,7 @@ struct es_run_options {
 	const char *env;
 	const char *const *only; /* NULL-terminated "plugin" or "plugin:task" */
 	const char *const *skip;
-	unsigned parallelism; /* 0: 4 */
+	unsigned parallelism; /* 0: ES_DEFAULT_PARALLELISM */
 	int json;
 	int events; /* --output json: events.h */
 	int live;   /* live lines on a terminal: live.h */
@@ -114,6 +114,9 @@ struct es_run {
 	double apply_started; /* wall-clock seconds; 0 outside apply */
 	/* The workers run: SIGINT/SIGTERM broadcast `changed` (runner.c). */
 	int signals_watched;
+	/* plan, apply, destroy: the summary's counts, as --json and the
+	 * events print them (es_run_keep_counts); NULL before. */
+	cJSON *counts;
 };
 
 /* The per-callback context behind the opaque es_call. */

@@ -18,12 +18,12 @@
 #include <unistd.h>
 
 #include "host_tables.h"
+#include "jobserver.h"
 #include "live.h"
 #include "log.h"
 #include "plan_file.h"
 #include "refs_run.h"
 
-#define DEFAULT_PARALLELISM 4
 #define RETRY_ATTEMPTS 5
 #define DEFAULT_POLL_MS 5000
 #define DEFAULT_TASK_TIMEOUT_S 1800
@@ -267,8 +267,15 @@ int es_run_open(struct es_run *run, struct es_config *cfg,
 	return ES_EXIT_OK;
 }
 
+void es_run_keep_counts(struct es_run *run, cJSON *counts)
+{
+	cJSON_Delete(run->counts);
+	run->counts = counts;
+}
+
 void es_run_close(struct es_run *run)
 {
+	es_run_keep_counts(run, NULL);
 	for (size_t i = 0; i < run->n_instances; i++) {
 		struct es_instance *inst = &run->instances[i];
 
@@ -901,6 +908,35 @@ static void wait_changed_until(struct es_run *run, double due)
 	pthread_cond_timedwait(&run->changed, &run->lock, &ts);
 }
 
+/*
+ * Several customers at once (customers.c): a plugin task runs holding one
+ * of the invocation's tokens (jobserver.h), taken here and given back when
+ * it ends or starts waiting between two polls, with its worker and plugin
+ * slot. Closing a waiting task of a cancelled run calls no plugin and
+ * needs none. 0 when cancelled while waiting for a token; *held says
+ * whether give_token() has one to give back. Without lock.
+ */
+static int take_token(struct es_run *run, const struct es_node *n,
+                      const struct es_task_wait *waiting, int *held)
+{
+	*held = 0;
+	if (!n->inst || (waiting && cancelled(run)))
+		return 1;
+	if (es_jobserver_take() < 0)
+		return waiting != NULL;
+	*held = 1;
+	es_jobserver_task_running(1);
+	return 1;
+}
+
+static void give_token(int held)
+{
+	if (!held)
+		return;
+	es_jobserver_task_running(-1);
+	es_jobserver_give();
+}
+
 static void *worker(void *arg)
 {
 	struct worker_ctx *w = arg;
@@ -912,6 +948,7 @@ static void *worker(void *arg)
 		double next_due;
 		struct es_node *n;
 		struct es_task_wait *waiting;
+		int token;
 
 		if (cancelled(run)) {
 			n = next_waiting(run);
@@ -940,6 +977,14 @@ static void *worker(void *arg)
 			n->inst->busy++;
 		pthread_mutex_unlock(&run->lock);
 
+		if (!take_token(run, n, waiting, &token)) {
+			/* Cancelled before it ran: it never started. */
+			pthread_mutex_lock(&run->lock);
+			n->started = 0;
+			n->inst->busy--;
+			pthread_cond_broadcast(&run->changed);
+			continue;
+		}
 		if (waiting) {
 			waiting = resume_task(run, n, waiting);
 		} else {
@@ -961,6 +1006,7 @@ static void *worker(void *arg)
 			}
 		}
 
+		give_token(token);
 		pthread_mutex_lock(&run->lock);
 		if (waiting)
 			n->wait = waiting;
@@ -1000,8 +1046,8 @@ static void *watch_signals(void *arg)
 
 static void run_all(struct es_run *run, int mode_apply)
 {
-	unsigned n =
-	    run->opt.parallelism ? run->opt.parallelism : DEFAULT_PARALLELISM;
+	unsigned n = run->opt.parallelism ? run->opt.parallelism
+	                                  : ES_DEFAULT_PARALLELISM;
 	struct worker_ctx ctx = {.run = run, .mode_apply = mode_apply};
 	pthread_t threads[64], watcher;
 	unsigned started = 0;

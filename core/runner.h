@@ -23,6 +23,9 @@ enum es_exit {
 	ES_EXIT_USAGE = 64, /* command line not understood */
 };
 
+/* Tasks at once (--parallelism), across the customers of an invocation. */
+#define ES_DEFAULT_PARALLELISM 10
+
 enum es_state_mode {
 	ES_STATE_NONE,
 	ES_STATE_READONLY,
@@ -40,6 +43,10 @@ void es_run_close(struct es_run *run);
  * state_key; 0, or -1 said (a read-write run only: status needs none). */
 int es_run_open_secrets(struct es_run *run, const struct es_config *cfg,
                         enum es_state_mode mode);
+
+/* Keep `counts` (transfer full) as the run's summary counts, replacing
+ * any before: the customers' table shows them (customers.h). */
+void es_run_keep_counts(struct es_run *run, cJSON *counts);
 
 int es_run_plan(struct es_run *run);
 int es_run_apply(struct es_run *run);

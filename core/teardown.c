@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "events.h"
+#include "jobserver.h"
 #include "live.h"
 #include "log.h"
 #include "runner.h"
@@ -167,10 +168,19 @@ static void teardown_task(struct es_run *run, struct es_node *n,
 			es_state_unconfirm(run->state, n->ref);
 		free(by);
 	}
+	/* Several customers at once: one of the invocation's tokens for
+	 * the task, polls included (jobserver.h). */
+	if (es_jobserver_take() < 0) {
+		set_result(n, ES_TS_FAILED, strdup("interrupted"));
+		return;
+	}
+	es_jobserver_task_running(1);
 	es_call_init(&call, n->inst, n);
 	call.http = es_node_take_http(n->inst, &slot);
 	call.changes = cJSON_CreateArray();
 	st = es_node_run_phase(run, n, phase, &call);
+	es_jobserver_task_running(-1);
+	es_jobserver_give();
 	cJSON_Delete(n->changes);
 	n->changes = call.changes;
 	call.changes = NULL;
@@ -368,6 +378,8 @@ int es_run_plan_destroy(struct es_run *run)
 
 	teardown_all(run, ES_PHASE_PLAN_DESTROY);
 	count(run, &t);
+	es_run_keep_counts(run, cJSON_CreateObject());
+	add_tally(run->counts, &t);
 	if (!print_data(run, "plan --destroy", &t))
 		print_destroy_plan(run, &t);
 	if (t.failed)
@@ -381,6 +393,8 @@ int es_run_destroy(struct es_run *run)
 
 	teardown_all(run, ES_PHASE_DESTROY);
 	count(run, &t);
+	es_run_keep_counts(run, cJSON_CreateObject());
+	add_tally(run->counts, &t);
 	if (!print_data(run, "destroy", &t))
 		printf("\nDestroy: %d removed, %d kept, %d failed, %d waiting "
 		       "for a person, %d blocked.\n",

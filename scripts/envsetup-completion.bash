@@ -83,7 +83,7 @@ _envsetup()
 	cur=${words[cword]}
 	prev=${words[cword - 1]}
 	for ((i = 1; i < cword; i++)); do
-		if [[ ${words[i]} != -* && ${words[i - 1]} != --@(env|only|skip|plugin-dir|state-dir|parallelism|lock-timeout|max-poll-interval|by|out|checklist|output|as) && ${words[i - 1]} != -[ep] ]]; then
+		if [[ ${words[i]} != -* && ${words[i - 1]} != --@(env|only|skip|plugin-dir|state-dir|parallelism|customers|lock-timeout|max-poll-interval|by|out|checklist|output|as) && ${words[i - 1]} != -[ep] ]]; then
 			command=${words[i]}
 			break
 		fi
@@ -103,7 +103,7 @@ _envsetup()
 		_envsetup_targets "$cur"
 		return
 		;;
-	-e | --env | -p | --parallelism | --lock-timeout | --max-poll-interval | --by | --output)
+	-e | --env | -p | --parallelism | --customers | --lock-timeout | --max-poll-interval | --by | --output)
 		return
 		;;
 	--as)
