@@ -655,36 +655,21 @@ struct es_config *es_config_load(const char *path, struct es_diags *d)
 		es_diags_add(d, NULL, 0, NULL, "no config file given");
 		return NULL;
 	}
-	if (es_config_check_files(path, d, &dir) < 0) {
-		free(dir);
-		return NULL;
-	}
 	l.c = calloc(1, sizeof(*l.c));
 	cf = calloc(1, sizeof(*cf));
 	if (!l.c || !cf || !(l.c->path = strdup(path))) {
 		es_diags_add(d, path, 0, NULL, "out of memory");
 		free(l.c);
 		free(cf);
-		free(dir);
 		return NULL;
 	}
 	config_init(cf);
 	l.c->impl = cf;
+	if (es_libconfig_parse(cf, path, d, &dir) < 0) {
+		es_config_free(l.c);
+		return NULL;
+	}
 	l.dir = dir;
-	config_set_include_dir(cf, dir);
-	if (!config_read_file(cf, path)) {
-		es_diags_add(
-		    d, config_error_file(cf) ? config_error_file(cf) : path,
-		    config_error_line(cf), NULL, "%s", config_error_text(cf));
-		es_config_free(l.c);
-		free(dir);
-		return NULL;
-	}
-	if (es_config_check_strings(config_root_setting(cf), path, d)) {
-		es_config_free(l.c);
-		free(dir);
-		return NULL;
-	}
 	parse_all(&l, config_root_setting(cf));
 	if (l.oom)
 		es_diags_add(d, path, 0, NULL, "out of memory");

@@ -554,9 +554,13 @@ static int scan_file(struct include_walk *w, const char *path,
 	return rc;
 }
 
+void (*es_config_checked_hook)(const char *path);
+
 /* Check the file and everything it includes. On success *dir is the
- * config's directory, absolute (free()). */
-int es_config_check_files(const char *path, struct es_diags *d, char **dir)
+ * config's directory, absolute, and *text the file's checked text (both
+ * free()). */
+static int check_files(const char *path, struct es_diags *d, char **dir,
+                       char **text)
 {
 	struct origin top = {NULL, 0, NULL};
 	struct include_walk w = {.d = d, .files = 1};
@@ -581,40 +585,80 @@ int es_config_check_files(const char *path, struct es_diags *d, char **dir)
 	rc = *dir ? scan_includes(&w, path, buf, len) : -1;
 	if (!*dir)
 		es_diags_add(d, path, 0, NULL, "out of memory");
-	free(buf);
+	if (rc < 0)
+		free(buf);
+	else
+		*text = buf;
 	return rc;
+}
+
+/* Name `file` as the source of every setting under `s` that has none:
+ * libconfig names only included files' settings when it reads a string.
+ * (`file` is a public member libconfig has no setter for.) */
+static void name_source(config_setting_t *s, const char *file)
+{
+	if (!s->file)
+		s->file = file;
+	for (int i = 0;
+	     config_setting_is_aggregate(s) && i < config_setting_length(s);
+	     i++)
+		name_source(config_setting_get_elem(s, (unsigned)i), file);
+}
+
+int es_libconfig_parse(config_t *cf, const char *path, struct es_diags *d,
+                       char **dir)
+{
+	char *name;
+
+	char *text = NULL;
+
+	*dir = NULL;
+	if (check_files(path, d, dir, &text) < 0) {
+		free(*dir);
+		*dir = NULL;
+		return -1;
+	}
+	if (es_config_checked_hook)
+		es_config_checked_hook(path);
+	config_set_include_dir(cf, *dir);
+	/* The text just checked, not the path opened again: a file swapped
+	 * meanwhile (for a FIFO, another file) is never read. */
+	if (!config_read_string(cf, text)) {
+		es_diags_add(
+		    d, config_error_file(cf) ? config_error_file(cf) : path,
+		    config_error_line(cf), NULL, "%s", config_error_text(cf));
+		free(text);
+		return -1;
+	}
+	free(text);
+	/* The name outlives no setting: the root's hook, freed with it. */
+	name = strdup(path);
+	if (!name) {
+		es_diags_add(d, path, 0, NULL, "out of memory");
+		return -1;
+	}
+	config_set_destructor(cf, free);
+	config_setting_set_hook(config_root_setting(cf), name);
+	name_source(config_root_setting(cf), name);
+	return es_config_check_strings(config_root_setting(cf), path, d) ? -1
+	                                                                 : 0;
 }
 
 config_t *es_libconfig_read(const char *path, struct es_diags *d)
 {
 	char *dir = NULL;
-	config_t *cf;
+	config_t *cf = calloc(1, sizeof(*cf));
 
-	if (es_config_check_files(path, d, &dir) < 0) {
-		free(dir);
-		return NULL;
-	}
-	cf = calloc(1, sizeof(*cf));
 	if (!cf) {
 		es_diags_add(d, path, 0, NULL, "out of memory");
-		free(dir);
 		return NULL;
 	}
 	config_init(cf);
-	config_set_include_dir(cf, dir);
+	if (es_libconfig_parse(cf, path, d, &dir) < 0) {
+		config_destroy(cf);
+		free(cf);
+		cf = NULL;
+	}
 	free(dir);
-	if (!config_read_file(cf, path)) {
-		es_diags_add(
-		    d, config_error_file(cf) ? config_error_file(cf) : path,
-		    config_error_line(cf), NULL, "%s", config_error_text(cf));
-		config_destroy(cf);
-		free(cf);
-		return NULL;
-	}
-	if (es_config_check_strings(config_root_setting(cf), path, d)) {
-		config_destroy(cf);
-		free(cf);
-		return NULL;
-	}
 	return cf;
 }

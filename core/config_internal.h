@@ -10,11 +10,17 @@
 
 #include "config.h"
 
-/* Refuse hostile files (missing, empty, binary, too large, not regular)
- * and @include problems (missing, cycles, too deep) before libconfig
- * parses anything. On success *dir is the config's directory, absolute
- * (transfer full). 0 or -1 after one diagnostic per problem. */
-int es_config_check_files(const char *path, struct es_diags *d, char **dir);
+/* Read `path` into `cf` (config_init'ed): refuse hostile files (missing,
+ * empty, binary, too large, not regular) and @include problems (missing,
+ * cycles, too deep) before libconfig parses anything, then parse the very
+ * text checked, then refuse control characters in its strings. *dir is
+ * the config's directory, absolute (transfer full; NULL on failure). 0 or
+ * -1 after one diagnostic per problem. */
+int es_libconfig_parse(config_t *cf, const char *path, struct es_diags *d,
+                       char **dir);
+/* For tests: called between the checks and the parse (test_config.c
+ * swaps the file there). NULL in envsetup. */
+extern void (*es_config_checked_hook)(const char *path);
 /* A libconfig file read with the customer file's refusals (empty, binary,
  * huge, a FIFO, include cycles, control characters in its strings) and its
  * include folder: the parsed file

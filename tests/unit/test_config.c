@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "config_internal.h"
 #include "log.h"
 #include "numbers.h"
 
@@ -571,6 +572,36 @@ START_TEST(test_hostile_include_target)
 	write_file("part.cfg", "a = 1;\n\x01\xff\n", 0644);
 	expect_refused(write_file("top.cfg", "@include \"part.cfg\"\n", 0644),
 	               "@include \"part.cfg\": not UTF-8 text");
+}
+END_TEST
+
+/* Between the checks and the parse, the file is swapped for a FIFO
+ * with no writer: envsetup parses the text it checked and never opens the
+ * FIFO (which would block for ever). */
+static void swap_for_fifo(const char *path)
+{
+	ck_assert_int_eq(unlink(path), 0);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+}
+
+START_TEST(test_file_swapped_after_checks_is_not_read)
+{
+	struct es_diags d = {0};
+	const char *p = plugin_file("mailgun", "domain = \"mail.example\";");
+	struct es_config *c;
+
+	es_config_checked_hook = swap_for_fifo;
+	c = es_config_load(p, &d);
+	es_config_checked_hook = NULL;
+	if (d.count)
+		dump(&d);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->customer_id, "acme");
+	/* Settings still name their file (libconfig names none for a
+	 * string), for every diagnostic. */
+	ck_assert_str_eq(c->sections[0].file, p);
+	es_config_free(c);
+	es_diags_clear(&d);
 }
 END_TEST
 
@@ -1631,6 +1662,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_include_self_and_cycle);
 	tcase_add_test(t, test_include_missing);
 	tcase_add_test(t, test_hostile_include_target);
+	tcase_add_test(t, test_file_swapped_after_checks_is_not_read);
 	tcase_add_test(t, test_structure_errors_all_reported);
 	tcase_add_test(t, test_missing_top_groups);
 	tcase_add_test(t, test_state_dir_relative_and_absolute);
