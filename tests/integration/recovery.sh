@@ -139,12 +139,7 @@ expect_rc 0
 expect_out '"operator_log"'
 
 # Secret outputs stay masked in show; no secret value anywhere.
-secrets=$(python3 -c 'import json,sys
-d = json.load(open(sys.argv[1]))
-for group in ("secrets", "outputs"):
-    for p in d.get(group, {}).values():
-        for v in p.values():
-            if len(v) >= 6: print(v)' "$WORK/state/uat/secrets.json")
+secrets=$(secret_values "$WORK/state/uat/secrets.json")
 [ -n "$secrets" ] || fail "no secret in secrets.json to look for"
 es state show "$cfg" --env uat
 expect_out "*** (secret, in secrets.json)"
