@@ -229,6 +229,18 @@ expect_no_secret() { # VALUE...
   [ "$hits" = 0 ] || fail "$hits files hold a secret"
 }
 
+# The lock id (PID@HOST@STARTED) of ENV's state as its holder recorded
+# it, empty when nobody holds it: the lock file, or with the postgresql
+# backend the envsetup_lock row (tests/support/pg.sh).
+state_lock_id() { # ENV
+  if [ "${ENVSETUP_TEST_STATE_BACKEND:-file}" = postgresql ]; then
+    pg_lock_id "$1"
+  elif [ -s "$WORK/state/$1/lock" ]; then
+    python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); print("%d@%s@%s" % (h["pid"], h["host"], h["started"]))' \
+      "$WORK/state/$1/lock"
+  fi
+}
+
 # The secret values (6 characters or more) a plain secrets.json holds,
 # one a line: what expect_no_secret and a dump are searched for.
 secret_values() { # SECRETS.JSON

@@ -83,8 +83,9 @@ PG_DB_SERIAL=0
 pg_config_backend() { # CONFIG-FILE
   [ -n "$PG_DIR" ] || pg_start
   PG_DB_SERIAL=$((PG_DB_SERIAL + 1))
-  pg_createdb "state$PG_DB_SERIAL"
-  ES_TEST_PG_CONN=$(pg_conn "state$PG_DB_SERIAL")
+  PG_STATE_DB=state$PG_DB_SERIAL
+  pg_createdb "$PG_STATE_DB"
+  ES_TEST_PG_CONN=$(pg_conn "$PG_STATE_DB")
   ES_TEST_STATE_KEY=${ES_TEST_STATE_KEY:-test-state-key-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')}
   export ES_TEST_PG_CONN ES_TEST_STATE_KEY
   sed -i 's|^\(customer = {.*\)};|\1state_backend = "postgresql"; state_connection = "env:ES_TEST_PG_CONN"; state_key = "env:ES_TEST_STATE_KEY"; };|' "$1"
@@ -95,4 +96,10 @@ pg_restart() { # after pg_stop: the same server, data and port again
   "${PG_AS[@]}" "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
     -o "-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PG_DIR -c fsync=on" start >/dev/null 2>&1 ||
     fail "the PostgreSQL server did not start again: $(tail -5 "$PG_DIR/server.log")"
+}
+
+# The lock id of ENV in the database of the last config (lib.sh's
+# state_lock_id), empty when no holder is recorded.
+pg_lock_id() { # ENV
+  psql_in "$PG_STATE_DB" -tAc "SELECT pid || '@' || host || '@' || since FROM envsetup_lock WHERE environment = '$1'" 2>/dev/null || true
 }
