@@ -94,4 +94,10 @@ enum es_state_error es_state_file_force_unlock(struct es_state_store *st,
                                                const char *lock_id, char *msg,
                                                size_t len);
 
+/* ---- the PostgreSQL backend (state_pg.c; the rest in state_pg.h) ------ */
+
+/* The advisory lock's key of customer x environment: stable across
+ * versions and hosts (FNV-1a 64 of both names). */
+int64_t es_state_pg_lock_key(const char *customer, const char *environment);
+
 #endif

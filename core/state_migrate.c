@@ -161,7 +161,7 @@ static cJSON *secrets_to_copy(const cJSON *secrets, const char *customer,
 static cJSON *moved_record(const char *to)
 {
 	return es_state_with_number(
-	    es_state_record_new("moved", "to", to, NULL), "at",
+	    es_state_record_new("moved", "to", to, (const char *)NULL), "at",
 	    (double)time(NULL));
 }
 

@@ -28,10 +28,6 @@ static inline struct pg_store *es_pg_store(struct es_state_store *st)
 	return (struct pg_store *)(void *)st;
 }
 
-/* The advisory lock's key of customer x environment: stable across
- * versions and hosts (FNV-1a 64 of both names). */
-int64_t es_state_pg_lock_key(const char *customer, const char *environment);
-
 /* Run `sql` with `n` text parameters: its result, or NULL with the
  * server's message logged under the store's label and errno EIO. */
 PGresult *es_pg_run(struct pg_store *st, const char *sql, int n,
