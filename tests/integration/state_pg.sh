@@ -8,7 +8,8 @@
 # 2. two runs with different state dirs share the customer's lock through
 #    the server: the second fails naming the holder (exit 3) or waits
 #    (--lock-timeout); one mailgun domain; force-unlock refuses a live
-#    holder; a killed run's lock is freed by the server and taken over;
+#    holder; a killed run's lock is freed by the server and taken over; a
+#    session left open by a holder gone elsewhere is ended by force-unlock;
 # 3. a wrong connection string and a server gone mid-run: a clear error,
 #    exit 1 (docs/cli.md), nothing lost: once the server is back one apply
 #    converges without a duplicate;
@@ -132,6 +133,28 @@ es_bg plan "$cfg" --env uat --only mailgun --state-dir "$WORK/machine-a"
 kill_at_barrier
 es plan "$cfg" --env uat "${only[@]}" --state-dir "$WORK/machine-b"; expect_rc 0
 expect_err "taking over the stale lock of pid"
+# A holder gone while its session stays open (another host, a half-open
+# connection): force-unlock ends that session. A psql session stands in
+# for it, holding the advisory lock of acme x uat (the key
+# test_state_backends pins) under a holder row of another host.
+key=-7561296104093170155
+psql_in shared -c "SELECT pg_advisory_lock($key)" -c "SELECT pg_sleep(600)" >/dev/null 2>&1 &
+orphan=$!
+for _ in $(seq 100); do
+  [ "$(psql_in shared -tAc "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")" = 1 ] && break
+  sleep 0.05
+done
+psql_in shared -c "INSERT INTO envsetup_lock VALUES ('acme', 'uat', 'elsewhere', 4242, 'jane', '2026-01-01T00:00:00Z', NULL, 0)"
+es plan "$cfg" --env uat "${only[@]}"; expect_rc 3
+expect_err "locked by pid 4242 on elsewhere (user jane)"
+es state force-unlock "$cfg" --env uat 4242@elsewhere@2026-01-01T00:00:00Z --by carol
+expect_rc 0
+expect_out "removed the lock of pid 4242 on elsewhere"
+expect_out "its session (server pid"
+wait "$orphan" && fail "the orphaned session was not ended" || true
+es plan "$cfg" --env uat "${only[@]}"; expect_rc 0
+es state show "$cfg" --env uat --json
+grep -q '"force-unlock"' "$WORK/out" || fail "the force-unlock is not in the operator log"
 
 # 3. A wrong connection string; a server gone in the middle of a run.
 good=$ES_PG_CONN
