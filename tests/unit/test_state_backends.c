@@ -107,21 +107,15 @@ END_TEST
 
 int main(void)
 {
-	Suite *suite = suite_create("state_backends");
-	TCase *t = tcase_create("state_backends");
-	SRunner *sr;
-	int failed;
+	const TTest *const tests[] = {
+	    test_backend_by_name,
+	    test_lock_key,
+	    test_unreachable_names_key_not_password,
+	    test_moved_state_refuses,
+	    test_migrate_to_itself_refused,
+	    NULL,
+	};
 
-	tcase_add_checked_fixture(t, state_dir_setup, state_dir_teardown);
-	tcase_add_test(t, test_backend_by_name);
-	tcase_add_test(t, test_lock_key);
-	tcase_add_test(t, test_unreachable_names_key_not_password);
-	tcase_add_test(t, test_moved_state_refuses);
-	tcase_add_test(t, test_migrate_to_itself_refused);
-	suite_add_tcase(suite, t);
-	sr = srunner_create(suite);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return state_tests_run("state_backends", tests) ? EXIT_FAILURE
+	                                                : EXIT_SUCCESS;
 }
