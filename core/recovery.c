@@ -8,8 +8,6 @@
  */
 #include "recovery.h"
 
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -311,7 +309,7 @@ int es_run_state_force_unlock(struct es_run *run, const char *lock_id,
 int es_run_state_migrate(struct es_run *run, const char *to)
 {
 	struct es_state_where from, dest;
-	char msg[1024], dir[PATH_MAX], *conn, *key = NULL;
+	char msg[1024], why[512], *conn, *key = NULL;
 	enum es_state_error e = ES_STATE_IO;
 
 	if (es_state_where_of(run->cfg, run->opt.state_dir, &from, &conn, msg,
@@ -327,11 +325,9 @@ int es_run_state_migrate(struct es_run *run, const char *to)
 		         "PostgreSQL (env:NAME or file:PATH)",
 		         run->cfg->path);
 	else if (run->cfg->state_key &&
-	         !(key = es_secret_resolve(run->cfg->state_key,
-	                                   dirname(strcpy(dir, run->cfg->path)),
-	                                   msg, sizeof(msg))))
-		es_log(ES_LOG_ERROR, NULL, "%s: customer.state_key: %s",
-		       run->cfg->path, msg);
+	         !(key = es_state_key_of(run->cfg, why, sizeof(why))))
+		snprintf(msg, sizeof(msg), "%s: customer.state_key: %s",
+		         run->cfg->path, why);
 	else
 		e = es_state_migrate(&from, &dest, run->cfg->customer_id,
 		                     run->env->name, key, run->opt.lock_wait_s,

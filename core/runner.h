@@ -56,6 +56,9 @@ int es_state_where_of(const struct es_config *cfg, const char *state_dir,
                       struct es_state_where *where, char **connection,
                       char *err, size_t errlen);
 void es_state_where_free(char *connection);
+/* customer.state_key resolved (malloc'd; wipe it), or NULL: none set, or
+ * the reason in err. */
+char *es_state_key_of(const struct es_config *cfg, char *err, size_t errlen);
 
 int es_run_plan(struct es_run *run);
 int es_run_apply(struct es_run *run);

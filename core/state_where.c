@@ -16,21 +16,33 @@
 #include "config.h"
 #include "log.h"
 
+/* A reference of the customer block, relative to the file's folder. */
+static char *resolve(const struct es_config *cfg, const char *ref, char *err,
+                     size_t errlen)
+{
+	char dir[PATH_MAX];
+
+	snprintf(dir, sizeof(dir), "%s", cfg->path);
+	return es_secret_resolve(ref, dirname(dir), err, errlen);
+}
+
+char *es_state_key_of(const struct es_config *cfg, char *err, size_t errlen)
+{
+	return cfg->state_key ? resolve(cfg, cfg->state_key, err, errlen)
+	                      : NULL;
+}
+
 int es_state_where_of(const struct es_config *cfg, const char *state_dir,
                       struct es_state_where *where, char **connection,
                       char *err, size_t errlen)
 {
-	char dir[PATH_MAX];
-
 	*connection = NULL;
 	where->backend = cfg->state_backend;
 	where->dir = state_dir ? state_dir : cfg->state_dir;
 	where->connection = NULL;
 	if (!cfg->state_connection)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s", cfg->path);
-	*connection =
-	    es_secret_resolve(cfg->state_connection, dirname(dir), err, errlen);
+	*connection = resolve(cfg, cfg->state_connection, err, errlen);
 	if (!*connection) {
 		char why[512];
 
