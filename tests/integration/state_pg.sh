@@ -10,9 +10,10 @@
 #    (--lock-timeout); one mailgun domain; force-unlock refuses a live
 #    holder; a killed run's lock is freed by the server and taken over; a
 #    session left open by a holder gone elsewhere is ended by force-unlock;
-# 3. a wrong connection string and a server gone mid-run: a clear error,
-#    exit 1 (docs/cli.md), nothing lost: once the server is back one apply
-#    converges without a duplicate;
+# 3. a wrong connection string (exit 1) and a server gone mid-run (exit 4):
+#    a clear error (docs/cli.md), nothing lost: once the server is back one
+#    apply converges without a duplicate; a database no run wrote to reads
+#    as an empty state and gets no tables from a read-only command;
 # 4. no secret value in a pg_dump of the database nor in any output.
 . "$(dirname "$0")/lib.sh"
 . "$ES_SOURCE_DIR/tests/support/pg.sh"
@@ -167,6 +168,13 @@ grep -qF "$PG_PASSWORD" "$WORK/err" && fail "the error shows the password"
 ES_PG_CONN="host=127.0.0.1 port=1 dbname=shared user=envsetup password=$PG_PASSWORD"
 es plan "$cfg" --env uat "${only[@]}"; expect_rc 1
 expect_err "cannot connect to PostgreSQL"
+# A database no run wrote to yet: status reads an empty state, creates
+# nothing.
+pg_createdb fresh
+ES_PG_CONN=$(pg_conn fresh)
+es status "$cfg" --env uat; expect_rc 0
+[ -z "$(psql_in fresh -tAc "SELECT to_regclass('envsetup_state')")" ] ||
+  fail "a read-only command created the tables"
 ES_PG_CONN=$good
 es state resolve "$cfg" --env uat mailgun:domain_id --by bob --as forget; expect_rc 0
 barrier_arm "before:GET /mailgun/v4/domains"
