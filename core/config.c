@@ -171,10 +171,52 @@ static void free_strings(char **v)
 
 /* ---- customer and environments -------------------------------------- */
 
+/* customer.state_backend and state_connection (docs/state.md). The
+ * shared database is read by more people than one machine's files: its
+ * secrets are always sealed, so it needs state_key. A file backend may
+ * name a connection too: `state migrate --to postgresql` moves it there. */
+static void parse_state_backend(struct loader *l, const config_setting_t *g,
+                                const char *key)
+{
+	const char *be =
+	    member_string(l, g, "state_backend", 0, "customer.state_backend");
+	const char *conn = member_string(l, g, "state_connection", 0,
+	                                 "customer.state_connection");
+	config_setting_t *at = config_setting_get_member(g, "state_backend");
+	int pg = be && strcmp(be, "postgresql") == 0;
+
+	if (be && !pg && strcmp(be, "file") != 0)
+		problem(l, at, "customer.state_backend",
+		        "'%s' is not a state backend: \"file\" (the "
+		        "default) or \"postgresql\"",
+		        be);
+	else if (pg && !conn)
+		problem(l, at, "customer.state_connection",
+		        "state_backend \"postgresql\" needs state_connection "
+		        "= \"env:NAME\" or \"file:PATH\" (the libpq "
+		        "connection string)");
+	else if (pg && !key)
+		problem(l, at, "customer.state_key",
+		        "state_backend \"postgresql\" needs state_key: "
+		        "secrets are stored in the database sealed only");
+	if (conn && strncmp(conn, "env:", 4) != 0 &&
+	    strncmp(conn, "file:", 5) != 0)
+		problem(l, config_setting_get_member(g, "state_connection"),
+		        "customer.state_connection",
+		        "the connection string may hold a password: give a "
+		        "reference, env:NAME or file:PATH; the literal value "
+		        "is refused");
+	else
+		l->c->state_connection = dup_checked(l, conn);
+	l->c->state_backend = dup_checked(l, pg ? "postgresql" : "file");
+}
+
 static void parse_customer(struct loader *l, const config_setting_t *root)
 {
-	static const char *const keys[] = {"id", "name", "state_dir",
-	                                   "state_key", NULL};
+	static const char *const keys[] = {
+	    "id",        "name",          "state_dir",
+	    "state_key", "state_backend", "state_connection",
+	    NULL};
 	config_setting_t *g = config_setting_get_member(root, "customer");
 	const char *id, *name, *state, *key;
 	char buf[PATH_MAX];
@@ -198,6 +240,7 @@ static void parse_customer(struct loader *l, const config_setting_t *root)
 		        "env:NAME or file:PATH; the literal value is refused");
 	else
 		l->c->state_key = dup_checked(l, key);
+	parse_state_backend(l, g, key);
 	if (id && !id_valid(id)) {
 		problem(
 		    l, config_setting_get_member(g, "id"), "customer.id",
@@ -782,5 +825,7 @@ void es_config_free(struct es_config *c)
 	free(c->customer_name);
 	free(c->state_dir);
 	free(c->state_key);
+	free(c->state_backend);
+	free(c->state_connection);
 	free(c);
 }

@@ -146,6 +146,11 @@ struct es_config {
 	/* customer.state_key: the reference (env:/file:) of the key that
 	 * seals secrets.json (secret_seal.h), or NULL. */
 	char *state_key;
+	/* customer.state_backend: "file" or "postgresql" (docs/state.md),
+	 * and state_connection: the reference (env:/file:) of the libpq
+	 * connection string, or NULL. */
+	char *state_backend;
+	char *state_connection;
 	struct es_environment *envs;
 	size_t n_envs;
 	struct es_section *sections;

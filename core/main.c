@@ -14,6 +14,7 @@
 #include "describe.h"
 #include "events.h"
 #include "file_open.h"
+#include "file_replace.h"
 #include "init.h"
 #include "jobserver.h"
 #include "log.h"
@@ -61,9 +62,10 @@ static const char usage_text[] =
     "  graph    the task graph (tasks, manual gates, output references) as\n"
     "           Graphviz DOT\n"
     "  plugins list | plugins describe NAME [--json | --markdown]\n"
-    "  state    show | resolve | force-unlock: read the state, settle what\n"
-    "           a killed run left, remove a dead run's lock ('envsetup\n"
-    "           state --help'; docs/recovery.md)\n"
+    "  state    show | resolve | force-unlock | migrate: read the state,\n"
+    "           settle what a killed run left, remove a dead run's lock,\n"
+    "           move it to another backend ('envsetup state --help';\n"
+    "           docs/recovery.md, docs/state.md)\n"
     "\n"
     "Options:\n"
     "  -e, --env ENV          environment (required for apply and confirm;\n"
@@ -83,6 +85,8 @@ static const char usage_text[] =
     "                         hand (state resolve, state force-unlock)\n"
     "      --as done|forget   state resolve: settle an intent checked by\n"
     "                         hand (done), or drop a recorded id (forget)\n"
+    "      --to postgresql|file  state migrate: the backend to move the\n"
+    "                         state to (docs/state.md)\n"
     "      --out FILE         plan: save the plan for 'apply FILE'\n"
     "      --checklist FILE   the shared checklist init names (default: the\n"
     "                         installed etc/checklists/enterprise.cfg)\n"
@@ -131,9 +135,14 @@ static const char state_usage_text[] =
     "      remove a lock left behind, LOCK-ID as the lock error names it\n"
     "      (PID@HOST@STARTED); refused when it is not the lock's id or\n"
     "      that pid is alive on this host\n"
+    "  state migrate CUSTOMER.cfg --env ENV --to postgresql|file\n"
+    "      move the state, journal and secrets from the backend the file\n"
+    "      names (customer.state_backend) to the other one, holding both\n"
+    "      locks; then set state_backend to it (docs/state.md)\n"
     "\n"
-    "Exit codes: 0 done; 1 nothing by that name, or bad state; 3 locked by\n"
-    "a run, or force-unlock refused; 64 usage.\n";
+    "Exit codes: 0 done; 1 nothing by that name, or bad state, or the\n"
+    "state backend unreachable; 3 locked by a run, or force-unlock\n"
+    "refused; 64 usage.\n";
 
 struct cli {
 	const char *command;
@@ -147,6 +156,7 @@ struct cli {
 	const char *format;    /* report --format md|html|json */
 	const char *checklist; /* init */
 	const char *as;        /* state resolve --as done|forget */
+	const char *to;        /* state migrate --to postgresql|file */
 	int help;
 	char **only, **skip;
 	size_t n_only, n_skip;
@@ -255,7 +265,8 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 		OPT_FORMAT,
 		OPT_NO_COLOR,
 		OPT_AS,
-		OPT_CUSTOMERS
+		OPT_CUSTOMERS,
+		OPT_TO
 	};
 	static const struct option opts[] = {
 	    {"env", required_argument, NULL, 'e'},
@@ -278,6 +289,7 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	    {"format", required_argument, NULL, OPT_FORMAT},
 	    {"no-color", no_argument, NULL, OPT_NO_COLOR},
 	    {"as", required_argument, NULL, OPT_AS},
+	    {"to", required_argument, NULL, OPT_TO},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
@@ -382,6 +394,14 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 				                   optarg);
 			cli->as = optarg;
 			break;
+		case OPT_TO:
+			if (strcmp(optarg, "postgresql") &&
+			    strcmp(optarg, "file"))
+				return usage_error("--to takes postgresql or "
+				                   "file, not '%s'",
+				                   optarg);
+			cli->to = optarg;
+			break;
 		case 'v':
 			cli->verbosity++;
 			break;
@@ -460,6 +480,9 @@ static int parse_args(int argc, char **argv, struct cli *cli)
 	if (cli->as && (strcmp(cli->command, "state") || cli->n_args < 1 ||
 	                strcmp(cli->args[0], "resolve")))
 		return usage_error("%s", "--as goes with 'state resolve'");
+	if (cli->to && (strcmp(cli->command, "state") || cli->n_args < 1 ||
+	                strcmp(cli->args[0], "migrate")))
+		return usage_error("%s", "--to goes with 'state migrate'");
 	if (cli->output &&
 	    (strcmp(cli->command, "status") || cli->json || cli->n_args != 1))
 		return usage_error("%s", "--output PLUGIN.NAME goes with "
@@ -598,6 +621,7 @@ static int run_command(const struct cli *cli, const char *path,
 	    strcmp(cli->command, "state") == 0 ? cli->args[0] : NULL;
 	int is_show = state_cmd && strcmp(state_cmd, "show") == 0;
 	int is_unlock = state_cmd && strcmp(state_cmd, "force-unlock") == 0;
+	int is_migrate = state_cmd && strcmp(state_cmd, "migrate") == 0;
 	enum es_state_mode mode;
 	int rc;
 
@@ -642,7 +666,7 @@ static int run_command(const struct cli *cli, const char *path,
 	opt.cancelled = &cancelled;
 	opt.plan_out = cli->out;
 	opt.saved_plan = sp;
-	mode = is_check || is_unlock ? ES_STATE_NONE
+	mode = is_check || is_unlock || is_migrate ? ES_STATE_NONE
 	       : is_status || is_export || is_graph || is_show
 	           ? ES_STATE_READONLY
 	           : ES_STATE_LOCKED_RW;
@@ -658,8 +682,20 @@ static int run_command(const struct cli *cli, const char *path,
 		char log_path[4096];
 		int log_rc;
 
-		snprintf(log_path, sizeof(log_path), "%s/envsetup.log",
-		         es_state_path(run.state));
+		/* A shared database's runs still log on the machine that
+		 * ran them: <state_dir>/<env>/envsetup.log. */
+		if (strcmp(l.cfg->state_backend, "file") != 0) {
+			snprintf(log_path, sizeof(log_path), "%s/%s",
+			         opt.state_dir ? opt.state_dir
+			                       : l.cfg->state_dir,
+			         l.env);
+			es_mkdir_p(log_path, 0700);
+		} else {
+			snprintf(log_path, sizeof(log_path), "%s",
+			         es_state_path(run.state));
+		}
+		snprintf(log_path + strlen(log_path),
+		         sizeof(log_path) - strlen(log_path), "/envsetup.log");
 		log_rc = es_log_open_file(log_path);
 		if (log_rc < 0)
 			es_log(ES_LOG_WARNING, NULL,
@@ -704,6 +740,8 @@ static int run_command(const struct cli *cli, const char *path,
 		else if (is_unlock)
 			rc = es_run_state_force_unlock(&run, cli->args[2],
 			                               cli->by);
+		else if (is_migrate)
+			rc = es_run_state_migrate(&run, cli->to);
 		else if (state_cmd)
 			rc = es_run_state_resolve(&run, cli->args[2], cli->as,
 			                          cli->by);
@@ -754,12 +792,19 @@ static int state_args_check(const struct cli *cli)
 		return usage_error("%s",
 		                   "usage: envsetup state show "
 		                   "CUSTOMER.cfg --env ENV [PLUGIN[:KEY]]");
-	if (strcmp(sub, "resolve") && strcmp(sub, "force-unlock"))
-		return usage_error("state takes show, resolve or force-unlock, "
-		                   "not '%s' (envsetup state --help)",
+	if (strcmp(sub, "resolve") && strcmp(sub, "force-unlock") &&
+	    strcmp(sub, "migrate"))
+		return usage_error("state takes show, resolve, force-unlock or "
+		                   "migrate, not '%s' (envsetup state --help)",
 		                   sub);
 	if (cli->json)
 		return usage_error("%s", "--json goes with 'state show'");
+	if (strcmp(sub, "migrate") == 0)
+		return cli->n_args == 2 && cli->to
+		           ? ES_EXIT_OK
+		           : usage_error("%s", "usage: envsetup state migrate "
+		                               "CUSTOMER.cfg --env ENV --to "
+		                               "postgresql|file");
 	if (cli->n_args != 3 || !cli->by || !*cli->by)
 		return usage_error(
 		    "%s", strcmp(sub, "resolve") == 0

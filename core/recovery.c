@@ -2,7 +2,8 @@
  * `envsetup state show|resolve|force-unlock` (docs/recovery.md): the way
  * out when the state and the world disagree. show reads the state like
  * status does (no lock); resolve writes under the lock, so it is refused
- * while a run holds it; force-unlock works on the lock file alone. What
+ * while a run holds it; force-unlock works on the lock alone; migrate
+ * moves the state between backends (state_migrate.c). What
  * each changes is journaled by state_operator.c with who and when.
  */
 #include "recovery.h"
@@ -286,17 +287,61 @@ int es_run_state_resolve(struct es_run *run, const char *target, const char *as,
 int es_run_state_force_unlock(struct es_run *run, const char *lock_id,
                               const char *by)
 {
-	char msg[1024];
-	enum es_state_error e = es_state_force_unlock(
-	    run->opt.state_dir ? run->opt.state_dir : run->cfg->state_dir,
-	    run->cfg->customer_id, run->env->name, lock_id, by, msg,
-	    sizeof(msg));
+	struct es_state_where where;
+	char msg[1024], *conn;
+	enum es_state_error e = ES_STATE_IO;
 
+	if (es_state_where_of(run->cfg, run->opt.state_dir, &where, &conn, msg,
+	                      sizeof(msg)) == 0)
+		e = es_state_force_unlock_at(&where, run->cfg->customer_id,
+		                             run->env->name, lock_id, by, msg,
+		                             sizeof(msg));
+	es_state_where_free(conn);
 	if (e != ES_STATE_OK) {
 		es_log(ES_LOG_ERROR, NULL, "state force-unlock: %s", msg);
 		return e == ES_STATE_LOCKED ? ES_EXIT_LOCKED : ES_EXIT_INPUT;
 	}
 	es_text_printable(msg);
 	printf("state force-unlock by %s: %s\n", by, msg);
+	return ES_EXIT_OK;
+}
+
+int es_run_state_migrate(struct es_run *run, const char *to)
+{
+	struct es_state_where from, dest;
+	char msg[1024], why[512], *conn, *key = NULL;
+	enum es_state_error e = ES_STATE_IO;
+
+	if (es_state_where_of(run->cfg, run->opt.state_dir, &from, &conn, msg,
+	                      sizeof(msg)) < 0) {
+		es_log(ES_LOG_ERROR, NULL, "state migrate: %s", msg);
+		return ES_EXIT_INPUT;
+	}
+	dest = from;
+	dest.backend = to;
+	if (strcmp(to, "postgresql") == 0 && !conn)
+		snprintf(msg, sizeof(msg),
+		         "%s: customer.state_connection: needed to reach "
+		         "PostgreSQL (env:NAME or file:PATH)",
+		         run->cfg->path);
+	else if (run->cfg->state_key &&
+	         !(key = es_state_key_of(run->cfg, why, sizeof(why))))
+		snprintf(msg, sizeof(msg), "%s: customer.state_key: %s",
+		         run->cfg->path, why);
+	else
+		e = es_state_migrate(&from, &dest, run->cfg->customer_id,
+		                     run->env->name, key, run->opt.lock_wait_s,
+		                     msg, sizeof(msg));
+	if (key) {
+		es_wipe(key, strlen(key));
+		free(key);
+	}
+	es_state_where_free(conn);
+	if (e != ES_STATE_OK) {
+		es_log(ES_LOG_ERROR, NULL, "state migrate: %s", msg);
+		return e == ES_STATE_LOCKED ? ES_EXIT_LOCKED : ES_EXIT_INPUT;
+	}
+	es_text_printable(msg);
+	printf("state migrate: %s\n", msg);
 	return ES_EXIT_OK;
 }

@@ -20,5 +20,9 @@ int es_run_state_resolve(struct es_run *run, const char *target, const char *as,
  * no state open (the lock is what is in the way). */
 int es_run_state_force_unlock(struct es_run *run, const char *lock_id,
                               const char *by);
+/* Move the state to the backend `to` ("postgresql" or "file") from the
+ * one the customer's file names, holding both locks (state_migrate.c);
+ * the run has no state open. */
+int es_run_state_migrate(struct es_run *run, const char *to);
 
 #endif

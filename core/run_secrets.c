@@ -2,8 +2,6 @@
  * The run's side of secrets at rest (secret_seal.h): resolve
  * customer.state_key and open the environment's secrets.json with it.
  */
-#include <libgen.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,12 +16,11 @@
 int es_run_open_secrets(struct es_run *run, const struct es_config *cfg,
                         enum es_state_mode mode)
 {
-	char err[512], dir[PATH_MAX], *key;
+	char err[512], *key;
 
 	if (!cfg->state_key)
 		return 0;
-	snprintf(dir, sizeof(dir), "%s", cfg->path);
-	key = es_secret_resolve(cfg->state_key, dirname(dir), err, sizeof(err));
+	key = es_state_key_of(cfg, err, sizeof(err));
 	if (!key) {
 		if (mode != ES_STATE_LOCKED_RW)
 			return 0;

@@ -217,16 +217,17 @@ int es_run_open(struct es_run *run, struct es_config *cfg,
 		return ES_EXIT_INPUT;
 	}
 	if (state_mode != ES_STATE_NONE) {
-		const char *dir =
-		    opt->state_dir ? opt->state_dir : cfg->state_dir;
-		enum es_state_error se =
-		    state_mode == ES_STATE_LOCKED_RW
-		        ? es_state_open(dir, cfg->customer_id, opt->env,
-		                        opt->lock_wait_s, &run->state, err,
-		                        sizeof(err))
-		        : es_state_open_readonly(dir, cfg->customer_id,
-		                                 opt->env, &run->state, err,
-		                                 sizeof(err));
+		struct es_state_where where;
+		char *conn;
+		enum es_state_error se = ES_STATE_IO;
+
+		if (es_state_where_of(cfg, opt->state_dir, &where, &conn, err,
+		                      sizeof(err)) == 0)
+			se = es_state_open_at(&where, cfg->customer_id,
+			                      opt->env, opt->lock_wait_s,
+			                      state_mode != ES_STATE_LOCKED_RW,
+			                      &run->state, err, sizeof(err));
+		es_state_where_free(conn);
 		if (se != ES_STATE_OK) {
 			es_log(ES_LOG_ERROR, NULL, "%s", err);
 			return se == ES_STATE_LOCKED ? ES_EXIT_LOCKED

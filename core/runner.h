@@ -48,6 +48,18 @@ int es_run_open_secrets(struct es_run *run, const struct es_config *cfg,
  * any before: the customers' table shows them (customers.h). */
 void es_run_keep_counts(struct es_run *run, cJSON *counts);
 
+/* state_where.c: where cfg's state lives (state.h), `state_dir`
+ * (nullable) overriding customer.state_dir; *connection is the resolved
+ * state_connection (free with es_state_where_free), NULL when none. 0, or
+ * -1 with the reason in err naming the key, never the value. */
+int es_state_where_of(const struct es_config *cfg, const char *state_dir,
+                      struct es_state_where *where, char **connection,
+                      char *err, size_t errlen);
+void es_state_where_free(char *connection);
+/* customer.state_key resolved (malloc'd; wipe it), or NULL: none set, or
+ * the reason in err. */
+char *es_state_key_of(const struct es_config *cfg, char *err, size_t errlen);
+
 int es_run_plan(struct es_run *run);
 int es_run_apply(struct es_run *run);
 int es_run_confirm(struct es_run *run, const char *ref, const char *by);

@@ -74,7 +74,7 @@ static void wipe_strings(cJSON *node)
 	}
 }
 
-static void wipe_delete(cJSON *node)
+void es_state_wipe_delete(cJSON *node)
 {
 	if (node)
 		wipe_strings(node->child);
@@ -151,7 +151,7 @@ static void state_free(struct es_state *s)
 	}
 	es_state_index_reset(&s->index);
 	cJSON_Delete(s->model);
-	wipe_delete(s->secrets);
+	es_state_wipe_delete(s->secrets);
 	cJSON_Delete(s->sealed);
 	es_wipe(s->key, sizeof(s->key));
 	free(s->customer);
@@ -261,15 +261,35 @@ static enum es_state_error state_build(struct es_state *s,
 		    id->valuedouble >= (double)s->next_intent)
 			s->next_intent = (uint64_t)id->valuedouble + 1;
 	}
+	/* A run still pointed at where the state was moved from: starting
+	 * afresh there would create everything again. */
+	if (es_state_str_member(s->model, "moved_to")) {
+		snprintf(err, errlen,
+		         "%s was moved to the %s state backend (envsetup state "
+		         "migrate): set customer.state_backend = \"%s\"",
+		         path, es_state_str_member(s->model, "moved_to"),
+		         es_state_str_member(s->model, "moved_to"));
+		return ES_STATE_CORRUPT;
+	}
 	cJSON_ArrayForEach(in, cJSON_GetObjectItem(s->model, "intents"))
 	    es_state_put(in, "interrupted", cJSON_CreateTrue());
 	return ES_STATE_OK;
 }
 
-static enum es_state_error state_open(const char *dir, const char *customer,
-                                      const char *environment, int wait_s,
-                                      int readonly, struct es_state **out,
-                                      char *err, size_t errlen)
+const struct es_state_backend *es_state_backend_find(const char *name)
+{
+	if (!name || strcmp(name, es_state_file_backend.name) == 0)
+		return &es_state_file_backend;
+	if (strcmp(name, es_state_pg_backend.name) == 0)
+		return &es_state_pg_backend;
+	return NULL;
+}
+
+enum es_state_error es_state_open_at(const struct es_state_where *where,
+                                     const char *customer,
+                                     const char *environment, int wait_s,
+                                     int readonly, struct es_state **out,
+                                     char *err, size_t errlen)
 {
 	struct es_state_loaded ld = {0};
 	struct es_state *s;
@@ -290,9 +310,16 @@ static enum es_state_error state_open(const char *dir, const char *customer,
 		return ES_STATE_IO;
 	}
 	pthread_mutex_init(&s->lock, NULL);
-	s->be = &es_state_file_backend;
+	s->be = where ? es_state_backend_find(where->backend) : NULL;
 	s->readonly = readonly;
-	e = s->be->open(dir, environment, readonly, &s->store, err, errlen);
+	if (!s->be) {
+		snprintf(err, errlen, "state: no state backend '%s'",
+		         where ? where->backend : "");
+		state_free(s);
+		return ES_STATE_IO;
+	}
+	e = s->be->open(where, customer, environment, readonly, &s->store, err,
+	                errlen);
 	if (e == ES_STATE_OK && !readonly)
 		e = s->be->lock(s->store, wait_s < 0 ? 0 : wait_s, err, errlen);
 	if (e == ES_STATE_OK)
@@ -301,7 +328,7 @@ static enum es_state_error state_open(const char *dir, const char *customer,
 		e = state_build(s, &ld, err, errlen);
 	cJSON_Delete(ld.snapshot);
 	cJSON_Delete(ld.journal);
-	wipe_delete(ld.secrets);
+	es_state_wipe_delete(ld.secrets);
 	if (e != ES_STATE_OK) {
 		state_free(s);
 		return e;
@@ -315,8 +342,10 @@ enum es_state_error es_state_open(const char *dir, const char *customer,
                                   struct es_state **out, char *err,
                                   size_t errlen)
 {
-	return state_open(dir, customer, environment, wait_s, 0, out, err,
-	                  errlen);
+	struct es_state_where where = {.dir = dir};
+
+	return es_state_open_at(&where, customer, environment, wait_s, 0, out,
+	                        err, errlen);
 }
 
 enum es_state_error es_state_open_readonly(const char *dir,
@@ -325,7 +354,10 @@ enum es_state_error es_state_open_readonly(const char *dir,
                                            struct es_state **out, char *err,
                                            size_t errlen)
 {
-	return state_open(dir, customer, environment, 0, 1, out, err, errlen);
+	struct es_state_where where = {.dir = dir};
+
+	return es_state_open_at(&where, customer, environment, 0, 1, out, err,
+	                        errlen);
 }
 
 static int snapshot(struct es_state *s)
@@ -625,7 +657,7 @@ int es_state_secrets_key(struct es_state *s, const char *secret, char *err,
 			pthread_mutex_unlock(&s->lock);
 			return -1;
 		}
-		wipe_delete(s->secrets);
+		es_state_wipe_delete(s->secrets);
 		s->secrets = doc;
 		cJSON_Delete(s->sealed);
 		s->sealed = NULL;
@@ -647,12 +679,12 @@ static int secrets_update(struct es_state *s, const char *section,
 	copy = cJSON_Duplicate(s->secrets, 1);
 	group = es_state_child(es_state_child(copy, section), plugin);
 	if (!group) {
-		wipe_delete(copy);
+		es_state_wipe_delete(copy);
 		return -1;
 	}
 	if (value) {
 		if (es_state_put_string(group, name, value) < 0) {
-			wipe_delete(copy);
+			es_state_wipe_delete(copy);
 			return -1;
 		}
 	} else {
@@ -668,11 +700,11 @@ static int secrets_update(struct es_state *s, const char *section,
 	    s->be->secrets_save(s->store, sealed ? sealed : copy) < 0) {
 		write_failed(errno);
 		cJSON_Delete(sealed);
-		wipe_delete(copy);
+		es_state_wipe_delete(copy);
 		return -1;
 	}
 	cJSON_Delete(sealed);
-	wipe_delete(s->secrets);
+	es_state_wipe_delete(s->secrets);
 	s->secrets = copy;
 	return 0;
 }

@@ -12,9 +12,10 @@
  * over the snapshot; closing writes a new snapshot atomically (write,
  * fsync, rename, fsync dir) and truncates the journal.
  *
- * The storage is behind struct es_state_backend so a shared PostgreSQL
- * backend can replace the files later without touching callers.
- * All functions are thread-safe (one mutex per state).
+ * The storage is behind struct es_state_backend: the files above, or a
+ * shared PostgreSQL database (state_pg.c, docs/state.md) chosen by the
+ * customer's state_backend. All functions are thread-safe (one mutex per
+ * state).
  */
 #ifndef ENVSETUP_CORE_STATE_H
 #define ENVSETUP_CORE_STATE_H
@@ -48,6 +49,23 @@ enum es_state_error {
 	                     line/offset in err */
 	ES_STATE_IO,
 };
+
+/* Where a customer's state lives (docs/state.md): the customer's
+ * state_backend, state_dir and resolved state_connection (all borrowed). */
+struct es_state_where {
+	const char *backend;    /* "file" (also when NULL) or "postgresql" */
+	const char *dir;        /* file: the state directory */
+	const char *connection; /* postgresql: libpq connection string, a
+	                           secret: never printed or logged */
+};
+
+/* es_state_open and es_state_open_readonly with the storage named by
+ * `where` rather than a directory of files. */
+enum es_state_error es_state_open_at(const struct es_state_where *where,
+                                     const char *customer,
+                                     const char *environment, int wait_s,
+                                     int readonly, struct es_state **out,
+                                     char *err, size_t errlen);
 
 /*
  * Open (creating the directory 0700 if needed) and lock the state of
@@ -181,6 +199,28 @@ enum es_state_error es_state_force_unlock(const char *dir, const char *customer,
                                           const char *environment,
                                           const char *lock_id, const char *by,
                                           char *msg, size_t len);
+
+/* es_state_force_unlock for the storage named by `where`. The postgresql
+ * backend also ends the session that still holds the lock when its
+ * holder is not alive here (docs/state.md). */
+enum es_state_error es_state_force_unlock_at(const struct es_state_where *where,
+                                             const char *customer,
+                                             const char *environment,
+                                             const char *lock_id,
+                                             const char *by, char *msg,
+                                             size_t len);
+
+/* Move the state, journal and secrets of customer x environment from
+ * `from` to `to` holding both locks (waiting up to wait_s), and mark the
+ * source as moved so that a run still pointed at it refuses to start
+ * (state_migrate.c, docs/state.md). `key` (nullable) is the state_key
+ * that seals the secrets; a postgresql target needs it. ES_STATE_OK with
+ * a summary in `msg`, or the error with the reason there. */
+enum es_state_error es_state_migrate(const struct es_state_where *from,
+                                     const struct es_state_where *to,
+                                     const char *customer,
+                                     const char *environment, const char *key,
+                                     int wait_s, char *msg, size_t len);
 
 /* Directory of this state (for the run log), transfer none. */
 const char *es_state_path(const struct es_state *s);

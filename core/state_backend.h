@@ -1,9 +1,10 @@
 /*
  * Storage behind core/state.c. state.c keeps the model in memory and
- * speaks only to this table, so a shared PostgreSQL backend (advisory lock
- * keyed by customer x environment, journal as rows) can replace the files
- * without touching callers. Records and documents cross as cJSON trees:
- * the backend decides how they are stored, state.c what they mean.
+ * speaks only to this table: the files (state_file.c) or a shared
+ * PostgreSQL database (state_pg.c: advisory lock keyed by customer x
+ * environment, journal as rows) serve the same callers. Records and documents
+ * cross as cJSON trees: the backend decides how they are stored, state.c what
+ * they mean.
  *
  * A store is used under the state's mutex: backends need no locking of
  * their own for one store.
@@ -33,10 +34,13 @@ struct es_state_loaded {
 
 struct es_state_backend {
 	const char *name;
-	/* Prepare (read-write: create) the storage of one environment. */
-	enum es_state_error (*open)(const char *dir, const char *environment,
-	                            int readonly, struct es_state_store **out,
-	                            char *err, size_t errlen);
+	/* Prepare (read-write: create) the storage of one customer x
+	 * environment at `where` (borrowed, state.h). */
+	enum es_state_error (*open)(const struct es_state_where *where,
+	                            const char *customer,
+	                            const char *environment, int readonly,
+	                            struct es_state_store **out, char *err,
+	                            size_t errlen);
 	/* Take the exclusive lock, waiting up to wait_s; `err` names the
 	 * holder on ES_STATE_LOCKED. Held until unlock() or process death. */
 	enum es_state_error (*lock)(struct es_state_store *st, int wait_s,
@@ -65,6 +69,10 @@ struct es_state_backend {
 };
 
 extern const struct es_state_backend es_state_file_backend;
+extern const struct es_state_backend es_state_pg_backend; /* state_pg.c */
+
+/* The backend of that name ("file" when NULL), NULL when unknown. */
+const struct es_state_backend *es_state_backend_find(const char *name);
 
 /* Major version of a "format_version" member ("1.0" or 1); -1 when
  * missing or malformed. Shared by backends and state.c. */

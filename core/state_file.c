@@ -382,12 +382,16 @@ static void file_close(struct es_state_store *st)
 	free(st);
 }
 
-static enum es_state_error file_open(const char *dir, const char *environment,
-                                     int readonly, struct es_state_store **out,
-                                     char *err, size_t errlen)
+static enum es_state_error file_open(const struct es_state_where *where,
+                                     const char *customer,
+                                     const char *environment, int readonly,
+                                     struct es_state_store **out, char *err,
+                                     size_t errlen)
 {
+	const char *dir = where->dir;
 	struct es_state_store *st;
 
+	(void)customer; /* the directory is the customer's own */
 	*out = NULL;
 	if (!dir || !*dir || !valid_environment(environment)) {
 		snprintf(err, errlen,

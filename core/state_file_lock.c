@@ -83,8 +83,7 @@ static void holder_id(const cJSON *h, char *out, size_t len)
 	         cJSON_IsString(since) ? since->valuestring : "?");
 }
 
-/* The command line, redacted: it names the run for whoever waits. */
-static char *own_command(void)
+char *es_state_own_command(void)
 {
 	char buf[512];
 	ssize_t n;
@@ -107,7 +106,7 @@ static char *own_command(void)
 
 static void holder_write(struct es_state_store *st, const char *host)
 {
-	char since[32], *cmd = own_command(), *text;
+	char since[32], *cmd = es_state_own_command(), *text;
 	cJSON *h = cJSON_CreateObject();
 
 	iso_time(time(NULL), since, sizeof(since));

@@ -65,6 +65,9 @@ int es_state_waits_parse(const cJSON *list, double (*waits)[2], unsigned max);
 int es_state_apply_record(struct es_state_index *ix, cJSON *model,
                           const cJSON *record);
 
+/* Overwrite the strings of a tree that may hold secrets, then free it. */
+void es_state_wipe_delete(cJSON *node);
+
 /* The task state of a name, -1 when unknown (state.c). */
 int es_state_task_state_parse(const char *name);
 
@@ -79,6 +82,10 @@ struct es_state_store {
 	off_t journal_size;
 };
 
+/* This process's command line, redacted, malloc'd or NULL: it names the
+ * lock's holder for whoever waits (every backend records it). */
+char *es_state_own_command(void);
+
 /* The backend's lock() and unlock() (see state_backend.h). */
 enum es_state_error es_state_file_lock(struct es_state_store *st, int wait_s,
                                        char *err, size_t errlen);
@@ -86,5 +93,11 @@ void es_state_file_unlock(struct es_state_store *st);
 enum es_state_error es_state_file_force_unlock(struct es_state_store *st,
                                                const char *lock_id, char *msg,
                                                size_t len);
+
+/* ---- the PostgreSQL backend (state_pg.c; the rest in state_pg.h) ------ */
+
+/* The advisory lock's key of customer x environment: stable across
+ * versions and hosts (FNV-1a 64 of both names). */
+int64_t es_state_pg_lock_key(const char *customer, const char *environment);
 
 #endif

@@ -140,13 +140,31 @@ enum es_state_error es_state_force_unlock(const char *dir, const char *customer,
                                           const char *lock_id, const char *by,
                                           char *msg, size_t len)
 {
-	const struct es_state_backend *be = &es_state_file_backend;
+	struct es_state_where where = {.dir = dir};
+
+	return es_state_force_unlock_at(&where, customer, environment, lock_id,
+	                                by, msg, len);
+}
+
+enum es_state_error es_state_force_unlock_at(const struct es_state_where *where,
+                                             const char *customer,
+                                             const char *environment,
+                                             const char *lock_id,
+                                             const char *by, char *msg,
+                                             size_t len)
+{
+	const struct es_state_backend *be =
+	    es_state_backend_find(where->backend);
 	struct es_state_store *store = NULL;
 	struct es_state *s = NULL;
 	enum es_state_error e;
 	char removed[1024], err[1024];
 
-	e = be->open(dir, environment, 1, &store, msg, len);
+	if (!be) {
+		snprintf(msg, len, "no state backend '%s'", where->backend);
+		return ES_STATE_IO;
+	}
+	e = be->open(where, customer, environment, 1, &store, msg, len);
 	if (e == ES_STATE_OK)
 		e = be->force_unlock(store, lock_id, removed, sizeof(removed));
 	if (store)
@@ -157,7 +175,8 @@ enum es_state_error es_state_force_unlock(const char *dir, const char *customer,
 		return e;
 	}
 	/* Journal who removed it: the lock is free now, so take it. */
-	e = es_state_open(dir, customer, environment, 0, &s, err, sizeof(err));
+	e = es_state_open_at(where, customer, environment, 0, 0, &s, err,
+	                     sizeof(err));
 	if (e == ES_STATE_OK) {
 		pthread_mutex_lock(&s->lock);
 		if (es_state_commit(s, operator_record("force-unlock", lock_id,

@@ -338,6 +338,20 @@ static int apply_operator(struct es_state_index *ix, cJSON *m, const cJSON *r)
 	return 0;
 }
 
+/* `envsetup state migrate` (state_migrate.c): the state now lives in
+ * another backend ("to"), or, without "to", is here again. */
+static int apply_moved(struct es_state_index *ix, cJSON *m, const cJSON *r)
+{
+	(void)ix; /* where the state lives indexes nothing */
+	const char *to = es_state_str_member(r, "to");
+
+	if (!to) {
+		cJSON_DeleteItemFromObjectCaseSensitive(m, "moved_to");
+		return 0;
+	}
+	return es_state_put_string(m, "moved_to", to);
+}
+
 static const struct {
 	const char *type;
 	int (*apply)(struct es_state_index *ix, cJSON *model,
@@ -354,6 +368,7 @@ static const struct {
     {"result", apply_result},
     {"interrupted_clear", apply_interrupted_clear},
     {"operator", apply_operator},
+    {"moved", apply_moved},
 };
 
 /* ---- the serial -------------------------------------------------------- */
@@ -376,6 +391,9 @@ static int record_changes(struct es_state_index *ix, cJSON *m, const cJSON *r)
 	const cJSON *old;
 	char path[160];
 
+	/* Where the state is stored is not what it says. */
+	if (strcmp(type, "moved") == 0)
+		return 0;
 	if (strcmp(type, "task") == 0) {
 		old = es_state_index_find(
 		    ix, cJSON_GetObjectItemCaseSensitive(m, "tasks"),

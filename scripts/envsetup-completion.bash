@@ -106,6 +106,10 @@ _envsetup()
 	-e | --env | -p | --parallelism | --customers | --lock-timeout | --max-poll-interval | --by | --output)
 		return
 		;;
+	--to)
+		COMPREPLY=($(compgen -W "postgresql file" -- "$cur"))
+		return
+		;;
 	--as)
 		COMPREPLY=($(compgen -W "done forget" -- "$cur"))
 		return
@@ -122,7 +126,7 @@ _envsetup()
 			COMPREPLY=($(compgen -W "$(_envsetup_plugins)" -- "$cur"))
 		fi
 	elif [[ $command == state && $prev == state ]]; then
-		COMPREPLY=($(compgen -W "show resolve force-unlock" -- "$cur"))
+		COMPREPLY=($(compgen -W "show resolve force-unlock migrate" -- "$cur"))
 	elif [[ $command == @(confirm|state) && $prev == *.cfg ]]; then
 		_envsetup_targets "$cur"
 	else

@@ -38,7 +38,8 @@ for c in "${cases[@]}"; do
   grep -qE " failed" "$WORK/out" && grep -qE "^\[[0-9.]+\] +[a-z-]+:[a-z_]+ +failed" "$WORK/out" &&
     fail "$hook: a task failed in the resume"
   [ "$(resources_count "$provider" "$kind")" = 1 ] || fail "$hook: $kind created twice"
-  grep -q "\"$key" "$WORK/state/uat/state.json" ||
+  es state show "$cfg" --env uat --json
+  grep -q "\"$key" "$WORK/out" ||
     fail "$hook: the state does not record $key after the resume"
   es plan "$cfg" --env uat; expect_rc 0
   stop_sandbox

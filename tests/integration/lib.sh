@@ -229,12 +229,44 @@ expect_no_secret() { # VALUE...
   [ "$hits" = 0 ] || fail "$hits files hold a secret"
 }
 
+# The lock id (PID@HOST@STARTED) of ENV's state as its holder recorded
+# it, empty when nobody holds it: the lock file, or with the postgresql
+# backend the envsetup_lock row (tests/support/pg.sh).
+state_lock_id() { # ENV
+  if [ "${ENVSETUP_TEST_STATE_BACKEND:-file}" = postgresql ]; then
+    pg_lock_id "$1"
+  elif [ -s "$WORK/state/$1/lock" ]; then
+    python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); print("%d@%s@%s" % (h["pid"], h["host"], h["started"]))' \
+      "$WORK/state/$1/lock"
+  fi
+}
+
+# The secret values (6 characters or more) a plain secrets.json holds,
+# one a line: what expect_no_secret and a dump are searched for.
+secret_values() { # SECRETS.JSON
+  python3 -c 'import json,sys
+d = json.load(open(sys.argv[1]))
+for group in ("secrets", "outputs"):
+    for p in d.get(group, {}).values():
+        for v in p.values():
+            if len(v) >= 6: print(v)' "$1"
+}
+
 # The example customer (or CUSTOMER.cfg) with its URLs pointed at the
-# sandbox and its state in $WORK/state.
+# sandbox and its state in $WORK/state, or, with
+# ENVSETUP_TEST_STATE_BACKEND=postgresql, in a new database of a real
+# PostgreSQL server (tests/support/pg.sh; the *_pg CTest variants).
 write_acme_config() {
   "$ES_SOURCE_DIR/scripts/sandbox-config" \
     "${2:-$ES_SOURCE_DIR/etc/customers/acme.cfg}" "$SANDBOX_URL" "$WORK/state" >"$1"
+  if [ "${ENVSETUP_TEST_STATE_BACKEND:-file}" = postgresql ]; then
+    pg_config_backend "$1"
+  fi
 }
+if [ "${ENVSETUP_TEST_STATE_BACKEND:-file}" = postgresql ]; then
+  . "$ES_SOURCE_DIR/tests/support/pg.sh"
+  pg_require
+fi
 
 # $WORK/NAME/NAME.c built the way a third-party author would (only
 # include/envsetup and cmake/EnvsetupPlugin.cmake), into $WORK/plugins.

@@ -12,7 +12,7 @@ write_acme_config "$cfg"
   >"$WORK/first.out" 2>&1 &
 first=$!
 for _ in $(seq 100); do
-  [ -s "$WORK/state/uat/lock" ] && break
+  [ -n "$(state_lock_id uat)" ] && break
   sleep 0.05
 done
 

@@ -69,6 +69,8 @@ echo "only=$(c plan x.cfg --only mailgun:cr)"
 echo "split=$(c confirm x.cfg jira : agent)"
 echo "list=$(c plan x.cfg --skip aws,god)"
 echo "opt=$(c plan --plugin-d)"
+echo "sub=$(c state m)"
+echo "to=$(c state migrate x.cfg --to p)"
 ' _ "$prefix" >"$WORK/compl" 2>&1 || fail "completion: $(cat "$WORK/compl")"
 expect_line() { grep -qxF -- "$1" "$WORK/compl" || fail "completion: want '$1', got: $(cat "$WORK/compl")"; }
 expect_line "pl=plan plugins "
@@ -77,6 +79,8 @@ expect_line "only=create_domain "
 expect_line "split=agent_licensing agent_roles "
 expect_line "list=aws,godaddy-ssl "
 expect_line "opt=--plugin-dir "
+expect_line "sub=migrate "
+expect_line "to=postgresql "
 for cmd in check plan apply status confirm init destroy plugins; do
   grep -q "^empty=.*\b$cmd\b" "$WORK/compl" || fail "completion of '' lacks $cmd: $(cat "$WORK/compl")"
 done

@@ -83,4 +83,24 @@ static inline pid_t lock_holder(int release_after_ms)
 	return pid;
 }
 
+/* main() of a state test program: `tests` (NULL-terminated) in one case
+ * with a fresh state directory each; the exit status. */
+static inline int state_tests_run(const char *name, const TTest *const *tests)
+{
+	Suite *suite = suite_create(name);
+	TCase *t = tcase_create(name);
+	SRunner *sr;
+	int failed;
+
+	tcase_add_checked_fixture(t, state_dir_setup, state_dir_teardown);
+	for (size_t i = 0; tests[i]; i++)
+		tcase_add_test(t, tests[i]);
+	suite_add_tcase(suite, t);
+	sr = srunner_create(suite);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}
+
 #endif

@@ -706,6 +706,65 @@ START_TEST(test_state_dir_relative_and_absolute)
 }
 END_TEST
 
+/* customer.state_backend: postgresql needs a connection reference and
+ * state_key, each refused naming the key and its line. */
+START_TEST(test_state_backend)
+{
+	static const struct {
+		const char *customer, *where, *needle;
+	} bad[] = {
+	    {"state_backend = \"mysql\";", "customer.state_backend",
+	     "'mysql' is not a state backend"},
+	    {"state_backend = \"postgresql\"; state_key = \"env:K\";",
+	     "customer.state_connection", "needs state_connection"},
+	    {"state_backend = \"postgresql\"; "
+	     "state_connection = \"env:PG\";",
+	     "customer.state_key", "needs state_key"},
+	    {"state_backend = \"postgresql\"; state_key = \"env:K\"; "
+	     "state_connection = \"host=db password=hunter2\";",
+	     "customer.state_connection", "the literal value is refused"},
+	};
+	const char *frame = "environments = { uat = { a = 1; }; };\n"
+	                    "checklist = ( );\n";
+	struct es_diags d = {0};
+	struct es_config *c;
+	char text[512];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text),
+		         "customer = { id = \"a\"; name = \"A\";\n%s };\n%s",
+		         bad[i].customer, frame);
+		c = es_config_load(write_file("b.cfg", text, 0644), &d);
+		ck_assert_msg(find_diag(&d, bad[i].where, bad[i].needle) >= 0,
+		              "case %zu: no '%s' at %s", i, bad[i].needle,
+		              bad[i].where);
+		ck_assert_int_eq(d.items[0].line, 2);
+		for (size_t k = 0; k < d.count; k++)
+			ck_assert_ptr_null(
+			    strstr(d.items[k].message, "hunter2"));
+		es_diags_clear(&d);
+		es_config_free(c);
+	}
+	snprintf(text, sizeof(text),
+	         "customer = { id = \"a\"; name = \"A\"; state_key = "
+	         "\"env:K\"; state_backend = \"postgresql\"; "
+	         "state_connection = \"file:pg.conn\"; };\n%s",
+	         frame);
+	c = es_config_load(write_file("g.cfg", text, 0644), &d);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_str_eq(c->state_backend, "postgresql");
+	ck_assert_str_eq(c->state_connection, "file:pg.conn");
+	es_config_free(c);
+	snprintf(text, sizeof(text),
+	         "customer = { id = \"a\"; name = \"A\"; };\n%s", frame);
+	c = es_config_load(write_file("f.cfg", text, 0644), &d);
+	ck_assert_uint_eq(d.count, 0);
+	ck_assert_str_eq(c->state_backend, "file");
+	ck_assert_ptr_null(c->state_connection);
+	es_config_free(c);
+}
+END_TEST
+
 /* ---- schema: unknown keys and types --------------------------------- */
 
 START_TEST(test_unknown_key_suggestion)
@@ -1666,6 +1725,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_structure_errors_all_reported);
 	tcase_add_test(t, test_missing_top_groups);
 	tcase_add_test(t, test_state_dir_relative_and_absolute);
+	tcase_add_test(t, test_state_backend);
 	tcase_add_test(t, test_unknown_key_suggestion);
 	tcase_add_test(t, test_type_errors);
 	tcase_add_test(t, test_durations);
