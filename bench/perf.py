@@ -13,6 +13,9 @@ Prints, one table per measurement, the median of --runs runs (default 5):
            taking 4 polls (--async-polls 4), 1 s apart and 1 ms apart:
            wall (do webhooks, templates and SMTP overlap the waits?) and
            CPU per second waited (the difference between the two).
+  io       fresh apply of acme at 0 ms latency, then two no-change
+           applies: provider reads, reads repeated with no write to that
+           provider in between, and fsync/fdatasync calls (strace -f).
   many     --customers distinct copies of acme (default 10) in one
            invocation at 20 ms latency: wall, calls/s, RSS, CPU per call,
            and correctness (resources = N x one customer's, plan exits 0).
@@ -287,6 +290,64 @@ def bench_poll(b, runs):
             if w == "1000" else "",
             f"{(m[3] - med['1'][3]) / waited:.1f}" if w == "1000" else "")
            for w, m in med.items()])
+
+
+READ_ACTION = re.compile(r"(^|[.=])(List|Get|Describe)[A-Za-z]*$")
+
+
+def repeated_reads(record):
+    """(reads, repeats): a read is a GET, an AWS List/Get/Describe
+    (X-Amz-Target or Action=) or a GraphQL query; a repeat is a read identical to an earlier
+    one (method, path, query, body) with no write to that provider in
+    between."""
+    seen, reads, repeats = {}, 0, 0
+    with open(record) as f:
+        for line in f:
+            r = json.loads(line)
+            provider = r.get("fake")
+            action = (r["headers"].get("X-Amz-Target") or
+                      "".join(re.findall(r"Action=(\w+)",
+                                         r["query"] + r.get("body", ""))))
+            key = (r["method"], r["fake_path"], r["query"], r.get("body"))
+            graphql_read = (r["fake_path"].endswith("/graphql") and
+                            "mutation" not in r.get("body", ""))
+            if not (r["method"] == "GET" or READ_ACTION.search(action) or
+                    graphql_read):
+                seen[provider] = set()
+                continue
+            reads += 1
+            mine = seen.setdefault(provider, set())
+            repeats += key in mine
+            mine.add(key)
+    return reads, repeats
+
+
+def bench_io(b, runs):
+    """Reads repeated within one apply and fsyncs, fresh and no-change."""
+    b.start("--latency-ms", "0")
+    cfg = b.config()
+    trace = os.path.join(b.work, "strace")
+    # The first no-change apply after a fresh one re-records each task
+    # "no changes" where it said "changed"; the next one is steady state.
+    rows = {"fresh apply": [], "no-change apply": [],
+            "no-change apply again": []}
+    for _ in range(runs):
+        b.reset()
+        for name in rows:
+            open(b.record, "w").close()
+            subprocess.run(
+                ["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync",
+                 "-o", trace, b.es, "--plugin-dir", b.plugins, "apply", cfg,
+                 "--env", "uat", "--max-poll-interval", "1"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=b.env)
+            with open(trace) as f:
+                syncs = sum(1 for ln in f if "sync(" in ln)
+            rows[name].append((b.calls(), *repeated_reads(b.record), syncs))
+    table(f"Repeated reads and fsyncs, acme at 0 ms latency (median of {runs})",
+          ("run", "calls", "reads", "repeated reads", "fsyncs"),
+          [(name, *[median([x[i] for x in xs]) for i in range(4)])
+           for name, xs in rows.items()])
 
 
 def bench_many(b, n):
