@@ -48,6 +48,7 @@ void es_call_release(struct es_call *call)
 	call->changes = NULL;
 	es_refs_release(call);
 	es_host_templates_release(call);
+	es_call_reads_release(call);
 }
 
 /* ---- secrets ------------------------------------------------------- */
@@ -452,7 +453,11 @@ static es_http_response *http_request(es_call *call,
 	       req->struct_size < sizeof(full) ? req->struct_size
 	                                       : sizeof(full));
 	full.struct_size = sizeof(full);
+	resp = es_call_read_again(call, &full);
+	if (resp)
+		return resp;
 	resp = es_http_perform(call->http, &full, &hooks);
+	es_call_read_keep(call, &full, resp);
 	/* The HTTP service already retried a read that got no answer, a 429
 	 * or a 5xx: the plugin's ES_RETRY after it must not multiply that. A
 	 * write is different: its outcome is unknown, and calling again
@@ -633,6 +638,7 @@ static int progress_cancelled(es_call *call)
 
 static void progress_sleep(es_call *call, uint32_t ms)
 {
+	es_call_reads_forget(call);
 	while (ms > 0 && !hook_cancelled(call)) {
 		uint32_t slice = ms > 100 ? 100 : ms;
 

@@ -138,6 +138,38 @@ void es_http_response_free(es_http_response *r)
 	free(r);
 }
 
+es_http_response *es_http_response_copy(const es_http_response *r)
+{
+	es_http_response *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->status = r->status;
+	c->len = c->cap = r->len;
+	c->body = malloc(r->len + 1);
+	c->headers =
+	    calloc(r->n_headers ? r->n_headers : 1, sizeof(*c->headers));
+	if (!c->body || !c->headers)
+		goto fail;
+	memcpy(c->body, r->body ? r->body : "", r->len);
+	c->body[r->len] = '\0';
+	c->cap_headers = r->n_headers;
+	for (; c->n_headers < r->n_headers; c->n_headers++) {
+		struct es_http_header *h = &c->headers[c->n_headers];
+
+		h->name = strdup(r->headers[c->n_headers].name);
+		h->value = strdup(r->headers[c->n_headers].value);
+		if (!h->name || !h->value) {
+			c->n_headers++;
+			goto fail;
+		}
+	}
+	return c;
+fail:
+	es_http_response_free(c);
+	return NULL;
+}
+
 long es_http_response_status(const es_http_response *r)
 {
 	return r ? r->status : 0;

@@ -452,6 +452,8 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 		es_diags_clear(&call->diags);
 		call->retry_after_ms = 0;
 		call->transport_gave_up = 0;
+		call->phase = phase;
+		call->invocation++;
 		st = n->task->run(&ctx);
 		if (st == ES_RETRY && call->transport_gave_up)
 			return ES_FAILED; /* one retry layer: HTTP's */
@@ -511,6 +513,7 @@ static enum es_status poll_once(struct es_run *run, struct es_node *n,
 	*again = 0;
 	if (st != ES_IN_PROGRESS)
 		return st;
+	es_call_reads_stop(call);
 	/* Polling on without the state knowing the work started would lose
 	 * it to a kill. */
 	if (p->polls == 0 &&
@@ -619,6 +622,11 @@ static void finish_task(struct es_run *run, struct es_node *n,
 	} else {
 		if (st == ES_OK) {
 			es_diags_clear(&call->diags);
+			/* After an apply, verify reads the provider: even one
+			 * that wrote nothing may have found an operation of an
+			 * earlier run completed meanwhile. */
+			if (w->poll.phase == ES_PHASE_APPLY)
+				es_call_reads_forget(call);
 			st = call_with_retry(run, n, ES_PHASE_VERIFY, call);
 		}
 		if (st == ES_OK)
