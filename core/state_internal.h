@@ -55,6 +55,9 @@ cJSON *es_state_record_new(const char *type, ...);
 /* Add a number member to `r`; on failure `r` is freed and NULL returned. */
 cJSON *es_state_with_number(cJSON *r, const char *name, double v);
 /* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
+/* Whether `record` changes what the model says, not only when (the
+ * serial's and the journal's rule, state_records.c). */
+int es_state_record_changes(const cJSON *model, const cJSON *record);
 int es_state_apply_record(cJSON *model, const cJSON *record);
 
 /* The task state of a name, -1 when unknown (state.c). */

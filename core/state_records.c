@@ -329,11 +329,13 @@ static int same_string(const char *a, const char *b)
  * move it: a record that only refreshes a timestamp does not count.
  * Secrets count always: their values live in secrets.json, not here.
  */
-static int record_changes(const cJSON *m, const cJSON *r)
+int es_state_record_changes(const cJSON *m, const cJSON *r)
 {
 	const char *type = es_state_str_member(r, "type");
 	const cJSON *old;
 
+	if (!type)
+		return 1;
 	if (strcmp(type, "task") == 0) {
 		old = cJSON_GetObjectItemCaseSensitive(
 		    cJSON_GetObjectItemCaseSensitive(m, "tasks"),
@@ -392,7 +394,7 @@ int es_state_apply_record(cJSON *model, const cJSON *record)
 
 		if (strcmp(type, record_types[i].type) != 0)
 			continue;
-		changes = record_changes(model, record);
+		changes = es_state_record_changes(model, record);
 		if (record_types[i].apply(model, record) < 0)
 			return -1;
 		return changes && bump_serial(model) < 0 ? -1 : 0;
