@@ -106,7 +106,8 @@ static int code_in(const char *code, const char *const *list)
 
 /* A read's "no such thing", answered to a POST. */
 static const char *const not_found_codes[] = {
-    "NoSuchEntity", "CreateAccountStatusNotFoundException", NULL};
+    "NoSuchEntity", "CreateAccountStatusNotFoundException",
+    "AccountNotFoundException", NULL};
 static const char *const expired_codes[] = {"ExpiredToken",
                                             "ExpiredTokenException", NULL};
 /* Rejected keys, which JSON 1.1 services answer with 400. */

@@ -251,12 +251,35 @@ END_TEST
 
 /* ------------------------------------------------------------ account */
 
+/* DescribeAccount's answer for the account envsetup made. */
+static const char ours[] =
+    "{\"Account\":{\"Id\":\"222233334444\",\"Arn\":\"arn:aws:"
+    "organizations::111111111111:account/o-x/222233334444\","
+    "\"Email\":\"aws+uat@acme.example\",\"Name\":\"acme-uat\","
+    "\"Status\":\"ACTIVE\",\"JoinedMethod\":\"CREATED\"}}";
+static const char not_found[] =
+    "{\"__type\":\"AccountNotFoundException\",\"Message\":\"You "
+    "specified an account that doesn't exist.\"}";
+
+/* DescribeAccount answers account `id`, of e-mail `email`. The mock
+ * keeps the body's pointer: a few rules a test, each its own buffer. */
+static size_t described(const char *id, const char *email, int once)
+{
+	static char bodies[4][160];
+	static size_t next;
+	char *body = bodies[next++ % 4];
+
+	snprintf(body, sizeof(bodies[0]),
+	         "{\"Account\":{\"Id\":\"%s\",\"Email\":\"%s\"}}", id, email);
+	return on(TGT "DescribeAccount", 200, body, once);
+}
+
 START_TEST(create_account_flow)
 {
-	size_t others = on(TGT "ListAccounts", 200,
-	                   "{\"Accounts\":[{\"Id\":\"111111111111\","
-	                   "\"Email\":\"root@mgmt.example\"}]}",
-	                   0);
+	size_t listed, others = on(TGT "ListAccounts", 200,
+	                           "{\"Accounts\":[{\"Id\":\"111111111111\","
+	                           "\"Email\":\"root@mgmt.example\"}]}",
+	                           0);
 
 	on(TGT "ListCreateAccountStatus", 200, "{\"CreateAccountStatuses\":[]}",
 	   0);
@@ -292,13 +315,12 @@ START_TEST(create_account_flow)
 	ck_assert_str_eq(mock_state("account_id"), "222233334444");
 	ck_assert_ptr_nonnull(mock_state("account_created_at"));
 	ck_assert_ptr_null(mock_state("create_request_id"));
-	/* Verify finds the account and publishes it. */
-	on(TGT "ListAccounts", 200,
-	   "{\"Accounts\":[{\"Id\":\"222233334444\","
-	   "\"Email\":\"aws+uat@acme.example\"}]}",
-	   0);
+	/* Verify reads the account by its id and publishes it. */
+	on(TGT "DescribeAccount", 200, ours, 0);
 	mock_http_drop(others);
+	listed = sent_with(TGT "ListAccounts");
 	ck_assert_int_eq(verify("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), listed);
 	ck_assert_str_eq(mock_output("account_id", NULL), "222233334444");
 	ck_assert_str_eq(mock_output("console_url", NULL),
 	                 "https://222233334444.signin.aws.amazon.com/console");
@@ -320,6 +342,7 @@ START_TEST(create_account_found_on_page_two)
 	ck_assert_uint_eq(sent_with(TGT "CreateAccount\n"), 0);
 	ck_assert_uint_eq(sent_with("\"MaxResults\":20"), 2);
 	ck_assert_str_eq(mock_state("account_id"), "999988887777");
+	described("999988887777", "AWS+UAT@acme.example", 0);
 	ck_assert_int_eq(plan("create_account"), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 0);
 }
@@ -410,6 +433,7 @@ END_TEST
 START_TEST(account_found_but_not_recorded)
 {
 	mock_state_set("create_request_id", "car-abcdef012345");
+	on(TGT "DescribeAccount", 200, ours, 0);
 	on(TGT "ListAccounts", 200,
 	   "{\"Accounts\":[{\"Id\":\"222233334444\","
 	   "\"Email\":\"aws+uat@acme.example\"}]}",
@@ -458,20 +482,54 @@ START_TEST(account_request_found_by_name)
 }
 END_TEST
 
+/* With account_id in state, one DescribeAccount instead of paging through
+ * the Organization's ListAccounts; the e-mail looked up again when the
+ * recorded account is gone or is not the configured one any more. */
+START_TEST(known_account_is_described_not_listed)
+{
+	size_t rule;
+
+	mock_state_set("account_id", "222233334444");
+	rule = on(TGT "DescribeAccount", 200, ours, 0);
+	ck_assert_int_eq(plan("create_account"), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 0);
+	ck_assert_uint_eq(mock_http_count(), 1);
+	ck_assert_uint_eq(sent_with("\"AccountId\":\"222233334444\""), 1);
+	ck_assert_int_eq(verify("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 0);
+
+	mock_http_drop(rule);
+	on(TGT "ListAccounts", 200,
+	   "{\"Accounts\":[{\"Id\":\"999988887777\","
+	   "\"Email\":\"aws+uat@acme.example\"}]}",
+	   0);
+	rule = on(TGT "DescribeAccount", 400, not_found, 0);
+	ck_assert_int_eq(plan("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 1);
+	ck_assert_uint_eq(mock_plan_count(), 1); /* 999988887777 to record */
+	mock_http_drop(rule);
+	described("222233334444", "old@acme.example", 0);
+	ck_assert_int_eq(apply("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 2);
+	ck_assert_str_eq(mock_state("account_id"), "999988887777");
+	ck_assert_uint_eq(sent_with(TGT "CreateAccount\n"), 0);
+}
+END_TEST
+
 START_TEST(adopt_needs_an_account_of_the_organization)
 {
 	mock_config_string("account_mode", "adopt");
 	mock_config_string("account_id", "123456789012");
-	on(TGT "ListAccounts", 200,
-	   "{\"Accounts\":[{\"Id\":\"123456789012\","
-	   "\"Email\":\"aws@acme.example\"}]}",
-	   1);
+	described("123456789012", "aws@acme.example", 1);
 	ck_assert_int_eq(apply("create_account"), ES_OK);
 	ck_assert_str_eq(mock_state("account_id"), "123456789012");
-	on(TGT "ListAccounts", 200, "{\"Accounts\":[]}", 0);
+	ck_assert_uint_eq(sent_with("\"AccountId\":\"123456789012\""), 1);
+	on(TGT "DescribeAccount", 400, not_found, 0);
 	ck_assert_int_eq(plan("create_account"), ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "account_id");
 	ck_assert_uint_eq(sent_with(TGT "CreateAccount\n"), 0);
+	/* The id is known: the Organization is never listed. */
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 0);
 }
 END_TEST
 
@@ -879,6 +937,7 @@ int main(void)
 	    unreadable_listing_never_creates,
 	    account_found_but_not_recorded,
 	    account_request_found_by_name,
+	    known_account_is_described_not_listed,
 	    adopt_needs_an_account_of_the_organization,
 	    assume_role_denied,
 	    sts_reply_fields_are_secret,
