@@ -16,6 +16,8 @@ Prints, one table per measurement, the median of --runs runs (default 5):
   io       fresh apply of acme at 0 ms latency, then two no-change
            applies: provider reads, reads repeated with no write to that
            provider in between, and fsync/fdatasync calls (strace -f).
+  ratelimit  mailgun alone at 0 ms latency, with rate_limit_per_min 300
+           and without: CPU and wake-ups per second waited for tokens.
   many     --customers distinct copies of acme (default 10) in one
            invocation at 20 ms latency: wall, calls/s, RSS, CPU per call,
            and correctness (resources = N x one customer's, plan exits 0).
@@ -348,6 +350,41 @@ def bench_io(b, runs):
           ("run", "calls", "reads", "repeated reads", "fsyncs"),
           [(name, *[median([x[i] for x in xs]) for i in range(4)])
            for name, xs in rows.items()])
+
+
+def bench_ratelimit(b, runs, per_min=300):
+    """What the rate limiter's waits cost: mailgun alone at 0 ms latency,
+    without a limit and with rate_limit_per_min; the difference in wall is
+    the waiting for tokens, the differences in CPU and wake-ups (ru_nvcsw)
+    per second of it are what that waiting costs."""
+    b.start("--latency-ms", "0")
+    plain = b.config()
+    limited = os.path.join(b.work, "limited.cfg")
+    with open(plain) as f:
+        text = f.read()
+    with open(limited, "w") as f:
+        f.write(re.sub(r"(\n  mailgun = \{)",
+                       rf"\1 rate_limit_per_min = {per_min};", text, count=1))
+    med = {}
+    for name, cfg in (("none", plain), (f"{per_min}/min", limited)):
+        rows = []
+        for _ in range(runs):
+            b.reset()
+            wall, cpu, _, _, wakes = b.run("apply", cfg, "--env", "uat",
+                                           "--only", "mailgun",
+                                           "--max-poll-interval", "1")
+            rows.append((b.calls(), wall, cpu, wakes))
+        med[name] = [median([r[i] for r in rows]) for i in range(4)]
+    base, lim = med["none"], med[f"{per_min}/min"]
+    waited = lim[1] - base[1]
+    table(f"mailgun alone, rate limit or none, 0 ms latency (median of {runs})",
+          ("limit", "calls", "wall s", "cpu s", "wake-ups", "waited s",
+           "cpu ms per s waited", "wake-ups per s waited"),
+          [(name, m[0], f"{m[1]:.2f}", f"{m[2]:.3f}", m[3],
+            f"{waited:.2f}" if m is lim else "",
+            f"{1000 * (m[2] - base[2]) / waited:.2f}" if m is lim else "",
+            f"{(m[3] - base[3]) / waited:.1f}" if m is lim else "")
+           for name, m in med.items()])
 
 
 def bench_many(b, n):

@@ -19,6 +19,7 @@
 #include "refs_run.h"
 #include "run.h"
 #include "runner.h"
+#include "sleep.h"
 
 void es_call_init(struct es_call *call, struct es_instance *inst,
                   struct es_node *node)
@@ -639,12 +640,7 @@ static int progress_cancelled(es_call *call)
 static void progress_sleep(es_call *call, uint32_t ms)
 {
 	es_call_reads_forget(call);
-	while (ms > 0 && !hook_cancelled(call)) {
-		uint32_t slice = ms > 100 ? 100 : ms;
-
-		usleep(slice * 1000u);
-		ms -= slice;
-	}
+	es_sleep_cancellable(ms, hook_cancelled, call);
 }
 
 static int gate_confirmed(es_call *call)

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "plan_file.h"
 #include "refs_run.h"
+#include "sleep.h"
 
 #define DEFAULT_PARALLELISM 4
 #define RETRY_ATTEMPTS 5
@@ -54,9 +55,14 @@ static int cancelled(struct es_run *run)
 
 static void wait_changed_until(struct es_run *run, double due);
 
+static int run_cancelled(void *run)
+{
+	return cancelled(run);
+}
+
 /* A retry's wait. While the workers run, a timed wait that a signal
- * interrupts (run_all); otherwise (teardown, one task at a time) slices
- * that look at the flag. */
+ * interrupts (run_all); otherwise (teardown, one task at a time) one that
+ * the signal handler's es_wake_sleepers ends. */
 static void sleep_ms(struct es_run *run, uint32_t ms)
 {
 	double due = now_s() + ms / 1000.0;
@@ -68,12 +74,7 @@ static void sleep_ms(struct es_run *run, uint32_t ms)
 		pthread_mutex_unlock(&run->lock);
 		return;
 	}
-	while (ms > 0 && !cancelled(run)) {
-		uint32_t slice = ms > 100 ? 100 : ms;
-
-		usleep(slice * 1000u);
-		ms -= slice;
-	}
+	es_sleep_cancellable(ms, run_cancelled, run);
 }
 
 /* ---- set-up ---------------------------------------------------------- */
