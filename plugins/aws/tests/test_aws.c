@@ -809,23 +809,31 @@ START_TEST(records_upsert_then_insync)
 	mock_config_string("hosted_zone", "acme.example");
 	mock_config_list("records", "app=lb-uat.example.net",
 	                 "api.acme.example=api.example.net", NULL);
-	old_app = on(
-	    "rrset?maxitems=1&name=app.acme.example.&type=CNAME", 200,
-	    "<ListResourceRecordSetsResponse><ResourceRecordSets>"
-	    "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</"
-	    "Type>"
-	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>old.example"
-	    "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
-	    "</ResourceRecordSets></ListResourceRecordSetsResponse>",
-	    0);
-	on("rrset?maxitems=1&name=api.acme.example.&type=CNAME", 200,
+	/* The zone in two pages: api in place, app holding another value. */
+	on("rrset?maxitems=300&name=app.acme.example.&type=CNAME", 200,
 	   "<ListResourceRecordSetsResponse><ResourceRecordSets>"
-	   "<ResourceRecordSet><Name>api.acme.example.</Name><Type>CNAME</Type>"
-	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
-	   "api.example.net</Value></ResourceRecord></ResourceRecords>"
-	   "</ResourceRecordSet></ResourceRecordSets>"
+	   "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</Type>"
+	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>old.example"
+	   "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
+	   "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
 	   "</ListResourceRecordSetsResponse>",
-	   0);
+	   1);
+	old_app = on(
+	    "rrset?maxitems=300\n", 200,
+	    "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	    "<ResourceRecordSet><Name>acme.example.</Name><Type>NS</Type>"
+	    "<TTL>172800</TTL><ResourceRecords><ResourceRecord><Value>"
+	    "ns-1.example</Value></ResourceRecord></ResourceRecords>"
+	    "</ResourceRecordSet>"
+	    "<ResourceRecordSet><Name>api.acme.example.</Name><Type>CNAME</"
+	    "Type>"
+	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
+	    "api.example.net</Value></ResourceRecord></ResourceRecords>"
+	    "</ResourceRecordSet></ResourceRecordSets>"
+	    "<IsTruncated>true</IsTruncated><NextRecordName>app.acme.example."
+	    "</NextRecordName><NextRecordType>CNAME</NextRecordType>"
+	    "</ListResourceRecordSetsResponse>",
+	    1);
 	on("POST http://127.0.0.1:9/aws/route53/2013-04-01/hostedzone/Z0SBX1/"
 	   "rrset/",
 	   200,
@@ -843,10 +851,27 @@ START_TEST(records_upsert_then_insync)
 	   1);
 
 	ck_assert_msg(plan("dns_records") == ES_OK, "%s", mock_diag_text());
+	ck_assert_uint_eq(sent_with("rrset?maxitems=300"), 2);
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_str_eq(mock_plan(0)->text,
 	                 "2 record app.acme.example. CNAME "
 	                 "old.example -> lb-uat.example.net");
+	mock_http_drop(old_app);
+	/* The same zone in one page, for verify and apply. */
+	old_app = on(
+	    "rrset?maxitems=300\n", 200,
+	    "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	    "<ResourceRecordSet><Name>API.acme.example</Name><Type>CNAME</Type>"
+	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
+	    "api.example.net</Value></ResourceRecord></ResourceRecords>"
+	    "</ResourceRecordSet>"
+	    "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</"
+	    "Type>"
+	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>old.example"
+	    "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
+	    "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
+	    "</ListResourceRecordSetsResponse>",
+	    0);
 	ck_assert_int_eq(verify("dns_records"), ES_FAILED);
 	ck_assert_int_eq(apply("dns_records"), ES_IN_PROGRESS);
 	ck_assert_str_eq(mock_state("change_id"), "C0SBX9");
@@ -858,19 +883,41 @@ START_TEST(records_upsert_then_insync)
 	                  1);
 	ck_assert_uint_eq(sent_with("<Name>api.acme.example.</Name>"), 0);
 	/* Now in place at Route 53; apply polls the recorded change. */
-	on("rrset?maxitems=1&name=app", 200,
+	mock_http_drop(old_app);
+	on("rrset?maxitems=300\n", 200,
 	   "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	   "<ResourceRecordSet><Name>api.acme.example.</Name><Type>CNAME</Type>"
+	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
+	   "api.example.net</Value></ResourceRecord></ResourceRecords>"
+	   "</ResourceRecordSet>"
 	   "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</Type>"
 	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
 	   "lb-uat.example.net</Value></ResourceRecord></ResourceRecords>"
 	   "</ResourceRecordSet></ResourceRecordSets>"
 	   "</ListResourceRecordSetsResponse>",
 	   0);
-	mock_http_drop(old_app);
 	ck_assert_int_eq(apply("dns_records"), ES_OK);
 	ck_assert_ptr_null(mock_state("change_id"));
 	ck_assert_uint_eq(sent_with("rrset/\n"), 1);
 	ck_assert_int_eq(verify("dns_records"), ES_OK);
+}
+END_TEST
+
+/* Route 53's caps on one change batch: 1000 ResourceRecord elements and
+ * 32,000 characters of values; the rest waits for the next batch. */
+START_TEST(records_batches_within_route53_caps)
+{
+	static struct rec todo[1500];
+
+	for (size_t i = 0; i < 1500; i++)
+		snprintf(todo[i].value, sizeof(todo[i].value), "lb%zu.example",
+		         i % 10); /* 12 characters */
+	ck_assert_uint_eq(batch_size(todo, 1500), 1000);
+	ck_assert_uint_eq(batch_size(todo, 7), 7);
+	for (size_t i = 0; i < 1500; i++)
+		snprintf(todo[i].value, sizeof(todo[i].value), "%0100d", 1);
+	ck_assert_uint_eq(batch_size(todo, 1500), 320);
+	ck_assert_uint_eq(batch_size(todo, 0), 0);
 }
 END_TEST
 
@@ -949,6 +996,7 @@ int main(void)
 	    zone_found_but_not_recorded,
 	    zone_created_once,
 	    records_upsert_then_insync,
+	    records_batches_within_route53_caps,
 	    schema_and_validate,
 	};
 	Suite *s = suite_create("aws");
