@@ -94,13 +94,17 @@ int es_instance_remember(struct es_instance *inst, const char *name,
 	for (size_t i = 0; i < inst->n_secrets; i++) {
 		if (strcmp(inst->secrets[i].name, name) == 0) {
 			char *copy = strdup(value);
+			char **old =
+			    realloc(inst->retired,
+			            (inst->n_retired + 1) * sizeof(*old));
 
-			if (!copy) {
+			if (old)
+				inst->retired = old;
+			if (!copy || !old) {
+				free(copy);
 				rc = -1;
 			} else {
-				es_wipe(inst->secrets[i].value,
-				        strlen(inst->secrets[i].value));
-				free(inst->secrets[i].value);
+				old[inst->n_retired++] = inst->secrets[i].value;
 				inst->secrets[i].value = copy;
 			}
 			pthread_mutex_unlock(&inst->lock);

@@ -40,6 +40,11 @@ struct es_instance {
 	int *http_in_use;
 	struct es_runtime_secret *secrets; /* remembered/generated this run */
 	size_t n_secrets;
+	/* Values replaced by a later remember: kept (wiped at close) while a
+	 * task running beside it may still hold es_instance_secret's pointer
+	 * (max_concurrency > 1). */
+	char **retired;
+	size_t n_retired;
 	pthread_mutex_t lock;
 };
 

@@ -289,6 +289,11 @@ void es_run_close(struct es_run *run)
 			free(inst->secrets[s].name);
 		}
 		free(inst->secrets);
+		for (size_t s = 0; s < inst->n_retired; s++) {
+			es_wipe(inst->retired[s], strlen(inst->retired[s]));
+			free(inst->retired[s]);
+		}
+		free(inst->retired);
 		pthread_mutex_destroy(&inst->lock);
 	}
 	free(run->instances);
