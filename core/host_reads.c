@@ -138,8 +138,9 @@ es_http_response *es_call_read_again(es_call *call,
 		return NULL;
 	r->phase = call->phase;
 	r->invocation = call->invocation;
+	/* Not "METHOD URL" first: that is a request's trace line. */
 	es_log(ES_LOG_DEBUG, call->prefix,
-	       "%s %s: answered by this task's read before (no write since)",
+	       "answered by this task's earlier read (no write since): %s %s",
 	       req->method, req->url);
 	return es_http_response_copy(r->resp);
 }
