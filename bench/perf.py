@@ -13,6 +13,11 @@ Prints, one table per measurement, the median of --runs runs (default 5):
            taking 4 polls (--async-polls 4), 1 s apart and 1 ms apart:
            wall (do webhooks, templates and SMTP overlap the waits?) and
            CPU per second waited (the difference between the two).
+  io       fresh apply of acme at 0 ms latency, then two no-change
+           applies: provider reads, reads repeated with no write to that
+           provider in between, and fsync/fdatasync calls (strace -f).
+  ratelimit  mailgun alone at 0 ms latency, with rate_limit_per_min 300
+           and without: CPU and wake-ups per second waited for tokens.
   many     --customers distinct copies of acme (default 10) in one
            invocation at 20 ms latency: wall, calls/s, RSS, CPU per call,
            and correctness (resources = N x one customer's, plan exits 0).
@@ -287,6 +292,99 @@ def bench_poll(b, runs):
             if w == "1000" else "",
             f"{(m[3] - med['1'][3]) / waited:.1f}" if w == "1000" else "")
            for w, m in med.items()])
+
+
+READ_ACTION = re.compile(r"(^|[.=])(List|Get|Describe)[A-Za-z]*$")
+
+
+def repeated_reads(record):
+    """(reads, repeats): a read is a GET, an AWS List/Get/Describe
+    (X-Amz-Target or Action=) or a GraphQL query; a repeat is a read identical to an earlier
+    one (method, path, query, body) with no write to that provider in
+    between."""
+    seen, reads, repeats = {}, 0, 0
+    with open(record) as f:
+        for line in f:
+            r = json.loads(line)
+            provider = r.get("fake")
+            action = (r["headers"].get("X-Amz-Target") or
+                      "".join(re.findall(r"Action=(\w+)",
+                                         r["query"] + r.get("body", ""))))
+            key = (r["method"], r["fake_path"], r["query"], r.get("body"))
+            graphql_read = (r["fake_path"].endswith("/graphql") and
+                            "mutation" not in r.get("body", ""))
+            if not (r["method"] == "GET" or READ_ACTION.search(action) or
+                    graphql_read):
+                seen[provider] = set()
+                continue
+            reads += 1
+            mine = seen.setdefault(provider, set())
+            repeats += key in mine
+            mine.add(key)
+    return reads, repeats
+
+
+def bench_io(b, runs):
+    """Reads repeated within one apply and fsyncs, fresh and no-change."""
+    b.start("--latency-ms", "0")
+    cfg = b.config()
+    trace = os.path.join(b.work, "strace")
+    # The first no-change apply after a fresh one re-records each task
+    # "no changes" where it said "changed"; the next one is steady state.
+    rows = {"fresh apply": [], "no-change apply": [],
+            "no-change apply again": []}
+    for _ in range(runs):
+        b.reset()
+        for name in rows:
+            open(b.record, "w").close()
+            subprocess.run(
+                ["strace", "-f", "-qq", "-e", "trace=fsync,fdatasync",
+                 "-o", trace, b.es, "--plugin-dir", b.plugins, "apply", cfg,
+                 "--env", "uat", "--max-poll-interval", "1"],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=b.env)
+            with open(trace) as f:
+                syncs = sum(1 for ln in f if "sync(" in ln)
+            rows[name].append((b.calls(), *repeated_reads(b.record), syncs))
+    table(f"Repeated reads and fsyncs, acme at 0 ms latency (median of {runs})",
+          ("run", "calls", "reads", "repeated reads", "fsyncs"),
+          [(name, *[median([x[i] for x in xs]) for i in range(4)])
+           for name, xs in rows.items()])
+
+
+def bench_ratelimit(b, runs, per_min=300):
+    """What the rate limiter's waits cost: mailgun alone at 0 ms latency,
+    without a limit and with rate_limit_per_min; the difference in wall is
+    the waiting for tokens, the differences in CPU and wake-ups (ru_nvcsw)
+    per second of it are what that waiting costs."""
+    b.start("--latency-ms", "0")
+    plain = b.config()
+    limited = os.path.join(b.work, "limited.cfg")
+    with open(plain) as f:
+        text = f.read()
+    with open(limited, "w") as f:
+        f.write(re.sub(r"(\n  mailgun = \{)",
+                       rf"\1 rate_limit_per_min = {per_min};", text, count=1))
+    med = {}
+    for name, cfg in (("none", plain), (f"{per_min}/min", limited)):
+        rows = []
+        for _ in range(runs):
+            b.reset()
+            wall, cpu, _, _, wakes = b.run("apply", cfg, "--env", "uat",
+                                           "--only", "mailgun",
+                                           "--max-poll-interval", "1")
+            rows.append((b.calls(), wall, cpu, wakes))
+        med[name] = [median([r[i] for r in rows]) for i in range(4)]
+    base, lim = med["none"], med[f"{per_min}/min"]
+    waited = lim[1] - base[1]
+    table(f"mailgun alone, rate limit or none, 0 ms latency (median of {runs})",
+          ("limit", "calls", "wall s", "cpu s", "wake-ups", "waited s",
+           "cpu ms per s waited", "wake-ups per s waited"),
+          [(name, m[0], f"{m[1]:.2f}", f"{m[2]:.3f}", m[3],
+            f"{waited:.2f}" if m is lim else "",
+            f"{1000 * (m[2] - base[2]) / waited:.2f}" if m is lim else "",
+            f"{(m[3] - base[3]) / waited:.1f}" if m is lim else "")
+           for name, m in med.items()])
 
 
 def bench_many(b, n):

@@ -19,6 +19,7 @@
 #include "refs_run.h"
 #include "run.h"
 #include "runner.h"
+#include "sleep.h"
 
 void es_call_init(struct es_call *call, struct es_instance *inst,
                   struct es_node *node)
@@ -48,6 +49,7 @@ void es_call_release(struct es_call *call)
 	call->changes = NULL;
 	es_refs_release(call);
 	es_host_templates_release(call);
+	es_call_reads_release(call);
 }
 
 /* ---- secrets ------------------------------------------------------- */
@@ -92,13 +94,17 @@ int es_instance_remember(struct es_instance *inst, const char *name,
 	for (size_t i = 0; i < inst->n_secrets; i++) {
 		if (strcmp(inst->secrets[i].name, name) == 0) {
 			char *copy = strdup(value);
+			char **old =
+			    realloc(inst->retired,
+			            (inst->n_retired + 1) * sizeof(*old));
 
-			if (!copy) {
+			if (old)
+				inst->retired = old;
+			if (!copy || !old) {
+				free(copy);
 				rc = -1;
 			} else {
-				es_wipe(inst->secrets[i].value,
-				        strlen(inst->secrets[i].value));
-				free(inst->secrets[i].value);
+				old[inst->n_retired++] = inst->secrets[i].value;
 				inst->secrets[i].value = copy;
 			}
 			pthread_mutex_unlock(&inst->lock);
@@ -452,7 +458,11 @@ static es_http_response *http_request(es_call *call,
 	       req->struct_size < sizeof(full) ? req->struct_size
 	                                       : sizeof(full));
 	full.struct_size = sizeof(full);
+	resp = es_call_read_again(call, &full);
+	if (resp)
+		return resp;
 	resp = es_http_perform(call->http, &full, &hooks);
+	es_call_read_keep(call, &full, resp);
 	/* The HTTP service already retried a read that got no answer, a 429
 	 * or a 5xx: the plugin's ES_RETRY after it must not multiply that. A
 	 * write is different: its outcome is unknown, and calling again
@@ -633,12 +643,8 @@ static int progress_cancelled(es_call *call)
 
 static void progress_sleep(es_call *call, uint32_t ms)
 {
-	while (ms > 0 && !hook_cancelled(call)) {
-		uint32_t slice = ms > 100 ? 100 : ms;
-
-		usleep(slice * 1000u);
-		ms -= slice;
-	}
+	es_call_reads_forget(call);
+	es_sleep_cancellable(ms, hook_cancelled, call);
 }
 
 static int gate_confirmed(es_call *call)

@@ -138,6 +138,38 @@ void es_http_response_free(es_http_response *r)
 	free(r);
 }
 
+es_http_response *es_http_response_copy(const es_http_response *r)
+{
+	es_http_response *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	c->status = r->status;
+	c->len = c->cap = r->len;
+	c->body = malloc(r->len + 1);
+	c->headers =
+	    calloc(r->n_headers ? r->n_headers : 1, sizeof(*c->headers));
+	if (!c->body || !c->headers)
+		goto fail;
+	memcpy(c->body, r->body ? r->body : "", r->len);
+	c->body[r->len] = '\0';
+	c->cap_headers = r->n_headers;
+	for (; c->n_headers < r->n_headers; c->n_headers++) {
+		struct es_http_header *h = &c->headers[c->n_headers];
+
+		h->name = strdup(r->headers[c->n_headers].name);
+		h->value = strdup(r->headers[c->n_headers].value);
+		if (!h->name || !h->value) {
+			c->n_headers++;
+			goto fail;
+		}
+	}
+	return c;
+fail:
+	es_http_response_free(c);
+	return NULL;
+}
+
 long es_http_response_status(const es_http_response *r)
 {
 	return r ? r->status : 0;
@@ -496,7 +528,7 @@ static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 	set_options(a->c, a->req, a->p, r, &a->trace);
 	if (a->c->s.trace)
 		es_http_log(a->hooks, &a->p->masks, ES_LOG_DEBUG, "%s %s",
-		            a->req->method, a->p->shown_url);
+		            a->req->method, es_http_shown_url(a->p));
 	rc = curl_easy_perform(a->c->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(a->c->curl, CURLINFO_RESPONSE_CODE,
@@ -527,7 +559,7 @@ static es_http_response *give_up(struct attempt_state *a, es_http_response *r,
 
 	describe(a, rc, r, why, sizeof(why));
 	es_http_error(a->hooks, &a->p->masks, "%s %s: %s (%u attempt%s)",
-	              a->req->method, a->p->shown_url, why, attempts,
+	              a->req->method, es_http_shown_url(a->p), why, attempts,
 	              attempts == 1 ? "" : "s");
 	/* Nobody there after every attempt: the next request to that origin
 	 * is not tried again this run. */
@@ -565,7 +597,7 @@ static es_http_response *run(struct attempt_state *a)
 				return give_up(a, r, rc, o, n - 1);
 			es_http_error(a->hooks, &a->p->masks,
 			              "%s %s: cancelled before sending",
-			              a->req->method, a->p->shown_url);
+			              a->req->method, es_http_shown_url(a->p));
 			es_http_response_free(r);
 			return NULL;
 		}
@@ -576,7 +608,7 @@ static es_http_response *run(struct attempt_state *a)
 			    a->hooks, &a->p->masks,
 			    "%s %s: HTTP %ld; not resent: the request "
 			    "changes state and may have been applied",
-			    a->req->method, a->p->shown_url, r->status);
+			    a->req->method, es_http_shown_url(a->p), r->status);
 		if (o == OUT_DONE)
 			return r;
 		if (o != OUT_RETRY || n >= s->max_attempts)
@@ -585,8 +617,8 @@ static es_http_response *run(struct attempt_state *a)
 		describe(a, rc, r, why, sizeof(why));
 		es_http_log(a->hooks, &a->p->masks, ES_LOG_INFO,
 		            "%s %s: %s; retrying in %u ms (attempt %u of %u)",
-		            a->req->method, a->p->shown_url, why, wait, n + 1,
-		            s->max_attempts);
+		            a->req->method, es_http_shown_url(a->p), why, wait,
+		            n + 1, s->max_attempts);
 		if (clock_sleep(a->c, wait, hook_cancelled, (void *)a->hooks) <
 		    0)
 			return give_up(a, r, rc, o, n);
@@ -627,7 +659,7 @@ es_http_response *es_http_perform(struct es_http_client *c,
 		es_http_error(hooks, &p.masks,
 		              "%s %s: not sent: nobody answered there earlier "
 		              "in this run (%s)",
-		              req->method, p.shown_url, why);
+		              req->method, es_http_shown_url(&p), why);
 		if (hooks->refused)
 			hooks->refused(hooks->ctx);
 		es_http_prepared_free(&p);
@@ -636,13 +668,14 @@ es_http_response *es_http_perform(struct es_http_client *c,
 	/* No write is sent unless its intent is durable: a run killed after
 	 * the send must find the intent and look the write up. */
 	if (req->mutating && hooks->intent_begin) {
-		a.intent = hooks->intent_begin(hooks->ctx, req->method,
-		                               p.shown_url, req->intent);
+		a.intent =
+		    hooks->intent_begin(hooks->ctx, req->method,
+		                        es_http_shown_url(&p), req->intent);
 		if (a.intent == 0) {
 			es_http_error(hooks, &p.masks,
 			              "%s %s: not sent: the state could not "
 			              "journal its intent",
-			              req->method, p.shown_url);
+			              req->method, es_http_shown_url(&p));
 			if (hooks->refused)
 				hooks->refused(hooks->ctx);
 			es_http_prepared_free(&p);

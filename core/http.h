@@ -102,6 +102,8 @@ const char *es_http_response_body(const es_http_response *r, size_t *len);
 const char *es_http_response_header(const es_http_response *r,
                                     const char *name);
 void es_http_response_free(es_http_response *r);
+/* A deep copy (malloc'd), or NULL. */
+es_http_response *es_http_response_copy(const es_http_response *r);
 char *es_http_escape(const char *in); /* malloc'd */
 
 /* Replace {{secret:NAME}} in `in`; encoding: 0 raw, 1 URL, 2 JSON string.

@@ -35,7 +35,7 @@ struct es_http_masks {
  * attempted any number of times. */
 struct es_http_prepared {
 	char *url;       /* substituted; query sorted for SigV4 */
-	char *shown_url; /* masked and redacted: logs, journal, errors */
+	char *shown_url; /* es_http_shown_url: NULL until first shown */
 	struct curl_slist *headers;
 	char *body; /* nullable; raw body or encoded form */
 	size_t body_len;
@@ -56,6 +56,8 @@ int es_http_prepare(const struct es_http_request *req,
 int es_http_renew_mime(CURL *curl, const struct es_http_request *req,
                        struct es_http_prepared *p);
 void es_http_prepared_free(struct es_http_prepared *p);
+/* The URL masked and redacted, for logs, the journal and errors. */
+const char *es_http_shown_url(struct es_http_prepared *p);
 /* Wipe and free a string that may hold a secret (NULL is fine). */
 void es_http_free_secret(char *s);
 
@@ -91,7 +93,7 @@ void es_http_unreachable_forget(void);
  * hooks->error. */
 int es_http_check_origin(const char *plugin, const struct es_http_request *req,
                          const struct es_http_hooks *hooks,
-                         const struct es_http_prepared *p);
+                         struct es_http_prepared *p);
 
 /* es_http_substitute over `len` bytes, recording what it substituted. */
 char *es_http_substitute_n(const char *in, size_t len, int encoding,

@@ -362,7 +362,7 @@ static int prepare_headers(const struct es_http_request *req,
 			es_http_error(
 			    hooks, &p->masks,
 			    "%s %s: request not sent: bad header \"%s\"",
-			    req->method, p->shown_url,
+			    req->method, es_http_shown_url(p),
 			    h->name ? h->name : "(null)");
 		if (v)
 			es_wipe(v, strlen(v));
@@ -422,7 +422,7 @@ bad:
 	es_http_error(hooks, &p->masks,
 	              "%s %s: request not sent: form field "
 	              "without a name or value",
-	              req->method, p->shown_url);
+	              req->method, es_http_shown_url(p));
 fail:
 	free(b.p);
 	return -1;
@@ -444,7 +444,7 @@ static int prepare_multipart(const struct es_http_request *req,
 			es_http_error(hooks, &p->masks,
 			              "%s %s: request not sent: form field "
 			              "without a name or value",
-			              req->method, p->shown_url);
+			              req->method, es_http_shown_url(p));
 			return -1;
 		}
 		p->form_values[i] =
@@ -501,7 +501,8 @@ static int prepare_body(const struct es_http_request *req,
 		es_http_error(hooks, &p->masks,
 		              "%s %s: request not sent: "
 		              "unknown form kind %d",
-		              req->method, p->shown_url, (int)req->form_kind);
+		              req->method, es_http_shown_url(p),
+		              (int)req->form_kind);
 		return -1;
 	}
 	if (!req->body)
@@ -544,7 +545,7 @@ static int prepare_auth(const struct es_http_request *req,
 		es_http_error(hooks, &p->masks,
 		              "%s %s: request not sent: "
 		              "aws_sigv4 needs basic_user and basic_password",
-		              req->method, p->shown_url);
+		              req->method, es_http_shown_url(p));
 		return -1;
 	}
 	return 0;
@@ -576,8 +577,7 @@ int es_http_prepare(const struct es_http_request *req,
 	    substitute(req->url, strlen(req->url), ENC_URL, hooks, p, "url");
 	if (!p->url)
 		return -1;
-	p->shown_url = es_http_mask(&p->masks, p->url, strlen(p->url));
-	if (!p->shown_url || es_http_check_url(req, hooks, p) < 0 ||
+	if (es_http_check_url(req, hooks, p) < 0 ||
 	    prepare_auth(req, hooks, p) < 0 ||
 	    prepare_headers(req, hooks, p) < 0 ||
 	    prepare_body(req, hooks, p) < 0) {
@@ -585,6 +585,16 @@ int es_http_prepare(const struct es_http_request *req,
 		return -1;
 	}
 	return 0;
+}
+
+/* Masked on first use: most requests are never shown (no trace, no
+ * error, not a write), and masking is a pass over every secret the run
+ * holds. */
+const char *es_http_shown_url(struct es_http_prepared *p)
+{
+	if (!p->shown_url)
+		p->shown_url = es_http_mask(&p->masks, p->url, strlen(p->url));
+	return p->shown_url ? p->shown_url : "(URL not shown: out of memory)";
 }
 
 void es_http_free_secret(char *s)

@@ -187,7 +187,7 @@ int es_http_check_url(const struct es_http_request *req,
 		why = "cannot rebuild the URL";
 	if (why) {
 		es_http_error(hooks, &p->masks, "%s %s: request not sent: %s",
-		              req->method, p->shown_url, why);
+		              req->method, es_http_shown_url(p), why);
 	} else {
 		free(p->url);
 		p->url = url;
@@ -253,7 +253,7 @@ static const char *credentials(const struct es_http_request *req,
 
 int es_http_check_origin(const char *plugin, const struct es_http_request *req,
                          const struct es_http_hooks *hooks,
-                         const struct es_http_prepared *p)
+                         struct es_http_prepared *p)
 {
 	const char *what = credentials(req, p), *value, *name = NULL;
 	struct es_http_buf keys = {0}, shown = {0};
@@ -287,7 +287,7 @@ int es_http_check_origin(const char *plugin, const struct es_http_request *req,
 		es_http_error(hooks, &p->masks,
 		              "%s %s: request not sent: refusing to send %s to "
 		              "%s: not the origin of any URL key of %s (%s)",
-		              req->method, p->shown_url, what,
+		              req->method, es_http_shown_url(p), what,
 		              where && *where ? where : "an unknown origin",
 		              plugin ? plugin : "the plugin",
 		              list && *list ? list

@@ -28,7 +28,8 @@ struct live_task {
 
 static struct {
 	pthread_mutex_t lock;
-	int on, stopping, clock_running;
+	pthread_cond_t stop; /* es_live_end wakes the clock thread */
+	int on, stopping, clock_running, stop_ready;
 	pthread_t clock;
 	struct live_task tasks[LIVE_MAX];
 	size_t n_tasks;
@@ -99,24 +100,25 @@ static void draw_locked(void)
 	fflush(stdout);
 }
 
+/* Redraws every REDRAW_MS, in one timed wait each that es_live_end cuts
+ * short. */
 static void *clock_thread(void *arg)
 {
+	struct timespec due;
+
 	(void)arg;
-	for (;;) {
-		for (int slept = 0; slept < REDRAW_MS; slept += 100) {
-			usleep(100 * 1000);
-			pthread_mutex_lock(&live.lock);
-			if (live.stopping) {
-				pthread_mutex_unlock(&live.lock);
-				return NULL;
-			}
-			pthread_mutex_unlock(&live.lock);
-		}
-		pthread_mutex_lock(&live.lock);
-		if (live.drawn || live.n_tasks)
+	clock_gettime(CLOCK_MONOTONIC, &due);
+	pthread_mutex_lock(&live.lock);
+	while (!live.stopping) {
+		due.tv_sec += REDRAW_MS / 1000;
+		while (!live.stopping && pthread_cond_timedwait(
+		                             &live.stop, &live.lock, &due) == 0)
+			; /* woken early: stopping, or spurious */
+		if (!live.stopping && (live.drawn || live.n_tasks))
 			draw_locked();
-		pthread_mutex_unlock(&live.lock);
 	}
+	pthread_mutex_unlock(&live.lock);
+	return NULL;
 }
 
 void es_live_begin(const struct es_run *run)
@@ -124,6 +126,15 @@ void es_live_begin(const struct es_run *run)
 	if (!run->opt.live)
 		return;
 	pthread_mutex_lock(&live.lock);
+	if (!live.stop_ready) {
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&live.stop, &ca);
+		pthread_condattr_destroy(&ca);
+		live.stop_ready = 1;
+	}
 	live.on = 1;
 	live.stopping = 0;
 	live.n_tasks = live.drawn = 0;
@@ -142,6 +153,7 @@ void es_live_end(void)
 		return;
 	}
 	live.stopping = 1;
+	pthread_cond_broadcast(&live.stop);
 	joined = live.clock_running;
 	pthread_mutex_unlock(&live.lock);
 	if (joined)

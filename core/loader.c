@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@
 
 #include "config.h"
 #include "envsetup/version.h"
+#include "log.h"
 
 char *es_plugin_dir_default(const char *argv0)
 {
@@ -235,6 +237,75 @@ static int probe(const char *path, const char *name, char *err, size_t errlen)
 	return -1;
 }
 
+/*
+ * The verdicts of this process's probes: each plugin file is probed once
+ * an invocation, however many customers (registries) load it. Keyed by the
+ * file's identity, so a file replaced meanwhile is probed again.
+ */
+struct probed {
+	char *path, *err; /* err: NULL when it loaded */
+	dev_t dev;
+	ino_t ino;
+	off_t size;
+	struct timespec mtime;
+};
+
+static pthread_mutex_t probed_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct probed *probed;
+static size_t n_probed;
+
+static int same_file(const struct probed *p, const char *path,
+                     const struct stat *st)
+{
+	return strcmp(p->path, path) == 0 && p->dev == st->st_dev &&
+	       p->ino == st->st_ino && p->size == st->st_size &&
+	       p->mtime.tv_sec == st->st_mtim.tv_sec &&
+	       p->mtime.tv_nsec == st->st_mtim.tv_nsec;
+}
+
+static int probe_once(const char *path, const struct stat *st, const char *name,
+                      char *err, size_t errlen)
+{
+	struct probed *grown;
+	int rc;
+
+	pthread_mutex_lock(&probed_lock);
+	for (size_t i = 0; i < n_probed; i++) {
+		if (same_file(&probed[i], path, st)) {
+			rc = probed[i].err ? -1 : 0;
+			if (probed[i].err)
+				snprintf(err, errlen, "%s", probed[i].err);
+			pthread_mutex_unlock(&probed_lock);
+			return rc;
+		}
+	}
+	pthread_mutex_unlock(&probed_lock);
+	es_log(ES_LOG_DEBUG, name, "probing %s in a child process", path);
+	rc = probe(path, name, err, errlen);
+	pthread_mutex_lock(&probed_lock);
+	grown = realloc(probed, (n_probed + 1) * sizeof(*grown));
+	if (grown) {
+		struct probed *p = &grown[n_probed];
+
+		probed = grown;
+		p->path = strdup(path);
+		p->err = rc < 0 ? strdup(err) : NULL;
+		p->dev = st->st_dev;
+		p->ino = st->st_ino;
+		p->size = st->st_size;
+		p->mtime = st->st_mtim;
+		/* Out of memory: not kept, probed again next time. */
+		if (p->path && (rc == 0 || p->err))
+			n_probed++;
+		else {
+			free(p->path);
+			free(p->err);
+		}
+	}
+	pthread_mutex_unlock(&probed_lock);
+	return rc;
+}
+
 /* The plugin directory, as untrusted() judges its files. */
 static const char *untrusted_dir(const struct es_registry *r, char *why,
                                  size_t len)
@@ -278,7 +349,7 @@ static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
 		es_diags_add(d, path, 0, name, "plugin loaded twice");
 		return -1;
 	}
-	if (probe(path, name, err, sizeof(err)) < 0 ||
+	if (probe_once(path, &st, name, err, sizeof(err)) < 0 ||
 	    open_plugin(&p, path, name, err, sizeof(err)) < 0) {
 		es_diags_add(d, path, 0, name, "%s", err);
 		plugin_release(&p);

@@ -223,6 +223,13 @@ void es_logv(enum es_log_level level, const char *prefix, const char *fmt,
 	va_list copy;
 	int n;
 
+	/* A line nobody reads (a trace below the verbosity, no run log) is
+	 * neither formatted nor masked: masking goes over every secret. */
+	pthread_mutex_lock(&log_lock);
+	n = shown_on_stderr(level) || log_file;
+	pthread_mutex_unlock(&log_lock);
+	if (!n)
+		return;
 	va_copy(copy, ap);
 	n = vsnprintf(stack, sizeof(stack), fmt, ap);
 	if (n >= (int)sizeof(stack)) {

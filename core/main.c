@@ -22,6 +22,7 @@
 #include "plan_file.h"
 #include "recovery.h"
 #include "runner.h"
+#include "sleep.h"
 
 static volatile sig_atomic_t cancelled;
 
@@ -35,6 +36,7 @@ static void on_signal(int sig)
 		raise(sig);
 	}
 	cancelled = 1;
+	es_wake_sleepers(); /* a retry's or the rate limit's wait: now */
 }
 
 static const char usage_text[] =

@@ -19,9 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
-
-#define SLICE_MS 50u
 
 struct bucket {
 	struct bucket *next;
@@ -87,19 +84,6 @@ static double reserve(struct bucket *b)
 	b->last_ms = now;
 	b->tokens -= 1.0;
 	return b->tokens >= 0.0 ? 0.0 : -b->tokens / per_ms;
-}
-
-int es_sleep_cancellable(uint32_t ms, es_rate_cancelled_fn cancelled, void *ctx)
-{
-	while (ms > 0) {
-		uint32_t slice = ms > SLICE_MS ? SLICE_MS : ms;
-
-		if (cancelled && cancelled(ctx))
-			return -1;
-		usleep(slice * 1000u);
-		ms -= slice;
-	}
-	return cancelled && cancelled(ctx) ? -1 : 0;
 }
 
 int es_rate_limit_take(const char *name, uint32_t per_min,

@@ -8,24 +8,19 @@
 
 #include <stdint.h>
 
-/* Nonzero stops a wait early. */
-typedef int (*es_rate_cancelled_fn)(void *ctx);
+#include "sleep.h"
 
 /*
- * Take one token of `name`'s bucket, sleeping (in short slices, so
- * `cancelled` is honoured promptly) until it is due. per_min 0: no limit.
- * When instances configure different rates for one name, the lowest wins.
- * Returns 0, or -1 when cancelled (or out of memory, with no wait).
- * May block.
+ * Take one token of `name`'s bucket, sleeping until it is due
+ * (es_sleep_cancellable: `cancelled` is honoured as soon as it is set).
+ * per_min 0: no limit. When instances configure different rates for one name,
+ * the lowest wins. Returns 0, or -1 when cancelled (or out of memory, with no
+ * wait). May block.
  */
 int es_rate_limit_take(const char *name, uint32_t per_min,
                        es_rate_cancelled_fn cancelled, void *ctx);
 
 /* Forget every bucket (at exit, and between tests). */
 void es_rate_limit_reset(void);
-
-/* Sleep up to ms in short slices; 0 when slept fully, -1 if cancelled. */
-int es_sleep_cancellable(uint32_t ms, es_rate_cancelled_fn cancelled,
-                         void *ctx);
 
 #endif

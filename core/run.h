@@ -41,6 +41,11 @@ struct es_instance {
 	int *http_in_use;
 	struct es_runtime_secret *secrets; /* remembered/generated this run */
 	size_t n_secrets;
+	/* Values replaced by a later remember: kept (wiped at close) while a
+	 * task running beside it may still hold es_instance_secret's pointer
+	 * (max_concurrency > 1). */
+	char **retired;
+	size_t n_retired;
 	pthread_mutex_t lock;
 };
 
@@ -140,11 +145,30 @@ struct es_call {
 	struct es_refs_call *refs;
 	/* Templates read through es_templates_api (host_templates.c). */
 	struct es_call_templates *templates;
+	/* The phase the task's function runs in, and the answers to its reads
+	 * of earlier phases (host_reads.c). */
+	enum es_phase phase;
+	unsigned invocation; /* counts the calls of the task's function */
+	struct es_call_reads *reads;
 };
 
 void es_call_init(struct es_call *call, struct es_instance *inst,
                   struct es_node *node);
 void es_call_release(struct es_call *call);
+
+/* A read the task already made in an earlier phase with no write since:
+ * a copy of its answer, else NULL (the request goes out). A write forgets
+ * them all. */
+es_http_response *es_call_read_again(es_call *call,
+                                     const struct es_http_request *req);
+/* Keep the answer to a read for the task's later phases. */
+void es_call_read_keep(es_call *call, const struct es_http_request *req,
+                       const es_http_response *resp);
+/* Time passed (a wait): forget the task's reads. */
+void es_call_reads_forget(es_call *call);
+/* The task is in progress: forget its reads and keep none from now. */
+void es_call_reads_stop(es_call *call);
+void es_call_reads_release(es_call *call);
 
 /* Build nodes and edges in checklist order; cycles and unknown
  * dependencies go to d. Returns the number of problems. */

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "plan_file.h"
 #include "refs_run.h"
+#include "sleep.h"
 
 #define RETRY_ATTEMPTS 5
 #define DEFAULT_POLL_MS 5000
@@ -54,9 +55,14 @@ static int cancelled(struct es_run *run)
 
 static void wait_changed_until(struct es_run *run, double due);
 
+static int run_cancelled(void *run)
+{
+	return cancelled(run);
+}
+
 /* A retry's wait. While the workers run, a timed wait that a signal
- * interrupts (run_all); otherwise (teardown, one task at a time) slices
- * that look at the flag. */
+ * interrupts (run_all); otherwise (teardown, one task at a time) one that
+ * the signal handler's es_wake_sleepers ends. */
 static void sleep_ms(struct es_run *run, uint32_t ms)
 {
 	double due = now_s() + ms / 1000.0;
@@ -68,12 +74,7 @@ static void sleep_ms(struct es_run *run, uint32_t ms)
 		pthread_mutex_unlock(&run->lock);
 		return;
 	}
-	while (ms > 0 && !cancelled(run)) {
-		uint32_t slice = ms > 100 ? 100 : ms;
-
-		usleep(slice * 1000u);
-		ms -= slice;
-	}
+	es_sleep_cancellable(ms, run_cancelled, run);
 }
 
 /* ---- set-up ---------------------------------------------------------- */
@@ -296,6 +297,11 @@ void es_run_close(struct es_run *run)
 			free(inst->secrets[s].name);
 		}
 		free(inst->secrets);
+		for (size_t s = 0; s < inst->n_retired; s++) {
+			es_wipe(inst->retired[s], strlen(inst->retired[s]));
+			free(inst->retired[s]);
+		}
+		free(inst->retired);
 		pthread_mutex_destroy(&inst->lock);
 	}
 	free(run->instances);
@@ -475,6 +481,8 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 		es_diags_clear(&call->diags);
 		call->retry_after_ms = 0;
 		call->transport_gave_up = 0;
+		call->phase = phase;
+		call->invocation++;
 		st = n->task->run(&ctx);
 		if (st == ES_RETRY && call->transport_gave_up)
 			return ES_FAILED; /* one retry layer: HTTP's */
@@ -534,6 +542,7 @@ static enum es_status poll_once(struct es_run *run, struct es_node *n,
 	*again = 0;
 	if (st != ES_IN_PROGRESS)
 		return st;
+	es_call_reads_stop(call);
 	/* Polling on without the state knowing the work started would lose
 	 * it to a kill. */
 	if (p->polls == 0 &&
@@ -642,6 +651,11 @@ static void finish_task(struct es_run *run, struct es_node *n,
 	} else {
 		if (st == ES_OK) {
 			es_diags_clear(&call->diags);
+			/* After an apply, verify reads the provider: even one
+			 * that wrote nothing may have found an operation of an
+			 * earlier run completed meanwhile. */
+			if (w->poll.phase == ES_PHASE_APPLY)
+				es_call_reads_forget(call);
 			st = call_with_retry(run, n, ES_PHASE_VERIFY, call);
 		}
 		if (st == ES_OK)

@@ -104,14 +104,25 @@ unsigned long es_state_write_failures(void)
 }
 
 /* Journal first, then the model: nothing is acknowledged that a crash
- * could lose. Takes `record` (transfer full). Called under the lock. */
+ * could lose. A record that changes nothing a crash could lose (the
+ * serial's rule, state_records.c: a task done again "no changes", an
+ * output or id recorded again with its value; only a timestamp is new)
+ * costs no journal line and no fsync: the model takes it, and the
+ * snapshot at close writes it. Takes `record` (transfer full). Called
+ * under the lock. */
 int es_state_commit(struct es_state *s, cJSON *record)
 {
 	int rc = -1;
 
 	errno = 0;
 	if (record && !s->readonly &&
-	    s->be->journal_append(s->store, record) == 0) {
+	    !es_state_record_changes(&s->index, s->model, record)) {
+		rc = es_state_apply_record(&s->index, s->model, record) == 0
+		         ? 0
+		         : -1;
+		s->changed |= rc == 0;
+	} else if (record && !s->readonly &&
+	           s->be->journal_append(s->store, record) == 0) {
 		s->changed = 1;
 		rc = es_state_apply_record(&s->index, s->model, record) == 0
 		         ? 0
@@ -137,6 +148,11 @@ static cJSON *intent_of(struct es_state *s, const char *key)
 	return es_state_index_find(
 	    &s->index, cJSON_GetObjectItemCaseSensitive(s->model, "intents"),
 	    ES_INDEX_INTENTS, key);
+}
+
+static int same_text(const char *x, const char *y)
+{
+	return x == y || (x && y && strcmp(x, y) == 0);
 }
 
 /* ---- open and close --------------------------------------------------- */
@@ -724,12 +740,23 @@ int es_state_output_set(struct es_state *s, const char *plugin,
                         const char *name, const char *value, int secret)
 {
 	int rc = -1;
+	const cJSON *prev;
 	cJSON *r;
 
 	if (!s || !plugin || !name || !value)
 		return -1;
 	pthread_mutex_lock(&s->lock);
-	if (secret) {
+	/* Every run publishes its outputs again: the same secret, still
+	 * secret, is no change (a public value is compared in commit). */
+	prev = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(s->model, "outputs"), plugin),
+	    name);
+	if (secret &&
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(prev, "secret")) &&
+	    same_text(secret_lookup(s, "outputs", plugin, name), value)) {
+		rc = 0;
+	} else if (secret) {
 		r = es_state_record_new("output", "plugin", plugin, "name",
 		                        name, NULL);
 		if (r && !cJSON_AddTrueToObject(r, "secret")) {

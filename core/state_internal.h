@@ -64,6 +64,10 @@ int es_state_waits_parse(const cJSON *list, double (*waits)[2], unsigned max);
 /* 0 applied, 1 unknown type (a newer minor: skipped), -1 malformed. */
 int es_state_apply_record(struct es_state_index *ix, cJSON *model,
                           const cJSON *record);
+/* Whether `record` changes what the model says, not only when (the
+ * serial's and the journal's rule, state_records.c). */
+int es_state_record_changes(struct es_state_index *ix, cJSON *model,
+                            const cJSON *record);
 
 /* Overwrite the strings of a tree that may hold secrets, then free it. */
 void es_state_wipe_delete(cJSON *node);

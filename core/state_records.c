@@ -385,12 +385,14 @@ static int same_string(const char *a, const char *b)
  * move it: a record that only refreshes a timestamp does not count.
  * Secrets count always: their values live in secrets.json, not here.
  */
-static int record_changes(struct es_state_index *ix, cJSON *m, const cJSON *r)
+int es_state_record_changes(struct es_state_index *ix, cJSON *m, const cJSON *r)
 {
 	const char *type = es_state_str_member(r, "type");
 	const cJSON *old;
 	char path[160];
 
+	if (!type)
+		return 1;
 	/* Where the state is stored is not what it says. */
 	if (strcmp(type, "moved") == 0)
 		return 0;
@@ -455,7 +457,7 @@ int es_state_apply_record(struct es_state_index *ix, cJSON *model,
 
 		if (strcmp(type, record_types[i].type) != 0)
 			continue;
-		changes = record_changes(ix, model, record);
+		changes = es_state_record_changes(ix, model, record);
 		if (record_types[i].apply(ix, model, record) < 0)
 			return -1;
 		return changes && bump_serial(model) < 0 ? -1 : 0;

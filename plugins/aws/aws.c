@@ -226,6 +226,7 @@ static enum es_status aws_create(const struct es_ctx *x, void **instance)
 	(void)x;
 	if (!a)
 		return ES_FAILED;
+	pthread_mutex_init(&a->lock, NULL);
 	/* libxml2's one-time setup, before any thread might parse. */
 	xmlInitParser();
 	*instance = a;
@@ -234,12 +235,21 @@ static enum es_status aws_create(const struct es_ctx *x, void **instance)
 
 static void aws_destroy_instance(void *instance)
 {
-	free(instance);
+	struct aws *a = instance;
+
+	if (a)
+		pthread_mutex_destroy(&a->lock);
+	free(a);
 }
 
 /* ---- descriptor ------------------------------------------------------ */
 
-/* IAM's documented control-plane limit is low; stay well under it. */
+/* IAM's documented control-plane limit is low; stay well under it (the
+ * rate limit holds whatever the overlap). Task functions may overlap:
+ * each call has its own HTTP client, and the one piece of instance state,
+ * the STS session, is opened under its lock (aws.h); AWS publishes
+ * request rates, not a cap on requests in flight, so 4 covers the
+ * independent chains (IAM, Route 53) and their teardown. */
 ES_PLUGIN(aws, .name = "aws", .version = "2.0.0",
           .description = "AWS infrastructure account, IAM users and Route 53 "
                          "records (checklist section 1)",
@@ -247,4 +257,4 @@ ES_PLUGIN(aws, .name = "aws", .version = "2.0.0",
           .ops = ES_OPS(.create = aws_create,
                         .destroy_instance = aws_destroy_instance,
                         .validate = aws_validate),
-          .rate_limit_per_min = 300)
+          .rate_limit_per_min = 300, .max_concurrency = 4)

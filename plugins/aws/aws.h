@@ -17,13 +17,18 @@
 
 #include <libxml/tree.h>
 
+#include <pthread.h>
+
 #include "envsetup/envsetup.h"
 
 /* ---- instance: one customer environment ------------------------------ */
 
 /* The STS session lives only in the core's memory ({{secret:sts_*}}),
- * for this run: opened once, not once per task and phase. */
+ * for this run: opened once, not once per task and phase. Tasks overlap
+ * (max_concurrency): `lock` makes one of them open it while the others
+ * wait, so no two AssumeRole answers mix their three keys. */
 struct aws {
+	pthread_mutex_t lock;
 	int session_open;
 };
 
@@ -109,6 +114,8 @@ const char *aws_cfg(const struct es_ctx *x, const char *key);
 const char *aws_account_id(const struct es_ctx *x);
 /* Open the STS session inside the member account, once per run. */
 enum es_status aws_session(const struct es_ctx *x);
+/* AWS said the session expired: the next aws_session opens a new one. */
+void aws_session_expired(struct aws *a);
 /* poll_interval as es_poll_again() takes it. */
 enum es_status aws_poll_again(const struct es_ctx *x);
 /* 1 when a, b name the same DNS name (case, trailing dot ignored). */

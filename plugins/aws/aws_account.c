@@ -2,6 +2,10 @@
  * create_account: the member account in the management account's AWS
  * Organization, or in adopt mode the one account_id names.
  *
+ * The account whose id is known (account_id in adopt mode, or in state) is
+ * read with DescribeAccount: one call, where ListAccounts pages through
+ * the whole Organization.
+ *
  * CreateAccount has no idempotency token, so nothing is created before
  * every look-up has answered: ListAccounts by e-mail (all pages), then
  * the recorded request id, then the IN_PROGRESS requests by name (a run
@@ -58,18 +62,16 @@ static es_json *list_body(const struct es_json_api *j, const char *token,
 }
 
 /* 1 when an item of a listing is the one wanted: an account by e-mail
- * (AWS keeps its case) or id, a request by account name. */
+ * (AWS keeps its case), a request by account name. */
 static int is_match(const struct es_json_api *j, const es_json *item,
                     int requests, const char *want)
 {
 	const char *name = j->get_string(item, "AccountName");
 	const char *email = j->get_string(item, "Email");
-	const char *id = j->get_string(item, "Id");
 
 	if (requests)
 		return name && strcmp(name, want) == 0;
-	return (email && strcasecmp(email, want) == 0) ||
-	       (id && strcmp(id, want) == 0);
+	return email && strcasecmp(email, want) == 0;
 }
 
 /*
@@ -120,6 +122,36 @@ static int find_account(struct aws_client *org, int requests, const char *want,
 			return -1;
 	}
 	return found;
+}
+
+/*
+ * DescribeAccount `account_id`: 1 with its Id in `id` when it is there
+ * (and, given `email`, has that e-mail), 0 when not, -1 with *st.
+ */
+static int describe_account(struct aws_client *org, const char *account_id,
+                            const char *email, char *id, size_t idlen,
+                            enum es_status *st)
+{
+	const struct es_json_api *j = org->api.ctx->host->json;
+	es_json *body = j->new_object();
+	const char *got, *got_email;
+	struct es_reply r;
+	int found = 0;
+
+	j->set_string(body, "AccountId", account_id);
+	*st = aws_org(org, &r, "DescribeAccount", body, NULL);
+	j->free(body);
+	got = j->get_string(r.json, "Account.Id");
+	got_email = j->get_string(r.json, "Account.Email");
+	if (*st == ES_OK && r.outcome == ES_FOUND && (!got || !got_email))
+		*st = aws_unreadable(org, "Account");
+	else if (*st == ES_OK && r.outcome == ES_FOUND &&
+	         (!email || strcasecmp(got_email, email) == 0)) {
+		snprintf(id, idlen, "%s", got);
+		found = 1;
+	}
+	es_reply_free(&r);
+	return *st == ES_OK ? found : -1;
 }
 
 /* ---- the account is there -------------------------------------------- */
@@ -302,7 +334,8 @@ static enum es_status close_account(struct aws_client *org)
 	}
 	if (!id)
 		return ES_OK; /* none was made */
-	found = find_account(org, 0, id, found_id, sizeof(found_id), &st);
+	found =
+	    describe_account(org, id, NULL, found_id, sizeof(found_id), &st);
 	if (found < 0)
 		return st;
 	if (found &&
@@ -332,7 +365,7 @@ enum es_status aws_create_account(const struct es_ctx *x)
 {
 	const char *want =
 	    aws_cfg(x, is_adopt(x) ? "account_id" : "account_email");
-	const char *name = account_name(x), *req;
+	const char *name = account_name(x), *req, *known;
 	struct aws_client org;
 	enum es_status st;
 	char id[64];
@@ -348,7 +381,15 @@ enum es_status aws_create_account(const struct es_ctx *x)
 		    "no account to look for");
 		return ES_INVALID_CONFIG;
 	}
-	found = find_account(&org, 0, want, id, sizeof(id), &st);
+	/* The id known: one DescribeAccount. One recorded in state must
+	 * still have the configured e-mail; if not (or gone), the e-mail is
+	 * looked up as if none were recorded. */
+	known = is_adopt(x) ? want : x->host->state->get(x->call, "account_id");
+	found = known ? describe_account(&org, known, is_adopt(x) ? NULL : want,
+	                                 id, sizeof(id), &st)
+	              : 0;
+	if (found == 0 && !is_adopt(x))
+		found = find_account(&org, 0, want, id, sizeof(id), &st);
 	if (found)
 		return found > 0 ? have_account(x, id) : st;
 	if (is_adopt(x)) {

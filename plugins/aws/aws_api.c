@@ -106,7 +106,8 @@ static int code_in(const char *code, const char *const *list)
 
 /* A read's "no such thing", answered to a POST. */
 static const char *const not_found_codes[] = {
-    "NoSuchEntity", "CreateAccountStatusNotFoundException", NULL};
+    "NoSuchEntity", "CreateAccountStatusNotFoundException",
+    "AccountNotFoundException", NULL};
 static const char *const expired_codes[] = {"ExpiredToken",
                                             "ExpiredTokenException", NULL};
 /* Rejected keys, which JSON 1.1 services answer with 400. */
@@ -143,8 +144,7 @@ static void say_what_code_means(struct aws_client *c, struct es_reply *r)
 	if (!r->write && code_in(c->code, not_found_codes)) {
 		r->outcome = ES_ABSENT;
 	} else if (code_in(c->code, expired_codes)) {
-		if (c->instance)
-			c->instance->session_open = 0;
+		aws_session_expired(c->instance);
 		x->host->diag->error(x->call, NULL,
 		                     "the STS session expired; a new one is "
 		                     "opened on the next try");

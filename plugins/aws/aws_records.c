@@ -1,10 +1,12 @@
 /*
  * dns_records: the component URLs of the environment in the hosted zone.
  *
- * Each record is compared with ListResourceRecordSets; what differs is
- * written with UPSERT, which is idempotent, in one change batch. Its
- * change id is kept in state and polled with GetChange until INSYNC, so a
- * run that stops while Route 53 propagates polls the same change.
+ * The zone's record sets are read with ListResourceRecordSets, 300 a
+ * page, and each record compared with them; what differs is written with
+ * UPSERT, which is idempotent, in change batches within Route 53's caps
+ * (batch_size). A batch's change id is kept in state and polled with
+ * GetChange until INSYNC, so a run that stops while Route 53 propagates
+ * polls the same change; then the next batch goes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,58 +52,179 @@ static int rec_parse(const char *item, const char *zone, const char *type,
 	return len < 0 || (size_t)len >= sizeof(out->value) ? -1 : 0;
 }
 
-/* Compare a record with Route 53: 0 in place, 1 absent, 2 different (the
- * current value in `was`), -1 with *st. */
-static int rec_state(struct aws_client *r53, const char *zone_id,
-                     const struct rec *want, const char *type, long ttl,
-                     char *was, size_t waslen, enum es_status *st)
-{
-	const struct es_ctx *x = r53->api.ctx;
-	char path[1024], *name = x->host->http->escape(want->fqdn);
-	char *rname = NULL, *rtype = NULL, *rttl = NULL, *value = NULL;
-	xmlNodePtr sets = NULL, rrs;
-	xmlDocPtr doc = NULL;
-	struct es_reply r;
-	int result = 1;
+/* A record set of the wanted type, as the zone's listing holds it. */
+struct held {
+	char *name;
+	char *value; /* its first value; NULL for an alias */
+	long ttl;
+	int n_values;
+};
 
-	snprintf(path, sizeof(path),
-	         API "/hostedzone/%s/rrset?maxitems=1&name=%s&type=%s", zone_id,
-	         name ? name : "", type);
-	x->host->mem_free(name);
-	*st = aws_rest(r53, &r, "ListResourceRecordSets", "GET", path, NULL,
-	               NULL);
-	if (*st == ES_OK && r.outcome == ES_FOUND) {
-		doc = aws_xml_reply(&r);
-		sets = aws_xml_path(xmlDocGetRootElement(doc),
-		                    "ResourceRecordSets");
+/* Every set of one type in the zone, sorted by name (held_cmp). */
+struct zone_sets {
+	struct held *v;
+	size_t n, cap;
+};
+
+/* ListResourceRecordSets' largest page, and a bound on the pages read
+ * (300,000 record sets: ten times Route 53's default quota). */
+#define LIST_PAGE 300
+#define LIST_MAX_PAGES 1000
+
+/* Names compared as Route 53 does: case and a trailing dot aside. */
+static int name_cmp(const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	int c;
+
+	na -= na > 0 && a[na - 1] == '.';
+	nb -= nb > 0 && b[nb - 1] == '.';
+	c = strncasecmp(a, b, na < nb ? na : nb);
+	return c ? c : (na > nb) - (na < nb);
+}
+
+static int held_cmp(const void *x, const void *y)
+{
+	return name_cmp(((const struct held *)x)->name,
+	                ((const struct held *)y)->name);
+}
+
+static void sets_free(struct zone_sets *z)
+{
+	for (size_t i = 0; i < z->n; i++) {
+		free(z->v[i].name);
+		free(z->v[i].value);
 	}
-	if (*st == ES_OK && !sets)
-		*st = aws_unreadable(r53, "ResourceRecordSets");
-	/* The listing starts at the name: its first set may be another's. */
-	rrs = aws_xml_child(sets, "ResourceRecordSet");
-	rname = aws_xml_get(rrs, "Name");
-	rtype = aws_xml_get(rrs, "Type");
-	if (*st == ES_OK && rname && rtype &&
-	    aws_same_name(rname, want->fqdn) && strcmp(rtype, type) == 0) {
+	free(z->v);
+	memset(z, 0, sizeof(*z));
+}
+
+/* Keep the sets of `type` on one page. 0, or -1 out of memory. */
+static int sets_add_page(struct zone_sets *z, xmlNodePtr sets, const char *type)
+{
+	for (xmlNodePtr rrs = aws_xml_child(sets, "ResourceRecordSet"); rrs;
+	     rrs = aws_xml_next(rrs, "ResourceRecordSet")) {
+		char *rtype = aws_xml_get(rrs, "Type"), *ttl;
 		xmlNodePtr one = aws_xml_path(rrs, "ResourceRecords/"
 		                                   "ResourceRecord");
+		struct held *h;
+		int same = rtype && strcmp(rtype, type) == 0;
 
-		rttl = aws_xml_get(rrs, "TTL");
-		value = aws_xml_get(one, "Value");
-		result = value && aws_same_name(value, want->value) &&
-		                 !aws_xml_next(one, "ResourceRecord") && rttl &&
-		                 atol(rttl) == ttl
-		             ? 0
-		             : 2;
-		snprintf(was, waslen, "%s", value ? value : "(alias)");
+		free(rtype);
+		if (!same)
+			continue;
+		if (z->n == z->cap) {
+			size_t cap = z->cap ? 2 * z->cap : 64;
+			struct held *v = realloc(z->v, cap * sizeof(*v));
+
+			if (!v)
+				return -1;
+			z->v = v;
+			z->cap = cap;
+		}
+		h = &z->v[z->n];
+		memset(h, 0, sizeof(*h));
+		h->name = aws_xml_get(rrs, "Name");
+		if (!h->name)
+			continue; /* a set without a name matches nothing */
+		h->value = aws_xml_get(one, "Value");
+		ttl = aws_xml_get(rrs, "TTL");
+		h->ttl = ttl ? atol(ttl) : -1;
+		free(ttl);
+		for (; one; one = aws_xml_next(one, "ResourceRecord"))
+			h->n_values++;
+		z->n++;
 	}
-	free(rname);
-	free(rtype);
-	free(rttl);
-	free(value);
-	xmlFreeDoc(doc);
-	es_reply_free(&r);
-	return *st != ES_OK ? -1 : result;
+	return 0;
+}
+
+/*
+ * The zone's record sets of `type`: ListResourceRecordSets a page of 300
+ * at a time (NextRecordName/NextRecordType), one request for a zone of up
+ * to 300 sets where asking for each record was one request a record.
+ * 0, or -1 with *st.
+ */
+static int read_sets(struct aws_client *r53, const char *zone_id,
+                     const char *type, struct zone_sets *z, enum es_status *st)
+{
+	const struct es_ctx *x = r53->api.ctx;
+	char *next_name = NULL, *next_type = NULL;
+	int page;
+
+	*st = ES_OK;
+	for (page = 0; *st == ES_OK && page < LIST_MAX_PAGES; page++) {
+		char path[1024], *name = NULL, *truncated = NULL;
+		xmlNodePtr root = NULL, sets = NULL;
+		xmlDocPtr doc = NULL;
+		struct es_reply r;
+
+		if (next_name)
+			name = x->host->http->escape(next_name);
+		snprintf(path, sizeof(path),
+		         API "/hostedzone/%s/rrset?maxitems=%d%s%s%s%s",
+		         zone_id, LIST_PAGE, name ? "&name=" : "",
+		         name ? name : "", next_type ? "&type=" : "",
+		         next_type ? next_type : "");
+		x->host->mem_free(name);
+		free(next_name);
+		free(next_type);
+		next_name = next_type = NULL;
+		*st = aws_rest(r53, &r, "ListResourceRecordSets", "GET", path,
+		               NULL, NULL);
+		if (*st == ES_OK && r.outcome == ES_FOUND) {
+			doc = aws_xml_reply(&r);
+			root = xmlDocGetRootElement(doc);
+			sets = aws_xml_path(root, "ResourceRecordSets");
+		}
+		if (*st == ES_OK && !sets)
+			*st = aws_unreadable(r53, "ResourceRecordSets");
+		else if (*st == ES_OK && sets_add_page(z, sets, type) < 0)
+			*st = ES_FAILED;
+		truncated =
+		    *st == ES_OK ? aws_xml_get(root, "IsTruncated") : NULL;
+		if (truncated && strcmp(truncated, "true") == 0) {
+			next_name = aws_xml_get(root, "NextRecordName");
+			next_type = aws_xml_get(root, "NextRecordType");
+			if (!next_name)
+				*st = aws_unreadable(r53, "NextRecordName");
+		}
+		free(truncated);
+		xmlFreeDoc(doc);
+		es_reply_free(&r);
+		if (*st == ES_OK && !next_name)
+			break;
+	}
+	free(next_name);
+	free(next_type);
+	if (*st == ES_OK && page == LIST_MAX_PAGES) {
+		x->host->diag->error(x->call, NULL,
+		                     "hosted zone %s: more than %d pages of "
+		                     "record sets",
+		                     zone_id, LIST_MAX_PAGES);
+		*st = ES_FAILED;
+	}
+	if (*st != ES_OK)
+		return -1;
+	qsort(z->v, z->n, sizeof(*z->v), held_cmp);
+	return 0;
+}
+
+/* A wanted record against the zone's sets: 0 in place, 1 absent, 2
+ * different (the current value in `was`). */
+static int rec_state(const struct zone_sets *z, const struct rec *want,
+                     long ttl, char *was, size_t waslen)
+{
+	const struct held key = {.name = (char *)want->fqdn};
+	const struct held *h =
+	    z->n ? bsearch(&key, z->v, z->n, sizeof(*z->v), held_cmp) : NULL;
+
+	if (!h)
+		return 1;
+	snprintf(was, waslen, "%s", h->value ? h->value : "(alias)");
+	return h->value && aws_same_name(h->value, want->value) &&
+	               h->n_values == 1 && h->ttl == ttl
+	           ? 0
+	           : 2;
 }
 
 /* GetChange: ES_OK once INSYNC (or forgotten by Route 53: the records
@@ -233,7 +356,41 @@ static int recorded_zone_id(struct aws_client *r53, const char *zone, char *id,
 	return 1;
 }
 
-/* Compare every record; apply sends what differs in one batch. */
+/*
+ * How many of `todo` one change batch takes: Route 53 caps a request at
+ * 1000 ResourceRecord elements and 32,000 characters of Value elements
+ * (one record each here). The rest go in the next batch, once this one
+ * is INSYNC.
+ */
+#define BATCH_RECORDS 1000
+#define BATCH_VALUE_CHARS 32000
+
+static size_t batch_size(const struct rec *todo, size_t n)
+{
+	size_t take = 0, chars = 0;
+
+	while (take < n && take < BATCH_RECORDS &&
+	       chars + strlen(todo[take].value) <= BATCH_VALUE_CHARS)
+		chars += strlen(todo[take++].value);
+	return take;
+}
+
+/* Send `todo` a batch at a time while each is INSYNC at once; one still
+ * propagating is polled, and the next call compares again and goes on
+ * with what still differs. */
+static enum es_status submit_all(struct aws_client *r53, const char *zid,
+                                 const struct rec *todo, size_t n,
+                                 const char *type, long ttl, const char *action,
+                                 enum es_status st)
+{
+	for (size_t off = 0, take; st == ES_OK && off < n; off += take) {
+		take = batch_size(todo + off, n - off);
+		st = submit(r53, zid, todo + off, take, type, ttl, action);
+	}
+	return st;
+}
+
+/* Compare every record; apply sends what differs, a batch at a time. */
 static enum es_status compare(struct aws_client *r53, const char *zid,
                               const char *zone, const char *type, long ttl)
 {
@@ -241,8 +398,11 @@ static enum es_status compare(struct aws_client *r53, const char *zid,
 	const struct es_config_api *conf = x->host->config;
 	size_t n = conf->list_size(x->call, "records"), ntodo = 0;
 	struct rec *todo = calloc(n, sizeof(*todo));
+	struct zone_sets held = {0};
 	enum es_status st = todo ? ES_OK : ES_FAILED;
 
+	if (st == ES_OK)
+		read_sets(r53, zid, type, &held, &st);
 	for (size_t i = 0; st == ES_OK && i < n; i++) {
 		const char *item = conf->list_item(x->call, "records", i);
 		char was[512] = "", detail[1100];
@@ -254,9 +414,8 @@ static enum es_status compare(struct aws_client *r53, const char *zid,
 			st = ES_FAILED;
 			break;
 		}
-		r = rec_state(r53, zid, &todo[ntodo], type, ttl, was,
-		              sizeof(was), &st);
-		if (r <= 0)
+		r = rec_state(&held, &todo[ntodo], ttl, was, sizeof(was));
+		if (r == 0)
 			continue;
 		snprintf(detail, sizeof(detail), "%s %s%s%s", type, was,
 		         *was ? " -> " : "", todo[ntodo].value);
@@ -265,13 +424,13 @@ static enum es_status compare(struct aws_client *r53, const char *zid,
 		                 "record", todo[ntodo].fqdn, detail))
 			ntodo++;
 	}
-	if (st == ES_OK && ntodo > 0)
-		st = submit(r53, zid, todo, ntodo, type, ttl, "UPSERT");
+	st = submit_all(r53, zid, todo, ntodo, type, ttl, "UPSERT", st);
+	sets_free(&held);
 	free(todo);
 	return st;
 }
 
-/* Teardown: DELETE, in one batch, each configured record that holds
+/* Teardown: DELETE, a batch at a time, each configured record that holds
  * just what envsetup wrote (a record someone changed since is kept). */
 static enum es_status remove_records(struct aws_client *r53, const char *zid,
                                      const char *zone, const char *type,
@@ -281,8 +440,11 @@ static enum es_status remove_records(struct aws_client *r53, const char *zid,
 	const struct es_config_api *conf = x->host->config;
 	size_t n = conf->list_size(x->call, "records"), ntodo = 0;
 	struct rec *todo = calloc(n, sizeof(*todo));
+	struct zone_sets held = {0};
 	enum es_status st = todo ? ES_OK : ES_FAILED;
 
+	if (st == ES_OK)
+		read_sets(r53, zid, type, &held, &st);
 	for (size_t i = 0; st == ES_OK && i < n; i++) {
 		const char *item = conf->list_item(x->call, "records", i);
 		char was[512] = "";
@@ -290,8 +452,7 @@ static enum es_status remove_records(struct aws_client *r53, const char *zid,
 
 		if (rec_parse(item, zone, type, &todo[ntodo]))
 			continue; /* apply refused it: nothing was written */
-		r = rec_state(r53, zid, &todo[ntodo], type, ttl, was,
-		              sizeof(was), &st);
+		r = rec_state(&held, &todo[ntodo], ttl, was, sizeof(was));
 		if (r == 2)
 			x->host->log->log(x->call, ES_LOG_WARNING,
 			                  "record %s is kept: it holds %s, not "
@@ -301,8 +462,8 @@ static enum es_status remove_records(struct aws_client *r53, const char *zid,
 		                           todo[ntodo].fqdn, todo[ntodo].value))
 			ntodo++;
 	}
-	if (st == ES_OK && ntodo > 0)
-		st = submit(r53, zid, todo, ntodo, type, ttl, "DELETE");
+	st = submit_all(r53, zid, todo, ntodo, type, ttl, "DELETE", st);
+	sets_free(&held);
 	free(todo);
 	return st;
 }

@@ -82,10 +82,9 @@ static enum es_status denied(const struct es_ctx *x, const char *arn)
 	return ES_INVALID_CONFIG;
 }
 
-enum es_status aws_session(const struct es_ctx *x)
+/* AssumeRole into account `id` and remember the session's keys. */
+static enum es_status open_session(const struct es_ctx *x, const char *id)
 {
-	struct aws *a = x->instance;
-	const char *id = aws_account_id(x);
 	char arn[192], name[65];
 	struct es_http_header params[] = {{"RoleArn", arn},
 	                                  {"RoleSessionName", name},
@@ -94,8 +93,6 @@ enum es_status aws_session(const struct es_ctx *x)
 	struct es_reply r;
 	enum es_status st;
 
-	if (a && a->session_open)
-		return ES_OK;
 	if (!id) {
 		x->host->diag->error(x->call, NULL,
 		                     "the infrastructure account does not "
@@ -116,9 +113,31 @@ enum es_status aws_session(const struct es_ctx *x)
 	if (r.body)
 		x->host->wipe((char *)r.body, r.body_len);
 	es_reply_free(&r);
-	if (st == ES_OK && a)
-		a->session_open = 1;
 	return st;
+}
+
+enum es_status aws_session(const struct es_ctx *x)
+{
+	struct aws *a = x->instance;
+	enum es_status st;
+
+	if (!a)
+		return open_session(x, aws_account_id(x));
+	pthread_mutex_lock(&a->lock);
+	st = a->session_open ? ES_OK : open_session(x, aws_account_id(x));
+	if (st == ES_OK)
+		a->session_open = 1;
+	pthread_mutex_unlock(&a->lock);
+	return st;
+}
+
+void aws_session_expired(struct aws *a)
+{
+	if (!a)
+		return;
+	pthread_mutex_lock(&a->lock);
+	a->session_open = 0;
+	pthread_mutex_unlock(&a->lock);
 }
 
 /* ---- the task ------------------------------------------------------- */

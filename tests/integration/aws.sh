@@ -117,7 +117,7 @@ stop_sandbox
 
 # --- throttling and server errors: retried, still no duplicate -------------
 start_sandbox --async-polls 2 \
-  --faults '429:POST /aws/organizations:count=2,retry-after=1;503:POST /aws/iam:every=4;500:* /aws/route53:nth=3'
+  --faults '429:POST /aws/organizations:count=2,retry-after=1;503:POST /aws/iam:every=7;500:* /aws/route53:nth=3'
 rm -rf "$WORK/state"
 write_aws_config "$cfg"
 # The retries (docs/cli.md, Retries) absorb every one of these faults:

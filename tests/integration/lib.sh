@@ -13,6 +13,8 @@
 #                            $WORK/plugins/NAME.so
 #   expect_no_secret VALUE...  no value in any output or state file
 #   start_webhook_target     a loopback webhook target ($TARGET_URL)
+#   recorded_requests FAKE FILE  the requests to FAKE in a sandbox --record
+#                            FILE, one "METHOD PATH[?QUERY]" a line, in order
 #   fail MSG
 # and, to kill envsetup at a point the sandbox signals rather than after a
 # sleep (the barrier, tests/sandbox/README.md):
@@ -216,6 +218,16 @@ PY
 
 # None of the secret VALUEs appears in what the runs printed
 # ($WORK/all-output) nor in any state file but the 0600 secrets.json.
+recorded_requests() { # FAKE FILE
+  python3 -c '
+import json, sys
+for line in open(sys.argv[2]):
+    r = json.loads(line)
+    if r.get("fake") == sys.argv[1]:
+        print(r["method"], r["path"] + ("?" + r["query"] if r["query"] else ""))
+' "$1" "$2"
+}
+
 expect_no_secret() { # VALUE...
   local f hits=0 v
   for v in "$@"; do [ -n "$v" ] || fail "expect_no_secret: an empty value"; done

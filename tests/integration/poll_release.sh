@@ -14,16 +14,7 @@ cfg="$WORK/acme.cfg"
 domain=mail.uat.acme.example
 record="$WORK/record.jsonl"
 
-# The methods and paths of the recorded mailgun requests, in order.
-mailgun_requests() {
-  python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    r = json.loads(line)
-    if r.get("fake") == "mailgun":
-        print(r["method"], r["path"])
-' "$record"
-}
+mailgun_requests() { recorded_requests mailgun "$record"; }
 
 start_sandbox --async-polls 1000 --record "$record"
 write_acme_config "$cfg"

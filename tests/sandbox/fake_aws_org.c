@@ -2,7 +2,8 @@
  * Fake AWS Organizations (JSON 1.1, X-Amz-Target AWSOrganizationsV20161128.*)
  * for the management account: CreateAccount, DescribeCreateAccountStatus
  * (the account appears after sb_async_polls() describes, or the request
- * fails with EMAIL_ALREADY_EXISTS), ListAccounts, ListCreateAccountStatus.
+ * fails with EMAIL_ALREADY_EXISTS), ListAccounts, DescribeAccount,
+ * ListCreateAccountStatus.
  * See fake_aws.c for authentication.
  */
 #include <stdio.h>
@@ -48,14 +49,11 @@ struct page {
 	cJSON *states;
 };
 
-static void add_account(const char *id, cJSON *attrs, void *arg)
+/* An Account structure, as ListAccounts and DescribeAccount give it. */
+static cJSON *account_json(const char *id, cJSON *attrs)
 {
-	struct page *p = arg;
-	cJSON *a;
+	cJSON *a = cJSON_CreateObject();
 
-	if (p->seen++ < p->skip || cJSON_GetArraySize(p->list) >= p->max)
-		return;
-	a = cJSON_CreateObject();
 	cJSON_AddStringToObject(a, "Id", id);
 	for (const char *const *f =
 	         (const char *const[]){"Arn", "Email", "Name", "Status",
@@ -66,7 +64,40 @@ static void add_account(const char *id, cJSON *attrs, void *arg)
 			cJSON_AddStringToObject(a, *f, v->valuestring);
 	}
 	cJSON_AddNumberToObject(a, "JoinedTimestamp", 1.7e9);
-	cJSON_AddItemToArray(p->list, a);
+	return a;
+}
+
+static void add_account(const char *id, cJSON *attrs, void *arg)
+{
+	struct page *p = arg;
+
+	if (p->seen++ < p->skip || cJSON_GetArraySize(p->list) >= p->max)
+		return;
+	cJSON_AddItemToArray(p->list, account_json(id, attrs));
+}
+
+/* DescribeAccount: one account by its 12-digit id. */
+static void org_describe_account(cJSON *in, struct sb_response *resp)
+{
+	const char *id =
+	    cJSON_GetStringValue(cJSON_GetObjectItem(in, "AccountId"));
+	cJSON *acct, *out;
+
+	if (id == NULL || strlen(id) != 12 || strspn(id, "0123456789") != 12) {
+		fa_json_error(resp, 400, "InvalidInputException",
+		              "You provided a value that does not match the "
+		              "required pattern.");
+		return;
+	}
+	acct = sb_resource_find("aws", "account", id);
+	if (acct == NULL) {
+		fa_json_error(resp, 400, "AccountNotFoundException",
+		              "You specified an account that doesn't exist.");
+		return;
+	}
+	out = cJSON_CreateObject();
+	cJSON_AddItemToObject(out, "Account", account_json(id, acct));
+	sb_reply_json(resp, 200, out);
 }
 
 static void add_status(const char *id, cJSON *attrs, void *arg)
@@ -273,6 +304,8 @@ void fa_organizations(const struct sb_request *r, const struct fa_caller *who,
 		org_describe(in, resp);
 	else if (strcmp(op, "ListAccounts") == 0)
 		org_list(in, resp, 0);
+	else if (strcmp(op, "DescribeAccount") == 0)
+		org_describe_account(in, resp);
 	else if (strcmp(op, "ListCreateAccountStatus") == 0)
 		org_list(in, resp, 1);
 	else if (!fa_org_teardown(op, in, resp))

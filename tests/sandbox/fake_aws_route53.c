@@ -252,9 +252,17 @@ struct listing {
 		const char *id;
 		cJSON *attrs;
 		char key[1200];
-	} items[512];
-	size_t n;
+	} * items; /* grown as found: no zone's listing is cut short */
+	size_t n, cap;
+	int oom;
 };
+
+static void listing_free(struct listing *l)
+{
+	if (l != NULL)
+		free(l->items);
+	free(l);
+}
 
 static void collect(const char *id, cJSON *attrs, void *arg)
 {
@@ -263,8 +271,19 @@ static void collect(const char *id, cJSON *attrs, void *arg)
 	    cJSON_GetObjectItem(attrs, l->zone != NULL ? "zone" : "account"));
 	const char *want = l->zone != NULL ? l->zone : l->who->account;
 
-	if (l->n >= 512 || owner == NULL || strcmp(owner, want) != 0)
+	if (l->oom || owner == NULL || strcmp(owner, want) != 0)
 		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? 2 * l->cap : 64;
+		struct item *grown = realloc(l->items, cap * sizeof(*grown));
+
+		if (grown == NULL) {
+			l->oom = 1;
+			return;
+		}
+		l->items = grown;
+		l->cap = cap;
+	}
 	l->items[l->n].id = id;
 	l->items[l->n].attrs = attrs;
 	snprintf(l->items[l->n].key, sizeof(l->items[0].key), "%s %s",
@@ -298,7 +317,7 @@ static void list_zones(const struct sb_request *r, const struct fa_caller *who,
 	struct out o;
 
 	if (l == NULL || !out_open(&o, resp)) {
-		free(l);
+		listing_free(l);
 		return;
 	}
 	if (dns != NULL)
@@ -321,7 +340,7 @@ static void list_zones(const struct sb_request *r, const struct fa_caller *who,
 	        dns ? fa_esc(dns, esc, sizeof(esc)) : "",
 	        dns ? "</DNSName>" : "", max);
 	out_reply(&o, resp, 200);
-	free(l);
+	listing_free(l);
 }
 
 static void list_records(const struct sb_request *r, const char *zone_id,
@@ -332,6 +351,7 @@ static void list_records(const struct sb_request *r, const char *zone_id,
 	char start[1200] = "", esc[1100];
 	long max = max_items(r), shown = 0;
 	struct out o;
+	size_t i;
 	cJSON *v;
 
 	if (own_zone(who, zone_id) == NULL) {
@@ -346,7 +366,7 @@ static void list_records(const struct sb_request *r, const char *zone_id,
 	}
 	l = calloc(1, sizeof(*l));
 	if (l == NULL || !out_open(&o, resp)) {
-		free(l);
+		listing_free(l);
 		return;
 	}
 	if (name != NULL) {
@@ -362,7 +382,7 @@ static void list_records(const struct sb_request *r, const char *zone_id,
 	        "<ListResourceRecordSetsResponse xmlns=\"%s\">"
 	        "<ResourceRecordSets>",
 	        NS);
-	for (size_t i = 0; i < l->n && shown < max; i++) {
+	for (i = 0; i < l->n && shown < max; i++) {
 		cJSON *a = l->items[i].attrs;
 		if (strcmp(l->items[i].key, start) < 0)
 			continue;
@@ -382,12 +402,30 @@ static void list_records(const struct sb_request *r, const char *zone_id,
 		            fa_esc(v->valuestring, esc, sizeof(esc)));
 		fputs("</ResourceRecords></ResourceRecordSet>", o.f);
 	}
+	/* More after this page: where the next one starts, as Route 53
+	 * says it (NextRecordName, NextRecordType). */
+	for (; i < l->n && strcmp(l->items[i].key, start) < 0; i++)
+		;
+	fputs("</ResourceRecordSets>", o.f);
+	if (i < l->n) {
+		cJSON *a = l->items[i].attrs;
+
+		fprintf(
+		    o.f,
+		    "<IsTruncated>true</IsTruncated>"
+		    "<NextRecordName>%s</NextRecordName>"
+		    "<NextRecordType>%s</NextRecordType>",
+		    fa_esc(cJSON_GetStringValue(cJSON_GetObjectItem(a, "Name")),
+		           esc, sizeof(esc)),
+		    cJSON_GetStringValue(cJSON_GetObjectItem(a, "Type")));
+	} else {
+		fputs("<IsTruncated>false</IsTruncated>", o.f);
+	}
 	fprintf(o.f,
-	        "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
 	        "<MaxItems>%ld</MaxItems></ListResourceRecordSetsResponse>",
 	        max);
 	out_reply(&o, resp, 200);
-	free(l);
+	listing_free(l);
 }
 
 /* One parsed <Change>. */
@@ -466,8 +504,8 @@ static void change_records(const struct sb_request *r, const char *zone_id,
 	const char *body = r->body != NULL ? r->body : "";
 	const char *end = body + r->body_len, *p = body, *err = NULL;
 	cJSON *z = own_zone(who, zone_id);
-	struct change *ch;
-	size_t n = 0;
+	struct change *ch = NULL;
+	size_t n = 0, cap = 0, records = 0, value_chars = 0;
 	char change_id[40], msg[1300];
 	struct out o;
 
@@ -482,13 +520,21 @@ static void change_records(const struct sb_request *r, const char *zone_id,
 		             "expected ChangeResourceRecordSetsRequest");
 		return;
 	}
-	ch = calloc(64,
-	            sizeof(*ch)); /* ~150 KB: not on a server thread's stack */
-	if (ch == NULL) {
-		fa_xml_error(resp, 500, NS, "InternalFailure", "out of memory");
-		return;
-	}
-	while (n < 64 && err == NULL) {
+	/* Every change of the batch (~2.4 KB each: on the heap), within
+	 * Route 53's caps on one request: 1000 ResourceRecord elements, and
+	 * 32,000 characters in all Value elements. */
+	while (err == NULL) {
+		if (n == cap) {
+			size_t more = cap ? 2 * cap : 64;
+			struct change *grown = realloc(ch, more * sizeof(*ch));
+
+			if (grown == NULL) {
+				err = "out of memory";
+				break;
+			}
+			ch = grown;
+			cap = more;
+		}
 		err = parse_change(
 		    &p, end, zone_id,
 		    cJSON_GetStringValue(cJSON_GetObjectItem(z, "Name")),
@@ -498,6 +544,19 @@ static void change_records(const struct sb_request *r, const char *zone_id,
 	}
 	if (err != NULL && *err == '\0')
 		err = n == 0 ? "Changes must hold at least one Change" : NULL;
+	for (size_t i = 0; err == NULL && i < n; i++) {
+		cJSON *v;
+
+		cJSON_ArrayForEach(v, ch[i].values)
+		{
+			records++;
+			value_chars += strlen(v->valuestring);
+		}
+	}
+	if (err == NULL && records > 1000)
+		err = "Number of records limit of 1000 exceeded.";
+	else if (err == NULL && value_chars > 32000)
+		err = "Number of characters limit of 32000 exceeded.";
 	for (size_t i = 0; err == NULL && i < n; i++) {
 		cJSON *have = sb_resource_find("aws", "record", ch[i].id);
 		if (strcmp(ch[i].action, "CREATE") == 0 && have != NULL)

@@ -891,6 +891,67 @@ START_TEST(cancel_stops_retry_wait)
 }
 END_TEST
 
+/* A wait woken by es_wake_sleepers (what the signal handler calls after
+ * setting the flag) ends at once: a wait of an hour, so that a wake-up
+ * lost shows as the test's timeout. The flag is looked at first, then the
+ * wait begins: the wake comes after that look, and the pipe's byte stays,
+ * so it is seen even if it lands before the wait proper. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t looked;
+	int looks, cancel;
+} waker = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+
+static int waker_cancelled(void *ctx)
+{
+	int c;
+
+	(void)ctx;
+	pthread_mutex_lock(&waker.lock);
+	waker.looks++;
+	c = waker.cancel;
+	pthread_cond_broadcast(&waker.looked);
+	pthread_mutex_unlock(&waker.lock);
+	return c;
+}
+
+static void *sleep_an_hour(void *rc)
+{
+	*(int *)rc = es_sleep_cancellable(3600u * 1000u, waker_cancelled, NULL);
+	return NULL;
+}
+
+START_TEST(a_wait_ends_when_woken)
+{
+	pthread_t t;
+	int rc = 0;
+
+	ck_assert_int_eq(pthread_create(&t, NULL, sleep_an_hour, &rc), 0);
+	pthread_mutex_lock(&waker.lock);
+	while (waker.looks == 0)
+		pthread_cond_wait(&waker.looked, &waker.lock);
+	waker.cancel = 1;
+	pthread_mutex_unlock(&waker.lock);
+	es_wake_sleepers();
+	pthread_join(t, NULL);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_int_eq(waker.looks, 2); /* once before, once woken */
+}
+END_TEST
+
+/* Woken with the flag unset (a parent's pipe): the wait goes on to its
+ * end, without spinning on the pipe that stays readable: it looks at the
+ * flag before, once woken and at its end (a spinning one: thousands). */
+START_TEST(a_wait_woken_but_not_cancelled_sleeps_on)
+{
+	ck_assert_int_eq(es_sleep_cancellable(1, waker_cancelled, NULL), 0);
+	es_wake_sleepers();
+	waker.looks = 0;
+	ck_assert_int_eq(es_sleep_cancellable(20, waker_cancelled, NULL), 0);
+	ck_assert_int_le(waker.looks, 3);
+}
+END_TEST
+
 /* A port nothing listens on: bound once, then closed. */
 static unsigned short closed_port(void)
 {
@@ -2065,6 +2126,8 @@ static Suite *http_suite(void)
 	tcase_add_test(tc, mutating_hang_up_gives_status_0);
 	tcase_add_test(tc, timeouts_retried_only_when_not_mutating);
 	tcase_add_test(tc, cancel_stops_retry_wait);
+	tcase_add_test(tc, a_wait_ends_when_woken);
+	tcase_add_test(tc, a_wait_woken_but_not_cancelled_sleeps_on);
 	tcase_add_test(tc, connection_refused_retried_then_null);
 	tcase_add_test(tc, plain_http_to_remote_refused_unsent);
 	tcase_add_test(tc, body_size_cap);

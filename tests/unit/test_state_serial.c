@@ -37,9 +37,10 @@ static void write_steps(struct es_state *s, int check)
 	STEP(es_state_kv_del(s, "m", "id"), 5);
 	STEP(es_state_output_set(s, "m", "dns", "TXT a", 0), 6);
 	STEP(es_state_output_set(s, "m", "dns", "TXT a", 0), 6);
-	/* A secret's value is in secrets.json: every write counts. */
+	/* A secret's value is in secrets.json: compared there. */
 	STEP(es_state_output_set(s, "m", "pw", "Serial-Secret-0001", 1), 7);
-	STEP(es_state_output_set(s, "m", "pw", "Serial-Secret-0001", 1), 8);
+	STEP(es_state_output_set(s, "m", "pw", "Serial-Secret-0001", 1), 7);
+	STEP(es_state_output_set(s, "m", "pw", "Serial-Secret-0002", 1), 8);
 	STEP(es_state_confirm(s, "checklist:x", "Jane"), 9);
 	STEP(es_state_intent_begin(s, "m:t", "POST", "https://e/", NULL) == 0,
 	     10);

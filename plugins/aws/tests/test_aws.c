@@ -251,12 +251,35 @@ END_TEST
 
 /* ------------------------------------------------------------ account */
 
+/* DescribeAccount's answer for the account envsetup made. */
+static const char ours[] =
+    "{\"Account\":{\"Id\":\"222233334444\",\"Arn\":\"arn:aws:"
+    "organizations::111111111111:account/o-x/222233334444\","
+    "\"Email\":\"aws+uat@acme.example\",\"Name\":\"acme-uat\","
+    "\"Status\":\"ACTIVE\",\"JoinedMethod\":\"CREATED\"}}";
+static const char not_found[] =
+    "{\"__type\":\"AccountNotFoundException\",\"Message\":\"You "
+    "specified an account that doesn't exist.\"}";
+
+/* DescribeAccount answers account `id`, of e-mail `email`. The mock
+ * keeps the body's pointer: a few rules a test, each its own buffer. */
+static size_t described(const char *id, const char *email, int once)
+{
+	static char bodies[4][160];
+	static size_t next;
+	char *body = bodies[next++ % 4];
+
+	snprintf(body, sizeof(bodies[0]),
+	         "{\"Account\":{\"Id\":\"%s\",\"Email\":\"%s\"}}", id, email);
+	return on(TGT "DescribeAccount", 200, body, once);
+}
+
 START_TEST(create_account_flow)
 {
-	size_t others = on(TGT "ListAccounts", 200,
-	                   "{\"Accounts\":[{\"Id\":\"111111111111\","
-	                   "\"Email\":\"root@mgmt.example\"}]}",
-	                   0);
+	size_t listed, others = on(TGT "ListAccounts", 200,
+	                           "{\"Accounts\":[{\"Id\":\"111111111111\","
+	                           "\"Email\":\"root@mgmt.example\"}]}",
+	                           0);
 
 	on(TGT "ListCreateAccountStatus", 200, "{\"CreateAccountStatuses\":[]}",
 	   0);
@@ -292,13 +315,12 @@ START_TEST(create_account_flow)
 	ck_assert_str_eq(mock_state("account_id"), "222233334444");
 	ck_assert_ptr_nonnull(mock_state("account_created_at"));
 	ck_assert_ptr_null(mock_state("create_request_id"));
-	/* Verify finds the account and publishes it. */
-	on(TGT "ListAccounts", 200,
-	   "{\"Accounts\":[{\"Id\":\"222233334444\","
-	   "\"Email\":\"aws+uat@acme.example\"}]}",
-	   0);
+	/* Verify reads the account by its id and publishes it. */
+	on(TGT "DescribeAccount", 200, ours, 0);
 	mock_http_drop(others);
+	listed = sent_with(TGT "ListAccounts");
 	ck_assert_int_eq(verify("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), listed);
 	ck_assert_str_eq(mock_output("account_id", NULL), "222233334444");
 	ck_assert_str_eq(mock_output("console_url", NULL),
 	                 "https://222233334444.signin.aws.amazon.com/console");
@@ -320,6 +342,7 @@ START_TEST(create_account_found_on_page_two)
 	ck_assert_uint_eq(sent_with(TGT "CreateAccount\n"), 0);
 	ck_assert_uint_eq(sent_with("\"MaxResults\":20"), 2);
 	ck_assert_str_eq(mock_state("account_id"), "999988887777");
+	described("999988887777", "AWS+UAT@acme.example", 0);
 	ck_assert_int_eq(plan("create_account"), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 0);
 }
@@ -410,6 +433,7 @@ END_TEST
 START_TEST(account_found_but_not_recorded)
 {
 	mock_state_set("create_request_id", "car-abcdef012345");
+	on(TGT "DescribeAccount", 200, ours, 0);
 	on(TGT "ListAccounts", 200,
 	   "{\"Accounts\":[{\"Id\":\"222233334444\","
 	   "\"Email\":\"aws+uat@acme.example\"}]}",
@@ -458,20 +482,54 @@ START_TEST(account_request_found_by_name)
 }
 END_TEST
 
+/* With account_id in state, one DescribeAccount instead of paging through
+ * the Organization's ListAccounts; the e-mail looked up again when the
+ * recorded account is gone or is not the configured one any more. */
+START_TEST(known_account_is_described_not_listed)
+{
+	size_t rule;
+
+	mock_state_set("account_id", "222233334444");
+	rule = on(TGT "DescribeAccount", 200, ours, 0);
+	ck_assert_int_eq(plan("create_account"), ES_OK);
+	ck_assert_uint_eq(mock_plan_count(), 0);
+	ck_assert_uint_eq(mock_http_count(), 1);
+	ck_assert_uint_eq(sent_with("\"AccountId\":\"222233334444\""), 1);
+	ck_assert_int_eq(verify("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 0);
+
+	mock_http_drop(rule);
+	on(TGT "ListAccounts", 200,
+	   "{\"Accounts\":[{\"Id\":\"999988887777\","
+	   "\"Email\":\"aws+uat@acme.example\"}]}",
+	   0);
+	rule = on(TGT "DescribeAccount", 400, not_found, 0);
+	ck_assert_int_eq(plan("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 1);
+	ck_assert_uint_eq(mock_plan_count(), 1); /* 999988887777 to record */
+	mock_http_drop(rule);
+	described("222233334444", "old@acme.example", 0);
+	ck_assert_int_eq(apply("create_account"), ES_OK);
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 2);
+	ck_assert_str_eq(mock_state("account_id"), "999988887777");
+	ck_assert_uint_eq(sent_with(TGT "CreateAccount\n"), 0);
+}
+END_TEST
+
 START_TEST(adopt_needs_an_account_of_the_organization)
 {
 	mock_config_string("account_mode", "adopt");
 	mock_config_string("account_id", "123456789012");
-	on(TGT "ListAccounts", 200,
-	   "{\"Accounts\":[{\"Id\":\"123456789012\","
-	   "\"Email\":\"aws@acme.example\"}]}",
-	   1);
+	described("123456789012", "aws@acme.example", 1);
 	ck_assert_int_eq(apply("create_account"), ES_OK);
 	ck_assert_str_eq(mock_state("account_id"), "123456789012");
-	on(TGT "ListAccounts", 200, "{\"Accounts\":[]}", 0);
+	ck_assert_uint_eq(sent_with("\"AccountId\":\"123456789012\""), 1);
+	on(TGT "DescribeAccount", 400, not_found, 0);
 	ck_assert_int_eq(plan("create_account"), ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "account_id");
 	ck_assert_uint_eq(sent_with(TGT "CreateAccount\n"), 0);
+	/* The id is known: the Organization is never listed. */
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 0);
 }
 END_TEST
 
@@ -751,23 +809,31 @@ START_TEST(records_upsert_then_insync)
 	mock_config_string("hosted_zone", "acme.example");
 	mock_config_list("records", "app=lb-uat.example.net",
 	                 "api.acme.example=api.example.net", NULL);
-	old_app = on(
-	    "rrset?maxitems=1&name=app.acme.example.&type=CNAME", 200,
-	    "<ListResourceRecordSetsResponse><ResourceRecordSets>"
-	    "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</"
-	    "Type>"
-	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>old.example"
-	    "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
-	    "</ResourceRecordSets></ListResourceRecordSetsResponse>",
-	    0);
-	on("rrset?maxitems=1&name=api.acme.example.&type=CNAME", 200,
+	/* The zone in two pages: api in place, app holding another value. */
+	on("rrset?maxitems=300&name=app.acme.example.&type=CNAME", 200,
 	   "<ListResourceRecordSetsResponse><ResourceRecordSets>"
-	   "<ResourceRecordSet><Name>api.acme.example.</Name><Type>CNAME</Type>"
-	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
-	   "api.example.net</Value></ResourceRecord></ResourceRecords>"
-	   "</ResourceRecordSet></ResourceRecordSets>"
+	   "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</Type>"
+	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>old.example"
+	   "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
+	   "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
 	   "</ListResourceRecordSetsResponse>",
-	   0);
+	   1);
+	old_app = on(
+	    "rrset?maxitems=300\n", 200,
+	    "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	    "<ResourceRecordSet><Name>acme.example.</Name><Type>NS</Type>"
+	    "<TTL>172800</TTL><ResourceRecords><ResourceRecord><Value>"
+	    "ns-1.example</Value></ResourceRecord></ResourceRecords>"
+	    "</ResourceRecordSet>"
+	    "<ResourceRecordSet><Name>api.acme.example.</Name><Type>CNAME</"
+	    "Type>"
+	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
+	    "api.example.net</Value></ResourceRecord></ResourceRecords>"
+	    "</ResourceRecordSet></ResourceRecordSets>"
+	    "<IsTruncated>true</IsTruncated><NextRecordName>app.acme.example."
+	    "</NextRecordName><NextRecordType>CNAME</NextRecordType>"
+	    "</ListResourceRecordSetsResponse>",
+	    1);
 	on("POST http://127.0.0.1:9/aws/route53/2013-04-01/hostedzone/Z0SBX1/"
 	   "rrset/",
 	   200,
@@ -785,10 +851,27 @@ START_TEST(records_upsert_then_insync)
 	   1);
 
 	ck_assert_msg(plan("dns_records") == ES_OK, "%s", mock_diag_text());
+	ck_assert_uint_eq(sent_with("rrset?maxitems=300"), 2);
 	ck_assert_uint_eq(mock_plan_count(), 1);
 	ck_assert_str_eq(mock_plan(0)->text,
 	                 "2 record app.acme.example. CNAME "
 	                 "old.example -> lb-uat.example.net");
+	mock_http_drop(old_app);
+	/* The same zone in one page, for verify and apply. */
+	old_app = on(
+	    "rrset?maxitems=300\n", 200,
+	    "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	    "<ResourceRecordSet><Name>API.acme.example</Name><Type>CNAME</Type>"
+	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
+	    "api.example.net</Value></ResourceRecord></ResourceRecords>"
+	    "</ResourceRecordSet>"
+	    "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</"
+	    "Type>"
+	    "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>old.example"
+	    "</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>"
+	    "</ResourceRecordSets><IsTruncated>false</IsTruncated>"
+	    "</ListResourceRecordSetsResponse>",
+	    0);
 	ck_assert_int_eq(verify("dns_records"), ES_FAILED);
 	ck_assert_int_eq(apply("dns_records"), ES_IN_PROGRESS);
 	ck_assert_str_eq(mock_state("change_id"), "C0SBX9");
@@ -800,19 +883,41 @@ START_TEST(records_upsert_then_insync)
 	                  1);
 	ck_assert_uint_eq(sent_with("<Name>api.acme.example.</Name>"), 0);
 	/* Now in place at Route 53; apply polls the recorded change. */
-	on("rrset?maxitems=1&name=app", 200,
+	mock_http_drop(old_app);
+	on("rrset?maxitems=300\n", 200,
 	   "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	   "<ResourceRecordSet><Name>api.acme.example.</Name><Type>CNAME</Type>"
+	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
+	   "api.example.net</Value></ResourceRecord></ResourceRecords>"
+	   "</ResourceRecordSet>"
 	   "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</Type>"
 	   "<TTL>300</TTL><ResourceRecords><ResourceRecord><Value>"
 	   "lb-uat.example.net</Value></ResourceRecord></ResourceRecords>"
 	   "</ResourceRecordSet></ResourceRecordSets>"
 	   "</ListResourceRecordSetsResponse>",
 	   0);
-	mock_http_drop(old_app);
 	ck_assert_int_eq(apply("dns_records"), ES_OK);
 	ck_assert_ptr_null(mock_state("change_id"));
 	ck_assert_uint_eq(sent_with("rrset/\n"), 1);
 	ck_assert_int_eq(verify("dns_records"), ES_OK);
+}
+END_TEST
+
+/* Route 53's caps on one change batch: 1000 ResourceRecord elements and
+ * 32,000 characters of values; the rest waits for the next batch. */
+START_TEST(records_batches_within_route53_caps)
+{
+	static struct rec todo[1500];
+
+	for (size_t i = 0; i < 1500; i++)
+		snprintf(todo[i].value, sizeof(todo[i].value), "lb%zu.example",
+		         i % 10); /* 12 characters */
+	ck_assert_uint_eq(batch_size(todo, 1500), 1000);
+	ck_assert_uint_eq(batch_size(todo, 7), 7);
+	for (size_t i = 0; i < 1500; i++)
+		snprintf(todo[i].value, sizeof(todo[i].value), "%0100d", 1);
+	ck_assert_uint_eq(batch_size(todo, 1500), 320);
+	ck_assert_uint_eq(batch_size(todo, 0), 0);
 }
 END_TEST
 
@@ -879,6 +984,7 @@ int main(void)
 	    unreadable_listing_never_creates,
 	    account_found_but_not_recorded,
 	    account_request_found_by_name,
+	    known_account_is_described_not_listed,
 	    adopt_needs_an_account_of_the_organization,
 	    assume_role_denied,
 	    sts_reply_fields_are_secret,
@@ -890,6 +996,7 @@ int main(void)
 	    zone_found_but_not_recorded,
 	    zone_created_once,
 	    records_upsert_then_insync,
+	    records_batches_within_route53_caps,
 	    schema_and_validate,
 	};
 	Suite *s = suite_create("aws");

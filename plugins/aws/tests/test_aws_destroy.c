@@ -104,9 +104,9 @@ END_TEST
 START_TEST(our_account_is_closed_with_close_account)
 {
 	mock_state_set("account_id", "200000000000");
-	on(TGT "ListAccounts", 200,
-	   "{\"Accounts\": [{\"Id\": \"200000000000\", \"Status\": "
-	   "\"ACTIVE\"}]}");
+	on(TGT "DescribeAccount", 200,
+	   "{\"Account\": {\"Id\": \"200000000000\", \"Email\": "
+	   "\"aws+uat@acme.example\", \"Status\": \"ACTIVE\"}}");
 	on(TGT "CloseAccount", 200, "{}");
 
 	ck_assert_int_eq(run("create_account", ES_PHASE_PLAN_DESTROY), ES_OK);
@@ -116,7 +116,10 @@ START_TEST(our_account_is_closed_with_close_account)
 
 	ck_assert_int_eq(run("create_account", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(sent_with(TGT "CloseAccount"), 1);
-	ck_assert_uint_eq(sent_with("\"AccountId\":\"200000000000\""), 1);
+	ck_assert_ptr_nonnull(
+	    strstr(mock_http_sent(first(TGT "CloseAccount"))->text,
+	           "\"AccountId\":\"200000000000\""));
+	ck_assert_uint_eq(sent_with(TGT "ListAccounts"), 0);
 	ck_assert(mock_http_sent(first(TGT "CloseAccount"))->mutating);
 	ck_assert_ptr_null(mock_state("account_id"));
 }
@@ -125,7 +128,9 @@ END_TEST
 START_TEST(account_already_gone_is_forgotten_without_close_account)
 {
 	mock_state_set("account_id", "200000000000");
-	on(TGT "ListAccounts", 200, "{\"Accounts\": []}");
+	on(TGT "DescribeAccount", 400,
+	   "{\"__type\": \"AccountNotFoundException\", \"Message\": "
+	   "\"You specified an account that doesn't exist.\"}");
 
 	ck_assert_int_eq(run("create_account", ES_PHASE_DESTROY), ES_OK);
 	ck_assert_uint_eq(sent_with("CloseAccount"), 0);
