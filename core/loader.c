@@ -379,6 +379,61 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* The plugin names (files NAME.so) in `dir`, sorted (free each, then the
+ * list). 0, or -1 when it cannot be read (errno). */
+static int list_plugins(const char *dir, char ***found, size_t *n_found)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *de;
+
+	*found = NULL;
+	*n_found = 0;
+	if (!dh)
+		return -1;
+	while ((de = readdir(dh)) != NULL) {
+		size_t len = strlen(de->d_name);
+		char **grown;
+
+		if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0)
+			continue;
+		grown = realloc(*found, (*n_found + 1) * sizeof(**found));
+		if (!grown)
+			break;
+		*found = grown;
+		(*found)[*n_found] = strndup(de->d_name, len - 3);
+		if ((*found)[*n_found])
+			(*n_found)++;
+	}
+	closedir(dh);
+	qsort(*found, *n_found, sizeof(**found), cmp_str);
+	return 0;
+}
+
+void es_registry_probe_all(const char *dir)
+{
+	struct es_registry r = {0};
+	char **found, path[PATH_MAX], err[512];
+	size_t n_found;
+	struct stat st;
+
+	r.dir = strdup(dir);
+	if (!r.dir || list_plugins(dir, &found, &n_found) < 0) {
+		free(r.dir);
+		return;
+	}
+	for (size_t i = 0; i < n_found; i++) {
+		snprintf(path, sizeof(path), "%s/%s.so", dir, found[i]);
+		/* What load_one() refuses unprobed stays unprobed. */
+		if (lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+		    !untrusted(&st, err, sizeof(err)) &&
+		    !untrusted_dir(&r, err, sizeof(err)))
+			(void)probe_once(path, &st, found[i], err, sizeof(err));
+		free(found[i]);
+	}
+	free(found);
+	es_registry_free(&r);
+}
+
 size_t es_registry_load(struct es_registry *r, const char *dir,
                         const char *const *names, size_t n_names,
                         struct es_diags *d)
@@ -393,33 +448,15 @@ size_t es_registry_load(struct es_registry *r, const char *dir,
 		return failures;
 	}
 
-	DIR *dh = opendir(dir);
 	char **found = NULL;
-	size_t n_found = 0;
-	struct dirent *de;
+	size_t n_found;
 
-	if (!dh) {
+	if (list_plugins(dir, &found, &n_found) < 0) {
 		es_diags_add(d, dir, 0, NULL,
 		             "cannot open plugin directory: %s",
 		             strerror(errno));
 		return 1;
 	}
-	while ((de = readdir(dh)) != NULL) {
-		size_t len = strlen(de->d_name);
-		char **grown;
-
-		if (len < 4 || strcmp(de->d_name + len - 3, ".so") != 0)
-			continue;
-		grown = realloc(found, (n_found + 1) * sizeof(*found));
-		if (!grown)
-			break;
-		found = grown;
-		found[n_found] = strndup(de->d_name, len - 3);
-		if (found[n_found])
-			n_found++;
-	}
-	closedir(dh);
-	qsort(found, n_found, sizeof(*found), cmp_str);
 	for (size_t i = 0; i < n_found; i++) {
 		failures += load_one(r, found[i], d) < 0;
 		free(found[i]);

@@ -59,6 +59,12 @@ char *es_plugin_dir_default(const char *argv0);
 size_t es_registry_load(struct es_registry *r, const char *dir,
                         const char *const *names, size_t n_names,
                         struct es_diags *d);
+/*
+ * Probe every plugin in `dir` now, so that processes forked afterwards
+ * (one per customer) find the verdicts and probe none again. Problems are
+ * reported when a registry loads the plugin.
+ */
+void es_registry_probe_all(const char *dir);
 const struct es_plugin *es_registry_find(const struct es_registry *r,
                                          const char *name);
 /* A plugin, key or task name: lower-case letters, digits and '_' (and '-'

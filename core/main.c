@@ -860,6 +860,8 @@ static int customers_command(const struct cli *cli, const char *plugin_dir)
 		              strcmp(cli->command, "graph") == 0 ||
 		              (cli->format && strcmp(cli->format, "md") != 0);
 		opt.cancelled = &cancelled;
+		/* Probed once here, not once in every customer's process. */
+		es_registry_probe_all(plugin_dir);
 		rc = es_customers_run(files, n, &opt, run_customer, &ctx);
 	}
 	es_customers_free(files, n);
