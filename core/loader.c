@@ -19,16 +19,15 @@
 #include "config.h"
 #include "envsetup/version.h"
 
-char *es_plugin_dir_default(const char *argv0)
+/* The directory of the plugins that came with this executable: beside it
+ * (a build tree, a relocated install), else the configured install
+ * directory. malloc'd. */
+static char *bundled_dir(void)
 {
-	const char *env = getenv("ENVSETUP_PLUGIN_DIR");
 	char exe[PATH_MAX], candidate[PATH_MAX + 16];
 	ssize_t n;
 	struct stat st;
 
-	(void)argv0;
-	if (env && *env)
-		return strdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *slash;
@@ -59,7 +58,34 @@ char *es_plugin_dir_default(const char *argv0)
 	return strdup(ES_PLUGIN_INSTALL_DIR);
 }
 
-/* dlopen + entry + checks; used both in the probe child and for real. */
+char *es_plugin_dir_default(const char *argv0)
+{
+	const char *env = getenv("ENVSETUP_PLUGIN_DIR");
+
+	(void)argv0;
+	if (env && *env)
+		return strdup(env);
+	return bundled_dir();
+}
+
+int es_plugin_dir_is_bundled(const char *dir)
+{
+	char *bundled = bundled_dir();
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	char *installed = realpath(ES_PLUGIN_INSTALL_DIR, NULL);
+	char *real_bundled = bundled ? realpath(bundled, NULL) : NULL;
+	int yes = real && ((real_bundled && !strcmp(real, real_bundled)) ||
+	                   (installed && !strcmp(real, installed)));
+
+	free(bundled);
+	free(real);
+	free(installed);
+	free(real_bundled);
+	return yes;
+}
+
+/* dlopen + entry + checks; used in the probe child, for real, and in a
+ * plugin process (es_plugin_open). */
 static int open_plugin(struct es_plugin *p, const char *path, const char *name,
                        char *err, size_t errlen)
 {
@@ -86,6 +112,12 @@ static int open_plugin(struct es_plugin *p, const char *path, const char *name,
 		return -1;
 	}
 	return es_descriptor_check(p, name, err, errlen);
+}
+
+int es_plugin_open(struct es_plugin *p, const char *path, const char *name,
+                   char *err, size_t errlen)
+{
+	return open_plugin(p, path, name, err, errlen);
 }
 
 static void plugin_release(struct es_plugin *p)
