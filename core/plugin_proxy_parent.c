@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
@@ -28,6 +29,10 @@ extern char **environ;
  * long destroy_instance() may take at the end of the run. */
 #define REAP_GRACE_MS 500
 #define DESTROY_GRACE_MS 5000
+/* After the operator interrupts the run, how long a callback still has to
+ * see progress.cancelled() and return, and how often we look. */
+#define CANCEL_GRACE_MS 10000
+#define WAIT_SLICE_MS 250
 
 struct es_plugin_proc {
 	const struct es_plugin *plugin;
@@ -67,7 +72,9 @@ static int spawn(struct es_plugin_proc *pp, es_call *call)
 	                memory,
 	                cpu,
 	                NULL};
+	char exe[PATH_MAX];
 	int sv[2], child_fd, rc;
+	ssize_t n;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
 		fail(call, "cannot start the plugin process: %s",
@@ -82,15 +89,17 @@ static int spawn(struct es_plugin_proc *pp, es_call *call)
 		close(sv[1]);
 		sv[1] = child_fd;
 	}
+	/* This very build, by the name the kernel (or a tool such as
+	 * valgrind, which answers for its guest) gives it. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[n > 0 ? n : 0] = '\0';
 	snprintf(memory, sizeof(memory), "%lld", (long long)pp->lim.memory_mb);
 	snprintf(cpu, sizeof(cpu), "%lld", (long long)pp->lim.cpu_s);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, child_fd, ES_PLUGIN_PROCESS_FD);
-	/* The executable that is running, by the kernel's name for it, so
-	 * the child is this very build. */
 	rc = child_fd < 0 ? EMFILE
-	                  : posix_spawn(&pp->pid, "/proc/self/exe", &fa, NULL,
-	                                argv, environ);
+	     : n <= 0     ? ENOENT
+	              : posix_spawn(&pp->pid, exe, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (sv[1] >= 0)
 		close(sv[1]);
@@ -183,7 +192,7 @@ static int64_t ms_left(const struct timespec *start, int64_t total)
 static enum es_status exchange(struct es_plugin_proc *pp, es_call *call)
 {
 	int64_t total = call_timeout_ms(pp);
-	struct timespec start;
+	struct timespec start, cancel_start = {0};
 
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	if (es_wire_send(pp->fd, &pp->out) < 0) {
@@ -192,12 +201,31 @@ static enum es_status exchange(struct es_plugin_proc *pp, es_call *call)
 	}
 	for (;;) {
 		int64_t left = ms_left(&start, total);
-		int rc = left > 0 ? es_wire_recv(pp->fd, &pp->in,
-		                                 left > INT32_MAX ? INT32_MAX
-		                                                  : (int)left)
-		                  : 0;
+		int rc = left > 0
+		             ? es_wire_recv(pp->fd, &pp->in,
+		                            left > WAIT_SLICE_MS ? WAIT_SLICE_MS
+		                                                 : (int)left)
+		             : 0;
 		int64_t st;
 
+		if (rc == 0 && left > WAIT_SLICE_MS) {
+			/* Unlike an in-process plugin, one that ignores the
+			 * interruption can be stopped. */
+			if (!es_host_table.progress->cancelled(call)) {
+				cancel_start.tv_sec = 0;
+				continue;
+			}
+			if (!cancel_start.tv_sec)
+				clock_gettime(CLOCK_MONOTONIC, &cancel_start);
+			if (ms_left(&cancel_start, CANCEL_GRACE_MS) > 0)
+				continue;
+			reap(pp, 0);
+			fail(call,
+			     "interrupted, and the plugin process did "
+			     "not return within %d s; killed",
+			     CANCEL_GRACE_MS / 1000);
+			return ES_FAILED;
+		}
 		if (rc == 0) {
 			reap(pp, 0);
 			fail(call,

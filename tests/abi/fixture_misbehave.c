@@ -77,8 +77,12 @@ static enum es_status prepare(const struct es_ctx *ctx)
 
 static enum es_status work(const struct es_ctx *ctx)
 {
-	if (ctx->phase == ES_PHASE_APPLY)
+	if (ctx->phase == ES_PHASE_APPLY) {
+		/* What a test waits for before it interrupts the run. */
+		ctx->host->log->log(ctx->call, ES_LOG_INFO, "failing as: %s",
+		                    fault(ctx));
 		fail_as(fault(ctx));
+	}
 	return record(ctx, "worked");
 }
 

@@ -83,6 +83,21 @@ fi
 [ "$(resources_count mailgun domain)" = 6 ] || [ "$sanitized" = 1 ] ||
   fail "expected one domain per run, got $(resources_count mailgun domain)"
 
+# Ctrl-C while the plugin hangs (no task_timeout yet): the callback has
+# 10 s to notice, then its process is killed and the run ends.
+write_config interrupt 'task_timeout = "1h";'
+sed -i 's/fault = "interrupt"/fault = "hang"/' "$WORK/c.cfg"
+es_bg apply "$WORK/c.cfg" --env uat -p 1 -v --plugin-dir "$WORK/plugins"
+for _ in $(seq 600); do
+  grep -q "failing as: hang" "$WORK/err" && break
+  kill -0 "$ES_PID" 2>/dev/null || fail "interrupt: envsetup ended early"
+  sleep 0.05
+done
+grep -q "failing as: hang" "$WORK/err" || fail "interrupt: the plugin never started to hang"
+kill -INT "$ES_PID"
+es_bg_wait; expect_rc 4
+expect_err "interrupted, and the plugin process did not return within 10 s; killed"
+
 # In-process, the plugin's crash is envsetup's: nothing after it runs,
 # and the state still holds what came before; the fixed apply converges.
 write_config inproc 'isolation = "in-process";'
