@@ -122,6 +122,10 @@ int es_plugin_process_main(int argc, char **argv)
 		fprintf(stderr, "%s: started by the core only\n", argv[0]);
 		return BAD_START;
 	}
+	/* Whatever the core had open without close-on-exec (a connection,
+	 * a file) is not the plugin's: above all, not the state's lock,
+	 * which must end with the core. */
+	closefrom(fd + 1);
 	set_signals();
 	set_limit(RLIMIT_AS, atoll(argv[4]) * 1024 * 1024, 0);
 	set_limit(RLIMIT_CPU, atoll(argv[5]), 1);
