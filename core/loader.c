@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
@@ -127,6 +128,8 @@ static void plugin_release(struct es_plugin *p)
 	free(p->keys);
 	free(p->tasks);
 	free(p->outputs);
+	if (p->file_fd > STDERR_FILENO)
+		close(p->file_fd);
 	/* The handle stays open: descriptor strings live in it until exit. */
 	memset(p, 0, sizeof(*p));
 }
@@ -280,6 +283,14 @@ static const char *untrusted_dir(const struct es_registry *r, char *why,
 	return why;
 }
 
+static int same_file(int fd, const struct stat *checked)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_dev == checked->st_dev &&
+	       st.st_ino == checked->st_ino;
+}
+
 static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
 {
 	char path[PATH_MAX], err[512] = "";
@@ -308,6 +319,15 @@ static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
 	}
 	if (es_registry_find(r, name)) {
 		es_diags_add(d, path, 0, name, "plugin loaded twice");
+		return -1;
+	}
+	/* The file just judged, held open: a plugin process started later
+	 * in the run loads this very file, whatever the path names then. */
+	p.file_fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (p.file_fd < 0 || !same_file(p.file_fd, &st)) {
+		es_diags_add(d, path, 0, name,
+		             "refused: replaced while it was checked");
+		plugin_release(&p);
 		return -1;
 	}
 	if (probe(path, name, err, sizeof(err)) < 0 ||

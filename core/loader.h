@@ -28,6 +28,9 @@ struct es_plugin {
 	char *name;
 	char *path;
 	void *handle; /* dlopen handle; never closed before exit */
+	/* The checked file, open read-only until exit (0: none): what a
+	 * plugin process loads (plugin_proxy.h). */
+	int file_fd;
 	const struct es_plugin_descriptor *desc;
 	/* The schema and tasks as pointer arrays (the plugin's arrays are
 	 * walked with their own struct_size as stride). */

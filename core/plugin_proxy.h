@@ -30,8 +30,10 @@
 
 /* argv[1] of the child (main.c hands it to es_plugin_process_main). */
 #define ES_PLUGIN_PROCESS_ARG "--plugin-process"
-/* The child's end of the socketpair. */
+/* The child's end of the socketpair, and the plugin file the core checked
+ * (loader.h: es_plugin.file_fd), which the child loads. */
 #define ES_PLUGIN_PROCESS_FD 3
+#define ES_PLUGIN_PROCESS_FILE_FD 4
 
 struct es_proc_limits {
 	int64_t call_timeout_ms; /* task_timeout; 0: 30 min */

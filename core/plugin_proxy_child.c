@@ -1,8 +1,9 @@
 /*
  * A plugin process (plugin_proxy.h): this executable started by the core
- * with ES_PLUGIN_PROCESS_ARG, PATH, NAME, MEMORY_MB and CPU_S. It loads the
- * plugin and runs the callbacks the core asks for, one at a time, with
- * the proxy host table; it ends when the core says so or goes away.
+ * with ES_PLUGIN_PROCESS_ARG, PATH (/proc/self/fd/4: the file the core
+ * checked), NAME, MEMORY_MB and CPU_S. It loads the plugin and runs the
+ * callbacks the core asks for, one at a time, with the proxy host table; it
+ * ends when the core says so or goes away.
  */
 #include "plugin_proxy.h"
 
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "envsetup/host.h"
 #include "proxy_wire.h"
 
 #define CORE_GONE 70
@@ -125,7 +127,7 @@ int es_plugin_process_main(int argc, char **argv)
 	/* Whatever the core had open without close-on-exec (a connection,
 	 * a file) is not the plugin's: above all, not the state's lock,
 	 * which must end with the core. */
-	closefrom(fd + 1);
+	closefrom(ES_PLUGIN_PROCESS_FILE_FD + 1);
 	set_signals();
 	set_limit(RLIMIT_AS, atoll(argv[4]) * 1024 * 1024, 0);
 	set_limit(RLIMIT_CPU, atoll(argv[5]), 1);
@@ -134,8 +136,15 @@ int es_plugin_process_main(int argc, char **argv)
 	pthread_detach(watcher);
 	es_proxy_host_init(fd);
 	if (es_plugin_open(&p, argv[2], argv[3], err, sizeof(err)) < 0) {
-		fprintf(stderr, "%s: %s\n", argv[2], err);
-		return BAD_START;
+		/* Said as the answer to the core's first request, so the
+		 * task's failure gives the reason. */
+		if (es_wire_recv(fd, &w, -1) == 1) {
+			es_proxy_host_table.diag->error(
+			    NULL, NULL,
+			    "the plugin does not load in its process: %s", err);
+			done(fd, &w, ES_FAILED);
+		}
+		_exit(BAD_START);
 	}
 	for (;;) {
 		enum es_status st;

@@ -61,19 +61,28 @@ struct es_plugin_proc *es_proc_new(const struct es_plugin *p,
 /* A reason against the call, as the plugin's own diag.error() would. */
 #define fail(call, ...) es_host_table.diag->error((call), NULL, __VA_ARGS__)
 
+/* A close-on-exec copy of fd above the numbers the child's are dup2'd to,
+ * so neither dup2 overwrites the other's source (nor is a no-op that
+ * leaves close-on-exec set); -1 when fd is. */
+static int above_child_fds(int fd)
+{
+	return fd < 0
+	           ? -1
+	           : fcntl(fd, F_DUPFD_CLOEXEC, ES_PLUGIN_PROCESS_FILE_FD + 1);
+}
+
 static int spawn(struct es_plugin_proc *pp, es_call *call)
 {
 	posix_spawn_file_actions_t fa;
-	char memory[32], cpu[32];
+	char memory[32], cpu[32], file[64], exe[PATH_MAX];
 	char *argv[] = {"envsetup-plugin",
 	                ES_PLUGIN_PROCESS_ARG,
-	                pp->plugin->path,
+	                file,
 	                pp->plugin->name,
 	                memory,
 	                cpu,
 	                NULL};
-	char exe[PATH_MAX];
-	int sv[2], child_fd, rc;
+	int sv[2], child_fd, file_fd = -1, rc;
 	ssize_t n;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
@@ -81,13 +90,16 @@ static int spawn(struct es_plugin_proc *pp, es_call *call)
 		     strerror(errno));
 		return -1;
 	}
-	/* dup2 onto itself would leave close-on-exec set. */
-	child_fd = sv[1];
-	if (child_fd == ES_PLUGIN_PROCESS_FD) {
-		child_fd =
-		    fcntl(sv[1], F_DUPFD_CLOEXEC, ES_PLUGIN_PROCESS_FD + 1);
-		close(sv[1]);
-		sv[1] = child_fd;
+	child_fd = above_child_fds(sv[1]);
+	close(sv[1]);
+	/* The file the loader checked and still holds open, not whatever
+	 * the path names by now. */
+	if (pp->plugin->file_fd > STDERR_FILENO) {
+		file_fd = above_child_fds(pp->plugin->file_fd);
+		snprintf(file, sizeof(file), "/proc/self/fd/%d",
+		         ES_PLUGIN_PROCESS_FILE_FD);
+	} else {
+		snprintf(file, sizeof(file), "%s", pp->plugin->path);
 	}
 	/* This very build, by the name the kernel (or a tool such as
 	 * valgrind, which answers for its guest) gives it. */
@@ -97,12 +109,19 @@ static int spawn(struct es_plugin_proc *pp, es_call *call)
 	snprintf(cpu, sizeof(cpu), "%lld", (long long)pp->lim.cpu_s);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, child_fd, ES_PLUGIN_PROCESS_FD);
-	rc = child_fd < 0 ? EMFILE
-	     : n <= 0     ? ENOENT
-	              : posix_spawn(&pp->pid, exe, &fa, NULL, argv, environ);
+	if (file_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, file_fd,
+		                                 ES_PLUGIN_PROCESS_FILE_FD);
+	rc =
+	    child_fd < 0 || (pp->plugin->file_fd > STDERR_FILENO && file_fd < 0)
+	        ? EMFILE
+	    : n <= 0 ? ENOENT
+	             : posix_spawn(&pp->pid, exe, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
-	if (sv[1] >= 0)
-		close(sv[1]);
+	if (child_fd >= 0)
+		close(child_fd);
+	if (file_fd >= 0)
+		close(file_fd);
 	if (rc != 0) {
 		close(sv[0]);
 		pp->pid = 0;

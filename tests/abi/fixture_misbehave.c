@@ -23,9 +23,15 @@ static const char *fault(const struct es_ctx *ctx)
 
 static volatile unsigned long spun;
 
-static void fail_as(const char *f)
+static void fail_as(const struct es_ctx *ctx, const char *f)
 {
-	if (!strcmp(f, "segv"))
+	/* "go_segv": segfault once the test has done what it must first. */
+	const char *go = ctx->host->config->get_string(ctx->call, "go_file");
+
+	if (!strcmp(f, "go_segv"))
+		while (go && access(go, F_OK) != 0)
+			usleep(10000);
+	if (!strcmp(f, "segv") || !strcmp(f, "go_segv"))
 		raise(SIGSEGV);
 	else if (!strcmp(f, "abort"))
 		abort();
@@ -81,7 +87,7 @@ static enum es_status work(const struct es_ctx *ctx)
 		/* What a test waits for before it interrupts the run. */
 		ctx->host->log->log(ctx->call, ES_LOG_INFO, "failing as: %s",
 		                    fault(ctx));
-		fail_as(fault(ctx));
+		fail_as(ctx, fault(ctx));
 	}
 	return record(ctx, "worked");
 }
@@ -99,8 +105,10 @@ static enum es_status after(const struct es_ctx *ctx)
 static const struct es_key misbehave_keys[] = {
     ES_KEY(.name = "fault", .type = ES_TYPE_ENUM, .default_value = "none",
            .allowed = ES_LIST("none", "segv", "abort", "exit", "hang", "cpu",
-                              "memory"),
+                              "memory", "go_segv"),
            .question = "How should `work` fail?"),
+    ES_KEY(.name = "go_file", .type = ES_TYPE_STRING,
+           .question = "go_segv: the file whose creation says go"),
     ES_KEYS_END,
 };
 

@@ -86,20 +86,40 @@ fi
 [ "$(resources_count mailgun domain)" = 6 ] || [ "$sanitized" = 1 ] ||
   fail "expected one domain per run, got $(resources_count mailgun domain)"
 
+# Until the background run's plugin logs that it is failing as $1.
+wait_failing() {
+  for _ in $(seq 600); do
+    grep -q "failing as: $1" "$WORK/err" && return 0
+    kill -0 "$ES_PID" 2>/dev/null || fail "$1: envsetup ended before the fault"
+    sleep 0.05
+  done
+  fail "$1: the plugin never reached the fault"
+}
+
 # Ctrl-C while the plugin hangs (no task_timeout yet): the callback has
 # 10 s to notice, then its process is killed and the run ends.
 write_config interrupt 'task_timeout = "1h";'
 sed -i 's/fault = "interrupt"/fault = "hang"/' "$WORK/c.cfg"
 es_bg apply "$WORK/c.cfg" --env uat -p 1 -v --plugin-dir "$WORK/plugins"
-for _ in $(seq 600); do
-  grep -q "failing as: hang" "$WORK/err" && break
-  kill -0 "$ES_PID" 2>/dev/null || fail "interrupt: envsetup ended early"
-  sleep 0.05
-done
-grep -q "failing as: hang" "$WORK/err" || fail "interrupt: the plugin never started to hang"
+wait_failing hang
 kill -INT "$ES_PID"
 es_bg_wait; expect_rc 4
 expect_err "interrupted, and the plugin process did not return within 10 s; killed"
+
+# The process started again loads the file the loader checked, even when
+# the path names another one by then (here, a plugin of another name).
+write_config swap "go_file = \"$WORK/go\";"
+sed -i 's/fault = "swap"/fault = "go_segv"/' "$WORK/c.cfg"
+cp "$WORK/plugins/misbehave.so" "$WORK/misbehave.so.orig"
+es_bg apply "$WORK/c.cfg" --env uat -p 1 -v --plugin-dir "$WORK/plugins"
+wait_failing go_segv
+cp "$WORK/plugins/mailgun.so" "$WORK/swapped.so"
+mv "$WORK/swapped.so" "$WORK/plugins/misbehave.so"
+touch "$WORK/go"
+es_bg_wait; expect_rc 4
+grep -E "misbehave:independent +done" "$WORK/out" >/dev/null ||
+  fail "swap: the process started again did not load the checked file"
+mv "$WORK/misbehave.so.orig" "$WORK/plugins/misbehave.so"
 
 # In-process, the plugin's crash is envsetup's: nothing after it runs,
 # and the state still holds what came before; the fixed apply converges.
