@@ -34,6 +34,8 @@
  * Reserved keys in every plugin group, handled by the core:
  *   enabled (bool, default true), rate_limit_per_min (int), max_concurrency
  *   (int), http_timeout (duration, default "30s"), ca_file (string path),
+ *   protect (bool), isolation ("in-process" or "process"), task_timeout
+ *   (duration), memory_limit (int, MiB), cpu_limit (duration),
  *   environments (group of per-environment overrides for ES_KEY_PER_ENV keys).
  *
  * Loading never crashes and never stops at the first problem: every
@@ -113,6 +115,12 @@ struct es_value {
 	int secret_absent;
 };
 
+enum es_isolation {
+	ES_ISOLATION_DEFAULT = 0, /* in-process for the bundled plugins */
+	ES_ISOLATION_IN_PROCESS,
+	ES_ISOLATION_PROCESS,
+};
+
 struct es_plugin_conf {
 	char *name;
 	int enabled;
@@ -126,6 +134,12 @@ struct es_plugin_conf {
 	char *ca_file; /* nullable */
 	/* `protect = true`: destroy keeps everything of this plugin. */
 	int protect;
+	/* `isolation`, as written (ES_ISOLATION_DEFAULT when not), and the
+	 * limits of a plugin process (0: none). */
+	enum es_isolation isolation;
+	int64_t task_timeout_ms;
+	int64_t memory_limit_mb;
+	int64_t cpu_limit_s;
 	char *file;
 	int line;
 };

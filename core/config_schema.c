@@ -94,6 +94,8 @@ static const char *const reserved_names[] = {
     "enabled",         "rate_limit_per_min",
     "max_concurrency", "http_timeout",
     "ca_file",         "protect",
+    "isolation",       "task_timeout",
+    "memory_limit",    "cpu_limit",
     "environments",    NULL};
 
 /* The reserved keys as schema entries, so one parser checks them too. */
@@ -108,6 +110,18 @@ static const struct es_key reserved_keys[] = {
            .flags = ES_KEY_MAX, .max = UINT32_MAX, .default_value = "30s"),
     ES_KEY(.name = "ca_file", .type = ES_TYPE_STRING),
     ES_KEY(.name = "protect", .type = ES_TYPE_BOOL, .default_value = "false"),
+    /* Where the plugin's callbacks run (plugin_proxy.h); unset: the
+     * default of its plugin directory (runner.c). */
+    ES_KEY(.name = "isolation", .type = ES_TYPE_ENUM,
+           .allowed = ES_LIST("in-process", "process")),
+    /* isolation = "process": how long one callback may take, how much
+     * address space (MiB) and CPU time its process may use. */
+    ES_KEY(.name = "task_timeout", .type = ES_TYPE_DURATION,
+           .flags = ES_KEY_MAX, .max = INT32_MAX),
+    ES_KEY(.name = "memory_limit", .type = ES_TYPE_INT,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 16, .max = 1048576),
+    ES_KEY(.name = "cpu_limit", .type = ES_TYPE_DURATION,
+           .flags = ES_KEY_MIN | ES_KEY_MAX, .min = 1000, .max = 86400000),
     ES_KEYS_END,
 };
 
@@ -305,6 +319,16 @@ static void bind_reserved(struct binder *b, struct es_plugin_conf *pc,
 			bind_ca_file(b, pc, &v);
 		else if (!strcmp(k->name, "protect"))
 			pc->protect = v.is_set && v.i;
+		else if (!strcmp(k->name, "isolation") && v.is_set)
+			pc->isolation = !strcmp(v.str, "process")
+			                    ? ES_ISOLATION_PROCESS
+			                    : ES_ISOLATION_IN_PROCESS;
+		else if (!strcmp(k->name, "task_timeout") && v.is_set)
+			pc->task_timeout_ms = v.i;
+		else if (!strcmp(k->name, "memory_limit") && v.is_set)
+			pc->memory_limit_mb = v.i;
+		else if (!strcmp(k->name, "cpu_limit") && v.is_set)
+			pc->cpu_limit_s = (v.i + 999) / 1000;
 		es_value_clear(&v);
 	}
 }

@@ -15,6 +15,8 @@ const char *const es_reserved_keys[] = {
     "enabled",         "rate_limit_per_min",
     "max_concurrency", "http_timeout",
     "ca_file",         "protect",
+    "isolation",       "task_timeout",
+    "memory_limit",    "cpu_limit",
     "environments",    NULL,
 };
 

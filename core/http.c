@@ -193,6 +193,51 @@ const char *es_http_response_header(const es_http_response *r, const char *name)
 	return NULL;
 }
 
+/* The headers as received, in order (transfer none). */
+const struct es_http_header *es_http_response_headers(const es_http_response *r,
+                                                      size_t *n)
+{
+	*n = r ? r->n_headers : 0;
+	return r ? r->headers : NULL;
+}
+
+static int add_response_header(es_http_response *r, const char *line,
+                               size_t len);
+
+es_http_response *es_http_response_new(long status, const char *body,
+                                       size_t len)
+{
+	es_http_response *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->status = status;
+	r->body = malloc(len + 1);
+	if (!r->body) {
+		free(r);
+		return NULL;
+	}
+	if (len)
+		memcpy(r->body, body, len);
+	r->body[len] = '\0';
+	r->len = len;
+	r->cap = len + 1;
+	return r;
+}
+
+int es_http_response_add_header(es_http_response *r, const char *name,
+                                const char *value)
+{
+	char *line = NULL;
+	int rc;
+
+	if (asprintf(&line, "%s: %s", name, value) < 0)
+		return -1;
+	rc = add_response_header(r, line, strlen(line));
+	free(line);
+	return rc;
+}
+
 static size_t on_body(char *data, size_t size, size_t n, void *userp)
 {
 	es_http_response *r = userp;

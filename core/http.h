@@ -105,6 +105,15 @@ void es_http_response_free(es_http_response *r);
 /* A deep copy (malloc'd), or NULL. */
 es_http_response *es_http_response_copy(const es_http_response *r);
 char *es_http_escape(const char *in); /* malloc'd */
+/* For a response that crossed from the core to a plugin process
+ * (proxy_codec.c): its headers in order (transfer none), and a response
+ * rebuilt from them (transfer full, es_http_response_free). */
+const struct es_http_header *es_http_response_headers(const es_http_response *r,
+                                                      size_t *n);
+es_http_response *es_http_response_new(long status, const char *body,
+                                       size_t len);
+int es_http_response_add_header(es_http_response *r, const char *name,
+                                const char *value);
 
 /* Replace {{secret:NAME}} in `in`; encoding: 0 raw, 1 URL, 2 JSON string.
  * malloc'd, or NULL with *unknown set to the first unknown name (static

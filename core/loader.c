@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -21,16 +22,15 @@
 #include "envsetup/version.h"
 #include "log.h"
 
-char *es_plugin_dir_default(const char *argv0)
+/* The directory of the plugins that came with this executable: beside it
+ * (a build tree, a relocated install), else the configured install
+ * directory. malloc'd. */
+static char *bundled_dir(void)
 {
-	const char *env = getenv("ENVSETUP_PLUGIN_DIR");
 	char exe[PATH_MAX], candidate[PATH_MAX + 16];
 	ssize_t n;
 	struct stat st;
 
-	(void)argv0;
-	if (env && *env)
-		return strdup(env);
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		char *slash;
@@ -61,7 +61,34 @@ char *es_plugin_dir_default(const char *argv0)
 	return strdup(ES_PLUGIN_INSTALL_DIR);
 }
 
-/* dlopen + entry + checks; used both in the probe child and for real. */
+char *es_plugin_dir_default(const char *argv0)
+{
+	const char *env = getenv("ENVSETUP_PLUGIN_DIR");
+
+	(void)argv0;
+	if (env && *env)
+		return strdup(env);
+	return bundled_dir();
+}
+
+int es_plugin_dir_is_bundled(const char *dir)
+{
+	char *bundled = bundled_dir();
+	char *real = dir ? realpath(dir, NULL) : NULL;
+	char *installed = realpath(ES_PLUGIN_INSTALL_DIR, NULL);
+	char *real_bundled = bundled ? realpath(bundled, NULL) : NULL;
+	int yes = real && ((real_bundled && !strcmp(real, real_bundled)) ||
+	                   (installed && !strcmp(real, installed)));
+
+	free(bundled);
+	free(real);
+	free(installed);
+	free(real_bundled);
+	return yes;
+}
+
+/* dlopen + entry + checks; used in the probe child, for real, and in a
+ * plugin process (es_plugin_open). */
 static int open_plugin(struct es_plugin *p, const char *path, const char *name,
                        char *err, size_t errlen)
 {
@@ -90,6 +117,12 @@ static int open_plugin(struct es_plugin *p, const char *path, const char *name,
 	return es_descriptor_check(p, name, err, errlen);
 }
 
+int es_plugin_open(struct es_plugin *p, const char *path, const char *name,
+                   char *err, size_t errlen)
+{
+	return open_plugin(p, path, name, err, errlen);
+}
+
 static void plugin_release(struct es_plugin *p)
 {
 	free(p->name);
@@ -97,6 +130,8 @@ static void plugin_release(struct es_plugin *p)
 	free(p->keys);
 	free(p->tasks);
 	free(p->outputs);
+	if (p->file_fd > STDERR_FILENO)
+		close(p->file_fd);
 	/* The handle stays open: descriptor strings live in it until exit. */
 	memset(p, 0, sizeof(*p));
 }
@@ -254,8 +289,8 @@ static pthread_mutex_t probed_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct probed *probed;
 static size_t n_probed;
 
-static int same_file(const struct probed *p, const char *path,
-                     const struct stat *st)
+static int probed_file(const struct probed *p, const char *path,
+                       const struct stat *st)
 {
 	return strcmp(p->path, path) == 0 && p->dev == st->st_dev &&
 	       p->ino == st->st_ino && p->size == st->st_size &&
@@ -271,7 +306,7 @@ static int probe_once(const char *path, const struct stat *st, const char *name,
 
 	pthread_mutex_lock(&probed_lock);
 	for (size_t i = 0; i < n_probed; i++) {
-		if (same_file(&probed[i], path, st)) {
+		if (probed_file(&probed[i], path, st)) {
 			rc = probed[i].err ? -1 : 0;
 			if (probed[i].err)
 				snprintf(err, errlen, "%s", probed[i].err);
@@ -319,6 +354,14 @@ static const char *untrusted_dir(const struct es_registry *r, char *why,
 	return why;
 }
 
+static int same_file(int fd, const struct stat *checked)
+{
+	struct stat st;
+
+	return fstat(fd, &st) == 0 && st.st_dev == checked->st_dev &&
+	       st.st_ino == checked->st_ino;
+}
+
 static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
 {
 	char path[PATH_MAX], err[512] = "";
@@ -347,6 +390,15 @@ static int load_one(struct es_registry *r, const char *name, struct es_diags *d)
 	}
 	if (es_registry_find(r, name)) {
 		es_diags_add(d, path, 0, name, "plugin loaded twice");
+		return -1;
+	}
+	/* The file just judged, held open: a plugin process started later
+	 * in the run loads this very file, whatever the path names then. */
+	p.file_fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (p.file_fd < 0 || !same_file(p.file_fd, &st)) {
+		es_diags_add(d, path, 0, name,
+		             "refused: replaced while it was checked");
+		plugin_release(&p);
 		return -1;
 	}
 	if (probe_once(path, &st, name, err, sizeof(err)) < 0 ||

@@ -28,6 +28,9 @@ struct es_plugin {
 	char *name;
 	char *path;
 	void *handle; /* dlopen handle; never closed before exit */
+	/* The checked file, open read-only until exit (0: none): what a
+	 * plugin process loads (plugin_proxy.h). */
+	int file_fd;
 	const struct es_plugin_descriptor *desc;
 	/* The schema and tasks as pointer arrays (the plugin's arrays are
 	 * walked with their own struct_size as stride). */
@@ -50,6 +53,9 @@ struct es_registry {
  * ../lib/envsetup/plugins/ beside the executable, else the configured
  * install directory. Returns a malloc'd path. */
 char *es_plugin_dir_default(const char *argv0);
+/* 1 when `dir` is the one beside the executable or the install's, where
+ * the bundled plugins are (their default isolation is in-process). */
+int es_plugin_dir_is_bundled(const char *dir);
 
 /*
  * Load the plugins named in `names` (NULL: every *.so in dir, for
@@ -65,6 +71,11 @@ size_t es_registry_load(struct es_registry *r, const char *dir,
  * reported when a registry loads the plugin.
  */
 void es_registry_probe_all(const char *dir);
+/* dlopen(RTLD_NOW | RTLD_LOCAL) `path` and check its descriptor, without
+ * the probe or the file checks (the core made them before starting the
+ * plugin process that calls this): 0, or -1 with the reason in err. */
+int es_plugin_open(struct es_plugin *p, const char *path, const char *name,
+                   char *err, size_t errlen);
 const struct es_plugin *es_registry_find(const struct es_registry *r,
                                          const char *name);
 /* A plugin, key or task name: lower-case letters, digits and '_' (and '-'

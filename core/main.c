@@ -20,6 +20,7 @@
 #include "log.h"
 #include "numbers.h"
 #include "plan_file.h"
+#include "plugin_proxy.h"
 #include "recovery.h"
 #include "runner.h"
 #include "sleep.h"
@@ -874,6 +875,9 @@ int main(int argc, char **argv)
 	char *plugin_dir;
 	int rc;
 
+	/* A plugin process the core started (plugin_proxy.h). */
+	if (argc > 1 && strcmp(argv[1], ES_PLUGIN_PROCESS_ARG) == 0)
+		return es_plugin_process_main(argc, argv);
 	rc = parse_args(argc, argv, &cli);
 	if (rc)
 		goto out;

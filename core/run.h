@@ -40,6 +40,9 @@ struct es_instance {
 	struct es_http_client **http; /* pool, max_concurrency entries */
 	int *http_in_use;
 	struct es_runtime_secret *secrets; /* remembered/generated this run */
+	/* isolation = "process": the plugin's own process (plugin_proxy.h);
+	 * NULL in-process. */
+	struct es_plugin_proc *proc;
 	size_t n_secrets;
 	/* Values replaced by a later remember: kept (wiped at close) while a
 	 * task running beside it may still hold es_instance_secret's pointer

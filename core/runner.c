@@ -22,6 +22,7 @@
 #include "live.h"
 #include "log.h"
 #include "plan_file.h"
+#include "plugin_proxy.h"
 #include "refs_run.h"
 #include "sleep.h"
 
@@ -79,6 +80,21 @@ static void sleep_ms(struct es_run *run, uint32_t ms)
 
 /* ---- set-up ---------------------------------------------------------- */
 
+/* isolation = "process" for this plugin: as its block says, else as
+ * ENVSETUP_TEST_ISOLATION says (the test suite's way to run everything in
+ * one mode), else in-process for the plugins of the install's (or build
+ * tree's) own directory and in a process for any other. */
+static int isolated(const struct es_run *run, const struct es_plugin_conf *pc)
+{
+	const char *forced = getenv("ENVSETUP_TEST_ISOLATION");
+
+	if (pc->isolation != ES_ISOLATION_DEFAULT)
+		return pc->isolation == ES_ISOLATION_PROCESS;
+	if (forced && *forced)
+		return strcmp(forced, "process") == 0;
+	return !es_plugin_dir_is_bundled(run->reg->dir);
+}
+
 static int setup_instance(struct es_run *run, struct es_instance *inst,
                           const struct es_plugin *p, struct es_plugin_conf *pc)
 {
@@ -94,6 +110,19 @@ static int setup_instance(struct es_run *run, struct es_instance *inst,
 	 * above its max_concurrency its task functions may not overlap. */
 	if (pc->max_concurrency > 0 && (uint32_t)pc->max_concurrency < conc)
 		conc = (uint32_t)pc->max_concurrency;
+	if (isolated(run, pc)) {
+		struct es_proc_limits lim = {
+		    .call_timeout_ms = pc->task_timeout_ms,
+		    .memory_mb = pc->memory_limit_mb,
+		    .cpu_s = pc->cpu_limit_s,
+		};
+
+		/* One process holds the instance: its calls take turns. */
+		conc = 1;
+		inst->proc = es_proc_new(p, &lim);
+		if (!inst->proc)
+			return -1;
+	}
 	inst->max_concurrency = conc;
 	inst->http = calloc(conc, sizeof(*inst->http));
 	inst->http_in_use = calloc(conc, sizeof(*inst->http_in_use));
@@ -170,12 +199,16 @@ static int create_instances(struct es_run *run)
 
 		es_call_init(&call, inst, NULL);
 		call.http = take_http(inst, &slot);
-		if (ES_OPS_HAS(ops, create))
-			st = ops->create(&ctx, &inst->state);
-		inst->created = st == ES_OK;
-		ctx.instance = inst->state;
-		if (st == ES_OK && ES_OPS_HAS(ops, validate))
-			st = ops->validate(&ctx);
+		if (inst->proc) {
+			st = es_proc_create(inst->proc, &call, 1);
+		} else {
+			if (ES_OPS_HAS(ops, create))
+				st = ops->create(&ctx, &inst->state);
+			inst->created = st == ES_OK;
+			ctx.instance = inst->state;
+			if (st == ES_OK && ES_OPS_HAS(ops, validate))
+				st = ops->validate(&ctx);
+		}
 		give_http(inst, slot);
 		if (st != ES_OK) {
 			print_call_diags(&call);
@@ -285,6 +318,7 @@ void es_run_close(struct es_run *run)
 
 		if (inst->created && ES_OPS_HAS(ops, destroy_instance))
 			ops->destroy_instance(inst->state);
+		es_proc_free(inst->proc);
 		for (uint32_t h = 0; inst->http && h < inst->max_concurrency;
 		     h++)
 			es_http_client_free(inst->http[h]);
@@ -444,8 +478,18 @@ static void finish_planned(struct es_run *run, struct es_node *n,
 	finish(n, ES_TS_PENDING, msg);
 }
 
-/* The task's function in `phase` with the core's retries for ES_RETRY
- * ("call me again later"). */
+/* The node's task in its plugin's task order: how a plugin process, which
+ * loaded the plugin itself, names it. */
+static size_t task_index(const struct es_node *n)
+{
+	const struct es_plugin *p = n->inst->plugin;
+	size_t i = 0;
+
+	while (i < p->n_tasks && p->tasks[i] != n->task)
+		i++;
+	return i;
+}
+
 /* The task is about to wait `wait_ms` (a poll's interval or a retry's
  * back-off): kept for the report's timeline. */
 static void note_wait(struct es_node *n, uint32_t wait_ms)
@@ -461,6 +505,8 @@ static void note_wait(struct es_node *n, uint32_t wait_ms)
 	n->waits[n->n_waits - 1][1] = to;
 }
 
+/* The task's function in `phase` with the core's retries for ES_RETRY
+ * ("call me again later"). */
 static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
                                       enum es_phase phase, struct es_call *call)
 {
@@ -483,7 +529,9 @@ static enum es_status call_with_retry(struct es_run *run, struct es_node *n,
 		call->transport_gave_up = 0;
 		call->phase = phase;
 		call->invocation++;
-		st = n->task->run(&ctx);
+		st = n->inst->proc ? es_proc_run_task(n->inst->proc, call,
+		                                      task_index(n), phase)
+		                   : n->task->run(&ctx);
 		if (st == ES_RETRY && call->transport_gave_up)
 			return ES_FAILED; /* one retry layer: HTTP's */
 		if (st != ES_RETRY)

@@ -8,8 +8,9 @@
  * function a plugin was compiled against is there.
  *
  * Design rule: only opaque handles, plain C strings and numbers cross this
- * table, and nothing in it calls back into plugin code. That keeps the
- * door open to running a plugin in a child process behind the same table.
+ * table, and nothing in it calls back into plugin code. That lets a plugin
+ * run in a child process behind the same table (isolation = "process",
+ * docs/plugin-abi.md), its source unchanged.
  *
  * Ownership is marked per function:
  *   (transfer none)  borrowed; valid as stated, never freed by the receiver

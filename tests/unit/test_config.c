@@ -854,6 +854,42 @@ START_TEST(test_durations)
 }
 END_TEST
 
+/* isolation and the limits of a plugin process (plugin_proxy.h). */
+START_TEST(test_isolation_keys)
+{
+	struct es_diags d = {0};
+	size_t n;
+	struct es_config *c = bind_mailgun(OK_KEY, "uat", &d, &n);
+	struct es_plugin_conf *mg = es_config_plugin(c, "mailgun");
+
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(mg->isolation, ES_ISOLATION_DEFAULT);
+	ck_assert_int_eq(mg->task_timeout_ms, 0);
+	es_config_free(c);
+	c = bind_mailgun(OK_KEY " isolation = \"process\"; task_timeout = "
+	                        "\"2m\"; memory_limit = 512; cpu_limit = "
+	                        "\"1500ms\";",
+	                 "uat", &d, &n);
+	ck_assert_uint_eq(n, 0);
+	mg = es_config_plugin(c, "mailgun");
+	ck_assert_int_eq(mg->isolation, ES_ISOLATION_PROCESS);
+	ck_assert_int_eq(mg->task_timeout_ms, 120000);
+	ck_assert_int_eq(mg->memory_limit_mb, 512);
+	ck_assert_int_eq(mg->cpu_limit_s, 2); /* whole seconds, rounded up */
+	es_config_free(c);
+	c = bind_mailgun(OK_KEY " isolation = \"in-process\";", "uat", &d, &n);
+	ck_assert_int_eq(es_config_plugin(c, "mailgun")->isolation,
+	                 ES_ISOLATION_IN_PROCESS);
+	es_config_free(c);
+	expect_bind_error(OK_KEY " isolation = \"thread\";",
+	                  "mailgun.isolation", 6, "thread");
+	expect_bind_error(OK_KEY " memory_limit = 1;", "mailgun.memory_limit",
+	                  6, "out of range");
+	expect_bind_error(OK_KEY " cpu_limit = \"10ms\";", "mailgun.cpu_limit",
+	                  6, "too short");
+}
+END_TEST
+
 /* One parser per kind of number, each refusing what is past 64 bits. */
 START_TEST(test_number_parsers)
 {
@@ -1729,6 +1765,7 @@ static Suite *config_suite(void)
 	tcase_add_test(t, test_unknown_key_suggestion);
 	tcase_add_test(t, test_type_errors);
 	tcase_add_test(t, test_durations);
+	tcase_add_test(t, test_isolation_keys);
 	tcase_add_test(t, test_number_parsers);
 	tcase_add_test(t, test_integer_literal_past_64_bits);
 	tcase_add_test(t, test_urls);
