@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "envsetup/version.h"
 #include "log.h"
 #include "rate_limit.h"
@@ -489,6 +490,7 @@ static int hook_cancelled(void *ctx)
 static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 {
 	CURLcode rc;
+	char point[512]; /* the crash points' name of the request */
 
 	reset_response(r);
 	if (es_http_renew_mime(a->c->curl, a->req, a->p) < 0)
@@ -497,10 +499,14 @@ static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 	if (a->c->s.trace)
 		es_http_log(a->hooks, &a->p->masks, ES_LOG_DEBUG, "%s %s",
 		            a->req->method, a->p->shown_url);
+	snprintf(point, sizeof(point), "%s %s", a->req->method,
+	         a->p->shown_url);
+	es_crashpoint("request about to be sent:", point);
 	rc = curl_easy_perform(a->c->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(a->c->curl, CURLINFO_RESPONSE_CODE,
 		                  &r->status);
+	es_crashpoint("reply received:", point);
 	if (a->c->s.trace)
 		es_http_trace_flush(&a->trace);
 	return rc;
