@@ -49,7 +49,9 @@ elif [ "${ES_SANITIZE:-OFF}" = ON ] || [ -n "${CRASHPOINT_STRIDE:-}" ]; then
   seed=${CRASHPOINT_SEED:-$((RANDOM * 32768 + RANDOM))}
   offset=$((seed % stride + 1))
   points=$(seq "$offset" "$stride" "$n")
-  echo "crashpoints: N = $n; sanitizer build: killing at every ${stride}th point from $offset" \
+  why="CRASHPOINT_STRIDE"
+  [ "${ES_SANITIZE:-OFF}" = ON ] && why="sanitizer build, runs several times slower"
+  echo "crashpoints: N = $n; $why: killing at every ${stride}th point from $offset" \
     "(CRASHPOINT_SEED=$seed CRASHPOINT_STRIDE=$stride replays it)"
 else
   points=$(seq 1 "$n")
