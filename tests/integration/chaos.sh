@@ -101,7 +101,13 @@ chaos_run() { # SEED
   RANDOM=$seed
   jobs=$((seed % 2 ? 6 : 1))
   kind=$(((seed / 2) % 3))
-  crash_fresh
+  # A new sandbox, not a reset: the fakes' ids start again (some of the
+  # fake AWS's counters survive a reset), so the barriers' paths are the
+  # reference run's.
+  stop_sandbox
+  start_sandbox --async-polls 2
+  write_acme_config "$cfg" "$customer"
+  rm -rf "$WORK/state"
   case $kind in
     0)
       at=$(pick "$top/barriers")
@@ -133,8 +139,6 @@ chaos_run() { # SEED
 chaos_worker() { # WORKER JOBS: seeds W, W+JOBS, ...
   local i=0 seed
   cfg="$WORK/chaos.cfg"
-  start_sandbox --async-polls 2
-  write_acme_config "$cfg" "$customer"
   while read -r seed; do
     i=$((i + 1))
     [ $(((i - 1) % $2)) = "$1" ] || continue
