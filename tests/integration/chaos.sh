@@ -148,7 +148,7 @@ chaos_worker() { # WORKER JOBS: seeds W, W+JOBS, ...
 top=$WORK
 crash_workers "${CHAOS_JOBS:-3}" chaos_worker
 crash_check_all
-survived=$(cat "$WORK"/worker*/survived 2>/dev/null | wc -l)
+survived=$(cat "$WORK"/worker*/survived 2>/dev/null | wc -l || true)
 [ "$survived" = "$(wc -l <"$WORK/seeds")" ] || fail "$survived runs survived of $(wc -l <"$WORK/seeds")"
 tally=$(cat "$WORK"/worker*/survived | awk '{ n[$2]++; n[$3]++ } END { for (k in n) { printf "%s%s: %d", sep, k, n[k]; sep = ", " } }')
 echo "chaos: $survived kills survived ($tally), each converged in one apply with no duplicate and no resource missing from state, in $((SECONDS - started)) s"
