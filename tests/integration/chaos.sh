@@ -14,8 +14,10 @@
 #            secrets or key file write (before or after its rename);
 #   put      ENVSETUP_TEST_KILL_BEFORE_PUT at a state key of a plugin,
 #            between the provider's answer and the recorded id.
-# Every run prints its seed; CHAOS_SEED=S replays that run alone, and
-# CHAOS_BASE=B the whole series (seeds B .. B+RUNS-1). CHAOS_JOBS (default
+# Every run prints its seed and where it was killed; CHAOS_SEED=S replays
+# that run alone (the same -p, kind of kill and choice: under -p 6 a crash
+# point's number can name another window, the order being the threads'),
+# and CHAOS_BASE=B the whole series (seeds B .. B+RUNS-1). CHAOS_JOBS (default
 # 3) runs at once, each worker with its sandbox.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/crash_lib.sh"
@@ -92,13 +94,15 @@ else
   echo "chaos: $runs runs, seeds $base..$((base + runs - 1)) (CHAOS_BASE=$base replays them, CHAOS_SEED=S one)"
 fi
 
-pick() { # FILE: a line of it, from bash's generator seeded by the run
-  sed -n "$((RANDOM % $(wc -l <"$1") + 1))p" "$1"
+pick() { # FILE NUMBER: a line of FILE, the NUMBERth modulo its length
+  sed -n "$(($2 % $(wc -l <"$1") + 1))p" "$1"
 }
 
 chaos_run() { # SEED
-  local seed=$1 jobs kind at
+  local seed=$1 jobs kind at draw
+  # Drawn here, not in pick's $(...): bash reseeds RANDOM in a subshell.
   RANDOM=$seed
+  draw=$RANDOM
   jobs=$((seed % 2 ? 6 : 1))
   kind=$(((seed / 2) % 3))
   # A new sandbox, not a reset: the fakes' ids start again (some of the
@@ -110,21 +114,21 @@ chaos_run() { # SEED
   rm -rf "$WORK/state"
   case $kind in
     0)
-      at=$(pick "$top/barriers")
+      at=$(pick "$top/barriers" "$draw")
       barrier_arm "$at"
       es_bg apply "$cfg" --env uat "${poll[@]}" -p "$jobs"
       kill_at_barrier
       at="barrier $at"
       ;;
     1)
-      at=$(pick "$top/writes")
+      at=$(pick "$top/writes" "$draw")
       ENVSETUP_TEST_CRASHPOINT=$at es_bg apply "$cfg" --env uat "${poll[@]}" -p "$jobs"
       es_bg_wait
       [ "$RC" = 137 ] || fail "seed $seed: crash point $at not reached (exit $RC)"
       at=$(sed -n -e "s|$WORK/||g" -e 's|http://127\.0\.0\.1:[0-9]*||g' -e 's/: killed$//' -e 's/^crashpoint/write at crashpoint/p' "$WORK/err")
       ;;
     2)
-      at=$(pick "$top/puts")
+      at=$(pick "$top/puts" "$draw")
       ENVSETUP_TEST_KILL_BEFORE_PUT=$at es_bg apply "$cfg" --env uat "${poll[@]}" -p "$jobs"
       es_bg_wait
       [ "$RC" = 137 ] || fail "seed $seed: the put of $at not reached (exit $RC)"
