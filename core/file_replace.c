@@ -1,6 +1,8 @@
 /* es_file_replace: see file_replace.h. */
 #include "file_replace.h"
 
+#include "crashpoint.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -91,8 +93,14 @@ int es_file_replace(const char *path, const char *data, size_t len, mode_t mode)
 	     fsync(fd) == 0;
 	saved = errno;
 	ok = close(fd) == 0 && ok;
-	if (ok && rename(tmp, path) == 0)
-		return fsync_folder_of(path);
+	if (ok)
+		es_crashpoint("file written, before its rename", path);
+	if (ok && rename(tmp, path) == 0) {
+		if (fsync_folder_of(path) < 0)
+			return -1;
+		es_crashpoint("file renamed into place", path);
+		return 0;
+	}
 	saved = ok ? errno : saved;
 	unlink(tmp);
 	errno = saved;

@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "envsetup/version.h"
 #include "log.h"
 #include "rate_limit.h"
@@ -566,6 +567,8 @@ static int hook_cancelled(void *ctx)
 static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 {
 	CURLcode rc;
+	char point[512]; /* the crash points' name of the request */
+	int armed;
 
 	reset_response(r);
 	if (es_http_renew_mime(a->c->curl, a->req, a->p) < 0)
@@ -574,10 +577,19 @@ static CURLcode attempt(struct attempt_state *a, es_http_response *r)
 	if (a->c->s.trace)
 		es_http_log(a->hooks, &a->p->masks, ES_LOG_DEBUG, "%s %s",
 		            a->req->method, es_http_shown_url(a->p));
+	/* The masked URL is made only when a test counts the points. */
+	armed = es_crashpoint_armed();
+	if (armed) {
+		snprintf(point, sizeof(point), "%s %s", a->req->method,
+		         es_http_shown_url(a->p));
+		es_crashpoint("request about to be sent:", point);
+	}
 	rc = curl_easy_perform(a->c->curl);
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(a->c->curl, CURLINFO_RESPONSE_CODE,
 		                  &r->status);
+	if (armed)
+		es_crashpoint("reply received:", point);
 	if (a->c->s.trace)
 		es_http_trace_flush(&a->trace);
 	return rc;

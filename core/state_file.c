@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
 #include "file_open.h"
 #include "file_replace.h"
 #include "log.h"
@@ -350,6 +351,7 @@ static int file_journal_append(struct es_state_store *st, const cJSON *record)
 	    fsync(st->journal_fd) == 0) {
 		st->journal_size += (off_t)len + 1;
 		rc = 0;
+		es_crashpoint("journal record written", st->journal_path);
 	} else {
 		int why = errno; /* the caller reports it (state.h) */
 

@@ -3,8 +3,12 @@
  * See csr.h. The key never leaves this file's callers as text: it is read
  * from and written to its 0600 file only.
  */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#endif
 #include "csr.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -66,6 +70,26 @@ static void kill_point(const char *path)
 
 	if (at && *at && strstr(base ? base + 1 : path, at))
 		raise(SIGKILL);
+}
+
+/*
+ * The core's crash-point hook (ENVSETUP_TEST_CRASHPOINT, docs/cli.md)
+ * counts this plugin's file writes too, so the exhaustive crash tests kill
+ * between a file's write and its rename and after it. The host table has
+ * no test calls, so the hook is looked up by name in the envsetup binary,
+ * and only when the variable is set: under another host (the unit tests'
+ * mock) it is absent and nothing happens.
+ */
+static void crash_point(const char *what, const char *path)
+{
+	static void (*hook)(const char *, const char *);
+
+	if (!getenv("ENVSETUP_TEST_CRASHPOINT"))
+		return;
+	if (!hook)
+		*(void **)&hook = dlsym(RTLD_DEFAULT, "es_crashpoint");
+	if (hook)
+		hook(what, path);
 }
 
 /* fsync the directory holding `path`, so the new name survives a crash. */
@@ -144,6 +168,7 @@ static int write_atomically(const char *path, const char *data, size_t len,
 		return set_err(err, errlen, "cannot write %s", tmp);
 	}
 	kill_point(path);
+	crash_point("file written, before its rename", path);
 	if (keep_existing ? link(tmp, path) < 0 : rename(tmp, path) < 0) {
 		set_err(err, errlen, "cannot create %s: %s", path,
 		        strerror(errno));
@@ -155,6 +180,7 @@ static int write_atomically(const char *path, const char *data, size_t len,
 	if (sync_parent(path) < 0)
 		return set_err(err, errlen, "cannot sync the directory of %s",
 		               path);
+	crash_point("file renamed into place", path);
 	return 0;
 }
 
