@@ -6,6 +6,7 @@
  * change id is kept in state and polled with GetChange until INSYNC, so a
  * run that stops while Route 53 propagates polls the same change.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,18 @@ static int rec_parse(const char *item, const char *zone, const char *type,
 	return len < 0 || (size_t)len >= sizeof(out->value) ? -1 : 0;
 }
 
+/* 1 when Route 53's <TTL> text is exactly `ttl`: "300s" or a number
+ * too large for a long is a different TTL, never a truncated equal one. */
+static int same_ttl(const char *text, long ttl)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	return end != text && *end == '\0' && errno == 0 && v == ttl;
+}
+
 /* Compare a record with Route 53: 0 in place, 1 absent, 2 different (the
  * current value in `was`), -1 with *st. */
 static int rec_state(struct aws_client *r53, const char *zone_id,
@@ -90,7 +103,7 @@ static int rec_state(struct aws_client *r53, const char *zone_id,
 		value = aws_xml_get(one, "Value");
 		result = value && aws_same_name(value, want->value) &&
 		                 !aws_xml_next(one, "ResourceRecord") && rttl &&
-		                 atol(rttl) == ttl
+		                 same_ttl(rttl, ttl)
 		             ? 0
 		             : 2;
 		snprintf(was, waslen, "%s", value ? value : "(alias)");
