@@ -20,7 +20,7 @@ cppcheck)
   cppcheck --quiet --error-exitcode=1 --enable=warning,portability --std=c11 \
     -D_GNU_SOURCE -Iinclude -Icore --inline-suppr \
     --suppress=missingIncludeSystem --suppress=unknownMacro \
-    core sdk plugins tests/sandbox tests/abi
+    core sdk plugins tests/sandbox tests/abi tests/fuzz
   echo "style: cppcheck found nothing in core, the SDK, plugins and the sandbox"
   ;;
 tidy)
