@@ -1,8 +1,9 @@
 /*
  * Fuzz the state store's reader: state.json, journal.jsonl and
  * secrets.json of one environment, as a run opens them (es_state_open:
- * read, torn-record cut, journal replay), read back, and closed (which
- * writes a snapshot when the replay changed anything).
+ * read, torn-record cut, journal replay), secrets.json unsealed with a
+ * state_key, read back, and closed (which writes a snapshot when the
+ * replay changed anything).
  *
  * Input: the files' bodies, each after a line "--- NAME" (NAME one of
  * the three); text before the first such line is state.json. A file with
@@ -79,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (es_state_open(dir, "acme", "uat", 0, &s, err, sizeof(err)) !=
 	    ES_STATE_OK)
 		return 0;
+	/* A sealed secrets.json is opened with the customer's state_key. */
+	(void)es_state_secrets_key(s, "fuzz-state-key", err, sizeof(err));
 	es_state_outputs_each(s, count_output, &n);
 	free(es_state_kv_get(s, "mailgun", "domain_id"));
 	v = NULL;
