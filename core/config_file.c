@@ -343,17 +343,36 @@ static int check_numbers(const char *buf, size_t len, const char *path,
 	return rc;
 }
 
-static char *read_bounded(int fd, size_t *len)
+/* Read at most ES_CONFIG_MAX_BYTES + 1 bytes (one past the limit, to
+ * notice a file that grew), into a buffer sized from `size_hint` (the
+ * file's size when opened) and grown as needed, never the limit up front:
+ * every load reads the customer file, its includes and the checklist. */
+static char *read_bounded(int fd, size_t size_hint, size_t *len)
 {
-	char *buf = malloc(ES_CONFIG_MAX_BYTES + 2);
+	size_t cap = size_hint < ES_CONFIG_MAX_BYTES ? size_hint + 2
+	                                             : ES_CONFIG_MAX_BYTES + 2;
+	char *buf = malloc(cap);
 	size_t got = 0;
 
 	if (!buf)
 		return NULL;
-	/* Read one byte past the limit to notice a file that grew. */
 	while (got <= ES_CONFIG_MAX_BYTES) {
-		ssize_t r = read(fd, buf + got, ES_CONFIG_MAX_BYTES + 1 - got);
+		ssize_t r;
 
+		if (got + 1 >= cap) {
+			size_t bigger = cap * 2 < ES_CONFIG_MAX_BYTES + 2
+			                    ? cap * 2
+			                    : ES_CONFIG_MAX_BYTES + 2;
+			char *grown = realloc(buf, bigger);
+
+			if (!grown) {
+				free(buf);
+				return NULL;
+			}
+			buf = grown;
+			cap = bigger;
+		}
+		r = read(fd, buf + got, cap - 1 - got);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -398,7 +417,7 @@ static char *read_text_file(const char *path, const struct origin *o,
 		close(fd);
 		return NULL;
 	}
-	buf = read_bounded(fd, len);
+	buf = read_bounded(fd, (size_t)st.st_size, len);
 	close(fd);
 	if (!buf) {
 		file_problem(d, o, path, "out of memory");

@@ -50,7 +50,9 @@ char *es_http_buf_finish(struct es_http_buf *b)
 	if (!b->oom && !b->p)
 		es_http_buf_put(b, "", 0);
 	if (b->oom) {
+		/* NULL too: a caller's failure path frees b->p again. */
 		free(b->p);
+		b->p = NULL;
 		return NULL;
 	}
 	return b->p;

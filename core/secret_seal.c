@@ -49,7 +49,9 @@ static int unb64(const cJSON *o, const char *name, unsigned char **out,
 	n = EVP_DecodeBlock(*out, (const unsigned char *)m->valuestring,
 	                    (int)in);
 	if (n < 0) {
+		/* NULL too: es_unseal frees every buffer once at its end. */
 		free(*out);
+		*out = NULL;
 		return -1;
 	}
 	pad = in && m->valuestring[in - 1] == '=';

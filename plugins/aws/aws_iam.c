@@ -79,7 +79,8 @@ static int collect(xmlNodePtr items, const char *field, char **list)
 			return -1;
 		}
 		memcpy(grown + have, v, add);
-		strcpy(grown + have + add, "\n");
+		grown[have + add] = '\n';
+		grown[have + add + 1] = '\0';
 		*list = grown;
 		free(v);
 	}

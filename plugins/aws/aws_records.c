@@ -8,6 +8,7 @@
  * GetChange until INSYNC, so a run that stops while Route 53 propagates
  * polls the same change; then the next batch goes.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,19 @@ static int rec_parse(const char *item, const char *zone, const char *type,
 	    out->value, sizeof(out->value),
 	    strcmp(type, "TXT") == 0 && eq[1] != '"' ? "\"%s\"" : "%s", eq + 1);
 	return len < 0 || (size_t)len >= sizeof(out->value) ? -1 : 0;
+}
+
+/* Route 53's <TTL> text as a number, or -1 when it is not exactly one
+ * ("300s", or too large for a long): a different TTL, never a truncated
+ * equal one. */
+static long ttl_value(const char *text)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	return end != text && *end == '\0' && errno == 0 && v >= 0 ? v : -1;
 }
 
 /* A record set of the wanted type, as the zone's listing holds it. */
@@ -129,7 +143,7 @@ static int sets_add_page(struct zone_sets *z, xmlNodePtr sets, const char *type)
 			continue; /* a set without a name matches nothing */
 		h->value = aws_xml_get(one, "Value");
 		ttl = aws_xml_get(rrs, "TTL");
-		h->ttl = ttl ? atol(ttl) : -1;
+		h->ttl = ttl ? ttl_value(ttl) : -1;
 		free(ttl);
 		for (; one; one = aws_xml_next(one, "ResourceRecord"))
 			h->n_values++;

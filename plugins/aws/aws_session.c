@@ -67,7 +67,8 @@ static enum es_status keep_session(const struct aws_client *sts,
 static enum es_status denied(const struct es_ctx *x, const char *arn)
 {
 	const char *at = x->host->state->get(x->call, "account_created_at");
-	long long t = at ? atoll(at) : 0;
+	/* Written by this plugin as seconds; anything else reads as 0. */
+	long long t = at ? strtoll(at, NULL, 10) : 0;
 
 	if (t > 0 && (long long)time(NULL) - t < 15 * 60) {
 		x->host->diag->error(x->call, NULL,

@@ -283,7 +283,7 @@ static int set_group(struct ctx *c)
 		                  "no usable resource group name");
 		return -1;
 	}
-	strcpy(c->rg_path, esc);
+	snprintf(c->rg_path, sizeof(c->rg_path), "%s", esc);
 	c->h->mem_free(esc);
 	return 0;
 }
@@ -298,7 +298,7 @@ static void set_subscription(struct ctx *c)
 	char *esc = id ? c->h->http->escape(id) : NULL;
 
 	if (esc && strlen(esc) < sizeof(c->sub))
-		strcpy(c->sub, esc);
+		snprintf(c->sub, sizeof(c->sub), "%s", esc);
 	c->h->mem_free(esc);
 }
 

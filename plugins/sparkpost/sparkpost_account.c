@@ -9,6 +9,7 @@
  * back: the task says so and names the way out (subaccount_api_key,
  * README "Rotating the subaccount key").
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +38,14 @@ static void next_cursor(const char *next, char *buf, size_t size)
 	size_t n = 0;
 
 	for (p = p ? p + 7 : ""; *p && *p != '&' && n + 1 < size; p++) {
-		unsigned v;
+		/* Both digits checked: "%4" at the end of the URL once
+		 * stepped past its NUL (tests/fuzz/plugin/sparkpost/
+		 * regressions/cursor-cut-after-one-hex-digit). */
+		if (*p == '%' && isxdigit((unsigned char)p[1]) &&
+		    isxdigit((unsigned char)p[2])) {
+			char hex[3] = {p[1], p[2], '\0'};
 
-		if (*p == '%' && sscanf(p + 1, "%2x", &v) == 1) {
-			buf[n++] = (char)v;
+			buf[n++] = (char)strtoul(hex, NULL, 16);
 			p += 2;
 		} else {
 			buf[n++] = *p;

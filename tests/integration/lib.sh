@@ -73,9 +73,13 @@ stop_sandbox() {
 }
 
 RC=0
+# ENVSETUP_TEST_WRAPPER: a command `es` runs the binary under (words split
+# on spaces), e.g. valgrind for tests/valgrind/run.sh.
 es() {
+  local wrapper=()
+  read -ra wrapper <<<"${ENVSETUP_TEST_WRAPPER:-}"
   set +e
-  "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" "$@" >"$WORK/out" 2>"$WORK/err"
+  "${wrapper[@]}" "$ES_BIN" --plugin-dir "$ES_PLUGIN_DIR" "$@" >"$WORK/out" 2>"$WORK/err"
   RC=$?
   set -e
   cat "$WORK/out" >>"$WORK/all-output"

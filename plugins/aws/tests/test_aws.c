@@ -921,6 +921,29 @@ START_TEST(records_batches_within_route53_caps)
 }
 END_TEST
 
+/* A <TTL> that is not exactly a number is not the TTL we want: atol()
+ * read "300s" as 300 and called the record in place. */
+START_TEST(records_ttl_not_a_number_is_a_change)
+{
+	in_member_account();
+	mock_state_set("zone_id", "Z0SBX1");
+	mock_config_string("hosted_zone", "acme.example");
+	mock_config_list("records", "app=lb-uat.example.net", NULL);
+	on("rrset?maxitems=300\n", 200,
+	   "<ListResourceRecordSetsResponse><ResourceRecordSets>"
+	   "<ResourceRecordSet><Name>app.acme.example.</Name><Type>CNAME</Type>"
+	   "<TTL>300s</TTL><ResourceRecords><ResourceRecord><Value>"
+	   "lb-uat.example.net</Value></ResourceRecord></ResourceRecords>"
+	   "</ResourceRecordSet></ResourceRecordSets>"
+	   "<IsTruncated>false</IsTruncated></ListResourceRecordSetsResponse>",
+	   0);
+
+	ck_assert_msg(plan("dns_records") == ES_OK, "%s", mock_diag_text());
+	ck_assert_uint_eq(mock_plan_count(), 1);
+	ck_assert_int_eq(mock_plan(0)->change, ES_CHANGE_UPDATE);
+}
+END_TEST
+
 /* ------------------------------------------------------- the schema */
 
 /* 1 when `value` matches the pattern of key `name` (as the core checks
@@ -997,6 +1020,7 @@ int main(void)
 	    zone_created_once,
 	    records_upsert_then_insync,
 	    records_batches_within_route53_caps,
+	    records_ttl_not_a_number_is_a_change,
 	    schema_and_validate,
 	};
 	Suite *s = suite_create("aws");
