@@ -9,6 +9,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "envsetup/host.h"
+#include "numbers.h"
 #include "proxy_wire.h"
 
 #define CORE_GONE 70
@@ -119,6 +121,7 @@ int es_plugin_process_main(int argc, char **argv)
 	void *instance = NULL;
 	char err[512];
 	pthread_t watcher;
+	int64_t memory_mib, cpu_s;
 
 	if (argc != 6) {
 		fprintf(stderr, "%s: started by the core only\n", argv[0]);
@@ -128,9 +131,16 @@ int es_plugin_process_main(int argc, char **argv)
 	 * a file) is not the plugin's: above all, not the state's lock,
 	 * which must end with the core. */
 	closefrom(ES_PLUGIN_PROCESS_FILE_FD + 1);
+	if (es_parse_int64(argv[4], &memory_mib) != ES_NUMBER_OK ||
+	    es_parse_int64(argv[5], &cpu_s) != ES_NUMBER_OK || memory_mib < 0 ||
+	    memory_mib > INT64_MAX / (1024 * 1024) || cpu_s < 0) {
+		fprintf(stderr, "%s: limits '%s' and '%s' are not numbers\n",
+		        argv[0], argv[4], argv[5]);
+		return BAD_START;
+	}
 	set_signals();
-	set_limit(RLIMIT_AS, atoll(argv[4]) * 1024 * 1024, 0);
-	set_limit(RLIMIT_CPU, atoll(argv[5]), 1);
+	set_limit(RLIMIT_AS, memory_mib * 1024 * 1024, 0);
+	set_limit(RLIMIT_CPU, cpu_s, 1);
 	pthread_create(&watcher, NULL, watch_parent,
 	               (void *)(intptr_t)getppid());
 	pthread_detach(watcher);
