@@ -70,6 +70,10 @@ static int parse_kind(struct fault_rule *r, const char *kind)
 	    {"reset", SB_FAULT_RESET, 0},
 	    {"slow", SB_FAULT_SLOW, 0},
 	    {"malformed", SB_FAULT_MALFORMED, 200},
+	    {"truncated", SB_FAULT_TRUNCATED, 0},
+	    {"slowbody", SB_FAULT_SLOW_BODY, 0},
+	    {"wrongtype", SB_FAULT_WRONG_TYPE, 200},
+	    {"errorbody", SB_FAULT_ERROR_BODY, 200},
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(kind, kinds[i].name) == 0) {
@@ -150,8 +154,9 @@ static int parse_option(struct fault_rule *r, char *opt, const char **why)
 		return 0;
 	}
 	if (strcmp(key, "ms") == 0) {
-		*why = "ms needs a slow rule and 0..600000";
-		if (r->fault.kind != SB_FAULT_SLOW ||
+		*why = "ms needs a slow or slowbody rule and 0..600000";
+		if ((r->fault.kind != SB_FAULT_SLOW &&
+		     r->fault.kind != SB_FAULT_SLOW_BODY) ||
 		    parse_long(value, 0, 600000, &v) < 0)
 			return -1;
 		r->fault.delay_ms = (int)v;
@@ -178,7 +183,7 @@ static int parse_rule(struct fault_rule *r, char *text, const char **why)
 		*options++ = '\0';
 	if (parse_kind(r, text) < 0) {
 		*why = "unknown kind (429, 500, 502, 503, reset, slow, "
-		       "malformed)";
+		       "malformed, truncated, slowbody, wrongtype, errorbody)";
 		return -1;
 	}
 	if (sb_match_parse(&r->match, match) < 0) {
@@ -191,8 +196,10 @@ static int parse_rule(struct fault_rule *r, char *text, const char **why)
 	     opt = strtok_r(NULL, ",", &save))
 		if (parse_option(r, opt, why) < 0)
 			return -1;
-	if (r->fault.kind == SB_FAULT_SLOW && r->fault.delay_ms < 0) {
-		*why = "slow needs ms=N";
+	if ((r->fault.kind == SB_FAULT_SLOW ||
+	     r->fault.kind == SB_FAULT_SLOW_BODY) &&
+	    r->fault.delay_ms < 0) {
+		*why = "slow and slowbody need ms=N";
 		return -1;
 	}
 	return 0;
