@@ -591,14 +591,15 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 	r->client = cl;
 	r->resp = resp;
 	r->write = write;
-	if (!resp) { /* no answer: the core recorded why */
-		r->outcome = ES_FAILURE;
-		return r->status = ES_RETRY;
-	}
-	r->http_status = h->http->status(resp);
-	/* A write whose answer was lost comes back with status 0 (the core
-	 * never resends it): the task looks it up, later. */
-	if (r->http_status == 0) {
+	/* No answer (the core recorded why, naming the request), or a write
+	 * whose answer was lost: status 0, never resent by the core. The
+	 * task looks it up, later; the reason names the provider too. */
+	if (resp)
+		r->http_status = h->http->status(resp);
+	if (!resp || r->http_status == 0) {
+		h->diag->error(
+		    call, NULL, "%s: no answer from %s; looking again later",
+		    what, cl->provider ? cl->provider : "the provider");
 		r->outcome = ES_FAILURE;
 		return r->status = ES_RETRY;
 	}
