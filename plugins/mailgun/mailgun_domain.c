@@ -111,6 +111,9 @@ static enum es_status post_domain(struct ctx *c)
 		                  c->domain);
 		st = ES_FAILED;
 	}
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get_string(r.json, "domain.id"))
+		st = es_reply_malformed(&c->api, &r, intent, "the domain's id");
 	if (st == ES_OK && r.outcome == ES_FOUND)
 		es_record(c->x, &st, "domain_id",
 		          c->h->json->get_string(r.json, "domain.id"), "domain",
@@ -130,6 +133,9 @@ enum es_status mg_create_domain(const struct es_ctx *x)
 	if (c.phase >= ES_PHASE_PLAN_DESTROY)
 		return mg_destroy_domain(&c);
 	st = es_client_call(&c.api, &r, NULL, "/v4/domains/%s", c.dom);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c.h->json->get_string(r.json, "domain.id"))
+		st = es_reply_malformed(&c.api, &r, c.domain, "the domain");
 	if (st == ES_OK && r.outcome == ES_FOUND) {
 		/* Found: its id is recorded (a change when the state lacks
 		 * it), and verify publishes its records. */

@@ -422,6 +422,19 @@ START_TEST(validate_refuses_webhook_url_without_events)
 }
 END_TEST
 
+/* A 200 to the create without the domain (an error in a 200): not done,
+ * looked up again later, no id recorded (the faults suite's case). */
+START_TEST(create_domain_answer_without_the_domain_is_looked_at_again)
+{
+	on(GET_DOMAIN, 404, "{\"message\": \"Domain not found\"}");
+	on(POST_DOMAIN, 200, "{\"message\": \"try again later\"}");
+
+	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_ptr_null(mock_state("domain_id"));
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Mailgun"));
+}
+END_TEST
+
 /* ---------------------------------------------------------------- main */
 
 static Suite *mailgun_suite(void)
@@ -447,6 +460,8 @@ static Suite *mailgun_suite(void)
 	tcase_add_test(
 	    tc, create_domain_already_exists_is_a_conflict_not_a_failure);
 	tcase_add_test(tc, create_domain_held_by_another_account_fails);
+	tcase_add_test(
+	    tc, create_domain_answer_without_the_domain_is_looked_at_again);
 	tcase_add_test(tc, eu_region_uses_api_url_eu_unless_api_url_is_set);
 	tcase_add_test(tc, verify_domain_unverified_polls_again_later);
 	tcase_add_test(tc, verify_domain_active_is_done_and_disabled_fails);
