@@ -433,7 +433,10 @@ struct es_client {
 	 * means beyond the HTTP status: r->outcome = ES_ABSENT or ES_CONFLICT
 	 * (AWS's NoSuchEntity to a read sent as POST), or r->status =
 	 * ES_RETRY (a throttle sent as 400) or ES_INVALID_CONFIG (rejected
-	 * credentials sent as 400, blamed on auth_key). */
+	 * credentials sent as 400, blamed on auth_key). For a 2xx that
+	 * carries the provider's error shape it sets r->outcome = ES_FAILURE
+	 * (and r->message): the request failed (ES_RETRY, look again later),
+	 * never "found". Since 2.2. */
 	int (*read)(const struct es_client *cl, struct es_reply *r);
 	/* nullable: 1 when a non-2xx answer means "it already exists"
 	 * (Mailgun's 400 "... already exists"). 409 always does. */
@@ -613,6 +616,16 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 		bad_body = 1;
 	if (!r->message[0])
 		es_reply_default_message(cl, r);
+	if (ok2xx && r->outcome == ES_FAILURE) {
+		/* The provider's error in a 2xx (the read hook said so). */
+		h->diag->error(call, NULL,
+		               "%s: %s answered %ld with an error: %s; "
+		               "looking again later",
+		               what,
+		               cl->provider ? cl->provider : "the provider",
+		               r->http_status, r->message);
+		return r->status = ES_RETRY;
+	}
 	if (ok2xx)
 		r->outcome = ES_FOUND;
 	else if (r->outcome == ES_ABSENT || r->outcome == ES_CONFLICT)
