@@ -57,6 +57,9 @@ static int read_messages(const struct es_client *cl, struct es_reply *r)
 		if (text && type && strcmp(type, "ERROR") == 0) {
 			snprintf(r->message, sizeof(r->message), "%.*s",
 			         (int)strcspn(text, "\r\n"), text);
+			/* splunkd's error in a 2xx is still an error. */
+			if (r->http_status >= 200 && r->http_status <= 299)
+				r->outcome = ES_FAILURE;
 			break;
 		}
 	}
