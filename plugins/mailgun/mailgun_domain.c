@@ -256,6 +256,10 @@ static enum es_status add_webhook(struct ctx *c, const char *type,
 		st = es_client_call(&c->api, &r, &s,
 		                    "/v3/domains/%s/webhooks/%s", c->dom, type);
 	}
+	/* Mailgun answers both with the webhook it keeps. */
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get(r.json, "webhook"))
+		st = es_reply_malformed(&c->api, &r, intent, "the webhook");
 	es_reply_free(&r);
 	return st;
 }
@@ -278,6 +282,10 @@ enum es_status mg_configure_webhooks(const struct es_ctx *x)
 		return ES_OK; /* no webhooks wanted in this environment */
 	st = es_client_call(&c->api, &r, NULL, "/v3/domains/%s/webhooks",
 	                    c->dom);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get(r.json, "webhooks"))
+		st = es_reply_malformed(&c->api, &r, "GET webhooks",
+		                        "the webhooks");
 	for (size_t i = 0; st == ES_OK && i < n; i++) {
 		const char *type =
 		    c->h->config->list_item(c->call, "webhook_events", i);

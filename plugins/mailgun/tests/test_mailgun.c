@@ -353,9 +353,11 @@ START_TEST(webhooks_keep_the_urls_others_set)
 	   "{\"webhooks\": {\"delivered\": {\"urls\": "
 	   "[\"https://crm.acme.example/mailgun\"]}}}");
 	on("PUT " API WEBHOOKS "/delivered\n", 200,
-	   "{\"message\": \"Webhook has been updated\"}");
+	   "{\"message\": \"Webhook has been updated\", "
+	   "\"webhook\": {\"urls\": []}}");
 	on("POST " API WEBHOOKS "\n", 200,
-	   "{\"message\": \"Webhook has been created\"}");
+	   "{\"message\": \"Webhook has been created\", "
+	   "\"webhook\": {\"urls\": []}}");
 	mock_config_string("webhook_url", HOOK);
 
 	ck_assert_int_eq(run("configure_webhooks", ES_PHASE_PLAN), ES_OK);
