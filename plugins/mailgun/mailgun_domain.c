@@ -332,6 +332,12 @@ enum es_status mg_smtp_credentials(const struct es_ctx *x)
 		return ES_INVALID_CONFIG;
 	st = es_client_call(&c->api, &r, NULL, "/v3/domains/%s/credentials",
 	                    c->dom);
+	/* A list that does not read is no "not there": never a second
+	 * login, nor a new password on the one that exists. */
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get(r.json, "items"))
+		st = es_reply_malformed(&c->api, &r, "GET credentials",
+		                        "the credentials");
 	found =
 	    mg_has_item(c, c->h->json->get(r.json, "items"), "login", login);
 	es_reply_free(&r);

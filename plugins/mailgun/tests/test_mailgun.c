@@ -319,6 +319,19 @@ START_TEST(smtp_credentials_never_recreate_an_existing_login)
 }
 END_TEST
 
+/* A 200 list without its items (an error in a 200) is not "no login":
+ * nothing is made, the task looks again (faults suite, seed 3). */
+START_TEST(smtp_credentials_list_without_items_makes_nothing)
+{
+	on("GET " API CREDENTIALS, 200, "{\"message\": \"try later\"}");
+
+	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(mock_http_writes(), 0);
+	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_VERIFY), ES_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Mailgun"));
+}
+END_TEST
+
 START_TEST(smtp_credentials_absent_login_is_made_with_a_generated_password)
 {
 	const struct mock_request *post;
@@ -469,6 +482,7 @@ static Suite *mailgun_suite(void)
 	tcase_add_test(tc, verify_domain_active_is_done_and_disabled_fails);
 	tcase_add_test(tc, verify_domain_plan_reads_and_shows_the_state);
 	tcase_add_test(tc, smtp_credentials_never_recreate_an_existing_login);
+	tcase_add_test(tc, smtp_credentials_list_without_items_makes_nothing);
 	tcase_add_test(
 	    tc,
 	    smtp_credentials_absent_login_is_made_with_a_generated_password);
