@@ -21,6 +21,7 @@ struct fault_rule {
 	long nth, every, count; /* 0 when not given */
 	double probability;     /* < 0 when not given */
 	long seen;              /* matching requests so far */
+	char skip[256];         /* "": none; paths under it are not faulted */
 };
 
 static struct fault_rule *rules;
@@ -153,6 +154,13 @@ static int parse_option(struct fault_rule *r, char *opt, const char **why)
 		r->fault.retry_after = (int)v;
 		return 0;
 	}
+	if (strcmp(key, "skip") == 0) {
+		*why = "skip needs a /path-prefix";
+		if (value[0] != '/' || strlen(value) >= sizeof(r->skip))
+			return -1;
+		strcpy(r->skip, value);
+		return 0;
+	}
 	if (strcmp(key, "ms") == 0) {
 		*why = "ms needs a slow or slowbody rule and 0..600000";
 		if ((r->fault.kind != SB_FAULT_SLOW &&
@@ -277,7 +285,9 @@ struct sb_fault sb_faults_check(const char *method, const char *path)
 	struct sb_fault *fired = NULL;
 	for (size_t i = 0; i < n_rules; i++) {
 		struct fault_rule *r = &rules[i];
-		if (!sb_match_hits(&r->match, method, path))
+		if (!sb_match_hits(&r->match, method, path) ||
+		    (r->skip[0] &&
+		     strncmp(path, r->skip, strlen(r->skip)) == 0))
 			continue;
 		r->seen++;
 		if (rule_fires(r) && !fired)
