@@ -433,7 +433,10 @@ struct es_client {
 	 * means beyond the HTTP status: r->outcome = ES_ABSENT or ES_CONFLICT
 	 * (AWS's NoSuchEntity to a read sent as POST), or r->status =
 	 * ES_RETRY (a throttle sent as 400) or ES_INVALID_CONFIG (rejected
-	 * credentials sent as 400, blamed on auth_key). */
+	 * credentials sent as 400, blamed on auth_key). For a 2xx that
+	 * carries the provider's error shape it sets r->outcome = ES_FAILURE
+	 * (and r->message): the request failed (ES_RETRY, look again later),
+	 * never "found". Since 2.2. */
 	int (*read)(const struct es_client *cl, struct es_reply *r);
 	/* nullable: 1 when a non-2xx answer means "it already exists"
 	 * (Mailgun's 400 "... already exists"). 409 always does. */
@@ -591,14 +594,15 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 	r->client = cl;
 	r->resp = resp;
 	r->write = write;
-	if (!resp) { /* no answer: the core recorded why */
-		r->outcome = ES_FAILURE;
-		return r->status = ES_RETRY;
-	}
-	r->http_status = h->http->status(resp);
-	/* A write whose answer was lost comes back with status 0 (the core
-	 * never resends it): the task looks it up, later. */
-	if (r->http_status == 0) {
+	/* No answer (the core recorded why, naming the request), or a write
+	 * whose answer was lost: status 0, never resent by the core. The
+	 * task looks it up, later; the reason names the provider too. */
+	if (resp)
+		r->http_status = h->http->status(resp);
+	if (!resp || r->http_status == 0) {
+		h->diag->error(
+		    call, NULL, "%s: no answer from %s; looking again later",
+		    what, cl->provider ? cl->provider : "the provider");
 		r->outcome = ES_FAILURE;
 		return r->status = ES_RETRY;
 	}
@@ -612,6 +616,16 @@ es_client_classify(const struct es_client *cl, struct es_reply *r,
 		bad_body = 1;
 	if (!r->message[0])
 		es_reply_default_message(cl, r);
+	if (ok2xx && r->outcome == ES_FAILURE) {
+		/* The provider's error in a 2xx (the read hook said so). */
+		h->diag->error(call, NULL,
+		               "%s: %s answered %ld with an error: %s; "
+		               "looking again later",
+		               what,
+		               cl->provider ? cl->provider : "the provider",
+		               r->http_status, r->message);
+		return r->status = ES_RETRY;
+	}
 	if (ok2xx)
 		r->outcome = ES_FOUND;
 	else if (r->outcome == ES_ABSENT || r->outcome == ES_CONFLICT)

@@ -119,6 +119,9 @@ struct mock_request {
 
 /* How many requests the plugin sent. */
 size_t mock_http_count(void);
+/* How many replies the plugin got and has not freed (response_free()):
+ * 0 once a task has returned, or it leaked one. Since 2.2. */
+size_t mock_http_unfreed(void);
 /* Request `i`, in the order sent (NULL when i is out of range). */
 const struct mock_request *mock_http_sent(size_t i);
 /* How many requests the plugin sent whose text (see struct mock_request)

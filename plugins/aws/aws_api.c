@@ -61,19 +61,41 @@ static void keep_error(struct es_reply *r, const char *code, const char *msg)
 	say_what_code_means(c, r);
 }
 
-/* IAM, STS, Route 53: a body that is not XML fails the request, so that
- * a malformed 200 is never read as "absent"; an error gives its code. */
+/* Every answer of IAM, STS and Route 53 is an <OperationResponse>, or an
+ * <ErrorResponse>. */
+static int is_response(xmlDocPtr doc)
+{
+	xmlNodePtr root = xmlDocGetRootElement(doc);
+	size_t n = root && root->name ? strlen((const char *)root->name) : 0;
+
+	return n > 8 &&
+	       strcmp((const char *)root->name + n - 8, "Response") == 0;
+}
+
+/* IAM, STS, Route 53: a body that is not AWS's XML (not XML, or a proxy's
+ * page) fails the request, so that a malformed 200 is never read as
+ * "absent"; an error gives its code, and fails the request even in a
+ * 2xx. */
 static int read_xml(const struct es_client *cl, struct es_reply *r)
 {
 	xmlDocPtr doc = aws_xml_reply(r);
 	char *code = NULL, *msg = NULL;
+	int ok2xx = r->http_status >= 200 && r->http_status <= 299;
 
 	(void)cl;
+	if (doc && ok2xx && !is_response(doc)) {
+		xmlFreeDoc(doc);
+		doc = NULL;
+	}
 	if (!doc)
 		return -1;
-	if ((r->http_status < 200 || r->http_status > 299) &&
-	    aws_xml_error(doc, &code, &msg) == 0)
+	if ((!ok2xx || !strcmp((const char *)xmlDocGetRootElement(doc)->name,
+	                       "ErrorResponse")) &&
+	    aws_xml_error(doc, &code, &msg) == 0) {
 		keep_error(r, code, msg);
+		if (ok2xx)
+			r->outcome = ES_FAILURE;
+	}
 	free(code);
 	free(msg);
 	xmlFreeDoc(doc);
@@ -90,9 +112,12 @@ static int read_json(const struct es_client *cl, struct es_reply *r)
 
 	if (!msg)
 		msg = j->get_string(r->json, "Message");
-	if (type)
+	if (type) {
 		keep_error(
 		    r, strrchr(type, '#') ? strrchr(type, '#') + 1 : type, msg);
+		if (r->http_status >= 200 && r->http_status <= 299)
+			r->outcome = ES_FAILURE; /* an error in a 2xx */
+	}
 	return 0;
 }
 

@@ -125,6 +125,13 @@ static int read_azure_error(const struct es_client *cl, struct es_reply *r)
 	set_message(r, code, msg);
 	if (r->http_status == 401)
 		*deadline = 0;
+	/* ARM's and Graph's error body, {"error": {...}} alone, in a 2xx: a
+	 * failure (an operation's status body also holds "error", with its
+	 * "status", which the tasks read). */
+	if (r->http_status >= 200 && r->http_status <= 299 &&
+	    j->get(r->json, "error.code") && !j->get(r->json, "status") &&
+	    !j->get(r->json, "id"))
+		r->outcome = ES_FAILURE;
 	return 0;
 }
 
@@ -135,6 +142,10 @@ static int read_oauth_error(const struct es_client *cl, struct es_reply *r)
 
 	set_message(r, j->get_string(r->json, "error"),
 	            j->get_string(r->json, "error_description"));
+	if (r->http_status >= 200 && r->http_status <= 299 &&
+	    j->get_string(r->json, "error") &&
+	    !j->get_string(r->json, "access_token"))
+		r->outcome = ES_FAILURE; /* no token: an error in a 200 */
 	return 0;
 }
 

@@ -39,6 +39,11 @@ static int read_error(const struct es_client *cl, struct es_reply *r)
 	if (msg)
 		snprintf(r->message, sizeof(r->message), "%.*s",
 		         (int)strcspn(msg, "\r\n"), msg);
+	/* Jira's error body in a 2xx is no answer to the request. */
+	if (r->http_status >= 200 && r->http_status <= 299 &&
+	    (j->get_string(r->json, "errorMessage") ||
+	     j->get_string(r->json, "errorMessages[0]")))
+		r->outcome = ES_FAILURE;
 	return 0;
 }
 

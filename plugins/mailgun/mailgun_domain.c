@@ -111,6 +111,9 @@ static enum es_status post_domain(struct ctx *c)
 		                  c->domain);
 		st = ES_FAILED;
 	}
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get_string(r.json, "domain.id"))
+		st = es_reply_malformed(&c->api, &r, intent, "the domain's id");
 	if (st == ES_OK && r.outcome == ES_FOUND)
 		es_record(c->x, &st, "domain_id",
 		          c->h->json->get_string(r.json, "domain.id"), "domain",
@@ -130,6 +133,9 @@ enum es_status mg_create_domain(const struct es_ctx *x)
 	if (c.phase >= ES_PHASE_PLAN_DESTROY)
 		return mg_destroy_domain(&c);
 	st = es_client_call(&c.api, &r, NULL, "/v4/domains/%s", c.dom);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c.h->json->get_string(r.json, "domain.id"))
+		st = es_reply_malformed(&c.api, &r, c.domain, "the domain");
 	if (st == ES_OK && r.outcome == ES_FOUND) {
 		/* Found: its id is recorded (a change when the state lacks
 		 * it), and verify publishes its records. */
@@ -250,6 +256,10 @@ static enum es_status add_webhook(struct ctx *c, const char *type,
 		st = es_client_call(&c->api, &r, &s,
 		                    "/v3/domains/%s/webhooks/%s", c->dom, type);
 	}
+	/* Mailgun answers both with the webhook it keeps. */
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get(r.json, "webhook"))
+		st = es_reply_malformed(&c->api, &r, intent, "the webhook");
 	es_reply_free(&r);
 	return st;
 }
@@ -272,6 +282,10 @@ enum es_status mg_configure_webhooks(const struct es_ctx *x)
 		return ES_OK; /* no webhooks wanted in this environment */
 	st = es_client_call(&c->api, &r, NULL, "/v3/domains/%s/webhooks",
 	                    c->dom);
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get(r.json, "webhooks"))
+		st = es_reply_malformed(&c->api, &r, "GET webhooks",
+		                        "the webhooks");
 	for (size_t i = 0; st == ES_OK && i < n; i++) {
 		const char *type =
 		    c->h->config->list_item(c->call, "webhook_events", i);
@@ -318,6 +332,12 @@ enum es_status mg_smtp_credentials(const struct es_ctx *x)
 		return ES_INVALID_CONFIG;
 	st = es_client_call(&c->api, &r, NULL, "/v3/domains/%s/credentials",
 	                    c->dom);
+	/* A list that does not read is no "not there": never a second
+	 * login, nor a new password on the one that exists. */
+	if (st == ES_OK && r.outcome == ES_FOUND &&
+	    !c->h->json->get(r.json, "items"))
+		st = es_reply_malformed(&c->api, &r, "GET credentials",
+		                        "the credentials");
 	found =
 	    mg_has_item(c, c->h->json->get(r.json, "items"), "login", login);
 	es_reply_free(&r);

@@ -63,6 +63,11 @@ static enum es_status write_template(struct ctx *c, const struct es_template *t,
 			                    "/v3/%s/templates/%s/versions/%s",
 			                    c->dom, name, tag);
 		}
+		/* Mailgun answers each with the template it stored. */
+		if (st == ES_OK && r.outcome == ES_FOUND &&
+		    !c->h->json->get(r.json, "template"))
+			st = es_reply_malformed(&c->api, &r, intent,
+			                        "the template");
 	}
 	es_reply_free(&r);
 	c->h->mem_free(headers);

@@ -44,6 +44,25 @@ void sp_form_add(struct sp_form *f, const char *name, const char *value)
 }
 
 /* Splunk's {"messages": [{"type", "text"}]}: the first ERROR's text. */
+/* ACS's errors are {"code", "message"}; in a 2xx too they are an error,
+ * never a create under way (which would be polled for until the task's
+ * deadline). */
+static int read_acs_error(const struct es_client *cl, struct es_reply *r)
+{
+	const struct es_json_api *j = cl->ctx->host->json;
+	const char *code = j->get_string(r->json, "code");
+	const char *msg = j->get_string(r->json, "message");
+
+	if (code || msg)
+		snprintf(r->message, sizeof(r->message), "%s%s%.*s",
+		         code ? code : "", code && msg ? ": " : "",
+		         msg ? (int)strcspn(msg, "\r\n") : 0, msg ? msg : "");
+	if (r->http_status >= 200 && r->http_status <= 299 && code && msg &&
+	    !j->get(r->json, "name"))
+		r->outcome = ES_FAILURE;
+	return 0;
+}
+
 static int read_messages(const struct es_client *cl, struct es_reply *r)
 {
 	const struct es_json_api *j = cl->ctx->host->json;
@@ -57,6 +76,9 @@ static int read_messages(const struct es_client *cl, struct es_reply *r)
 		if (text && type && strcmp(type, "ERROR") == 0) {
 			snprintf(r->message, sizeof(r->message), "%.*s",
 			         (int)strcspn(text, "\r\n"), text);
+			/* splunkd's error in a 2xx is still an error. */
+			if (r->http_status >= 200 && r->http_status <= 299)
+				r->outcome = ES_FAILURE;
 			break;
 		}
 	}
@@ -113,6 +135,7 @@ int sp_open(const struct es_ctx *x, struct ctx *c)
 		if (es_client_init_url(&c->acs, x, "acs_url", url))
 			return -1;
 		c->acs.provider = "Splunk Cloud ACS";
+		c->acs.read = read_acs_error;
 		c->acs.forbidden_hint = "the token's user needs the sc_admin "
 		                        "role";
 		set_auth(c, &c->acs);

@@ -46,7 +46,10 @@ static int read_error(const struct es_client *cl, struct es_reply *r)
 	const char *code = error_code(j, r->json);
 	const char *msg = j->get_string(r->json, "errors[0].message");
 
-	if (r->http_status >= 200 && r->http_status <= 299)
+	/* Sumo's ErrorResponse in a 2xx is no answer to the request. */
+	if (r->http_status >= 200 && r->http_status <= 299 && code && msg)
+		r->outcome = ES_FAILURE;
+	else if (r->http_status >= 200 && r->http_status <= 299)
 		return 0;
 	if (!msg)
 		msg = j->get_string(r->json, "message");

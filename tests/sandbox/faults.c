@@ -21,6 +21,7 @@ struct fault_rule {
 	long nth, every, count; /* 0 when not given */
 	double probability;     /* < 0 when not given */
 	long seen;              /* matching requests so far */
+	char skip[256];         /* "": none; paths under it are not faulted */
 };
 
 static struct fault_rule *rules;
@@ -70,6 +71,10 @@ static int parse_kind(struct fault_rule *r, const char *kind)
 	    {"reset", SB_FAULT_RESET, 0},
 	    {"slow", SB_FAULT_SLOW, 0},
 	    {"malformed", SB_FAULT_MALFORMED, 200},
+	    {"truncated", SB_FAULT_TRUNCATED, 0},
+	    {"slowbody", SB_FAULT_SLOW_BODY, 0},
+	    {"wrongtype", SB_FAULT_WRONG_TYPE, 200},
+	    {"errorbody", SB_FAULT_ERROR_BODY, 200},
 	};
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		if (strcmp(kind, kinds[i].name) == 0) {
@@ -149,9 +154,17 @@ static int parse_option(struct fault_rule *r, char *opt, const char **why)
 		r->fault.retry_after = (int)v;
 		return 0;
 	}
+	if (strcmp(key, "skip") == 0) {
+		*why = "skip needs a /path-prefix";
+		if (value[0] != '/' || strlen(value) >= sizeof(r->skip))
+			return -1;
+		strcpy(r->skip, value);
+		return 0;
+	}
 	if (strcmp(key, "ms") == 0) {
-		*why = "ms needs a slow rule and 0..600000";
-		if (r->fault.kind != SB_FAULT_SLOW ||
+		*why = "ms needs a slow or slowbody rule and 0..600000";
+		if ((r->fault.kind != SB_FAULT_SLOW &&
+		     r->fault.kind != SB_FAULT_SLOW_BODY) ||
 		    parse_long(value, 0, 600000, &v) < 0)
 			return -1;
 		r->fault.delay_ms = (int)v;
@@ -178,7 +191,7 @@ static int parse_rule(struct fault_rule *r, char *text, const char **why)
 		*options++ = '\0';
 	if (parse_kind(r, text) < 0) {
 		*why = "unknown kind (429, 500, 502, 503, reset, slow, "
-		       "malformed)";
+		       "malformed, truncated, slowbody, wrongtype, errorbody)";
 		return -1;
 	}
 	if (sb_match_parse(&r->match, match) < 0) {
@@ -191,8 +204,10 @@ static int parse_rule(struct fault_rule *r, char *text, const char **why)
 	     opt = strtok_r(NULL, ",", &save))
 		if (parse_option(r, opt, why) < 0)
 			return -1;
-	if (r->fault.kind == SB_FAULT_SLOW && r->fault.delay_ms < 0) {
-		*why = "slow needs ms=N";
+	if ((r->fault.kind == SB_FAULT_SLOW ||
+	     r->fault.kind == SB_FAULT_SLOW_BODY) &&
+	    r->fault.delay_ms < 0) {
+		*why = "slow and slowbody need ms=N";
 		return -1;
 	}
 	return 0;
@@ -270,7 +285,9 @@ struct sb_fault sb_faults_check(const char *method, const char *path)
 	struct sb_fault *fired = NULL;
 	for (size_t i = 0; i < n_rules; i++) {
 		struct fault_rule *r = &rules[i];
-		if (!sb_match_hits(&r->match, method, path))
+		if (!sb_match_hits(&r->match, method, path) ||
+		    (r->skip[0] &&
+		     strncmp(path, r->skip, strlen(r->skip)) == 0))
 			continue;
 		r->seen++;
 		if (rule_fires(r) && !fired)

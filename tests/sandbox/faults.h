@@ -9,17 +9,21 @@
 
 enum sb_fault_kind {
 	SB_FAULT_NONE = 0,
-	SB_FAULT_STATUS,    /* 429, 500, 502, 503 with a JSON body */
-	SB_FAULT_RESET,     /* close the connection without a reply */
-	SB_FAULT_SLOW,      /* delay, then answer normally */
-	SB_FAULT_MALFORMED, /* 200 with a truncated JSON body */
+	SB_FAULT_STATUS,     /* 429, 500, 502, 503 with a JSON body */
+	SB_FAULT_RESET,      /* close the connection without a reply */
+	SB_FAULT_SLOW,       /* delay, then answer normally */
+	SB_FAULT_MALFORMED,  /* 200 with a truncated JSON body */
+	SB_FAULT_TRUNCATED,  /* the fake's answer, its body cut in half */
+	SB_FAULT_SLOW_BODY,  /* the fake's answer, its body sent over ms */
+	SB_FAULT_WRONG_TYPE, /* 200 text/html: a proxy's page */
+	SB_FAULT_ERROR_BODY, /* 200 with the provider's own error shape */
 };
 
 struct sb_fault {
 	enum sb_fault_kind kind;
 	int status;      /* SB_FAULT_STATUS */
 	int retry_after; /* seconds, < 0 when not sent */
-	int delay_ms;    /* SB_FAULT_SLOW */
+	int delay_ms;    /* SB_FAULT_SLOW, SB_FAULT_SLOW_BODY */
 	char name[16];   /* the rule's KIND as written, for the record */
 };
 
@@ -47,5 +51,12 @@ struct sb_fault sb_faults_check(const char *method, const char *path);
 /* Forgets the rules' counters (and reseeds), for POST /_sandbox/reset. */
 void sb_faults_reset(void);
 void sb_faults_free(void);
+
+struct sb_response;
+/* The answer of an SB_FAULT_WRONG_TYPE or SB_FAULT_ERROR_BODY rule to a
+ * request for `fake` (nullable) at `path` (with the fake's prefix):
+ * fault_bodies.c. */
+void sb_fault_body(const struct sb_fault *f, const char *fake, const char *path,
+                   struct sb_response *resp);
 
 #endif

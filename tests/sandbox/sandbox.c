@@ -184,6 +184,14 @@ static void control_api(const struct sb_request *req, const char *url,
 	} else if (strncmp(url, "/_sandbox/barrier", 17) == 0 &&
 	           (url[17] == '\0' || url[17] == '/')) {
 		sb_barrier_control(req, url, resp);
+	} else if (strcmp(url, "/_sandbox/faults") == 0 &&
+	           strcmp(req->method, "POST") == 0) {
+		char err[400];
+		if (sb_faults_parse(req->body ? req->body : "", opts.seed, err,
+		                    sizeof(err)) < 0)
+			reply_message(resp, 400, err);
+		else
+			reply_message(resp, 200, "faults replaced");
 	} else if (strcmp(url, "/_sandbox/reset") == 0 &&
 	           strcmp(req->method, "POST") == 0) {
 		sb_resources_reset();
@@ -279,12 +287,20 @@ static long provider_request(struct sb_request *req, const char *url,
 	else if (fault.kind == SB_FAULT_STATUS ||
 	         fault.kind == SB_FAULT_MALFORMED)
 		injected_fault(&fault, resp);
+	else if (fault.kind == SB_FAULT_WRONG_TYPE ||
+	         fault.kind == SB_FAULT_ERROR_BODY)
+		sb_fault_body(&fault, fake ? fake->name : NULL, url, resp);
 	else if (!fake)
 		unknown_fake(url, resp);
 	else
 		fake->handle(req, resp);
 	if (fault.kind == SB_FAULT_SLOW)
 		delay += fault.delay_ms;
+	/* The fake did the work; its answer arrives cut or slowly. */
+	if (fault.kind == SB_FAULT_TRUNCATED && resp->body)
+		resp->body[strlen(resp->body) / 2] = '\0';
+	if (fault.kind == SB_FAULT_SLOW_BODY)
+		resp->trickle_ms = fault.delay_ms;
 	if (!resp->status && delay >= 0)
 		reply_message(resp, 500, "sandbox: the fake gave no reply");
 	record(req, url, fake ? fake->name : NULL, &fault,
@@ -346,12 +362,64 @@ static long handle(struct MHD_Connection *conn, const char *url,
 	return delay;
 }
 
+/* A body sent in TRICKLE_PIECES pieces, a pause before each (the
+ * connection's own thread sleeps: one thread per connection). */
+#define TRICKLE_PIECES 4
+struct trickle {
+	char *body;
+	size_t len;
+	long pause_ms;
+};
+
+static void sleep_ms(long ms);
+
+static ssize_t trickle_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct trickle *t = cls;
+	size_t piece = t->len / TRICKLE_PIECES + 1;
+	if (pos >= t->len)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	sleep_ms(t->pause_ms);
+	if (piece > max)
+		piece = max;
+	if (piece > t->len - pos)
+		piece = t->len - (size_t)pos;
+	memcpy(buf, t->body + pos, piece);
+	return (ssize_t)piece;
+}
+
+static void trickle_free(void *cls)
+{
+	struct trickle *t = cls;
+	free(t->body);
+	free(t);
+}
+
+static struct MHD_Response *trickled(struct sb_response *resp, size_t len)
+{
+	struct trickle *t = calloc(1, sizeof(*t));
+	struct MHD_Response *r;
+	if (!t)
+		return NULL;
+	t->body = resp->body;
+	t->len = len;
+	t->pause_ms = resp->trickle_ms / TRICKLE_PIECES;
+	r = MHD_create_response_from_callback(len, 1024, trickle_read, t,
+	                                      trickle_free);
+	if (!r)
+		free(t);
+	return r;
+}
+
 static enum MHD_Result send_reply(struct MHD_Connection *conn,
                                   struct sb_response *resp)
 {
 	size_t len = resp->body ? strlen(resp->body) : 0;
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    len, resp->body, MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r =
+	    resp->trickle_ms > 0 && len
+	        ? trickled(resp, len)
+	        : MHD_create_response_from_buffer(len, resp->body,
+	                                          MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(resp->body);
 		return MHD_NO;

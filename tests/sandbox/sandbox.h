@@ -57,6 +57,7 @@ struct sb_response {
 	char content_type[64];
 	char headers[8][256]; /* "Name: value" extra headers */
 	int n_headers;
+	int trickle_ms; /* > 0: the body is sent in pieces over that long */
 };
 
 void sb_reply(struct sb_response *resp, int status, const char *content_type,

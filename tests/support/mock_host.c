@@ -69,6 +69,7 @@ static struct {
 	size_t n_plans, n_diag;
 	char diag_key[128], diag_text[1024], ask[1024];
 	uint32_t retry_after;
+	size_t n_unfreed; /* replies handed out, not yet response_free()d */
 } m = {.customer = "acme", .environment = "uat"};
 
 static struct es_call the_call;
@@ -451,6 +452,7 @@ static es_http_response *respond(long status, const char *body,
 
 	if (resp == NULL)
 		full("bytes");
+	m.n_unfreed++;
 	resp->status = status;
 	resp->body = dup_or_null(body != NULL ? body : "");
 	resp->headers =
@@ -515,6 +517,7 @@ static void h_response_free(es_http_response *resp)
 {
 	if (resp == NULL)
 		return;
+	m.n_unfreed--;
 	free(resp->body);
 	free(resp->headers);
 	free(resp);
@@ -523,6 +526,11 @@ static void h_response_free(es_http_response *resp)
 static char *h_escape(const char *in)
 {
 	return dup_or_null(in);
+}
+
+size_t mock_http_unfreed(void)
+{
+	return m.n_unfreed;
 }
 
 size_t mock_http_count(void)

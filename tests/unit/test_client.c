@@ -149,6 +149,8 @@ static int read_codes(const struct es_client *c, struct es_reply *r)
 		r->status = ES_RETRY;
 	else if (code && !strcmp(code, "InvalidClientTokenId"))
 		r->status = ES_INVALID_CONFIG;
+	else if (code && !strcmp(code, "InternalFailure"))
+		r->outcome = ES_FAILURE; /* even in a 200 */
 	return 0;
 }
 
@@ -169,6 +171,24 @@ START_TEST(the_read_hook_says_what_error_codes_mean)
 	ck_assert_int_eq(get(400, "{\"code\": \"InvalidClientTokenId\"}", &o),
 	                 ES_INVALID_CONFIG);
 	ck_assert_str_eq(mock_diag_key(), "api_key");
+}
+END_TEST
+
+/* The provider's error shape in a 200 is a failed request, looked at again
+ * later, with a reason naming the provider: never "found". */
+START_TEST(an_error_in_a_200_is_a_failure)
+{
+	enum es_outcome o;
+
+	cl.read = read_codes;
+	ck_assert_int_eq(get(200,
+	                     "{\"code\": \"InternalFailure\", "
+	                     "\"message\": \"try later\"}",
+	                     &o),
+	                 ES_RETRY);
+	ck_assert_int_eq(o, ES_FAILURE);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "answered 200 with an "
+	                                               "error: try later"));
 }
 END_TEST
 
@@ -696,6 +716,7 @@ int main(void)
 	tcase_add_test(tc, no_answer_is_a_retry);
 	tcase_add_test(tc, a_write_carries_its_intent);
 	tcase_add_test(tc, the_read_hook_says_what_error_codes_mean);
+	tcase_add_test(tc, an_error_in_a_200_is_a_failure);
 	tcase_add_test(tc, reauth_sends_once_more_after_a_401);
 	tcase_add_test(tc, es_reported_follows_the_phase);
 	tcase_add_test(tc, es_record_records_what_the_provider_holds);

@@ -159,9 +159,14 @@ START_TEST(user_loses_profile_and_group_before_it_is_deleted)
 	   "<GetLoginProfileResponse><GetLoginProfileResult><LoginProfile>"
 	   "<UserName>alice</UserName></LoginProfile></GetLoginProfileResult>"
 	   "</GetLoginProfileResponse>");
-	on("Action=DeleteLoginProfile", 200, "<R/>");
-	on("Action=RemoveUserFromGroup", 200, "<R/>");
-	on("Action=DeleteUser", 200, "<R/>");
+	on("Action=DeleteLoginProfile", 200,
+	   "<DeleteLoginProfileResponse><ResponseMetadata/></"
+	   "DeleteLoginProfileResponse>");
+	on("Action=RemoveUserFromGroup", 200,
+	   "<RemoveUserFromGroupResponse><ResponseMetadata/></"
+	   "RemoveUserFromGroupResponse>");
+	on("Action=DeleteUser", 200,
+	   "<DeleteUserResponse><ResponseMetadata/></DeleteUserResponse>");
 	mock_state_set(ES_CLAIM_PREFIX "iam_user.alice", "alice"); /* made */
 
 	ck_assert_int_eq(run("iam_users", ES_PHASE_DESTROY), ES_OK);

@@ -37,6 +37,8 @@
 #define ORDER_GET "GET " API "/v1/certificates/cert-1\n"
 #define CHECKS "GET " API "/v2/customers/" CUSTOMER "/certificates/cert-1/d"
 #define RENEW "POST " API "/v1/certificates/cert-1/renew\n"
+#define TXT_GET "GET " API "/v1/domains/acme.example/records/TXT/@\n"
+#define TXT_PUT "PUT " API "/v1/domains/acme.example/records/TXT/@\n"
 
 static const struct es_plugin_descriptor *desc;
 static char dir[256], keys[512];
@@ -229,6 +231,46 @@ START_TEST(unreadable_verifications_are_not_validated)
 		mock_http_drop(rule);
 	}
 	ck_assert_uint_eq(sent_count("verifyDomainControl"), 0);
+}
+END_TEST
+
+/* The TXT record of a pending verification cannot be written (GoDaddy
+ * refuses it, or its answer is a 5xx or is lost): the task fails with the
+ * reason, asks nothing of GoDaddy, and frees every reply it got. The
+ * verification list was once kept when the write failed, which a
+ * sanitized build reports as a leak (exit 1 instead of 4). */
+START_TEST(failed_token_write_fails_and_frees_its_replies)
+{
+	static const struct {
+		long status;
+		enum es_status want;
+	} puts[] = {{422, ES_FAILED}, {500, ES_RETRY}, {0, ES_RETRY}};
+
+	for (size_t i = 0; i < sizeof(puts) / sizeof(puts[0]); i++) {
+		setup();
+		mock_state_set("order:" CN, "cert-1");
+		mock_http_reply(ORDER_GET, 200,
+		                "{\"status\":\"PENDING_ISSUANCE\"}", NULL,
+		                MOCK_REPLY_ALWAYS);
+		mock_http_reply(CHECKS, 200,
+		                "[{\"domain\":\"" CN "\",\"status\":"
+		                "\"PENDING\",\"dceToken\":\"tok-1\"}]",
+		                NULL, MOCK_REPLY_ALWAYS);
+		mock_http_reply(TXT_GET, 200, "[]", NULL, MOCK_REPLY_ALWAYS);
+		mock_http_reply(TXT_PUT, puts[i].status,
+		                "{\"code\":\"INVALID_BODY\","
+		                "\"message\":\"bad TXT\"}",
+		                NULL, MOCK_REPLY_ALWAYS);
+		ck_assert_int_eq(run("validate_domain", ES_PHASE_APPLY),
+		                 puts[i].want);
+		ck_assert_uint_eq(sent_count("PUT " API), 1);
+		ck_assert_uint_eq(sent_count("verifyDomainControl"), 0);
+		ck_assert_msg(mock_http_unfreed() == 0,
+		              "PUT answered %ld: %zu replies not freed",
+		              puts[i].status, mock_http_unfreed());
+		teardown();
+	}
+	setup(); /* for the fixture's teardown */
 }
 END_TEST
 
@@ -472,6 +514,7 @@ int main(void)
 	    unparsable_list_is_a_failure_not_absent,
 	    list_of_another_shape_is_a_failure_not_absent,
 	    unreadable_verifications_are_not_validated,
+	    failed_token_write_fails_and_frees_its_replies,
 	    unreadable_order_status_is_a_failure_not_a_poll,
 	    download_without_a_certificate_is_a_failure,
 	    order_made_from_our_key_is_recorded_not_ordered,

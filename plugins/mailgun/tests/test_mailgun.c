@@ -319,6 +319,19 @@ START_TEST(smtp_credentials_never_recreate_an_existing_login)
 }
 END_TEST
 
+/* A 200 list without its items (an error in a 200) is not "no login":
+ * nothing is made, the task looks again (faults suite, seed 3). */
+START_TEST(smtp_credentials_list_without_items_makes_nothing)
+{
+	on("GET " API CREDENTIALS, 200, "{\"message\": \"try later\"}");
+
+	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_uint_eq(mock_http_writes(), 0);
+	ck_assert_int_eq(run("smtp_credentials", ES_PHASE_VERIFY), ES_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Mailgun"));
+}
+END_TEST
+
 START_TEST(smtp_credentials_absent_login_is_made_with_a_generated_password)
 {
 	const struct mock_request *post;
@@ -353,9 +366,11 @@ START_TEST(webhooks_keep_the_urls_others_set)
 	   "{\"webhooks\": {\"delivered\": {\"urls\": "
 	   "[\"https://crm.acme.example/mailgun\"]}}}");
 	on("PUT " API WEBHOOKS "/delivered\n", 200,
-	   "{\"message\": \"Webhook has been updated\"}");
+	   "{\"message\": \"Webhook has been updated\", "
+	   "\"webhook\": {\"urls\": []}}");
 	on("POST " API WEBHOOKS "\n", 200,
-	   "{\"message\": \"Webhook has been created\"}");
+	   "{\"message\": \"Webhook has been created\", "
+	   "\"webhook\": {\"urls\": []}}");
 	mock_config_string("webhook_url", HOOK);
 
 	ck_assert_int_eq(run("configure_webhooks", ES_PHASE_PLAN), ES_OK);
@@ -422,6 +437,19 @@ START_TEST(validate_refuses_webhook_url_without_events)
 }
 END_TEST
 
+/* A 200 to the create without the domain (an error in a 200): not done,
+ * looked up again later, no id recorded (the faults suite's case). */
+START_TEST(create_domain_answer_without_the_domain_is_looked_at_again)
+{
+	on(GET_DOMAIN, 404, "{\"message\": \"Domain not found\"}");
+	on(POST_DOMAIN, 200, "{\"message\": \"try again later\"}");
+
+	ck_assert_int_eq(run("create_domain", ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_ptr_null(mock_state("domain_id"));
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Mailgun"));
+}
+END_TEST
+
 /* ---------------------------------------------------------------- main */
 
 static Suite *mailgun_suite(void)
@@ -447,11 +475,14 @@ static Suite *mailgun_suite(void)
 	tcase_add_test(
 	    tc, create_domain_already_exists_is_a_conflict_not_a_failure);
 	tcase_add_test(tc, create_domain_held_by_another_account_fails);
+	tcase_add_test(
+	    tc, create_domain_answer_without_the_domain_is_looked_at_again);
 	tcase_add_test(tc, eu_region_uses_api_url_eu_unless_api_url_is_set);
 	tcase_add_test(tc, verify_domain_unverified_polls_again_later);
 	tcase_add_test(tc, verify_domain_active_is_done_and_disabled_fails);
 	tcase_add_test(tc, verify_domain_plan_reads_and_shows_the_state);
 	tcase_add_test(tc, smtp_credentials_never_recreate_an_existing_login);
+	tcase_add_test(tc, smtp_credentials_list_without_items_makes_nothing);
 	tcase_add_test(
 	    tc,
 	    smtp_credentials_absent_login_is_made_with_a_generated_password);

@@ -80,7 +80,8 @@ START_TEST(absent_template_is_created_with_subject_and_digest_tag)
 
 	on(GET_WELCOME, 404, "{\"message\": \"template not found\"}");
 	on("POST " API TEMPLATES "\n", 200,
-	   "{\"message\": \"template has been stored\"}");
+	   "{\"message\": \"template has been stored\", "
+	   "\"template\": {\"name\": \"welcome\"}}");
 
 	ck_assert_int_eq(run(ES_PHASE_PLAN), ES_OK);
 	ck_assert_uint_eq(mock_plan_count(), 1);
@@ -118,7 +119,8 @@ START_TEST(edited_template_becomes_a_new_active_version)
 
 	active_version("envsetup-0000000000000000");
 	on("POST " API TEMPLATES "/welcome/versions\n", 200,
-	   "{\"message\": \"new version of the template has been stored\"}");
+	   "{\"message\": \"new version of the template has been stored\", "
+	   "\"template\": {\"name\": \"welcome\"}}");
 
 	ck_assert_int_eq(run(ES_PHASE_APPLY), ES_OK);
 	req = mock_http_find("POST " API TEMPLATES "/welcome/versions\n", 0);
@@ -133,6 +135,18 @@ END_TEST
 
 /* Our version exists already but another is active (a run killed after
  * the write, or someone rolled back): activate ours. */
+/* A 200 without the template it stored (a gateway's or Mailgun's own
+ * error in a 200) is no proof: looked at again later, never "done". */
+START_TEST(answer_without_the_template_is_not_done)
+{
+	on(GET_WELCOME, 404, "{\"message\": \"template not found\"}");
+	on("POST " API TEMPLATES "\n", 200, "{\"message\": \"try later\"}");
+
+	ck_assert_int_eq(run(ES_PHASE_APPLY), ES_RETRY);
+	ck_assert_ptr_nonnull(strstr(mock_diag_text(), "Mailgun"));
+}
+END_TEST
+
 START_TEST(existing_version_is_activated)
 {
 	char put[256];
@@ -142,7 +156,9 @@ START_TEST(existing_version_is_activated)
 	   "{\"message\": \"version with this tag already exists\"}");
 	snprintf(put, sizeof(put),
 	         "PUT " API TEMPLATES "/welcome/versions/%s\n", tag);
-	on(put, 200, "{\"message\": \"version has been updated\"}");
+	on(put, 200,
+	   "{\"message\": \"version has been updated\", "
+	   "\"template\": {\"name\": \"welcome\"}}");
 
 	ck_assert_int_eq(run(ES_PHASE_APPLY), ES_OK);
 	ck_assert_uint_eq(mock_http_count_prefix(put), 1);
@@ -194,6 +210,7 @@ int main(void)
 	    template_with_our_tag_active_is_in_place,
 	    edited_template_becomes_a_new_active_version,
 	    existing_version_is_activated,
+	    answer_without_the_template_is_not_done,
 	    plan_destroy_deletes_only_templates_envsetup_versioned,
 	    directory_that_fails_sends_nothing,
 	    unset_directory_sends_nothing,
