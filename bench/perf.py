@@ -1,26 +1,30 @@
 #!/usr/bin/env python3
-"""Figures for issue 14, against the sandbox (bench/README.md says how to run).
+"""Issue 14's benchmark table, against the sandbox (bench/run builds and
+runs it; docs/performance.md explains every row).
 
-  bench/perf.py BUILD_DIR [--runs N] [--customers N] [--only NAME,...]
+  bench/perf.py BUILD_DIR [--runs N] [--only NAME,...] [--quick] ...
 
-Prints, one table per measurement, the median of --runs runs (default 5):
-  cpu      fresh and no-change apply of etc/customers/acme.cfg at 0 ms
-           latency: provider calls (the sandbox's --record), own CPU per
-           call (user+sys of envsetup, getrusage), peak RSS.
-  floor    one fresh apply at 50 ms latency: wall against the dependency
-           floor (the longest chain of dependent calls x 50 ms).
-  poll     mailgun alone at 20 ms latency, its domain verification
-           taking 4 polls (--async-polls 4), 1 s apart and 1 ms apart:
-           wall (do webhooks, templates and SMTP overlap the waits?) and
-           CPU per second waited (the difference between the two).
-  io       fresh apply of acme at 0 ms latency, then two no-change
-           applies: provider reads, reads repeated with no write to that
-           provider in between, and fsync/fdatasync calls (strace -f).
-  ratelimit  mailgun alone at 0 ms latency, with rate_limit_per_min 300
-           and without: CPU and wake-ups per second waited for tokens.
-  many     --customers distinct copies of acme (default 10) in one
-           invocation at 20 ms latency: wall, calls/s, RSS, CPU per call,
-           and correctness (resources = N x one customer's, plan exits 0).
+Sections (--only, default all but poll, io and ratelimit), each a table, then a summary of
+every figure against its target:
+  startup  `envsetup check` of acme (every plugin loaded and validated)
+  cpu      fresh and no-change apply of acme at 0 ms latency: own CPU per
+           provider call (user+sys of envsetup and its children), RSS
+  floor    one fresh apply at --latency-ms (50): wall against the
+           dependency floor, the longest chain of dependent calls x L,
+           from the run's own trace and `envsetup graph`
+  many     1, 10, 100 (--customers) distinct copies of acme in one
+           invocation at --many-latency-ms (20): wall, calls/s, peak RSS
+           of the process tree, correctness
+  ansible  acme's Mailgun requests as an Ansible playbook of uri tasks
+           against the same sandbox, side by side with envsetup
+  growth   time at n and 10n of journal length, users, records,
+           templates, manual items, customers: super-linear flagged
+  poll     mailgun alone, verification 4 polls apart: what waiting costs
+  io       (on request; needs strace) fresh apply of acme at 0 ms, then
+           two no-change applies: provider reads, reads repeated with no
+           write to that provider in between, fsync/fdatasync calls
+  ratelimit  (on request) mailgun alone at 0 ms, with rate_limit_per_min
+           300 and without: CPU and wake-ups per second waited for tokens
 Nothing here is a test: it prints figures and fails only when a run does.
 """
 import argparse
@@ -28,262 +32,245 @@ import json
 import os
 import re
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
-CREDENTIALS = {
-    "MAILGUN_API_KEY": "key-sandbox-mailgun-0001",
-    "AWS_ACCESS_KEY_ID": "AKIASANDBOX000000001",
-    "AWS_SECRET_ACCESS_KEY": "sandbox/secret/key/0000000000000000000000",
-    "GODADDY_API_KEY": "sandbox-godaddy-key-0001",
-    "GODADDY_API_SECRET": "sandbox-godaddy-secret-0001",
-    "INTERCOM_ACCESS_TOKEN": "sandbox-intercom-token-0001",
-    "INTERCOM_API_SECRET": "sandbox-intercom-iv-secret-0001",
-    "NEWRELIC_API_KEY": "NRAK-SANDBOX00000000000000001",
-    "SUMOLOGIC_ACCESS_ID": "suSandboxAccessId01",
-    "SUMOLOGIC_ACCESS_KEY": "sandbox-sumo-key-0001",
-    "EWAY_API_KEY": "sandbox-eway-key-0001",
-    "EWAY_API_PASSWORD": "sandbox-eway-password-0001",
-}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ansible_side  # noqa: E402
+import growth  # noqa: E402
+from benchlib import Bench, median, table  # noqa: E402
+
 TRACE_CALL = re.compile(
-    r"^\[([a-z0-9-]+:[a-z0-9_]+)\] (GET|POST|PUT|PATCH|DELETE|HEAD) http")
-REFERENCE = re.compile(r"\$\{([a-z0-9-]+)\.([a-z0-9_]+)\}")
+    r"\[([a-z0-9-]+:[a-z0-9_]+)\] (GET|POST|PUT|PATCH|DELETE|HEAD) http")
+DOT_NODE = re.compile(r'^\s*(n[0-9]+) \[label="([^"\\]+)\\n')
+DOT_EDGE = re.compile(r'^\s*(n[0-9]+) -> (n[0-9]+)')
 
 
-def find(build, name):
-    for root, _, files in os.walk(build):
-        if name in files and os.access(os.path.join(root, name), os.X_OK):
-            return os.path.join(root, name)
-    sys.exit(f"perf.py: no {name} under {build}")
+def apply(*cfgs):
+    """A fresh or repeated apply of cfgs, waits between polls capped at
+    1 ms (the sandbox's operations finish after --async-polls polls)."""
+    return ("apply", *cfgs, "--env", "uat", "--max-poll-interval", "1")
 
 
-class Bench:
-    def __init__(self, build, src, work):
-        self.es = find(build, "envsetup")
-        self.sandbox = find(build, "envsetup-sandbox")
-        self.plugins = os.path.join(build, "plugins")
-        self.src, self.work = src, work
-        self.proc = None
-        self.env = dict(os.environ, **CREDENTIALS)
-
-    # ---- sandbox ---------------------------------------------------------
-    def start(self, *args):
-        self.stop()
-        port = os.path.join(self.work, "port")
-        if os.path.exists(port):
-            os.remove(port)
-        self.record = os.path.join(self.work, "record.jsonl")
-        open(self.record, "w").close()
-        self.proc = subprocess.Popen(
-            [self.sandbox, "--listen", "127.0.0.1:0", "--port-file", port,
-             "--record", self.record, *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env=self.env)
-        for _ in range(200):
-            if os.path.exists(port) and os.path.getsize(port):
-                break
-            time.sleep(0.05)
-        self.url = "http://127.0.0.1:" + open(port).read().strip()
-
-    def stop(self):
-        if self.proc:
-            self.proc.terminate()
-            self.proc.wait()
-            self.proc = None
-
-    def reset(self):
-        urllib.request.urlopen(urllib.request.Request(
-            self.url + "/_sandbox/reset", data=b"", method="POST")).read()
-        shutil.rmtree(os.path.join(self.work, "state"), ignore_errors=True)
-        open(self.record, "w").close()
-
-    def calls(self):
-        with open(self.record) as f:
-            return sum(1 for _ in f)
-
-    def resources(self):
-        with urllib.request.urlopen(self.url + "/_sandbox/resources") as r:
-            counts = {}
-            for res in json.load(r):
-                k = (res.get("provider"), res.get("kind"))
-                counts[k] = counts.get(k, 0) + 1
-            return counts
-
-    # ---- customers -------------------------------------------------------
-    def config(self, copy=None):
-        """acme pointed at the sandbox; copy N: every name made acmeN."""
-        text = subprocess.run(
-            [os.path.join(self.src, "scripts/sandbox-config"),
-             os.path.join(self.src, "etc/customers/acme.cfg"), self.url,
-             os.path.join(self.work, "state")],
-            check=True, capture_output=True, text=True).stdout
-        name = "acme"
-        if copy is not None:
-            name = f"acme{copy:03d}"
-            # Names, addresses and domains; not the paths of shared files.
-            text = re.sub(r'(?<![/\w])acme(?=[.\-@:"])', name, text)
-            # Each customer its own state directory.
-            text = re.sub(r'state_dir = "([^"]*)";',
-                          rf'state_dir = "\1/{name}";', text, count=1)
-        path = os.path.join(self.work, name + ".cfg")
-        with open(path, "w") as f:
-            f.write(text)
-        return path
-
-    # ---- envsetup --------------------------------------------------------
-    def run(self, *args, expect=(0, 2), stderr=None):
-        """Returns (wall s, cpu s, peak RSS KiB, exit code, voluntary
-        context switches: each wake-up of a sleeping thread)."""
-        start = time.monotonic()
-        p = subprocess.Popen([self.es, "--plugin-dir", self.plugins, *args],
-                             stdout=subprocess.DEVNULL,
-                             stderr=stderr or subprocess.DEVNULL,
-                             env=self.env)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.monotonic() - start
-        rc = os.waitstatus_to_exitcode(status)
-        if rc not in expect:
-            sys.exit(f"perf.py: envsetup {' '.join(args)}: exit {rc}")
-        return (wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss, rc,
-                ru.ru_nvcsw)
+def bench_startup(b, a):
+    b.start("--latency-ms", "0")
+    cfg = b.config()
+    runs = [b.run("check", cfg) for _ in range(max(a.runs, 5))]
+    wall = median([r.wall for r in runs]) * 1000
+    cpu = median([r.cpu for r in runs]) * 1000
+    plugins = len({ref.split(":")[0] for ref in task_graph(b, cfg)}
+                  - {"checklist"})
+    fastest = min(r.wall for r in runs) * 1000
+    table(f"Start-up: `envsetup check acme.cfg`, its {plugins} plugins "
+          f"(median of {len(runs)})",
+          ("wall ms", "fastest wall ms", "cpu ms", "peak RSS MB"),
+          [(f"{wall:.1f}", f"{fastest:.1f}", f"{cpu:.1f}",
+            f"{median([r.rss_max_mb for r in runs]):.1f}")])
+    b.target("start-up (check, all plugins)",
+             f"{wall:.1f} ms (cpu {cpu:.1f} ms)", "< 20 ms", wall < 20)
 
 
-def median(xs):
-    return statistics.median(xs)
-
-
-def table(title, head, rows):
-    print(f"\n{title}")
-    widths = [max(len(str(c)) for c in col) for col in zip(head, *rows)]
-    for r in [head, *rows]:
-        print("  " + "  ".join(str(c).rjust(w) for c, w in zip(r, widths)))
-
-
-def bench_cpu(b, runs):
+def bench_cpu(b, a):
     b.start("--latency-ms", "0")
     cfg = b.config()
     fresh, again = [], []
-    for _ in range(runs):
+    for _ in range(a.runs):
         b.reset()
-        wall, cpu, rss, *_ = b.run("apply", cfg, "--env", "uat",
-                                  "--max-poll-interval", "1")
-        fresh.append((b.calls(), cpu, rss, wall))
-        open(b.record, "w").close()
-        wall, cpu, rss, *_ = b.run("apply", cfg, "--env", "uat",
-                                  "--max-poll-interval", "1")
-        again.append((b.calls(), cpu, rss, wall))
+        r = b.run(*apply(cfg))
+        fresh.append((b.calls(), r))
+        b.forget_calls()
+        r = b.run(*apply(cfg))
+        again.append((b.calls(), r))
     rows = []
     for name, xs in (("fresh apply", fresh), ("no-change apply", again)):
-        calls = median([x[0] for x in xs])
-        cpu = median([x[1] for x in xs])
-        rows.append((name, calls, f"{cpu:.3f}",
-                     f"{1000 * median([x[1] / x[0] for x in xs]):.2f}",
-                     f"{median([x[2] for x in xs]) / 1024:.1f}",
-                     f"{median([x[3] for x in xs]):.2f}"))
-    table("Own CPU, acme at 0 ms latency (median of %d)" % runs,
+        per_call = 1000 * median([r.cpu / n for n, r in xs])
+        rows.append((name, median([n for n, _ in xs]),
+                     f"{median([r.cpu for _, r in xs]):.3f}",
+                     f"{per_call:.2f}",
+                     f"{median([r.rss_max_mb for _, r in xs]):.1f}",
+                     f"{median([r.wall for _, r in xs]):.2f}"))
+        b.target(f"own CPU per call, {name} (0 ms)", f"{per_call:.2f} ms",
+                 "<= 0.3 ms", per_call <= 0.3)
+    table(f"Own CPU, acme at 0 ms latency (median of {a.runs})",
           ("run", "calls", "cpu s", "cpu ms/call", "peak RSS MB", "wall s"),
           rows)
 
 
-def dependency_floor(b, cfg):
-    """Longest chain of dependent calls, from a traced run's calls per task
-    and the tasks' depends_on plus the config's output references."""
-    b.reset()
-    err = os.path.join(b.work, "trace")
-    with open(err, "w") as f:
-        b.run("apply", cfg, "--env", "uat", "--max-poll-interval", "1",
-              "-vvv", stderr=f)
-    calls = {}
-    with open(err, errors="replace") as f:
-        for line in f:
-            m = TRACE_CALL.match(line)
-            if m:
-                calls[m.group(1)] = calls.get(m.group(1), 0) + 1
-    deps, outputs, needs = {}, {}, {}
-    for plugin in sorted({t.split(":")[0] for t in calls}):
-        d = json.loads(subprocess.run(
-            [b.es, "--plugin-dir", b.plugins, "plugins", "describe", plugin,
-             "--json"], check=True, capture_output=True, text=True).stdout)
-        for t in d["tasks"]:
-            ref = f"{plugin}:{t['id']}"
-            deps[ref] = {x if ":" in x else f"{plugin}:{x}"
-                         for x in t.get("depends_on") or []}
-            needs[ref] = set(t.get("needs") or [])
-        for o in d["outputs"]:
-            outputs[f"{plugin}.{o['name']}"] = f"{plugin}:{o['task']}"
-    # "${p.output}" in plugin Q's key K: the producer before Q's tasks
-    # that need K.
-    plugin = None
-    for line in open(cfg):
-        m = re.match(r"^  ([a-z0-9-]+) = \{", line)
+def task_graph(b, cfg):
+    """Edges of `envsetup graph`: task -> the tasks it waits for (its
+    depends_on and the producers of the outputs its keys reference)."""
+    dot = subprocess.run([b.es, "--plugin-dir", b.plugins, "graph", cfg,
+                          "--env", "uat"], check=True, capture_output=True,
+                         text=True, env=b.env).stdout
+    refs, deps = {}, {}
+    for line in dot.splitlines():
+        m = DOT_NODE.match(line)
         if m:
-            plugin = m.group(1)
-        for m in REFERENCE.finditer(line):
-            key = re.findall(r"(\w+) = [(\[]?[^=]*" + re.escape(m.group(0)),
-                             line)
-            for ref, n in needs.items():
-                if ref.startswith(plugin + ":") and set(key) & n:
-                    deps[ref].add(outputs.get(
-                        f"{m.group(1)}.{m.group(2)}", ref))
+            refs[m.group(1)] = m.group(2)
+            deps.setdefault(m.group(2), set())
+        m = DOT_EDGE.match(line)
+        if m:
+            # An edge points from a task to one it waits for.
+            deps.setdefault(refs[m.group(1)], set()).add(refs[m.group(2)])
+    return deps
+
+
+def longest_chain(calls, deps):
+    """The chain of dependent tasks with the most calls in total."""
     memo = {}
 
-    def chain(ref, seen=()):
+    def chain(ref, seen):
         if ref not in memo:
             memo[ref] = calls.get(ref, 0) + max(
-                [chain(d, seen + (ref,)) for d in deps.get(ref, ())
+                [chain(d, seen | {ref}) for d in deps.get(ref, ())
                  if d not in seen and d != ref] or [0])
         return memo[ref]
 
-    longest = max(chain(r) for r in calls)
-    per_plugin = {}
-    for r, n in calls.items():
-        p = r.split(":")[0]
-        per_plugin[p] = per_plugin.get(p, 0) + n
-    return longest, sum(calls.values()), max(per_plugin.items(),
-                                             key=lambda x: x[1])
+    return max([chain(r, frozenset()) for r in calls] or [0])
 
 
-def bench_floor(b, runs, latency_ms=50):
-    b.start("--latency-ms", str(latency_ms))
+def traced_apply(b, cfg, *args):
+    """A fresh apply with its HTTP trace: (Run, calls per task)."""
+    b.reset()
+    err = os.path.join(b.work, "trace")
+    with open(err, "w") as f:
+        r = b.run(*apply(cfg), "-vv", *args, stderr=f)
+    calls = {}
+    with open(err, errors="replace") as f:
+        for line in f:
+            m = TRACE_CALL.search(line)
+            if m:
+                calls[m.group(1)] = calls.get(m.group(1), 0) + 1
+    return r, calls
+
+
+def bench_floor(b, a):
+    L = a.latency_ms
+    b.start("--latency-ms", str(L))
     cfg = b.config()
-    longest, total, busiest = dependency_floor(b, cfg)
-    walls = []
-    for _ in range(runs):
-        b.reset()
-        walls.append(b.run("apply", cfg, "--env", "uat",
-                           "--max-poll-interval", "1")[0])
-    floor = longest * latency_ms / 1000
-    wall = median(walls)
-    table(f"One customer at {latency_ms} ms latency (median of {runs})",
-          ("calls", "longest chain", "floor s", "busiest plugin", "wall s",
-           "wall/floor"),
-          [(total, longest, f"{floor:.2f}",
-            f"{busiest[0]} {busiest[1]}", f"{wall:.2f}",
-            f"{wall / floor:.2f}")])
+    deps = task_graph(b, cfg)
+    rows, ratios = [], []
+    for _ in range(a.runs):
+        r, calls = traced_apply(b, cfg)
+        chain = longest_chain(calls, deps)
+        recorded = b.calls()
+        floor = chain * L / 1000
+        ratios.append(r.wall / floor)
+        per_plugin = {}
+        for ref, n in calls.items():
+            p = ref.split(":")[0]
+            per_plugin[p] = per_plugin.get(p, 0) + n
+        busiest = max(per_plugin.items(), key=lambda x: x[1])
+        rows.append((recorded, sum(calls.values()), chain, floor,
+                     f"{busiest[0]} {busiest[1]}", r.wall))
+    b.floor_chain = median([r[2] for r in rows])
+    b.one_customer_calls = median([r[0] for r in rows])
+    ratio = median(ratios)
+    table(f"One customer (acme) at {L} ms latency (median of {a.runs})",
+          ("calls (sandbox)", "calls (trace)", "longest chain",
+           "floor s", "busiest plugin", "wall s", "wall/floor"),
+          [(median([r[0] for r in rows]), median([r[1] for r in rows]),
+            b.floor_chain, f"{median([r[3] for r in rows]):.2f}",
+            rows[len(rows) // 2][4], f"{median([r[5] for r in rows]):.2f}",
+            f"{ratio:.2f}")])
+    b.target(f"one customer, wall / floor at {L} ms", f"{ratio:.2f}",
+             "<= 1.2", ratio <= 1.2)
 
 
-def bench_poll(b, runs):
+def many_run(b, n, a, per_customer):
+    L = a.many_latency_ms
+    cfgs = [b.config(i) for i in range(n)]
+    b.reset()
+    b.latency(L)
+    r = b.run(*apply(*cfgs), *a.many_args)
+    calls = b.calls()
+    got = b.resources()
+    # Each customer's own resources N times; the account-wide ones the
+    # copies share (New Relic's domain, Intercom's attributes...) once.
+    wrong = {k: (v, n * per_customer.get(k, 0)) for k, v in got.items()
+             if v not in (n * per_customer.get(k, 0), per_customer.get(k))}
+    wrong.update({k: (0, n * v) for k, v in per_customer.items()
+                  if k not in got})
+    b.latency(0)  # the check's own time is not the figure
+    out = os.path.join(os.path.dirname(b.work), f"envsetup-bench-plan-{n}.txt")
+    with open(out, "w") as f:
+        plan_rc = b.run("plan", *cfgs, "--env", "uat", expect=range(256),
+                        stdout=f, stderr=f).rc
+    if plan_rc == 0:
+        os.remove(out)
+    else:
+        print(f"perf.py: plan after {n} customers exits {plan_rc}: {out}",
+              file=sys.stderr)
+    # The floor given the run's limits: the longest chain, or all the
+    # calls spread over the global parallelism, whichever is longer.
+    floor = max(getattr(b, "floor_chain", 0),
+                calls / a.parallelism) * L / 1000
+    return (n, calls, r, floor, not wrong, plan_rc, wrong)
+
+
+def bench_many(b, a):
+    L = a.many_latency_ms
+    # The fakes' accounts hold every copy's domain and teammates.
+    top = max(a.customers)
+    b.env["SANDBOX_INTERCOM_ADMINS"] = ",".join(
+        f"owner@acme{i:03d}.example,support-lead@acme{i:03d}.example"
+        for i in range(top)) + ",owner@acme.example,support-lead@acme.example"
+    b.env["SANDBOX_GODADDY_DOMAINS"] = ",".join(
+        [f"acme{i:03d}.example" for i in range(top)] + ["acme.example"])
+    b.start("--latency-ms", "0")
+    b.reset()
+    b.run(*apply(b.config()))
+    per_customer = b.resources()
+    rows = []
+    b.many = {}
+    for n in a.customers:
+        n, calls, r, floor, ok, plan_rc, wrong = many_run(b, n, a,
+                                                          per_customer)
+        b.many[n] = r.wall
+        rows.append((n, calls, f"{r.wall:.1f}", f"{calls / r.wall:.0f}",
+                     f"{floor:.1f}", f"{r.wall / floor:.2f}",
+                     f"{r.rss_max_mb:.1f}", f"{r.pss_sum_mb:.1f}",
+                     f"{1000 * r.cpu / calls:.2f}",
+                     "yes" if ok else f"NO {wrong}", f"exit {plan_rc}"))
+        b.target(f"{n} customers: peak memory (RSS of the largest process"
+                 " / PSS of the tree)",
+                 f"{r.rss_max_mb:.1f} / {r.pss_sum_mb:.1f} MB",
+                 "<= 50 MB (both)",
+                 max(r.rss_max_mb, r.pss_sum_mb) <= 50)
+        b.target(f"{n} customers: correct (no duplicates, plan after)",
+                 f"{'yes' if ok else 'NO'}, plan exit {plan_rc}",
+                 "yes, exit 0", ok and plan_rc == 0)
+        if n == top:
+            b.target(f"{n} customers: wall / floor at {L} ms",
+                     f"{r.wall / floor:.2f}", "<= 1.2",
+                     r.wall / floor <= 1.2)
+    table(f"Many customers in one invocation at {L} ms latency "
+          f"(one run each; floor: max(longest chain, calls / "
+          f"{a.parallelism}) x {L} ms)",
+          ("customers", "calls", "wall s", "calls/s", "floor s",
+           "wall/floor", "RSS max MB", "PSS sum MB", "cpu ms/call",
+           "no duplicates", "plan after"), rows)
+
+
+def bench_poll(b, a):
     """What waiting costs: mailgun alone, its verification 4 polls apart,
     with 1 s waits and with none; the difference is the waiting."""
     b.start("--latency-ms", "20", "--async-polls", "4")
     cfg = b.config()
     rows = {}
     for wait in ("1", "1000"):
-        for _ in range(runs):
+        for _ in range(a.runs):
             b.reset()
-            wall, cpu, _, _, wakes = b.run("apply", cfg, "--env", "uat",
-                                           "--only", "mailgun",
-                                           "--max-poll-interval", wait)
-            rows.setdefault(wait, []).append((wall, cpu, b.calls(), wakes))
+            r = b.run("apply", cfg, "--env", "uat", "--only", "mailgun",
+                      "--max-poll-interval", wait)
+            rows.setdefault(wait, []).append((r.wall, r.cpu, b.calls(),
+                                              r.wakeups))
     med = {w: [median([r[i] for r in xs]) for i in range(4)]
            for w, xs in rows.items()}
     waited = med["1000"][0] - med["1"][0]
     table("mailgun alone, its verification 4 polls apart, 20 ms latency "
-          f"(median of {runs})",
+          f"(median of {a.runs})",
           ("poll wait", "calls", "wall s", "cpu s", "wake-ups", "waited s",
            "cpu ms per s waited", "wake-ups per s waited"),
           [(f"{w} ms", m[2], f"{m[0]:.2f}", f"{m[1]:.3f}", m[3],
@@ -324,7 +311,8 @@ def repeated_reads(record):
     return reads, repeats
 
 
-def bench_io(b, runs):
+def bench_io(b, a):
+    runs = a.runs
     """Reads repeated within one apply and fsyncs, fresh and no-change."""
     b.start("--latency-ms", "0")
     cfg = b.config()
@@ -352,11 +340,12 @@ def bench_io(b, runs):
            for name, xs in rows.items()])
 
 
-def bench_ratelimit(b, runs, per_min=300):
+def bench_ratelimit(b, a, per_min=300):
     """What the rate limiter's waits cost: mailgun alone at 0 ms latency,
     without a limit and with rate_limit_per_min; the difference in wall is
     the waiting for tokens, the differences in CPU and wake-ups (ru_nvcsw)
     per second of it are what that waiting costs."""
+    runs = a.runs
     b.start("--latency-ms", "0")
     plain = b.config()
     limited = os.path.join(b.work, "limited.cfg")
@@ -370,10 +359,9 @@ def bench_ratelimit(b, runs, per_min=300):
         rows = []
         for _ in range(runs):
             b.reset()
-            wall, cpu, _, _, wakes = b.run("apply", cfg, "--env", "uat",
-                                           "--only", "mailgun",
-                                           "--max-poll-interval", "1")
-            rows.append((b.calls(), wall, cpu, wakes))
+            r = b.run("apply", cfg, "--env", "uat", "--only", "mailgun",
+                      "--max-poll-interval", "1")
+            rows.append((b.calls(), r.wall, r.cpu, r.wakeups))
         med[name] = [median([r[i] for r in rows]) for i in range(4)]
     base, lim = med["none"], med[f"{per_min}/min"]
     waited = lim[1] - base[1]
@@ -387,61 +375,74 @@ def bench_ratelimit(b, runs, per_min=300):
            for name, m in med.items()])
 
 
-def bench_many(b, n):
-    # The fakes' accounts hold every copy's domain and teammates.
-    b.env["SANDBOX_INTERCOM_ADMINS"] = ",".join(
-        f"owner@acme{i:03d}.example,support-lead@acme{i:03d}.example"
-        for i in range(n)) + ",owner@acme.example,support-lead@acme.example"
-    b.env["SANDBOX_GODADDY_DOMAINS"] = ",".join(
-        [f"acme{i:03d}.example" for i in range(n)] + ["acme.example"])
-    b.start("--latency-ms", "20")
-    one = b.config()
-    b.reset()
-    b.run("apply", one, "--env", "uat", "--max-poll-interval", "1")
-    per_customer = b.resources()
-    cfgs = [b.config(i) for i in range(n)]
-    b.reset()
-    wall, cpu, rss, *_ = b.run("apply", *cfgs, "--env", "uat",
-                              "--max-poll-interval", "1")
-    calls = b.calls()
-    got = b.resources()
-    # Each customer's own resources N times; the account-wide ones the
-    # copies share (New Relic's domain, Intercom's attributes...) once.
-    wrong = {k: (v, n * per_customer.get(k, 0)) for k, v in got.items()
-             if v not in (n * per_customer.get(k, 0), per_customer.get(k))}
-    wrong.update({k: (0, n * v) for k, v in per_customer.items()
-                  if k not in got})
-    plan_rc = b.run("plan", *cfgs, "--env", "uat", expect=range(256))[3]
-    table(f"{n} distinct copies of acme in one invocation, 20 ms latency",
-          ("customers", "calls", "wall s", "calls/s", "peak RSS MB",
-           "cpu ms/call", "no duplicates", "plan after"),
-          [(n, calls, f"{wall:.1f}", f"{calls / wall:.0f}",
-            f"{rss / 1024:.1f}", f"{1000 * cpu / calls:.2f}",
-            "yes" if not wrong else f"NO {wrong}", f"exit {plan_rc}")])
+def bench_ansible(b, a):
+    ansible_side.bench(b, a)
+
+
+def bench_growth(b, a):
+    growth.bench(b, a)
+
+
+def machine(src):
+    """What the figures were measured on, printed with them."""
+    cpu = "unknown CPU"
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    try:
+        debian = "Debian " + open("/etc/debian_version").read().strip()
+    except OSError:
+        debian = "not Debian"
+    commit = subprocess.run(["git", "-C", src, "describe", "--always",
+                             "--dirty"], capture_output=True,
+                            text=True).stdout.strip() or "not a git tree"
+    return f"commit {commit}; {os.cpu_count()} CPUs ({cpu}); {debian}"
+
+
+def numbers(text):
+    return [int(x) for x in text.split(",") if x]
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("build")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--customers", type=int, default=10)
-    ap.add_argument("--only", default="cpu,floor,poll,many")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--only",
+                    default="startup,cpu,floor,many,ansible,growth")
+    ap.add_argument("--latency-ms", type=int, default=50,
+                    help="the one-customer row's provider latency")
+    ap.add_argument("--many-latency-ms", type=int, default=20,
+                    help="the many-customers rows' provider latency")
+    ap.add_argument("--customers", type=numbers, default=[1, 10, 100])
+    ap.add_argument("--parallelism", type=int, default=10,
+                    help="the global limit the many-customers floor "
+                    "assumes (-p N is passed only with --pass-parallelism)")
+    ap.add_argument("--pass-parallelism", action="store_true")
+    ap.add_argument("--growth-scale", type=float, default=1.0,
+                    help="multiplies every n of the growth table")
+    ap.add_argument("--quick", action="store_true",
+                    help="tiny sizes, one run: checks that it works")
     a = ap.parse_args()
+    if a.quick:
+        a.runs, a.customers, a.growth_scale = 1, [1, 2], 0.01
+    a.many_args = ["-p", str(a.parallelism)] if a.pass_parallelism else []
     src = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     work = tempfile.mkdtemp(prefix="envsetup-perf.",
                             dir=os.environ.get("TMPDIR"))
     b = Bench(os.path.abspath(a.build), src, work)
-    print(f"envsetup {b.es}; {os.cpu_count()} CPUs; load average "
-          f"{os.getloadavg()[0]:.2f}")
+    print(f"# envsetup benchmark\n\n{machine(src)}; load average "
+          f"{os.getloadavg()[0]:.2f} at the start")
     try:
         for name in a.only.split(","):
-            if name == "many":
-                bench_many(b, a.customers)
-            else:
-                globals()["bench_" + name](b, a.runs)
+            globals()["bench_" + name](b, a)
     finally:
         b.stop()
         shutil.rmtree(work, ignore_errors=True)
+    table("Summary: each figure against issue 14's target",
+          ("row", "figure", "target", "met"), b.summary)
+    print(f"\nload average {os.getloadavg()[0]:.2f} at the end")
 
 
 if __name__ == "__main__":

@@ -168,6 +168,30 @@ static void count_request(const char *fake, const char *method)
 		cJSON_AddNumberToObject(per_fake, method, 1);
 }
 
+/* POST /_sandbox/latency with the milliseconds as the body: the benchmark
+ * builds state at one latency and checks it at another without restarting
+ * (a restart forgets every resource). */
+static void set_latency(const struct sb_request *req, struct sb_response *resp)
+{
+	char text[16] = "";
+	char *end;
+	long ms = -1;
+	if (req->body && req->body_len < sizeof(text)) {
+		memcpy(text, req->body, req->body_len);
+		errno = 0;
+		ms = strtol(text, &end, 10);
+		if (errno || end == text || *end || ms > 600000)
+			ms = -1;
+	}
+	if (ms < 0) {
+		reply_message(resp, 400,
+		              "sandbox: latency needs a number 0..600000 (ms)");
+		return;
+	}
+	opts.latency_ms = ms;
+	reply_message(resp, 200, "sandbox latency set");
+}
+
 static void control_api(const struct sb_request *req, const char *url,
                         struct sb_response *resp)
 {
@@ -192,6 +216,9 @@ static void control_api(const struct sb_request *req, const char *url,
 			reply_message(resp, 400, err);
 		else
 			reply_message(resp, 200, "faults replaced");
+	} else if (strcmp(url, "/_sandbox/latency") == 0 &&
+	           strcmp(req->method, "POST") == 0) {
+		set_latency(req, resp);
 	} else if (strcmp(url, "/_sandbox/reset") == 0 &&
 	           strcmp(req->method, "POST") == 0) {
 		sb_resources_reset();
