@@ -113,6 +113,10 @@ struct es_value {
 	/* A secret reference to nothing yet (an unset variable, a missing
 	 * file), bound with secrets_optional: unanswered. */
 	int secret_absent;
+	/* Whether it holds a ${plugin.output} reference, marked once by
+	 * es_config_bind (so a read of item i of a long list does not scan
+	 * the whole list again): ES_REFS_UNKNOWN until then. */
+	enum { ES_REFS_UNKNOWN = 0, ES_REFS_NONE, ES_REFS_SOME } refs;
 };
 
 enum es_isolation {

@@ -19,6 +19,24 @@ static int plugin_char(char ch)
 	       ch == '_' || ch == '-';
 }
 
+int es_value_has_refs(const struct es_value *v)
+{
+	if (!v || !v->is_set)
+		return 0;
+	if (v->refs != ES_REFS_UNKNOWN)
+		return v->refs == ES_REFS_SOME;
+	for (size_t i = 0; i < v->n_list; i++)
+		if (es_ref_present(v->list[i]))
+			return 1;
+	return es_ref_present(v->str);
+}
+
+void es_value_mark_refs(struct es_value *v)
+{
+	v->refs = ES_REFS_UNKNOWN;
+	v->refs = es_value_has_refs(v) ? ES_REFS_SOME : ES_REFS_NONE;
+}
+
 int es_ref_present(const char *s)
 {
 	return s && strstr(s, "${") != NULL;

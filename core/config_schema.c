@@ -602,6 +602,9 @@ size_t es_config_bind(struct es_config *c, const char *env,
 			b.problems += es_config_check_templates(pc, d);
 	}
 	b.problems += es_refs_check(c, descs, n_descs, d);
+	for (size_t p = 0; p < c->n_plugins; p++)
+		for (size_t i = 0; i < c->plugins[p].n_values; i++)
+			es_value_mark_refs(&c->plugins[p].values[i]);
 	free(b.dir);
 	return b.problems;
 }

@@ -232,16 +232,6 @@ static int resolve_records(struct lookup *l, const char *json, char **out,
 	return rc == 0 && !*out ? -1 : rc;
 }
 
-static int has_refs(const struct es_value *v)
-{
-	if (!v || !v->is_set)
-		return 0;
-	for (size_t i = 0; i < v->n_list; i++)
-		if (es_ref_present(v->list[i]))
-			return 1;
-	return es_ref_present(v->str);
-}
-
 /* `bound` with its references replaced into *out. 0; 1 with *missing
  * (not published yet); -1 with the reason in err. */
 static int resolve_value(struct es_call *call, const struct es_value *bound,
@@ -336,7 +326,7 @@ int es_refs_resolve(struct es_call *call, cJSON *unknown)
 		char err[512], name[320], text[400];
 		int rc;
 
-		if (!has_refs(bound) || find_item(call, bound))
+		if (!es_value_has_refs(bound) || find_item(call, bound))
 			continue;
 		if (!(item = add_item(call, bound)))
 			return -1;
@@ -378,7 +368,7 @@ const struct es_value *es_refs_value(struct es_call *call,
 {
 	const struct resolved *item;
 
-	if (!has_refs(bound))
+	if (!es_value_has_refs(bound))
 		return bound;
 	item = find_item(call, bound);
 	if (item && item->v.is_set)

@@ -34,6 +34,10 @@ struct es_ref {
 
 /* 1 when `s` holds "${" (a reference, well formed or not). */
 int es_ref_present(const char *s);
+/* 1 when a value (a string, or any item of a list) holds one; marked
+ * values (es_value_mark_refs, at es_config_bind) answer without a scan. */
+int es_value_has_refs(const struct es_value *v);
+void es_value_mark_refs(struct es_value *v);
 
 /* The references of `s`, up to `max` into `out`: their count, or -1 with
  * the reason in err (a malformed one, too many). */
