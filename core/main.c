@@ -842,7 +842,14 @@ static int customers_command(const struct cli *cli, const char *plugin_dir)
 	struct es_customers_options opt = {0};
 	char **files;
 	size_t n;
-	int rc = es_customers_expand(cli->args, cli->n_args, &files, &n);
+	int rc;
+
+	/* `apply FILE.plan`: a saved plan, whatever FILE is (a folder named
+	 * so is refused as a plan, not read as a folder of customers). */
+	if (cli->n_args == 1 && strcmp(cli->command, "apply") == 0 &&
+	    es_plan_file_is_plan(cli->args[0]))
+		return run_command(cli, cli->args[0], plugin_dir);
+	rc = es_customers_expand(cli->args, cli->n_args, &files, &n);
 
 	if (rc)
 		return rc;

@@ -194,6 +194,11 @@ enum es_status mg_verify_domain(const struct es_ctx *x)
 	                    c->phase == ES_PHASE_APPLY ? "/v4/domains/%s/verify"
 	                                               : "/v4/domains/%s",
 	                    c->dom);
+	/* A domain without its state is a malformed answer (an error in a
+	 * 200), never a state to compare. */
+	if (st == ES_OK && r.outcome != ES_ABSENT &&
+	    !c->h->json->get_string(r.json, "domain.state"))
+		st = es_reply_malformed(&c->api, &r, c->domain, "the domain");
 	if (st != ES_OK) {
 		es_reply_free(&r);
 		return st;
@@ -201,8 +206,6 @@ enum es_status mg_verify_domain(const struct es_ctx *x)
 	state = r.outcome == ES_ABSENT
 	            ? "absent"
 	            : c->h->json->get_string(r.json, "domain.state");
-	if (!state)
-		state = "unknown";
 	snprintf(detail, sizeof(detail), "state %s -> active", state);
 	if (c->phase == ES_PHASE_APPLY)
 		st = poll_result(c, state);
@@ -309,7 +312,7 @@ enum es_status mg_configure_webhooks(const struct es_ctx *x)
 enum es_status mg_smtp_credentials(const struct es_ctx *x)
 {
 	struct ctx cs, *c = &cs;
-	const char *user;
+	const char *user, *msg;
 	char login[512], intent[600] = "";
 	const struct es_http_header form[] = {
 	    {"login", login},
@@ -356,6 +359,13 @@ enum es_status mg_smtp_credentials(const struct es_ctx *x)
 	snprintf(intent, sizeof(intent), "create SMTP login %s", login);
 	st = es_client_call(&c->api, &r, &s, "/v3/domains/%s/credentials",
 	                    c->dom);
+	/* CreateCredsResp is only a message, "Created 1 credentials
+	 * pair(s)" (mailgun-openapi.yaml): any other is an error in a 200,
+	 * never a login made. */
+	msg = st == ES_OK ? c->h->json->get_string(r.json, "message") : NULL;
+	if (st == ES_OK && (!msg || strncmp(msg, "Created", 7) != 0))
+		st = es_reply_malformed(&c->api, &r, "POST credentials",
+		                        "the SMTP login");
 	es_reply_free(&r);
 	return st;
 }

@@ -49,7 +49,7 @@ if [ -n "${CRASHPOINTS:-}" ]; then
   points=$CRASHPOINTS
   echo "crashpoints: N = $n; killing only at $points (CRASHPOINTS)"
 elif [ "${ES_SANITIZE:-OFF}" = ON ] || [ -n "${CRASHPOINT_STRIDE:-}" ]; then
-  stride=${CRASHPOINT_STRIDE:-3}
+  stride=${CRASHPOINT_STRIDE:-6}
   seed=${CRASHPOINT_SEED:-$((RANDOM * 32768 + RANDOM))}
   offset=$((seed % stride + 1))
   points=$(seq "$offset" "$stride" "$n")

@@ -156,8 +156,9 @@ done
 # look-up and the create answers 409 1602, and the run converges on it
 # (the barrier holds the look-up's answer while the template appears).
 fresh --async-polls 1 --record "$WORK/conflict.record"
-# nth=2: the plan pass reads first, the apply pass reads before it creates.
-barrier_arm "after:GET /sparkpost/api/v1/templates/$name:nth=2"
+# nth=1: the plan pass reads; the apply pass creates on that answer (it
+# reuses what its plan read, core/host_reads.c).
+barrier_arm "after:GET /sparkpost/api/v1/templates/$name:nth=1"
 es_bg apply "$cfg" --env uat --max-poll-interval 100
 barrier_wait held "$ES_PID"
 curl -s -o /dev/null -H "Authorization: $SPARKPOST_API_KEY" -H 'Content-Type: application/json' \

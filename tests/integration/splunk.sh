@@ -147,12 +147,12 @@ grep -q "data/indexes" "$WORK/out" "$WORK/err" || fail "the failure does not nam
 count_is splunk index 0 "unreadable look-up: "
 
 # ---- 409: the alert was made between the look-up and the create ----------
-# The barrier holds apply's look-up answer (404; the 3rd alert GET, after
-# the plan pass's two) while the alert is made behind the plugin's back;
-# the create then gets Splunk's 409 and the plugin looks it up again and
-# updates it.
+# The barrier holds the look-up's answer (404; the first alert GET: apply
+# reuses what its plan pass read and reads no more before it creates)
+# while the alert is made behind the plugin's back; the create then gets
+# Splunk's 409 and the plugin looks it up again and updates it.
 fresh enterprise token --record "$WORK/conflict.record"
-barrier_arm "after:GET /splunk/servicesNS/nobody/search/saved/searches:nth=3"
+barrier_arm "after:GET /splunk/servicesNS/nobody/search/saved/searches:nth=1"
 es_bg apply "$cfg" --env uat --max-poll-interval 100
 barrier_wait held
 curl -s -o /dev/null -H "Authorization: Bearer $token" --data-urlencode "name=acme_uat Server errors" \
