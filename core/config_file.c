@@ -627,16 +627,11 @@ static void name_source(config_setting_t *s, const char *file)
 int es_libconfig_parse(config_t *cf, const char *path, struct es_diags *d,
                        char **dir)
 {
-	char *name;
-
-	char *text = NULL;
+	char *text = NULL, *name;
 
 	*dir = NULL;
-	if (check_files(path, d, dir, &text) < 0) {
-		free(*dir);
-		*dir = NULL;
-		return -1;
-	}
+	if (check_files(path, d, dir, &text) < 0)
+		goto fail;
 	if (es_config_checked_hook)
 		es_config_checked_hook(path);
 	config_set_include_dir(cf, *dir);
@@ -646,21 +641,27 @@ int es_libconfig_parse(config_t *cf, const char *path, struct es_diags *d,
 		es_diags_add(
 		    d, config_error_file(cf) ? config_error_file(cf) : path,
 		    config_error_line(cf), NULL, "%s", config_error_text(cf));
-		free(text);
-		return -1;
+		goto fail;
 	}
 	free(text);
+	text = NULL;
 	/* The name outlives no setting: the root's hook, freed with it. */
 	name = strdup(path);
 	if (!name) {
 		es_diags_add(d, path, 0, NULL, "out of memory");
-		return -1;
+		goto fail;
 	}
 	config_set_destructor(cf, free);
 	config_setting_set_hook(config_root_setting(cf), name);
 	name_source(config_root_setting(cf), name);
-	return es_config_check_strings(config_root_setting(cf), path, d) ? -1
-	                                                                 : 0;
+	if (es_config_check_strings(config_root_setting(cf), path, d))
+		goto fail;
+	return 0;
+fail:
+	free(text);
+	free(*dir);
+	*dir = NULL;
+	return -1;
 }
 
 config_t *es_libconfig_read(const char *path, struct es_diags *d)
