@@ -89,7 +89,8 @@ static int add_folder(const char *dir, char ***files, size_t *n)
 		       dir);
 		return -1;
 	}
-	qsort(*files + first, *n - first, sizeof(**files), by_name);
+	if (*n - first > 1) /* none: *files may be NULL */
+		qsort(*files + first, *n - first, sizeof(**files), by_name);
 	return 0;
 }
 

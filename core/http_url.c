@@ -113,7 +113,7 @@ static char *canonical_query(const char *q)
 		}
 		q += len + (q[len] == '&');
 	}
-	if (ok)
+	if (ok && n > 1)
 		qsort(items, n, sizeof(*items), cmp_query);
 	for (size_t i = 0; i < n; i++) {
 		if (ok) {

@@ -457,7 +457,8 @@ static int list_plugins(const char *dir, char ***found, size_t *n_found)
 			(*n_found)++;
 	}
 	closedir(dh);
-	qsort(*found, *n_found, sizeof(**found), cmp_str);
+	if (*n_found > 1) /* none: *found is NULL */
+		qsort(*found, *n_found, sizeof(**found), cmp_str);
 	return 0;
 }
 

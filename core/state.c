@@ -821,7 +821,8 @@ static struct es_output_entry *outputs_copy(struct es_state *s, size_t *n)
 			i++;
 		}
 	}
-	qsort(e, i, sizeof(*e), entry_order);
+	if (i > 1) /* none: e may be NULL */
+		qsort(e, i, sizeof(*e), entry_order);
 	*n = i;
 	return e;
 }

@@ -322,7 +322,8 @@ static char **list_names(struct es_template_reader *r, int dirfd, size_t *n)
 		(*n)++;
 	}
 	closedir(d);
-	qsort(names, *n, sizeof(*names), by_name);
+	if (*n > 1) /* none: names may be NULL */
+		qsort(names, *n, sizeof(*names), by_name);
 	return names;
 }
 

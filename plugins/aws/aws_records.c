@@ -219,7 +219,8 @@ static int read_sets(struct aws_client *r53, const char *zone_id,
 	}
 	if (*st != ES_OK)
 		return -1;
-	qsort(z->v, z->n, sizeof(*z->v), held_cmp);
+	if (z->n > 1) /* none: z->v is NULL */
+		qsort(z->v, z->n, sizeof(*z->v), held_cmp);
 	return 0;
 }
 

@@ -324,7 +324,8 @@ static void list_zones(const struct sb_request *r, const struct fa_caller *who,
 		fqdn(dns, start, sizeof(start));
 	l->who = who;
 	sb_resource_each("aws", "hosted_zone", collect, l);
-	qsort(l->items, l->n, sizeof(l->items[0]), by_key);
+	if (l->n > 1) /* no items: NULL, which qsort may not take */
+		qsort(l->items, l->n, sizeof(l->items[0]), by_key);
 	fprintf(o.f,
 	        "<ListHostedZonesByNameResponse xmlns=\"%s\"><HostedZones>",
 	        NS);
@@ -377,7 +378,8 @@ static void list_records(const struct sb_request *r, const char *zone_id,
 	l->who = who;
 	l->zone = zone_id;
 	sb_resource_each("aws", "record", collect, l);
-	qsort(l->items, l->n, sizeof(l->items[0]), by_key);
+	if (l->n > 1) /* no items: NULL, which qsort may not take */
+		qsort(l->items, l->n, sizeof(l->items[0]), by_key);
 	fprintf(o.f,
 	        "<ListResourceRecordSetsResponse xmlns=\"%s\">"
 	        "<ResourceRecordSets>",
